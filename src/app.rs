@@ -1,0 +1,139 @@
+//! The running command's context and the one dispatch on the subcommand.
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cmd;
+use crate::db::{self, Db, Open};
+use crate::output::{Format, Out};
+use anyhow::Result;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Where the database is, and why there.
+#[derive(Debug, Clone)]
+pub struct DbLocation {
+    pub path: PathBuf,
+    pub reason: &'static str,
+}
+
+/// Resolve the database: `--db`, then `PATHWAY_DB`, then the platform data
+/// folder.
+pub fn locate(global: &GlobalArgs) -> Result<DbLocation> {
+    if let Some(p) = &global.db {
+        return Ok(DbLocation { path: p.clone(), reason: "given with --db" });
+    }
+    if let Some(p) = std::env::var_os("PATHWAY_DB").filter(|p| !p.is_empty()) {
+        return Ok(DbLocation { path: PathBuf::from(p), reason: "from the PATHWAY_DB environment variable" });
+    }
+    let dirs = directories::ProjectDirs::from("", "", "pathway").ok_or_else(|| {
+        anyhow::anyhow!("cannot find a home folder for the default database; give one with --db or PATHWAY_DB")
+    })?;
+    Ok(DbLocation { path: dirs.data_dir().join("pathway.db"), reason: "the default location (no --db or PATHWAY_DB given)" })
+}
+
+/// What every command gets.
+pub struct Ctx {
+    pub db: DbLocation,
+    pub format: Format,
+    pub quiet: bool,
+    pub raw: bool,
+    /// The command as typed, e.g. "grant add", for the audit log.
+    pub command: String,
+    /// Whether stderr is a terminal (progress bars).
+    pub interactive: bool,
+}
+
+impl Ctx {
+    /// Open the existing database (not creating it).
+    pub fn open(&self) -> Result<Db> {
+        let d = db::open(&self.db.path, Open::Existing)?;
+        if let Some(from) = d.migrated_from {
+            self.say(&format!(
+                "migrated {} from schema version {from} to {} (a backup was left beside it)",
+                self.db.path.display(),
+                db::migrate::CURRENT_VERSION
+            ));
+        }
+        Ok(d)
+    }
+
+    /// Open, creating the file if it is missing.
+    pub fn open_or_create(&self) -> Result<Db> {
+        db::open(&self.db.path, Open::Create)
+    }
+
+    /// The output for data, on stdout.
+    pub fn out(&self) -> Out<'static> {
+        Out::new(self.format, self.raw, Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())))
+    }
+
+    /// A message for a person, on stderr; nothing with --quiet.
+    pub fn say(&self, msg: &str) {
+        if !self.quiet {
+            let mut e = std::io::stderr().lock();
+            let _ = writeln!(e, "{msg}");
+        }
+    }
+}
+
+/// Run a parsed command line. Returns the exit code for outcomes that are
+/// not errors but still non-zero (e.g. `db check` finding problems).
+pub fn run(cli: Cli) -> Result<u8> {
+    let db = locate(&cli.global)?;
+    let mut ctx = Ctx {
+        db,
+        format: cli.global.format,
+        quiet: cli.global.quiet,
+        raw: cli.global.raw,
+        command: command_name(&cli.command),
+        interactive: std::io::stderr().is_terminal(),
+    };
+    match cli.command {
+        Command::Init(a) => cmd::init::run(a, &mut ctx),
+        Command::Decision(a) => cmd::decision::run(a, &mut ctx),
+        Command::Grant(a) => cmd::grant::run(a, &mut ctx),
+        Command::Service(a) => cmd::service::run(a, &mut ctx),
+        Command::Referral(a) => cmd::referral::run(a, &mut ctx),
+        Command::Caseload(a) => cmd::caseload::run(a, &mut ctx),
+        Command::Report(a) => cmd::report::run(a, &mut ctx),
+        Command::Client(a) => cmd::client::run(a, &mut ctx),
+        Command::Db(a) => cmd::db::run(a, &mut ctx),
+        Command::Completions(a) => cmd::completions::run(a, &mut ctx),
+        Command::Man(a) => cmd::man::run(a, &mut ctx),
+    }
+}
+
+fn command_name(c: &Command) -> String {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).take(3).collect();
+    let top = match c {
+        Command::Init(_) => "init",
+        Command::Decision(_) => "decision",
+        Command::Grant(_) => "grant",
+        Command::Service(_) => "service",
+        Command::Referral(_) => "referral",
+        Command::Caseload(_) => "caseload",
+        Command::Report(_) => "report",
+        Command::Client(_) => "client",
+        Command::Db(_) => "db",
+        Command::Completions(_) => "completions",
+        Command::Man(_) => "man",
+    };
+    // "grant add": the top command and the word after it, never values.
+    match args.iter().position(|a| a == top).and_then(|i| args.get(i + 1)) {
+        Some(sub) if sub.chars().all(|c| c.is_ascii_lowercase() || c == '-') => format!("{top} {sub}"),
+        _ => top.to_string(),
+    }
+}
+
+/// The one-line message for an error, with the whole chain.
+pub fn describe(err: &anyhow::Error) -> String {
+    if db::is_busy(err) && !err.chain().any(|c| c.downcast_ref::<crate::error::Error>().is_some()) {
+        return format!(
+            "the database is busy: another process is using it and did not finish within {} seconds; nothing was changed, try again later",
+            db::busy_seconds()
+        );
+    }
+    if db::is_read_only(err) {
+        return "the database file is read-only: pathway cannot write to it (check the file's permissions, or copy it somewhere writable); nothing was changed".to_string();
+    }
+    format!("{err:#}")
+}

@@ -1,0 +1,28 @@
+//! `pathway init`: create the database (idempotent).
+
+use crate::app::Ctx;
+use anyhow::Result;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  pathway init
+  pathway --db /srv/centre/pathway.db init
+  PATHWAY_DB=./pathway.db pathway init";
+
+/// Create the database file (readable by you only) with its tables, or
+/// check an existing one. Running it again changes nothing.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {}
+
+pub fn run(_args: Args, ctx: &mut Ctx) -> Result<u8> {
+    let existed = ctx.db.path.exists();
+    let db = ctx.open_or_create()?;
+    let version = crate::db::user_version(&db.conn)?;
+    if existed {
+        ctx.say(&format!("{} is a pathway database (schema version {version}); nothing to do", ctx.db.path.display()));
+    } else {
+        ctx.say(&format!("created {} (schema version {version})", ctx.db.path.display()));
+    }
+    Ok(0)
+}

@@ -1,0 +1,100 @@
+//! The SQL behind `db check`.
+
+use crate::domain::db::Problem;
+use crate::value::Pence;
+use anyhow::Result;
+use rusqlite::Connection;
+
+/// (name, query returning one text column per problem found)
+const INVARIANTS: &[(&str, &str)] = &[
+    (
+        "grants within decision",
+        "SELECT 'decision ' || d.ref || ': grants total ' || sum(g.amount_pence) || ' pence, more than its amount of ' || d.amount_pence || ' pence'
+         FROM decisions d JOIN grants g ON g.decision_id = d.id
+         GROUP BY d.id HAVING sum(g.amount_pence) > d.amount_pence",
+    ),
+    (
+        "payments within grant",
+        "SELECT 'grant ' || g.ref || ': payments total ' || sum(p.amount_pence) || ' pence, more than the grant of ' || g.amount_pence || ' pence'
+         FROM grants g JOIN payments p ON p.grant_id = g.id
+         GROUP BY g.id HAVING sum(p.amount_pence) > g.amount_pence",
+    ),
+    (
+        "cases closed after opening",
+        "SELECT 'case ' || coalesce(ref, '#' || id) || ': closed on ' || closed_on || ', before it opened on ' || opened_on
+         FROM cases WHERE closed_on < opened_on",
+    ),
+    (
+        "no overlapping cases",
+        "SELECT 'cases ' || coalesce(a.ref, '#' || a.id) || ' and ' || coalesce(b.ref, '#' || b.id) || ' of one client at one service overlap'
+         FROM cases a JOIN cases b ON a.client_id = b.client_id AND a.service_id = b.service_id AND a.id < b.id
+         WHERE a.opened_on <= coalesce(b.closed_on, '9999-12-31') AND b.opened_on <= coalesce(a.closed_on, '9999-12-31')",
+    ),
+    (
+        "tier history",
+        "SELECT 'case ' || coalesce(c.ref, '#' || c.id) || ': ' ||
+                CASE WHEN t.first IS NULL THEN 'has no tier'
+                     WHEN t.first <> c.opened_on THEN 'first tier starts ' || t.first || ', not on the day it opened (' || c.opened_on || ')'
+                     ELSE 'a tier change on ' || t.last || ' is after it closed on ' || c.closed_on END
+         FROM cases c LEFT JOIN (SELECT case_id, min(from_on) AS first, max(from_on) AS last FROM case_tiers GROUP BY case_id) t
+              ON t.case_id = c.id
+         WHERE t.first IS NULL OR t.first <> c.opened_on OR (c.closed_on IS NOT NULL AND t.last > c.closed_on)",
+    ),
+    (
+        "first contact after referral",
+        "SELECT 'referral ' || coalesce(ref, '#' || id) || ': first contact ' || first_contact_on || ' is before the referral on ' || referred_on
+         FROM referrals WHERE first_contact_on < referred_on",
+    ),
+];
+
+pub fn run(conn: &Connection) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    {
+        let mut st = conn.prepare("PRAGMA integrity_check")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        for r in rows {
+            let r = r?;
+            if r != "ok" {
+                problems.push(Problem { check: "integrity", message: r });
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare("PRAGMA foreign_key_check")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?)))?;
+        for r in rows {
+            let (table, rowid, parent) = r?;
+            problems.push(Problem {
+                check: "foreign keys",
+                message: format!("{table} row {} refers to a missing {parent} row", rowid.map(|r| r.to_string()).unwrap_or_default()),
+            });
+        }
+    }
+    for (name, sql) in INVARIANTS {
+        let mut st = conn.prepare(sql)?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        for r in rows {
+            problems.push(Problem { check: name, message: pence_words(&r?) });
+        }
+    }
+    Ok(problems)
+}
+
+/// Turn "1234 pence" in a message into "£12.34".
+fn pence_words(s: &str) -> String {
+    let mut out = Vec::new();
+    let words: Vec<&str> = s.split(' ').collect();
+    let mut i = 0;
+    while i < words.len() {
+        if i + 1 < words.len() && words[i + 1].starts_with("pence") {
+            if let Ok(n) = words[i].parse::<i64>() {
+                out.push(format!("{}{}", Pence(n).pretty(), &words[i + 1][5..]));
+                i += 2;
+                continue;
+            }
+        }
+        out.push(words[i].to_string());
+        i += 1;
+    }
+    out.join(" ")
+}

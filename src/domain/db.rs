@@ -1,0 +1,36 @@
+//! Keeping the file healthy: backup and check.
+
+use crate::db::{self, Conn, Db};
+use crate::error::invalid;
+use anyhow::Result;
+use std::path::Path;
+
+/// One problem `db check` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub check: &'static str,
+    pub message: String,
+}
+
+/// Copy the live database to `dest` in one consistent step.
+pub fn backup(db: &Db, dest: &Path, force: bool) -> Result<()> {
+    if dest.exists() && !force {
+        return Err(invalid(format!("{} exists already; give another file name, or --force to replace it", dest.display())));
+    }
+    if same_file(&db.path, dest) {
+        return Err(invalid("the backup cannot be the database itself; give another file name"));
+    }
+    db::tx::backup_to(&db.conn, dest)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// SQLite's integrity and foreign-key checks, then the domain's invariants.
+pub fn check(conn: &Conn) -> Result<Vec<Problem>> {
+    db::check::run(conn)
+}

@@ -1,0 +1,4 @@
+//! The domain's rules per entity: validation, lifecycles, invariants,
+//! did-you-mean. No clap, no printing; SQL lives in `db`.
+
+pub mod db;

@@ -1,0 +1,192 @@
+//! Typed errors and the one place that maps them to exit codes.
+//!
+//! | code | meaning                                                     |
+//! |------|-------------------------------------------------------------|
+//! | 0    | success                                                     |
+//! | 1    | anything else (a database from a newer pathway, a bug...)    |
+//! | 2    | wrong usage (bad option or argument value)                  |
+//! | 65   | invalid input data; nothing was written                     |
+//! | 66   | an input file is missing or unreadable                      |
+//! | 75   | the database stayed busy longer than the wait; try again    |
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_OTHER: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_DATA: i32 = 65;
+pub const EXIT_NOINPUT: i32 = 66;
+pub const EXIT_BUSY: i32 = 75;
+
+/// How many row errors an import lists before it summarises the rest.
+pub const MAX_LISTED_ERRORS: usize = 50;
+
+/// One problem in one row of an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value given on the command line or in a file breaks a rule.
+    #[error("{0}")]
+    Invalid(String),
+
+    /// Something named does not exist (with a suggestion where there is one).
+    #[error("{0}")]
+    NotFound(String),
+
+    /// An import file with invalid rows; nothing was written.
+    #[error("{}", ImportErrors(.file, .errors, *.total))]
+    Import { file: String, errors: Vec<RowError>, total: usize },
+
+    /// Wrong usage that clap could not catch (e.g. two options that conflict).
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("cannot read {}: {reason}", .path.display())]
+    NoInput { path: PathBuf, reason: String },
+
+    #[error("the database {} is busy: another pathway (or another program) is writing to it and did not finish within {seconds} seconds; nothing was changed, try again later", .path.display())]
+    Busy { path: PathBuf, seconds: u64 },
+
+    #[error("the database {} was written by a newer version of pathway (schema version {found}; this pathway knows up to {known}); install the newer pathway to use it", .path.display())]
+    NewerDatabase { path: PathBuf, found: i64, known: i64 },
+
+    #[error("{} is not a pathway database (it is some other SQLite file); give another file with --db", .path.display())]
+    NotPathway { path: PathBuf },
+}
+
+struct ImportErrors<'a>(&'a String, &'a Vec<RowError>, usize);
+
+impl fmt::Display for ImportErrors<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ImportErrors(file, errors, total) = self;
+        writeln!(f, "{file}: {total} invalid row{}; nothing was imported", if *total == 1 { "" } else { "s" })?;
+        for (i, e) in errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{file}:{}: {}: {}", e.line, e.column, e.message)?;
+        }
+        if *total > errors.len() {
+            write!(f, "\n... and {} more", total - errors.len())?;
+        }
+        Ok(())
+    }
+}
+
+pub fn invalid(msg: impl Into<String>) -> anyhow::Error {
+    Error::Invalid(msg.into()).into()
+}
+
+pub fn not_found(msg: impl Into<String>) -> anyhow::Error {
+    Error::NotFound(msg.into()).into()
+}
+
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    Error::Usage(msg.into()).into()
+}
+
+/// The exit code for an error that reached `main`.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<Error>() {
+            return match e {
+                Error::Invalid(_) | Error::NotFound(_) | Error::Import { .. } => EXIT_DATA,
+                Error::Usage(_) => EXIT_USAGE,
+                Error::NoInput { .. } => EXIT_NOINPUT,
+                Error::Busy { .. } => EXIT_BUSY,
+                Error::NewerDatabase { .. } | Error::NotPathway { .. } => EXIT_OTHER,
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return EXIT_OK;
+            }
+        }
+    }
+    if crate::db::is_busy(err) {
+        return EXIT_BUSY;
+    }
+    EXIT_OTHER
+}
+
+/// Did you mean...? The closest of `known` to `given`, if close enough.
+pub fn closest<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let g = given.to_lowercase();
+    known
+        .into_iter()
+        .map(|k| (levenshtein(&g, &k.to_lowercase()), k))
+        .filter(|(d, k)| *d <= (k.chars().count().max(3) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// "did you mean 'Beth Centre'?" or the list of known names, for messages.
+pub fn suggestion<'a>(given: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    match closest(given, known.clone()) {
+        Some(k) => format!("; did you mean '{k}'?"),
+        None => {
+            let all: Vec<&str> = known.into_iter().take(8).collect();
+            if all.is_empty() {
+                " (none are recorded yet)".to_string()
+            } else {
+                format!(" (known: {})", all.join(", "))
+            }
+        }
+    }
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_closest() {
+        let known = ["Beth Centre", "Southwark spoke", "Croydon spoke"];
+        assert_eq!(closest("Beth Center", known), Some("Beth Centre"));
+        assert_eq!(closest("beth centre", known), Some("Beth Centre"));
+        assert_eq!(closest("Minerva", known), None);
+        assert_eq!(suggestion("Beth Cntre", known), "; did you mean 'Beth Centre'?");
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(exit_code(&invalid("x")), 65);
+        assert_eq!(exit_code(&usage("x")), 2);
+        assert_eq!(exit_code(&anyhow::anyhow!("x")), 1);
+        let e: anyhow::Error = Error::NoInput { path: "a.csv".into(), reason: "missing".into() }.into();
+        assert_eq!(exit_code(&e.context("reading")), 66);
+    }
+
+    #[test]
+    fn import_errors_are_listed_file_line_column() {
+        let e = Error::Import {
+            file: "referrals.csv".into(),
+            errors: vec![RowError { line: 14, column: "referred_on".into(), message: "\"31/02/2021\" is not a date".into() }],
+            total: 3,
+        };
+        assert_eq!(
+            e.to_string(),
+            "referrals.csv: 3 invalid rows; nothing was imported\nreferrals.csv:14: referred_on: \"31/02/2021\" is not a date\n... and 2 more"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Import columns for referral.

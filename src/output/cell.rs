@@ -1,0 +1,153 @@
+//! One value in a row, and how it looks in each format.
+
+use crate::value::{Date, Pence};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// A closed-set name: lower_snake_case in files, a label in tables.
+    Name(&'static str, &'static str),
+    Int(i64),
+    Money(Pence),
+    Date(Date),
+    /// A number shown with a fixed number of decimal places.
+    Num(f64, usize),
+    Bool(bool),
+    List(Vec<String>),
+    Null,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    pub fn opt_text(s: Option<impl Into<String>>) -> Cell {
+        s.map(|s| Cell::Text(s.into())).unwrap_or(Cell::Null)
+    }
+
+    pub fn opt_date(d: Option<Date>) -> Cell {
+        d.map(Cell::Date).unwrap_or(Cell::Null)
+    }
+
+    pub fn opt_money(p: Option<Pence>) -> Cell {
+        p.map(Cell::Money).unwrap_or(Cell::Null)
+    }
+
+    pub fn opt_int(i: Option<i64>) -> Cell {
+        i.map(Cell::Int).unwrap_or(Cell::Null)
+    }
+
+    pub fn for_table(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Name(_, label) => label.to_string(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Money(p) => p.pretty(),
+            Cell::Date(d) => d.iso(),
+            Cell::Num(n, places) => format!("{n:.places$}"),
+            Cell::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Cell::List(l) => l.join(", "),
+            Cell::Null => String::new(),
+        }
+    }
+
+    pub fn for_csv(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Name(name, _) => name.to_string(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Money(p) => p.plain(),
+            Cell::Date(d) => d.iso(),
+            Cell::Num(n, places) => format!("{n:.places$}"),
+            Cell::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Cell::List(l) => l.join(";"),
+            Cell::Null => String::new(),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Cell::Text(s) => Value::String(s.clone()),
+            Cell::Name(name, _) => Value::String(name.to_string()),
+            Cell::Int(i) => Value::from(*i),
+            Cell::Money(p) => Value::String(p.plain()),
+            Cell::Date(d) => Value::String(d.iso()),
+            Cell::Num(n, places) => {
+                let s = format!("{n:.places$}");
+                serde_json::from_str::<serde_json::Number>(&s).map(Value::Number).unwrap_or(Value::Null)
+            }
+            Cell::Bool(b) => Value::Bool(*b),
+            Cell::List(l) => Value::Array(l.iter().cloned().map(Value::String).collect()),
+            Cell::Null => Value::Null,
+        }
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Cell::Int(_) | Cell::Money(_) | Cell::Num(..))
+    }
+}
+
+/// Spreadsheet safety (OWASP "CSV injection"): a cell that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula
+/// by Excel, LibreOffice or Google Sheets. Such a cell gets a leading `'`,
+/// which spreadsheets show as text. Imports remove that one `'` again (see
+/// `unneutralise`), so export → import round-trips. Numbers and dates that
+/// pathway writes itself never start with these characters.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        // A value that itself starts with ' followed by one of those would
+        // lose its quote on import: keep it by doubling.
+        Some(b'\'') if matches!(s.as_bytes().get(1), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'')) => {
+            std::borrow::Cow::Owned(format!("'{s}"))
+        }
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+/// The inverse of `neutralise`, applied to every imported text field.
+pub fn unneutralise(s: &str) -> &str {
+    let b = s.as_bytes();
+    if b.first() == Some(&b'\'') && matches!(b.get(1), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\'')) {
+        &s[1..]
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("+44"), "'+44");
+        assert_eq!(neutralise("-1"), "'-1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("Beth Centre"), "Beth Centre");
+        assert_eq!(neutralise("'quoted"), "'quoted");
+        assert_eq!(neutralise("'=x"), "''=x");
+    }
+
+    proptest! {
+        #[test]
+        fn neutralising_round_trips(s in "\\PC*") {
+            prop_assert_eq!(unneutralise(&neutralise(&s)), s.as_str());
+        }
+    }
+
+    #[test]
+    fn formats() {
+        let m = Cell::Money(Pence(2_396_600));
+        assert_eq!(m.for_table(), "£23,966.00");
+        assert_eq!(m.for_csv(), "23966.00");
+        assert_eq!(m.to_json(), serde_json::json!("23966.00"));
+        assert_eq!(Cell::Num(0.87, 4).to_json(), serde_json::json!(0.87));
+        assert_eq!(Cell::Null.to_json(), serde_json::Value::Null);
+    }
+}

@@ -1,0 +1,232 @@
+//! Every byte written to stdout goes through here.
+//!
+//! Commands hand over typed rows (`Cell`s under named columns); this module
+//! renders them as a table for people, or CSV, JSON or JSON Lines for
+//! scripts, with the same column names in all four. Rows stream: CSV and
+//! JSON Lines write each row as it comes, so an export of a million rows
+//! uses no more memory than one of ten.
+
+mod cell;
+mod table;
+
+pub use cell::{neutralise, unneutralise, Cell};
+
+use anyhow::Result;
+use serde::Serialize;
+use std::io::Write;
+
+/// Output formats, the same for every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    /// A table for people to read (the default).
+    #[default]
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON document (an array of objects for lists).
+    Json,
+    /// JSON Lines: one object per line.
+    Jsonl,
+}
+
+/// Where data goes, and how.
+pub struct Out<'w> {
+    pub format: Format,
+    /// Write CSV values exactly as stored, without neutralising cells that a
+    /// spreadsheet would take for formulas.
+    pub raw_csv: bool,
+    w: Box<dyn Write + 'w>,
+}
+
+impl<'w> Out<'w> {
+    pub fn new(format: Format, raw_csv: bool, w: Box<dyn Write + 'w>) -> Out<'w> {
+        Out { format, raw_csv, w }
+    }
+
+    /// Start a list of rows under `columns`.
+    pub fn rows<'o>(&'o mut self, columns: &[&str]) -> Result<Rows<'o, 'w>> {
+        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        match self.format {
+            Format::Csv => {
+                let mut line = Vec::new();
+                for (i, c) in columns.iter().enumerate() {
+                    csv_field(&mut line, i, c);
+                }
+                line.extend_from_slice(b"\n");
+                self.w.write_all(&line)?;
+            }
+            Format::Json => self.w.write_all(b"[")?,
+            _ => {}
+        }
+        Ok(Rows { out: self, columns, buffered: Vec::new(), line: Vec::new(), count: 0 })
+    }
+
+    /// One record (e.g. `decision show`): a two-column table for people, an
+    /// object in JSON, one row in CSV.
+    pub fn record(&mut self, columns: &[&str], cells: Vec<Cell>) -> Result<()> {
+        match self.format {
+            Format::Table => {
+                let pairs: Vec<(String, String)> =
+                    columns.iter().zip(&cells).map(|(c, v)| (table::friendly(c), v.for_table())).collect();
+                writeln!(self.w, "{}", table::key_values(&pairs))?;
+            }
+            Format::Json => {
+                let obj = object(columns.iter().map(|c| c.to_string()), &cells);
+                serde_json::to_writer_pretty(&mut self.w, &obj)?;
+                writeln!(self.w)?;
+            }
+            _ => {
+                let mut rows = self.rows(columns)?;
+                rows.push(cells)?;
+                rows.finish()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A document already shaped for JSON (reports).
+    pub fn json<T: Serialize>(&mut self, value: &T) -> Result<()> {
+        match self.format {
+            Format::Jsonl => serde_json::to_writer(&mut self.w, value)?,
+            _ => serde_json::to_writer_pretty(&mut self.w, value)?,
+        }
+        writeln!(self.w)?;
+        Ok(())
+    }
+
+    /// A report's sections as tables, each under its heading.
+    pub fn sections(&mut self, sections: &[Section]) -> Result<()> {
+        for (i, s) in sections.iter().enumerate() {
+            if i > 0 {
+                writeln!(self.w)?;
+            }
+            writeln!(self.w, "{}", s.title)?;
+            if !s.note.is_empty() {
+                writeln!(self.w, "{}", s.note)?;
+            }
+            let headers: Vec<String> = s.columns.iter().map(|c| table::friendly(c)).collect();
+            let rows: Vec<Vec<String>> = s.rows.iter().map(|r| r.iter().map(Cell::for_table).collect()).collect();
+            writeln!(self.w, "{}", table::render(&headers, &rows, &s.rows))?;
+        }
+        Ok(())
+    }
+
+    /// Raw text (man pages, completions, HTML).
+    pub fn text(&mut self, s: &str) -> Result<()> {
+        self.w.write_all(s.as_bytes())?;
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        self.w.flush()?;
+        Ok(())
+    }
+}
+
+/// A titled table within a report.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub title: String,
+    pub note: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn object(columns: impl Iterator<Item = String>, cells: &[Cell]) -> serde_json::Map<String, serde_json::Value> {
+    columns.zip(cells).map(|(c, v)| (c, v.to_json())).collect()
+}
+
+/// A list of rows being written.
+pub struct Rows<'o, 'w> {
+    out: &'o mut Out<'w>,
+    columns: Vec<String>,
+    buffered: Vec<Vec<Cell>>,
+    line: Vec<u8>,
+    count: u64,
+}
+
+impl Rows<'_, '_> {
+    pub fn push(&mut self, cells: Vec<Cell>) -> Result<()> {
+        debug_assert_eq!(cells.len(), self.columns.len());
+        match self.out.format {
+            Format::Table => self.buffered.push(cells),
+            Format::Csv => {
+                let raw = self.out.raw_csv;
+                self.line.clear();
+                for (i, c) in cells.iter().enumerate() {
+                    let s = c.for_csv();
+                    if raw || !matches!(c, Cell::Text(_) | Cell::List(_)) {
+                        csv_field(&mut self.line, i, &s);
+                    } else {
+                        csv_field(&mut self.line, i, &neutralise(&s));
+                    }
+                }
+                self.line.extend_from_slice(b"\n");
+                self.out.w.write_all(&self.line)?;
+            }
+            Format::Json => {
+                if self.count > 0 {
+                    self.out.w.write_all(b",")?;
+                }
+                self.out.w.write_all(b"\n  ")?;
+                serde_json::to_writer(&mut self.out.w, &object(self.columns.iter().cloned(), &cells))?;
+            }
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.out.w, &object(self.columns.iter().cloned(), &cells))?;
+                self.out.w.write_all(b"\n")?;
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn finish(self) -> Result<u64> {
+        match self.out.format {
+            Format::Table => {
+                if self.buffered.is_empty() {
+                    // Nothing to show: say so on stdout only for a person.
+                    writeln!(self.out.w, "(none)")?;
+                } else {
+                    let headers: Vec<String> = self.columns.iter().map(|c| table::friendly(c)).collect();
+                    let rows: Vec<Vec<String>> =
+                        self.buffered.iter().map(|r| r.iter().map(Cell::for_table).collect()).collect();
+                    writeln!(self.out.w, "{}", table::render(&headers, &rows, &self.buffered))?;
+                }
+            }
+            Format::Csv => {}
+            Format::Json => {
+                self.out.w.write_all(if self.count > 0 { b"\n]\n" } else { b"]\n" })?;
+            }
+            Format::Jsonl => {}
+        }
+        self.out.w.flush()?;
+        Ok(self.count)
+    }
+}
+
+/// Append one CSV field (RFC 4180: quoted when it holds a comma, quote,
+/// line break or surrounding space; quotes doubled).
+fn csv_field(line: &mut Vec<u8>, index: usize, s: &str) {
+    if index > 0 {
+        line.push(b',');
+    }
+    let needs_quotes = s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        || s.starts_with(' ')
+        || s.ends_with(' ');
+    if needs_quotes {
+        line.push(b'"');
+        for b in s.bytes() {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(s.as_bytes());
+    }
+}

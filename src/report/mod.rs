@@ -1,0 +1,2 @@
+//! Reports: pure computations returning plain `Serialize` structs; the
+//! rows come through `db::returns`.
