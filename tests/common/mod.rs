@@ -1,0 +1,127 @@
+//! The test builder: a fresh database in a temporary folder, and the real
+//! `pathway` binary run against it.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub struct Pathway {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Pathway {
+    /// A temporary folder with an initialised database.
+    pub fn new() -> Pathway {
+        let p = Pathway::empty();
+        p.ok(&["init"]);
+        p
+    }
+
+    /// A temporary folder with no database yet.
+    pub fn empty() -> Pathway {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("pathway.db");
+        Pathway { dir, db }
+    }
+
+    /// `pathway ARGS` against this database, not yet run.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::cargo_bin("pathway").expect("binary");
+        c.current_dir(self.dir.path())
+            .env("PATHWAY_DB", &self.db)
+            .env("NO_COLOR", "1")
+            .env("PATHWAY_BUSY_TIMEOUT", "10")
+            .env_remove("PATHWAY_360G_PREFIX")
+            .args(args);
+        c
+    }
+
+    /// Run and return the output whatever the exit code.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run pathway")
+    }
+
+    /// Run, insist on success, return stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "pathway {args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Run, insist on exit `code`, return stderr.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "pathway {args:?}: expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).expect("utf-8 stderr")
+    }
+
+    /// Run with JSON output and parse it.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        serde_json::from_str(&self.ok(&a)).expect("valid JSON")
+    }
+
+    /// Write a file in the temporary folder.
+    pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, contents).expect("write file");
+        p
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// One value from the database, read directly (for checking effects).
+    pub fn sql_i64(&self, q: &str) -> i64 {
+        let c = rusqlite::Connection::open(&self.db).expect("open db");
+        c.query_row(q, [], |r| r.get(0)).expect("query")
+    }
+
+    /// The database's whole content as SQL text, to compare before/after.
+    pub fn dump(&self) -> String {
+        let c = rusqlite::Connection::open(&self.db).expect("open db");
+        let mut out = String::new();
+        let mut tables: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'audit_log' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        tables.sort();
+        for t in tables {
+            let mut st = c.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1")).unwrap();
+            let n = st.column_count();
+            let rows = st
+                .query_map([], |r| {
+                    Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+                })
+                .unwrap();
+            for r in rows {
+                out.push_str(&format!("{t}: {}\n", r.unwrap()));
+            }
+        }
+        out
+    }
+}
+
+/// The repository's root (for examples/ and fixtures).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
