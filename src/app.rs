@@ -27,7 +27,10 @@ pub fn locate(global: &GlobalArgs) -> Result<DbLocation> {
     let dirs = directories::ProjectDirs::from("", "", "pathway").ok_or_else(|| {
         anyhow::anyhow!("cannot find a home folder for the default database; give one with --db or PATHWAY_DB")
     })?;
-    Ok(DbLocation { path: dirs.data_dir().join("pathway.db"), reason: "the default location (no --db or PATHWAY_DB given)" })
+    Ok(DbLocation {
+        path: dirs.data_dir().join("pathway.db"),
+        reason: "the default location (no --db or PATHWAY_DB given)",
+    })
 }
 
 /// What every command gets.

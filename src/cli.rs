@@ -5,7 +5,8 @@ use crate::output::Format;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-const ABOUT: &str = "Records and commissioner returns for services for women in contact with the criminal justice system";
+const ABOUT: &str =
+    "Records and commissioner returns for services for women in contact with the criminal justice system";
 
 const LONG_ABOUT: &str = "\
 pathway keeps one local SQLite file with commissioners' decisions, the grants

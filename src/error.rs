@@ -181,7 +181,11 @@ mod tests {
     fn import_errors_are_listed_file_line_column() {
         let e = Error::Import {
             file: "referrals.csv".into(),
-            errors: vec![RowError { line: 14, column: "referred_on".into(), message: "\"31/02/2021\" is not a date".into() }],
+            errors: vec![RowError {
+                line: 14,
+                column: "referred_on".into(),
+                message: "\"31/02/2021\" is not a date".into(),
+            }],
             total: 3,
         };
         assert_eq!(

@@ -25,7 +25,9 @@ pub enum DbCommand {
     #[command(after_help = "Examples:\n  pathway db path\n  pathway --db ./test.db db path --format json")]
     Path,
     /// Write a consistent copy of the database (safe while others use it)
-    #[command(after_help = "Examples:\n  pathway db backup ~/backups/pathway-2021-04-30.db\n  pathway db backup /media/usb/pathway.db --force")]
+    #[command(
+        after_help = "Examples:\n  pathway db backup ~/backups/pathway-2021-04-30.db\n  pathway db backup /media/usb/pathway.db --force"
+    )]
     Backup {
         /// Where to write the copy (made readable by you only)
         file: PathBuf,

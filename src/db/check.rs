@@ -61,12 +61,16 @@ pub fn run(conn: &Connection) -> Result<Vec<Problem>> {
     }
     {
         let mut st = conn.prepare("PRAGMA foreign_key_check")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?)))?;
+        let rows =
+            st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?)))?;
         for r in rows {
             let (table, rowid, parent) = r?;
             problems.push(Problem {
                 check: "foreign keys",
-                message: format!("{table} row {} refers to a missing {parent} row", rowid.map(|r| r.to_string()).unwrap_or_default()),
+                message: format!(
+                    "{table} row {} refers to a missing {parent} row",
+                    rowid.map(|r| r.to_string()).unwrap_or_default()
+                ),
             });
         }
     }

@@ -112,13 +112,13 @@ pub fn open(path: &Path, how: Open) -> Result<Db> {
     let exists = path.exists();
     if !exists {
         match how {
-            Open::Existing => {
-                return Err(Error::NoInput {
-                    path: path.to_path_buf(),
-                    reason: "there is no database there yet; run `pathway init` to create it, or give another file with --db".into(),
-                }
-                .into())
+            Open::Existing => return Err(Error::NoInput {
+                path: path.to_path_buf(),
+                reason:
+                    "there is no database there yet; run `pathway init` to create it, or give another file with --db"
+                        .into(),
             }
+            .into()),
             Open::Create => create_private(path)?,
         }
     }

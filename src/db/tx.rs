@@ -19,10 +19,19 @@ pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>
 /// Record one change. `detail` must never hold personal detail: no
 /// client_ref and no equality data, only refs of non-personal records and
 /// counts.
-pub fn audit(tx: &Transaction, command: &str, entity: &str, key: Option<&str>, action: &str, detail: Option<&str>) -> Result<()> {
+pub fn audit(
+    tx: &Transaction,
+    command: &str,
+    entity: &str,
+    key: Option<&str>,
+    action: &str,
+    detail: Option<&str>,
+) -> Result<()> {
     let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    tx.prepare_cached("INSERT INTO audit_log (at, command, entity, key, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-        .execute(params![at, command, entity, key, action, detail])?;
+    tx.prepare_cached(
+        "INSERT INTO audit_log (at, command, entity, key, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![at, command, entity, key, action, detail])?;
     Ok(())
 }
 
@@ -55,7 +64,8 @@ pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
             .with_context(|| format!("cannot write the backup {}", tmp.display()))?;
         super::set_private(&tmp)?;
         std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, dest).with_context(|| format!("cannot move the backup into place at {}", dest.display()))?;
+        std::fs::rename(&tmp, dest)
+            .with_context(|| format!("cannot move the backup into place at {}", dest.display()))?;
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }

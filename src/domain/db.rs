@@ -15,7 +15,10 @@ pub struct Problem {
 /// Copy the live database to `dest` in one consistent step.
 pub fn backup(db: &Db, dest: &Path, force: bool) -> Result<()> {
     if dest.exists() && !force {
-        return Err(invalid(format!("{} exists already; give another file name, or --force to replace it", dest.display())));
+        return Err(invalid(format!(
+            "{} exists already; give another file name, or --force to replace it",
+            dest.display()
+        )));
     }
     if same_file(&db.path, dest) {
         return Err(invalid("the backup cannot be the database itself; give another file name"));

@@ -1,4 +1,5 @@
 //! The domain's rules per entity: validation, lifecycles, invariants,
 //! did-you-mean. No clap, no printing; SQL lives in `db`.
 
+pub mod client;
 pub mod db;

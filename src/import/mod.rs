@@ -101,12 +101,20 @@ impl<'r> Fields<'r> {
         let bytes = self.record.get(i).unwrap_or_default();
         let name = self.spec[col].name;
         if bytes.len() > MAX_FIELD_BYTES {
-            return Err(self.error(col, format!("the value is {} bytes long; at most {MAX_FIELD_BYTES} are accepted", bytes.len())));
+            return Err(self.error(
+                col,
+                format!("the value is {} bytes long; at most {MAX_FIELD_BYTES} are accepted", bytes.len()),
+            ));
         }
-        let s = std::str::from_utf8(bytes)
-            .map_err(|_| self.error(col, "the value is not valid UTF-8 text; save the file as CSV UTF-8".to_string()))?;
+        let s = std::str::from_utf8(bytes).map_err(|_| {
+            self.error(col, "the value is not valid UTF-8 text; save the file as CSV UTF-8".to_string())
+        })?;
         if s.contains('\0') {
-            return Err(RowError { line: self.line, column: name.into(), message: "the value contains a NUL byte".into() });
+            return Err(RowError {
+                line: self.line,
+                column: name.into(),
+                message: "the value contains a NUL byte".into(),
+            });
         }
         let s = unneutralise(s.trim());
         Ok((!s.is_empty()).then_some(s))
@@ -205,8 +213,12 @@ impl Reader {
         let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(source);
         let mut headers = csv::ByteRecord::new();
         let header_error = |message: String| -> anyhow::Error {
-            Error::Import { file: label.clone(), errors: vec![RowError { line: 1, column: "header".into(), message }], total: 1 }
-                .into()
+            Error::Import {
+                file: label.clone(),
+                errors: vec![RowError { line: 1, column: "header".into(), message }],
+                total: 1,
+            }
+            .into()
         };
         match csv.read_byte_record(&mut headers) {
             Ok(true) => {}
@@ -252,7 +264,8 @@ impl Reader {
         }
         if !problems.is_empty() {
             let total = problems.len();
-            let errors = problems.into_iter().map(|message| RowError { line: 1, column: "header".into(), message }).collect();
+            let errors =
+                problems.into_iter().map(|message| RowError { line: 1, column: "header".into(), message }).collect();
             return Err(Error::Import { file: label, errors, total }.into());
         }
         let rejects = match (&opts.rejects, opts.skip_invalid) {
@@ -291,15 +304,11 @@ impl Reader {
 
     /// Read every row and hand it to `apply`. Rows that fail are recorded;
     /// `apply` must not write anything for a row it rejects.
-    pub fn for_each(
-        &mut self,
-        mut apply: impl FnMut(&Fields<'_>) -> Result<Result<Applied, RowError>>,
-    ) -> Result<()> {
+    pub fn for_each(&mut self, mut apply: impl FnMut(&Fields<'_>) -> Result<Result<Applied, RowError>>) -> Result<()> {
         loop {
-            let line;
-            match self.csv.read_byte_record(&mut self.record) {
+            let line = match self.csv.read_byte_record(&mut self.record) {
                 Ok(false) => break,
-                Ok(true) => line = self.record.position().map(|p| p.line()).unwrap_or(0),
+                Ok(true) => self.record.position().map(|p| p.line()).unwrap_or(0),
                 Err(e) => {
                     let line = e.position().map(|p| p.line()).unwrap_or(0);
                     self.reject(RowError { line, column: "row".into(), message: csv_error_message(&e) }, None)?;
@@ -309,7 +318,7 @@ impl Reader {
                     }
                     continue;
                 }
-            }
+            };
             self.summary.rows += 1;
             if self.record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
                 self.summary.rows -= 1; // blank line
@@ -319,7 +328,11 @@ impl Reader {
                 let err = RowError {
                     line,
                     column: "row".into(),
-                    message: format!("the row has {} fields but the header has {}", self.record.len(), self.headers.len()),
+                    message: format!(
+                        "the row has {} fields but the header has {}",
+                        self.record.len(),
+                        self.headers.len()
+                    ),
                 };
                 let rec = self.record.clone();
                 self.reject(err, Some(&rec))?;
@@ -377,7 +390,9 @@ impl Reader {
 
 fn csv_error_message(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::Utf8 { err, .. } => format!("field {} is not valid UTF-8 text; save the file as CSV UTF-8", err.field() + 1),
+        csv::ErrorKind::Utf8 { err, .. } => {
+            format!("field {} is not valid UTF-8 text; save the file as CSV UTF-8", err.field() + 1)
+        }
         csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
         _ => format!("the CSV is malformed ({e}); check for an unclosed quote"),
     }

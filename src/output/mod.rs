@@ -214,9 +214,8 @@ fn csv_field(line: &mut Vec<u8>, index: usize, s: &str) {
     if index > 0 {
         line.push(b',');
     }
-    let needs_quotes = s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-        || s.starts_with(' ')
-        || s.ends_with(' ');
+    let needs_quotes =
+        s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) || s.starts_with(' ') || s.ends_with(' ');
     if needs_quotes {
         line.push(b'"');
         for b in s.bytes() {

@@ -105,7 +105,13 @@ impl FromStr for Date {
             return parse_iso(b).map_err(err);
         }
         // UK day-first: d/m/yy, dd/mm/yyyy, d.m.yy ...
-        let sep = if s.contains('/') { b'/' } else if s.contains('.') { b'.' } else { return Err(err(String::new())) };
+        let sep = if s.contains('/') {
+            b'/'
+        } else if s.contains('.') {
+            b'.'
+        } else {
+            return Err(err(String::new()));
+        };
         let parts: Vec<&[u8]> = b.split(|&c| c == sep).collect();
         if parts.len() != 3 || parts[0].len() > 2 || parts[1].len() > 2 || !matches!(parts[2].len(), 2 | 4) {
             return Err(err(String::new()));
@@ -154,7 +160,22 @@ mod tests {
     fn refuses_impossible_and_malformed() {
         let e = d("31/02/2021").unwrap_err().to_string();
         assert_eq!(e, "\"31/02/2021\" is not a date (February 2021 has no day 31); write 2021-04-01, 01/04/2021, 1/4/21 or 15.03.21 (day first)");
-        for bad in ["", "2021-4-1", "2021-13-01", "2021-02-29", "1/4/021", "1/4", "a/b/c", "2021/04/01", "1-4-21", "01/04/2021/", "0/1/2021", "1.4.2021.", "20210401", "1/4/1800"] {
+        for bad in [
+            "",
+            "2021-4-1",
+            "2021-13-01",
+            "2021-02-29",
+            "1/4/021",
+            "1/4",
+            "a/b/c",
+            "2021/04/01",
+            "1-4-21",
+            "01/04/2021/",
+            "0/1/2021",
+            "1.4.2021.",
+            "20210401",
+            "1/4/1800",
+        ] {
             assert!(d(bad).is_err(), "{bad:?} should be refused");
         }
     }

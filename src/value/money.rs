@@ -84,9 +84,7 @@ impl FromStr for Pence {
         // Commas only as thousands separators: 47,013 or 1,000,000.
         let digits: String = if whole.contains(',') {
             let groups: Vec<&str> = whole.split(',').collect();
-            let ok = !groups[0].is_empty()
-                && groups[0].len() <= 3
-                && groups[1..].iter().all(|g| g.len() == 3);
+            let ok = !groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
             if !ok {
                 return Err(err("commas must separate thousands"));
             }
@@ -140,7 +138,26 @@ mod tests {
 
     #[test]
     fn refuses_the_contract_forms() {
-        for bad in ["-5", "12abc", "1e9", "£", "1.234", "", "1,23", "12,3456", ",123", ".5", "5.", "1.2.3", "NaN", "inf", "+5", "1 000", "£-5", "99999999999999999999"] {
+        for bad in [
+            "-5",
+            "12abc",
+            "1e9",
+            "£",
+            "1.234",
+            "",
+            "1,23",
+            "12,3456",
+            ",123",
+            ".5",
+            "5.",
+            "1.2.3",
+            "NaN",
+            "inf",
+            "+5",
+            "1 000",
+            "£-5",
+            "99999999999999999999",
+        ] {
             assert!(p(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -306,7 +306,9 @@ mod tests {
     #[test]
     fn closed_sets_match_schema_checks() {
         let schema = include_str!("../../schema.sql");
-        let all: Vec<&str> = Source::ALL.iter().map(|s| s.as_str())
+        let all: Vec<&str> = Source::ALL
+            .iter()
+            .map(|s| s.as_str())
             .chain(ReferralOutcome::ALL.iter().map(|s| s.as_str()))
             .chain(Ethnicity::ALL.iter().map(|s| s.as_str()))
             .chain(DecisionStatus::ALL.iter().map(|s| s.as_str()))

@@ -35,16 +35,16 @@ impl Period {
 
     pub fn month(y: i32, m: u32) -> Option<Period> {
         let from = chrono::NaiveDate::from_ymd_opt(y, m, 1)?;
-        let next = if m == 12 { chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)? } else { chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)? };
+        let next = if m == 12 {
+            chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+        } else {
+            chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)?
+        };
         Some(Period::new(format!("{y:04}-{m:02}"), Date(from), Date(next.pred_opt()?)))
     }
 
     pub fn financial_year(start: i32) -> Period {
-        Period::new(
-            format!("{start:04}/{:02}", (start + 1) % 100),
-            Date::ymd(start, 4, 1),
-            Date::ymd(start + 1, 3, 31),
-        )
+        Period::new(format!("{start:04}/{:02}", (start + 1) % 100), Date::ymd(start, 4, 1), Date::ymd(start + 1, 3, 31))
     }
 
     pub fn quarter(start: i32, q: u32) -> Period {
@@ -76,7 +76,11 @@ impl Period {
     /// The start of the financial year that `label` names, e.g. `2021/22` → 2021.
     pub fn parse_financial_year(s: &str) -> Option<i32> {
         let b = s.as_bytes();
-        if b.len() != 7 || b[4] != b'/' || !b[..4].iter().all(u8::is_ascii_digit) || !b[5..].iter().all(u8::is_ascii_digit) {
+        if b.len() != 7
+            || b[4] != b'/'
+            || !b[..4].iter().all(u8::is_ascii_digit)
+            || !b[5..].iter().all(u8::is_ascii_digit)
+        {
             return None;
         }
         let start: i32 = s[..4].parse().ok()?;
@@ -172,14 +176,30 @@ mod tests {
 
     #[test]
     fn ranges_are_inclusive() {
-        assert_eq!(p("2021-04-01..2021-06-30"), ("2021-04-01..2021-06-30".into(), "2021-04-01".into(), "2021-06-30".into()));
+        assert_eq!(
+            p("2021-04-01..2021-06-30"),
+            ("2021-04-01..2021-06-30".into(), "2021-04-01".into(), "2021-06-30".into())
+        );
         assert_eq!(p("01/04/2021..30/06/2021").2, "2021-06-30");
         assert_eq!(p("2021-04-01..2021-04-01").1, "2021-04-01");
     }
 
     #[test]
     fn refuses() {
-        for bad in ["2021-13", "2021-00", "2021/23", "2021/22-Q5", "2021", "", "2021-06-30..2021-04-01", "x..y", "2021/2022", "Q1", "2021/22-", "21/22"] {
+        for bad in [
+            "2021-13",
+            "2021-00",
+            "2021/23",
+            "2021/22-Q5",
+            "2021",
+            "",
+            "2021-06-30..2021-04-01",
+            "x..y",
+            "2021/2022",
+            "Q1",
+            "2021/22-",
+            "21/22",
+        ] {
             let e = bad.parse::<Period>().unwrap_err().to_string();
             assert!(e.contains("2021/22-Q1"), "{bad}: {e}");
         }
