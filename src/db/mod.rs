@@ -14,6 +14,7 @@ pub mod decision;
 pub mod grant;
 pub mod org;
 pub mod referral;
+pub mod report;
 
 pub mod service;
 

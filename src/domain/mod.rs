@@ -1,5 +1,10 @@
 //! The domain's rules per entity: validation, lifecycles, invariants,
 //! did-you-mean. No clap, no printing; SQL lives in `db`.
 
+pub mod caseload;
 pub mod client;
 pub mod db;
+pub mod decision;
+pub mod grant;
+pub mod referral;
+pub mod service;

@@ -1,2 +1,8 @@
 //! Reports: pure computations returning plain `Serialize` structs; the
 //! rows come through `db::returns`.
+
+pub mod caseload;
+pub mod explain;
+pub mod grants;
+pub mod returns;
+pub mod suppress;
