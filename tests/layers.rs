@@ -45,7 +45,8 @@ fn rusqlite_only_in_db() {
 #[test]
 fn clap_only_in_the_cli_adapter() {
     for (path, text) in files() {
-        if path == "src/cli.rs" || path == "src/main.rs" || path.starts_with("src/cmd/") || path == "src/output/mod.rs" {
+        if path == "src/cli.rs" || path == "src/main.rs" || path.starts_with("src/cmd/") || path == "src/output/mod.rs"
+        {
             continue;
         }
         let hits = uses(&text, "clap");

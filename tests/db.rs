@@ -1,0 +1,171 @@
+//! Opening the database: where it is, how it is created, what is refused.
+
+mod common;
+
+use common::Pathway;
+use std::os::unix::fs::PermissionsExt;
+
+fn mode(p: &std::path::Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn init_creates_a_private_wal_database_and_is_idempotent() {
+    let p = Pathway::empty();
+    let out = p.run(&["init"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("created"));
+    assert_eq!(mode(&p.db), 0o600);
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    let jm: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(jm, "wal");
+    let app: i64 = c.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+    assert_eq!(app, 0x5041_5448);
+    let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 1);
+    drop(c);
+    let before = p.dump();
+    let again = p.run(&["init"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to do"));
+    assert_eq!(p.dump(), before);
+}
+
+#[test]
+fn files_are_private_even_under_a_permissive_umask() {
+    let p = Pathway::empty();
+    let bin = assert_cmd::cargo::cargo_bin("pathway");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 000 && '{}' --db '{}' init && '{}' --db '{}' db backup '{}'",
+            bin.display(),
+            p.db.display(),
+            bin.display(),
+            p.db.display(),
+            p.path("backup.db").display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(mode(&p.db), 0o600);
+    assert_eq!(mode(&p.path("backup.db")), 0o600);
+    for side in ["pathway.db-wal", "pathway.db-shm"] {
+        let f = p.path(side);
+        if f.exists() {
+            assert_eq!(mode(&f), 0o600, "{side}");
+        }
+    }
+}
+
+#[test]
+fn default_location_is_the_private_data_folder() {
+    let p = Pathway::empty();
+    let home = p.path("home");
+    std::fs::create_dir(&home).unwrap();
+    let mut cmd = p.cmd(&["init"]);
+    cmd.env_remove("PATHWAY_DB").env("HOME", &home).env_remove("XDG_DATA_HOME");
+    cmd.assert().success();
+    let db = home.join(".local/share/pathway/pathway.db");
+    assert!(db.exists(), "{} missing", db.display());
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    let mut path = p.cmd(&["db", "path", "--format", "json"]);
+    path.env_remove("PATHWAY_DB").env("HOME", &home).env_remove("XDG_DATA_HOME");
+    let out = path.output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["path"], db.display().to_string());
+    assert!(v["reason"].as_str().unwrap().contains("default"));
+}
+
+#[test]
+fn db_path_says_which_file_and_why() {
+    let p = Pathway::new();
+    let v = p.json(&["db", "path"]);
+    assert_eq!(v["path"], p.db.display().to_string());
+    assert_eq!(v["reason"], "from the PATHWAY_DB environment variable");
+    assert_eq!(v["exists"], true);
+    let v: serde_json::Value =
+        serde_json::from_str(&p.ok(&["--db", "other.db", "db", "path", "--format", "json"])).unwrap();
+    assert_eq!(v["path"], "other.db");
+    assert_eq!(v["reason"], "given with --db");
+    assert_eq!(v["exists"], false);
+}
+
+#[test]
+fn a_missing_database_is_exit_66_with_the_fix() {
+    let p = Pathway::empty();
+    let err = p.fails(&["db", "check"], 66);
+    assert!(err.contains("run `pathway init`"), "{err}");
+    assert!(!p.db.exists(), "a read command must not create the file");
+}
+
+#[test]
+fn a_newer_database_is_refused() {
+    let p = Pathway::new();
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    c.execute_batch("PRAGMA user_version = 99").unwrap();
+    drop(c);
+    let err = p.fails(&["db", "check"], 1);
+    assert!(err.contains("newer version of pathway"), "{err}");
+    assert!(err.contains("schema version 99"), "{err}");
+}
+
+#[test]
+fn another_sqlite_file_is_refused() {
+    let p = Pathway::empty();
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+    drop(c);
+    let err = p.fails(&["init"], 1);
+    assert!(err.contains("not a pathway database"), "{err}");
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    let n: i64 = c.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1, "the other file must be left alone");
+}
+
+#[test]
+fn backup_is_a_checked_private_copy_and_never_overwrites_silently() {
+    let p = Pathway::new();
+    p.ok(&["db", "backup", "copy.db"]);
+    let copy = p.path("copy.db");
+    assert_eq!(mode(&copy), 0o600);
+    let c = rusqlite::Connection::open(&copy).unwrap();
+    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
+    let app: i64 = c.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+    assert_eq!(app, 0x5041_5448);
+    drop(c);
+    let err = p.fails(&["db", "backup", "copy.db"], 65);
+    assert!(err.contains("--force"), "{err}");
+    p.ok(&["db", "backup", "copy.db", "--force"]);
+    let check = p.cmd(&["db", "check"]).env("PATHWAY_DB", &copy).output().unwrap();
+    assert!(check.status.success());
+}
+
+#[test]
+fn db_check_reports_broken_invariants_and_exits_non_zero() {
+    let p = Pathway::new();
+    assert!(p.run(&["db", "check"]).status.success());
+    // Break a rule behind pathway's back: grants over their decision.
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    c.execute_batch(
+        "INSERT INTO organisations (id, name, kind) VALUES (1, 'Nottinghamshire OPCC', 'commissioner'), (2, 'Juno Women''s Aid', 'provider');
+         INSERT INTO decisions (id, ref, commissioner_id, title, amount_pence) VALUES (1, '2021.021', 1, 'Domestic Abuse Partnership Car Pilot', 100);
+         INSERT INTO grants (ref, decision_id, funder_id, recipient_id, amount_pence) VALUES ('2021.021-1', 1, 1, 2, 150);",
+    )
+    .unwrap();
+    drop(c);
+    let out = p.run(&["db", "check", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(65));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("grants within decision"), "{stdout}");
+    assert!(stdout.contains("decision 2021.021: grants total £1.50, more than its amount of £1.00"), "{stdout}");
+}
+
+#[test]
+fn bad_global_values_are_usage_errors() {
+    let p = Pathway::new();
+    let err = p.fails(&["--format", "xml", "db", "path"], 2);
+    assert!(err.contains("table"), "{err}");
+}
