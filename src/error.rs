@@ -57,6 +57,10 @@ pub enum Error {
     #[error("the database {} was written by a newer version of pathway (schema version {found}; this pathway knows up to {known}); install the newer pathway to use it", .path.display())]
     NewerDatabase { path: PathBuf, found: i64, known: i64 },
 
+    /// Stopped by a signal (Ctrl-C, or a timeout's SIGTERM); rolled back.
+    #[error("interrupted by {signal}; nothing was written")]
+    Interrupted { signal: &'static str, code: i32 },
+
     #[error("{} is not a pathway database (it is some other SQLite file); give another file with --db", .path.display())]
     NotPathway { path: PathBuf },
 }
@@ -102,6 +106,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
                 Error::NoInput { .. } => EXIT_NOINPUT,
                 Error::Busy { .. } => EXIT_BUSY,
                 Error::NewerDatabase { .. } | Error::NotPathway { .. } => EXIT_OTHER,
+                Error::Interrupted { code, .. } => *code,
             };
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {

@@ -23,6 +23,50 @@ use serde::Serialize;
 use std::io::Read;
 use std::path::PathBuf;
 
+/// Watches for SIGINT and SIGTERM while an import runs, so that Ctrl-C or a
+/// cron timeout rolls the import back cleanly with a message instead of
+/// killing the process mid-write (which SQLite would survive anyway).
+struct Signals {
+    int: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    term: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Signals {
+    fn watch() -> Signals {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let int = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let term = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut ids = Vec::new();
+        if let Ok(id) = signal_hook::flag::register(SIGINT, int.clone()) {
+            ids.push(id);
+        }
+        if let Ok(id) = signal_hook::flag::register(SIGTERM, term.clone()) {
+            ids.push(id);
+        }
+        Signals { int, term, ids }
+    }
+
+    fn check(&self) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        if self.int.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted { signal: "Ctrl-C (SIGINT)", code: 130 }.into());
+        }
+        if self.term.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted { signal: "SIGTERM", code: 143 }.into());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
 /// The longest value accepted in any field: 10,000 bytes.
 pub const MAX_FIELD_BYTES: usize = 10_000;
 
@@ -162,6 +206,7 @@ pub struct Reader {
     rejects: Option<(PathBuf, csv::Writer<std::fs::File>)>,
     progress: Option<indicatif::ProgressBar>,
     summary: Summary,
+    signals: Signals,
 }
 
 struct Counting<R> {
@@ -295,6 +340,7 @@ impl Reader {
             rejects,
             progress: bar,
             summary,
+            signals: Signals::watch(),
         })
     }
 
@@ -306,6 +352,9 @@ impl Reader {
     /// `apply` must not write anything for a row it rejects.
     pub fn for_each(&mut self, mut apply: impl FnMut(&Fields<'_>) -> Result<Result<Applied, RowError>>) -> Result<()> {
         loop {
+            if self.summary.rows % 1024 == 0 {
+                self.signals.check()?;
+            }
             let line = match self.csv.read_byte_record(&mut self.record) {
                 Ok(false) => break,
                 Ok(true) => self.record.position().map(|p| p.line()).unwrap_or(0),
@@ -372,6 +421,7 @@ impl Reader {
         if let Some(b) = &self.progress {
             b.finish_and_clear();
         }
+        self.signals.check()?;
         if self.error_count > 0 && !self.skip_invalid {
             if let Some((p, _)) = &self.rejects {
                 let _ = std::fs::remove_file(p.with_extension("tmp-rejects"));
