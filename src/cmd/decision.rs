@@ -128,7 +128,8 @@ Columns (any order; those marked * are required):\n\
   confidential_category  the category number from the commissioner's guidance\n\
   approvals              officer approvals as ROLE=DATE;ROLE=DATE, e.g.\n\
                          Chief Finance Officer=2021-03-10;Chief Executive=2021-03-15\n\n\
-These are the columns `decision export` writes, so export → import round-trips.\n\
+These are the columns `decision export` writes, so export → import round-trips. \
+A column left out of the file counts as empty: an update clears that field.\n\
 A row whose ref is recorded already updates that decision (its status only along the \
 lifecycle; its amount never below its grants); an identical row changes nothing, so \
 importing the same file twice adds nothing. Any invalid row: nothing is imported, and \

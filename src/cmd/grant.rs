@@ -112,7 +112,8 @@ With --payments the file holds payments instead:\n\
 A payment row counts as recorded already when the grant has an identical payment \
 (same date, amount and note), so importing the same file twice adds nothing.\n\n\
 These are the columns `grant export` (and `grant export --payments`) writes, so \
-export → import round-trips. Grants under a decision never total more than its \
+export → import round-trips. A column left out of the file counts as empty: an update \
+clears that field. Grants under a decision never total more than its \
 amount, counting the earlier rows of the same file; payments never more than their \
 grant. Any invalid row: nothing is imported, and every error is listed as \
 FILE:LINE: column: message (exit 65). With --skip-invalid the good rows are imported \
@@ -242,7 +243,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Show { reference } => show(&reference, ctx),
         Command::Pay { reference, amount, date, note } => {
             let mut db = ctx.open()?;
-            let p = Payment { grant: reference, paid_on: date.unwrap_or_else(Date::today), amount, note: trimmed(note) };
+            let p =
+                Payment { grant: reference, paid_on: date.unwrap_or_else(Date::today), amount, note: trimmed(note) };
             let paid = rules::pay(&mut db.conn, &p, &ctx.command)?;
             ctx.say(&format!(
                 "grant {}: paid {} on {}; {} paid to date, {} outstanding",
@@ -436,7 +438,9 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
                 "payments".into(),
                 d.payments
                     .iter()
-                    .map(|p| serde_json::json!({"paid_on": p.paid_on.iso(), "amount": p.amount.plain(), "note": p.note}))
+                    .map(
+                        |p| serde_json::json!({"paid_on": p.paid_on.iso(), "amount": p.amount.plain(), "note": p.note}),
+                    )
                     .collect(),
             );
             out.json(&obj)?;

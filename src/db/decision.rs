@@ -136,8 +136,8 @@ pub fn update(conn: &Connection, id: i64, d: &Decision, commissioner_id: i64) ->
 
 pub fn replace_approvals(conn: &Connection, id: i64, approvals: &[Approval]) -> Result<()> {
     conn.prepare_cached("DELETE FROM decision_approvals WHERE decision_id = ?1")?.execute(params![id])?;
-    let mut st = conn
-        .prepare_cached("INSERT INTO decision_approvals (decision_id, role, approved_on) VALUES (?1, ?2, ?3)")?;
+    let mut st =
+        conn.prepare_cached("INSERT INTO decision_approvals (decision_id, role, approved_on) VALUES (?1, ?2, ?3)")?;
     for a in approvals {
         st.execute(params![id, a.role.trim(), a.approved_on.iso()])?;
     }

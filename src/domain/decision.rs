@@ -214,22 +214,17 @@ pub fn validate(d: &Decision) -> Result<(), Problem> {
             ))
         }
         (DecisionStatus::Approved | DecisionStatus::Rejected, _) | (_, None) => {}
-        (s, Some(date)) => {
-            return Err(Problem::new(
-                "decided_on",
-                format!(
-                    "decision {} is {s} but has a decision date ({date}); only an approved or rejected decision has one",
-                    d.reference
-                ),
-            ))
-        }
+        (s, Some(date)) => return Err(Problem::new(
+            "decided_on",
+            format!(
+                "decision {} is {s} but has a decision date ({date}); only an approved or rejected decision has one",
+                d.reference
+            ),
+        )),
     }
     if let (Some(r), Some(dd)) = (d.received_on, d.decided_on) {
         if dd < r {
-            return Err(Problem::new(
-                "decided_on",
-                format!("the decision date {dd} is before the date received {r}"),
-            ));
+            return Err(Problem::new("decided_on", format!("the decision date {dd} is before the date received {r}")));
         }
     }
     if !d.confidential && d.confidential_category.is_some() {
@@ -408,13 +403,7 @@ pub fn write_one(tx: &Tx, d: &Decision, mode: Mode, command: &str) -> Result<Res
     let commissioner_id = org(tx, &d.commissioner, &mut new_orgs)?;
     let id = db::decision::insert(tx, d, commissioner_id)?;
     db::decision::replace_approvals(tx, id, &d.approvals)?;
-    let detail = format!(
-        "{} {} by {}, status {}",
-        d.title,
-        d.amount.pretty(),
-        d.commissioner,
-        d.status
-    );
+    let detail = format!("{} {} by {}, status {}", d.title, d.amount.pretty(), d.commissioner, d.status);
     db::tx::audit(tx, command, "decision", Some(&d.reference), "add", Some(&detail))?;
     Ok(Ok(Written { applied: Applied::New, changes: vec![], new_orgs }))
 }

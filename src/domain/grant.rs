@@ -114,10 +114,9 @@ pub fn validate(g: &GrantInput) -> Result<(), Problem> {
 /// New grants may not go under a rejected or withdrawn decision.
 pub fn check_decision_open(d: &DecisionFacts) -> Result<(), String> {
     match d.status {
-        DecisionStatus::Rejected | DecisionStatus::Withdrawn => Err(format!(
-            "decision {} is {}; grants cannot be made under it",
-            d.reference, d.status
-        )),
+        DecisionStatus::Rejected | DecisionStatus::Withdrawn => {
+            Err(format!("decision {} is {}; grants cannot be made under it", d.reference, d.status))
+        }
         _ => Ok(()),
     }
 }
@@ -146,11 +145,7 @@ pub fn check_amount_covers_payments(grant: &str, amount: Pence, paid: Pence) -> 
     if amount >= paid {
         return Ok(());
     }
-    Err(format!(
-        "grant {grant} cannot be {}: {} has been paid on it already",
-        amount.pretty(),
-        paid.pretty()
-    ))
+    Err(format!("grant {grant} cannot be {}: {} has been paid on it already", amount.pretty(), paid.pretty()))
 }
 
 /// The first free ref `<decision>-<n>` with n from `count + 1` up.
@@ -260,9 +255,7 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
     let reference = match (&g.reference, &existing) {
         (Some(r), _) => r.trim().to_string(),
         (None, Some((_, old))) => old.reference.clone(),
-        (None, None) => {
-            next_ref(&dec.reference, db::grant::count_under(tx, dec.id)?, |r| db::grant::exists(tx, r))?
-        }
+        (None, None) => next_ref(&dec.reference, db::grant::count_under(tx, dec.id)?, |r| db::grant::exists(tx, r))?,
     };
     if let Some(id) = existing_id {
         let paid = db::grant::paid(tx, id, None)?;
@@ -292,7 +285,13 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
         None => vec![],
     };
     if existing.is_some() && changed.is_empty() {
-        return Ok(Ok(Written { applied: Applied::Unchanged, reference, changes: changed, new_orgs: vec![], left_to_grant }));
+        return Ok(Ok(Written {
+            applied: Applied::Unchanged,
+            reference,
+            changes: changed,
+            new_orgs: vec![],
+            left_to_grant,
+        }));
     }
     // Every check has passed: from here on the row is written.
     let mut new_orgs = Vec::new();
@@ -357,7 +356,12 @@ pub struct Paid {
 /// `occurrence` = Some(n) (imports), the payment counts as present already
 /// when the grant has more than n identical payments (same date, amount and
 /// note), so importing a file twice adds nothing.
-pub fn pay_one(tx: &Tx, p: &Payment, occurrence: Option<u64>, command: &str) -> Result<Result<(Applied, Paid), Problem>> {
+pub fn pay_one(
+    tx: &Tx,
+    p: &Payment,
+    occurrence: Option<u64>,
+    command: &str,
+) -> Result<Result<(Applied, Paid), Problem>> {
     let Some((id, grant)) = db::grant::get(tx, &p.grant)? else {
         return Ok(Err(Problem::new("grant", unknown_message(tx, &p.grant)?)));
     };
@@ -437,8 +441,16 @@ impl Filter {
                 .as_deref()
                 .map(|n| decision_rules::org_id(conn, n, "commissioner"))
                 .transpose()?,
-            recipient_id: self.recipient.as_deref().map(|n| decision_rules::org_id(conn, n, "recipient")).transpose()?,
-            decision_id: self.decision.as_deref().map(|r| decision_rules::find(conn, r).map(|(id, _)| id)).transpose()?,
+            recipient_id: self
+                .recipient
+                .as_deref()
+                .map(|n| decision_rules::org_id(conn, n, "recipient"))
+                .transpose()?,
+            decision_id: self
+                .decision
+                .as_deref()
+                .map(|r| decision_rules::find(conn, r).map(|(id, _)| id))
+                .transpose()?,
             period: self.period.clone(),
         })
     }
@@ -566,6 +578,9 @@ mod tests {
         };
         assert!(check_decision_open(&d).is_ok());
         d.status = DecisionStatus::Withdrawn;
-        assert_eq!(check_decision_open(&d).unwrap_err(), "decision 2021.021 is withdrawn; grants cannot be made under it");
+        assert_eq!(
+            check_decision_open(&d).unwrap_err(),
+            "decision 2021.021 is withdrawn; grants cannot be made under it"
+        );
     }
 }

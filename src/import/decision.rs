@@ -101,9 +101,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(d) => d,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(decision::write_one(tx, &d, Mode::Upsert, command)?
-                .map(|w| w.applied)
-                .map_err(|p| p.at(f.line)))
+            Ok(decision::write_one(tx, &d, Mode::Upsert, command)?.map(|w| w.applied).map_err(|p| p.at(f.line)))
         })?;
         let summary = reader.finish()?;
         let detail = format!(
