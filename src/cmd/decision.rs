@@ -19,6 +19,49 @@ Examples:
   pathway decision set-status 2021.021 approved --date 16/3/21
   pathway decision list --budget-year 2021/22 --format csv";
 
+const SET_STATUS_HELP: &str = "Move a decision along its lifecycle:
+
+  draft ──> submitted ──> approved | rejected | withdrawn
+  draft ──> withdrawn
+
+approved, rejected and withdrawn are final. `approved` needs the decision date (--date); for \
+`rejected` --date is the decision date too, for `submitted` it is the date received. A decision \
+recorded with `decision add --received` is submitted already, so it can be approved at once. \
+Setting the status a decision already has does nothing.
+
+Dates: 2021-03-16, 16/03/2021, 16/3/21 or 16.03.21 (day first).";
+
+const IMPORT_HELP: &str = "Import decisions from a CSV file with a header row.
+
+Columns (any order; those marked * are required):
+  ref*                   the decision's ref, e.g. 2021.021 (rows are matched on it)
+  commissioner*          e.g. Nottinghamshire OPCC (recorded if new)
+  title*
+  summary, author        text (author: an office, e.g. Office of the PCC)
+  received_on            the date received
+  decided_on             the date decided (required when approved)
+  status                 draft, submitted, approved, rejected or withdrawn; empty: approved
+                         with decided_on, else submitted with received_on, else draft
+  amount*                e.g. 47013, £47,013 or 47013.00
+  funding_source         e.g. Community Safety Grant
+  spend_type             revenue, capital or both
+  budget_year            e.g. 2021/22
+  confidential           yes or no (empty: no, unless a category is given)
+  confidential_category  the category number from the commissioner's guidance
+  approvals              officer approvals as ROLE=DATE;ROLE=DATE, e.g.
+                         Chief Finance Officer=2021-03-10;Chief Executive=2021-03-15
+
+Dates: 2021-03-09, 09/03/2021, 9/3/21 or 09.03.21 (day first).
+
+These are the columns `decision export` writes, so export → import round-trips. A column \
+left out of the file counts as empty: an update clears that field.
+
+A row whose ref is recorded already updates that decision (its status only along the \
+lifecycle, its amount never below its grants); an identical row changes nothing, so importing \
+the same file twice adds nothing. Any invalid row: nothing is imported, and every error is \
+listed as FILE:LINE: column: message (exit 65). With --skip-invalid the good rows are \
+imported and the bad ones written to --rejects FILE with an error column.";
+
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
@@ -71,15 +114,7 @@ or 09.03.21 (day first). Budget year: 2021/22.",
     /// Move a decision along its lifecycle (submitted, approved, rejected, withdrawn)
     #[command(
         name = "set-status",
-        long_about = "Move a decision along its lifecycle:\n\n\
-  draft ──> submitted ──> approved | rejected | withdrawn\n\
-  draft ──> withdrawn\n\n\
-approved, rejected and withdrawn are final. `approved` needs the decision date \
-(--date); for `rejected` --date is the decision date too, for `submitted` it is \
-the date received. A decision recorded with `decision add --received` is \
-submitted already, so it can be approved at once. Setting the status a decision \
-already has does nothing.\n\n\
-Dates: 2021-03-16, 16/03/2021, 16/3/21 or 16.03.21 (day first).",
+        long_about = SET_STATUS_HELP,
         after_help = "Examples:
   pathway decision set-status 2021.021 approved --date 16/3/21
   pathway decision set-status 2021.027 submitted --date 15.03.21
@@ -110,31 +145,7 @@ may not drop below what is already granted under the decision. Give an empty tex
 
     /// Import decisions from a CSV file (all or nothing; safe to repeat)
     #[command(
-        long_about = "Import decisions from a CSV file with a header row.\n\n\
-Columns (any order; those marked * are required):\n\
-  ref*                   the decision's ref, e.g. 2021.021 (rows are matched on it)\n\
-  commissioner*          e.g. Nottinghamshire OPCC (recorded if new)\n\
-  title*\n\
-  summary, author        text (author: an office, e.g. Office of the PCC)\n\
-  received_on            date received\n\
-  decided_on             date decided (required when approved)\n\
-  status                 draft, submitted, approved, rejected or withdrawn\n\
-                         (empty: approved if decided_on, else submitted if received_on, else draft)\n\
-  amount*                e.g. 47013, £47,013 or 47013.00\n\
-  funding_source         e.g. Community Safety Grant\n\
-  spend_type             revenue, capital or both\n\
-  budget_year            e.g. 2021/22\n\
-  confidential           yes or no (empty: no, unless a category is given)\n\
-  confidential_category  the category number from the commissioner's guidance\n\
-  approvals              officer approvals as ROLE=DATE;ROLE=DATE, e.g.\n\
-                         Chief Finance Officer=2021-03-10;Chief Executive=2021-03-15\n\n\
-These are the columns `decision export` writes, so export → import round-trips. \
-A column left out of the file counts as empty: an update clears that field.\n\
-A row whose ref is recorded already updates that decision (its status only along the \
-lifecycle; its amount never below its grants); an identical row changes nothing, so \
-importing the same file twice adds nothing. Any invalid row: nothing is imported, and \
-every error is listed as FILE:LINE: column: message (exit 65). With --skip-invalid the \
-good rows are imported and the bad ones written to --rejects FILE with an error column.",
+        long_about = IMPORT_HELP,
         after_help = "Examples:
   pathway decision import examples/decisions.csv
   pathway decision import decisions.csv --skip-invalid --rejects rejected.csv
@@ -534,7 +545,7 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
                     .iter()
                     .map(|g| {
                         serde_json::json!({"ref": g.reference, "recipient": g.recipient,
-                                           "amount": g.amount.plain(), "status": g.status})
+                                           "amount": g.amount.plain(), "status": g.status.as_str()})
                     })
                     .collect(),
             );
@@ -563,7 +574,7 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
                         Cell::text(&g.reference),
                         Cell::text(&g.recipient),
                         Cell::Money(g.amount),
-                        Cell::text(&g.status),
+                        Cell::Name(g.status.as_str(), g.status.label()),
                     ])?;
                 }
                 rows.finish()?;

@@ -18,6 +18,42 @@ Examples:
   pathway grant pay 2021.021-1 --amount 5991.50 --date 30/06/21 --note \"Q1 instalment\"
   pathway grant list --decision 2021.021 --format json";
 
+const IMPORT_HELP: &str = "Import grants from a CSV file with a header row.
+
+Columns (any order; those marked * are required):
+  ref            the grant's ref, e.g. 2021.021-1; rows are matched on it (a row without
+                 one: on decision, recipient, start_on and end_on, else it gets the next
+                 <decision>-<n>)
+  decision*      the ref of an existing decision, e.g. 2021.021
+  funder         empty: the decision's commissioner
+  recipient*     e.g. Juno Women's Aid (recorded if new)
+  intermediary   who the money passes through, e.g. Nottinghamshire County Council
+  title, purpose, conditions
+                 text
+  amount*        e.g. 23966, £23,966 or 23966.00
+  start_on, end_on
+                 dates: 2021-04-01, 01/04/2021, 1/4/21 or 01.04.21 (day first)
+  status         active, completed or cancelled (empty: active)
+  match_amount, match_funder
+                 match funding, both or neither
+
+With --payments the file holds payments instead:
+  grant*         the grant's ref
+  paid_on*       the date paid
+  amount*        the amount paid
+  note           e.g. Q1 instalment
+A payment row counts as recorded already when the grant has an identical payment (same \
+date, amount and note), so importing the same file twice adds nothing.
+
+These are the columns `grant export` (and `grant export --payments`) writes, so export → \
+import round-trips. A column left out of the file counts as empty: an update clears that \
+field.
+
+Grants under a decision never total more than its amount, counting the earlier rows of the \
+same file; payments never more than their grant. Any invalid row: nothing is imported, and \
+every error is listed as FILE:LINE: column: message (exit 65). With --skip-invalid the good \
+rows are imported and the bad ones written to --rejects FILE with an error column.";
+
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
@@ -91,33 +127,7 @@ Money: 5991.50, £5,991.50. Dates: 2021-06-30, 30/06/2021, 30/6/21 or 30.06.21 (
 
     /// Import grants (or with --payments, payments) from a CSV file
     #[command(
-        long_about = "Import grants from a CSV file with a header row.\n\n\
-Columns (any order; those marked * are required):\n\
-  ref            the grant's ref, e.g. 2021.021-1 (rows are matched on it; empty: matched on\n\
-                 decision, recipient, start_on and end_on, else the next <decision>-<n>)\n\
-  decision*      the ref of an existing decision, e.g. 2021.021\n\
-  funder         empty: the decision's commissioner\n\
-  recipient*     e.g. Juno Women's Aid (recorded if new)\n\
-  intermediary   who the money passes through, e.g. Nottinghamshire County Council\n\
-  title, purpose, conditions   text\n\
-  amount*        e.g. 23966, £23,966 or 23966.00\n\
-  start_on, end_on             dates\n\
-  status         active, completed or cancelled (empty: active)\n\
-  match_amount, match_funder   match funding, both or neither\n\n\
-With --payments the file holds payments instead:\n\
-  grant*         the grant's ref\n\
-  paid_on*       the date paid\n\
-  amount*        the amount paid\n\
-  note           e.g. Q1 instalment\n\
-A payment row counts as recorded already when the grant has an identical payment \
-(same date, amount and note), so importing the same file twice adds nothing.\n\n\
-These are the columns `grant export` (and `grant export --payments`) writes, so \
-export → import round-trips. A column left out of the file counts as empty: an update \
-clears that field. Grants under a decision never total more than its \
-amount, counting the earlier rows of the same file; payments never more than their \
-grant. Any invalid row: nothing is imported, and every error is listed as \
-FILE:LINE: column: message (exit 65). With --skip-invalid the good rows are imported \
-and the bad ones written to --rejects FILE with an error column.",
+        long_about = IMPORT_HELP,
         after_help = "Examples:
   pathway grant import examples/grants.csv
   pathway grant import --payments examples/payments.csv

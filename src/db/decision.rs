@@ -158,7 +158,12 @@ pub fn grant_lines(conn: &Connection, id: i64) -> Result<Vec<GrantLine>> {
          WHERE g.decision_id = ?1 ORDER BY g.id",
     )?;
     let rows = st.query_map(params![id], |r| {
-        Ok(GrantLine { reference: r.get(0)?, recipient: r.get(1)?, amount: Pence(r.get(2)?), status: r.get(3)? })
+        Ok(GrantLine {
+            reference: r.get(0)?,
+            recipient: r.get(1)?,
+            amount: Pence(r.get(2)?),
+            status: parsed_at(r, 3, "grant status")?.ok_or_else(|| bad(3, "grant status", ""))?,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

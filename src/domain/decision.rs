@@ -17,7 +17,7 @@
 use crate::db::{self, Conn, Tx};
 use crate::error::{self, RowError};
 use crate::import::Applied;
-use crate::value::names::{DecisionStatus, OrgKind, SpendType};
+use crate::value::names::{DecisionStatus, GrantStatus, OrgKind, SpendType};
 use crate::value::{Date, Pence, Period};
 use anyhow::Result;
 use std::fmt;
@@ -214,13 +214,15 @@ pub fn validate(d: &Decision) -> Result<(), Problem> {
             ))
         }
         (DecisionStatus::Approved | DecisionStatus::Rejected, _) | (_, None) => {}
-        (s, Some(date)) => return Err(Problem::new(
-            "decided_on",
-            format!(
+        (s, Some(date)) => {
+            return Err(Problem::new(
+                "decided_on",
+                format!(
                 "decision {} is {s} but has a decision date ({date}); only an approved or rejected decision has one",
                 d.reference
             ),
-        )),
+            ))
+        }
     }
     if let (Some(r), Some(dd)) = (d.received_on, d.decided_on) {
         if dd < r {
@@ -679,7 +681,7 @@ pub struct GrantLine {
     pub reference: String,
     pub recipient: String,
     pub amount: Pence,
-    pub status: String,
+    pub status: GrantStatus,
 }
 
 /// Everything `decision show` shows.
