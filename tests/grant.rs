@@ -372,3 +372,104 @@ fn list_filters() {
     let csv = p.ok(&["grant", "export", "--decision", "2021.027"]);
     assert_eq!(csv.lines().count(), 2, "{csv}");
 }
+
+/// The 360Giving package schema with both grant-schema addresses (1.4.2, as
+/// the package refers to it, and 1.4.3, its own $id) mapped to the local copy.
+fn giving_validator() -> jsonschema::Validator {
+    let dir = root().join("tests/fixtures/360giving");
+    // The schemas name their draft as http://json-schema.org/draft/2020-12/schema,
+    // not the draft's canonical https address, which the validator would try
+    // to fetch: drop that key in memory and say which draft it is instead.
+    let load = |name: &str| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        assert_eq!(v["$schema"], "http://json-schema.org/draft/2020-12/schema");
+        v.as_object_mut().unwrap().remove("$schema");
+        v
+    };
+    let grant = load("360-giving-schema.json");
+    let package = load("360-giving-package-schema.json");
+    let draft = jsonschema::Draft::Draft202012;
+    let mut opts = jsonschema::options().with_draft(draft).should_validate_formats(true);
+    for v in ["1.4.2", "1.4.3"] {
+        opts = opts.with_resource(
+            format!("https://raw.githubusercontent.com/ThreeSixtyGiving/standard/{v}/schema/360-giving-schema.json"),
+            draft.create_resource(grant.clone()),
+        );
+    }
+    opts.build(&package).expect("the 360Giving schema compiles offline")
+}
+
+fn errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
+    v.iter_errors(doc).map(|e| format!("{}: {e}", e.instance_path)).collect()
+}
+
+#[test]
+fn threesixty_giving_export_validates_against_the_standard() {
+    let p = Pathway::new();
+    p.ok(&["decision", "import", &example("decisions.csv")]);
+    p.ok(&["grant", "import", &example("grants.csv")]);
+    p.ok(&["grant", "import", "--payments", &example("payments.csv")]);
+    // A grant under a decision that is not approved yet is left out.
+    p.ok(&[
+        "decision",
+        "add",
+        "--ref",
+        "2021.040",
+        "--commissioner",
+        "Nottinghamshire OPCC",
+        "--title",
+        "Pending",
+        "--amount",
+        "1000",
+        "--received",
+        "01/04/21",
+    ]);
+    p.ok(&["grant", "add", "--decision", "2021.040", "--recipient", "Juno Women's Aid", "--amount", "1000"]);
+
+    // No prefix yet: told how to give one.
+    let err = p.fails(&["grant", "export", "--360giving"], 2);
+    assert!(err.contains("--prefix"), "{err}");
+    let err = p.fails(&["grant", "export", "--360giving", "--prefix", "nottspcc"], 2);
+    assert!(err.contains("360G-"), "{err}");
+
+    let doc = p.json(&["grant", "export", "--360giving", "--prefix", "360G-nottspcc"]);
+    let v = giving_validator();
+    assert_eq!(errors(&v, &doc), Vec::<String>::new());
+    let grants = doc["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 4);
+    let juno = &grants[0];
+    assert_eq!(juno["id"], "360G-nottspcc-2021_021-1");
+    assert_eq!(juno["amountAwarded"], 23966);
+    assert_eq!(juno["amountDisbursed"], 11983);
+    assert_eq!(juno["awardDate"], "2021-03-16");
+    assert_eq!(juno["currency"], "GBP");
+    assert_eq!(juno["plannedDates"][0]["duration"], 12.0);
+    assert_eq!(juno["recipientOrganization"][0]["id"], "360G-nottspcc-Juno-Womens-Aid");
+    assert_eq!(juno["fundingOrganization"][0]["name"], "Nottinghamshire OPCC");
+    assert_eq!(juno["grantProgramme"][0]["title"], "Community Safety Grant");
+    assert_eq!(juno["disbursementTransaction"][0]["value"], 5991.5);
+    assert_eq!(juno["decisionReference"], "2021.021");
+    assert_eq!(juno["intermediary"], "Nottinghamshire County Council");
+    assert_eq!(grants[2]["matchFunding"]["funder"], "National Probation Service");
+    assert_eq!(grants[3]["id"], "360G-nottspcc-DMPCD_2015_116-1");
+    assert_eq!(grants[3]["plannedDates"][0]["duration"], 24.0);
+
+    // The prefix is remembered, and the check really checks.
+    let again = p.json(&["grant", "export", "--360giving"]);
+    assert_eq!(again, doc);
+    let mut broken = doc.clone();
+    broken["grants"][0].as_object_mut().unwrap().remove("awardDate");
+    broken["grants"][1]["currency"] = serde_json::json!("GBPX");
+    assert_eq!(errors(&v, &broken).len(), 2, "{:?}", errors(&v, &broken));
+
+    // CSV with the standard's column titles.
+    let csv = p.ok(&["grant", "export", "--360giving", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with(
+        "Identifier,Title,Description,Currency,Amount Awarded,Amount Disbursed,Award Date,\
+         Planned Dates:Start Date,Planned Dates:End Date,Planned Dates:Duration (months),\
+         Recipient Org:Identifier,Recipient Org:Name,Funding Org:Identifier,Funding Org:Name"
+    ));
+    assert!(lines.next().unwrap().starts_with("360G-nottspcc-2021_021-1,"), "{csv}");
+    assert_eq!(csv.lines().count(), 5);
+}

@@ -54,6 +54,30 @@ same file; payments never more than their grant. Any invalid row: nothing is imp
 every error is listed as FILE:LINE: column: message (exit 65). With --skip-invalid the good \
 rows are imported and the bad ones written to --rejects FILE with an error column.";
 
+const EXPORT_HELP: &str = "Export grants with exactly the columns `grant import` reads (see \
+`pathway grant import --help`), as CSV unless --format json or jsonl is given. With --payments, \
+export the payments on those grants instead. The list filters apply.
+
+With --360giving, export the grants under approved decisions as 360Giving open data (the UK \
+grants standard, https://www.threesixtygiving.org/): with --format json a package that \
+validates against the standard's schema, with --format jsonl one grant per line, else CSV with \
+the standard's column titles (Identifier, Title, Description, Currency, Amount Awarded, ...).
+
+  Identifier        <prefix>-<grant ref>, with characters other than letters, digits and - as _
+                    (2021.021-1 → 360G-nottspcc-2021_021-1)
+  Award Date        the decision date
+  Funding Org, Recipient Org
+                    the organisation's registered identifier (e.g. GB-CHC-1234567) when it has
+                    one, else <prefix>-<name with hyphens>: replace these with registered ones
+                    before publishing
+  Grant Programme   the decision's funding source
+  Amount Disbursed  the payments, each also a disbursement transaction in JSON
+  Also: Decision Reference, Budget Year, Intermediary and Match Funding (extra fields, which
+  the standard allows).
+
+The prefix is the one 360Giving registered for the publisher; give it once with --prefix and \
+it is remembered in the database (PATHWAY_360G_PREFIX overrides the remembered one).";
+
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
@@ -143,20 +167,26 @@ Money: 5991.50, £5,991.50. Dates: 2021-06-30, 30/06/2021, 30/6/21 or 30.06.21 (
 
     /// Export grants (or with --payments, payments) as CSV, JSON or JSON Lines
     #[command(
-        long_about = "Export grants with exactly the columns `grant import` reads (see \
-`pathway grant import --help`), as CSV unless --format json or jsonl is given. With \
---payments, export the payments on those grants instead. The list filters apply.",
+        long_about = EXPORT_HELP,
         after_help = "Examples:
   pathway grant export > grants.csv
   pathway grant export --payments > payments.csv
-  pathway grant export --decision 2021.021 --format json"
+  pathway grant export --360giving --prefix 360G-nottspcc --format json > grants-360giving.json"
     )]
     Export {
         #[command(flatten)]
         filter: FilterArgs,
         /// Export the payments on the grants instead of the grants
-        #[arg(long)]
+        #[arg(long, conflicts_with = "threesixty")]
         payments: bool,
+        /// Export as 360Giving open data: a JSON package with --format json,
+        /// else CSV with the standard's column titles
+        #[arg(long = "360giving", id = "threesixty")]
+        threesixty: bool,
+        /// The 360Giving publisher prefix, e.g. 360G-nottspcc (remembered in
+        /// the database; else $PATHWAY_360G_PREFIX or the remembered one)
+        #[arg(long, value_name = "PREFIX", requires = "threesixty")]
+        prefix: Option<String>,
     },
 }
 
@@ -277,7 +307,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 report_summary(ctx, &s, "grants")
             }
         }
-        Command::Export { filter, payments } => export(filter.into(), payments, ctx),
+        Command::Export { filter, threesixty: true, prefix, .. } => giving(filter.into(), prefix, ctx),
+        Command::Export { filter, payments, .. } => export(filter.into(), payments, ctx),
     }
 }
 
@@ -394,6 +425,88 @@ fn export(filter: Filter, payments: bool, ctx: &mut Ctx) -> Result<u8> {
         rules::list(&db.conn, &filter, |l| rows.push(export_cells(&l.grant)))?;
         rows.finish()?;
     }
+    Ok(0)
+}
+
+const GIVING_COLUMNS: &[&str] = &[
+    "Identifier",
+    "Title",
+    "Description",
+    "Currency",
+    "Amount Awarded",
+    "Amount Disbursed",
+    "Award Date",
+    "Planned Dates:Start Date",
+    "Planned Dates:End Date",
+    "Planned Dates:Duration (months)",
+    "Recipient Org:Identifier",
+    "Recipient Org:Name",
+    "Funding Org:Identifier",
+    "Funding Org:Name",
+    "Grant Programme:Title",
+    "Decision Reference",
+    "Budget Year",
+    "Intermediary",
+    "Match Funding:Amount",
+    "Match Funding:Funder",
+];
+
+fn giving(filter: Filter, prefix: Option<String>, ctx: &mut Ctx) -> Result<u8> {
+    let mut db = ctx.open()?;
+    let env = std::env::var("PATHWAY_360G_PREFIX").ok();
+    let prefix = rules::prefix(&mut db.conn, prefix.as_deref(), env.as_deref(), &ctx.command)?;
+    let g = rules::giving(&db.conn, &filter, &prefix)?;
+    if g.left_out > 0 {
+        ctx.say(&format!(
+            "left out {} grant(s) whose decision is not approved yet (360Giving publishes awarded grants)",
+            g.left_out
+        ));
+    }
+    let mut out = export_out(ctx);
+    match out.format {
+        Format::Json => {
+            if g.grants.is_empty() {
+                return Err(crate::error::invalid(
+                    "no grants under approved decisions to export; a 360Giving package needs at least one",
+                ));
+            }
+            out.json(&g.package())?;
+        }
+        Format::Jsonl => {
+            for grant in &g.grants {
+                out.json(&grant.to_json())?;
+            }
+        }
+        _ => {
+            let mut rows = out.rows(GIVING_COLUMNS)?;
+            for x in &g.grants {
+                rows.push(vec![
+                    Cell::text(&x.id),
+                    Cell::text(&x.title),
+                    Cell::text(&x.description),
+                    Cell::text("GBP"),
+                    Cell::Money(x.amount_awarded),
+                    Cell::Money(x.amount_disbursed),
+                    Cell::Date(x.award_date),
+                    Cell::opt_date(x.start_on),
+                    Cell::opt_date(x.end_on),
+                    x.duration_months.map(|m| Cell::Num(m, if m.fract() == 0.0 { 0 } else { 1 })).unwrap_or(Cell::Null),
+                    Cell::text(&x.recipient_id),
+                    Cell::text(&x.recipient_name),
+                    Cell::text(&x.funder_id),
+                    Cell::text(&x.funder_name),
+                    Cell::opt_text(x.programme.as_deref()),
+                    Cell::text(&x.decision),
+                    Cell::opt_text(x.budget_year.as_deref()),
+                    Cell::opt_text(x.intermediary.as_deref()),
+                    Cell::opt_money(x.match_amount),
+                    Cell::opt_text(x.match_funder.as_deref()),
+                ])?;
+            }
+            rows.finish()?;
+        }
+    }
+    out.flush()?;
     Ok(0)
 }
 

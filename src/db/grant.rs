@@ -265,3 +265,19 @@ pub fn insert_payment(conn: &Connection, grant_id: i64, p: &Payment) -> Result<(
         .execute(params![grant_id, p.paid_on.iso(), p.amount.0, p.note.as_deref()])?;
     Ok(())
 }
+
+/// A value from the settings table.
+pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row(params![key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}

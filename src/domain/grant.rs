@@ -504,6 +504,274 @@ pub fn show(conn: &Conn, reference: &str) -> Result<Detail> {
     Ok(Detail { grant, decision_title, payments, paid })
 }
 
+// ---------------------------------------------------------------------------
+// 360Giving: grants as open data (https://www.threesixtygiving.org/).
+
+/// The settings key of the 360Giving publisher prefix.
+pub const PREFIX_SETTING: &str = "360giving.prefix";
+
+/// A 360Giving publisher prefix: `360G-` then letters, digits, `-` or `_`.
+pub fn check_prefix(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let rest = t.strip_prefix("360G-").unwrap_or("");
+    if rest.is_empty() || !rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(format!(
+            "{s:?} is not a 360Giving prefix: it starts with 360G- and goes on with letters, digits, - or _ \
+             (e.g. 360G-nottspcc); use the prefix 360Giving registered for you"
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// The prefix to use: `given` (checked and stored for next time, in its own
+/// transaction with an audit row), else `from_env` (PATHWAY_360G_PREFIX),
+/// else the stored one.
+pub fn prefix(conn: &mut Conn, given: Option<&str>, from_env: Option<&str>, command: &str) -> Result<String> {
+    if let Some(g) = given {
+        let p = check_prefix(g).map_err(error::usage)?;
+        db::tx::write(conn, |tx| {
+            if db::grant::setting(tx, PREFIX_SETTING)?.as_deref() != Some(p.as_str()) {
+                db::grant::set_setting(tx, PREFIX_SETTING, &p)?;
+                db::tx::audit(tx, command, "setting", Some(PREFIX_SETTING), "set", Some(&p))?;
+            }
+            Ok(())
+        })?;
+        return Ok(p);
+    }
+    if let Some(e) = from_env.filter(|e| !e.trim().is_empty()) {
+        return check_prefix(e).map_err(|m| error::usage(format!("PATHWAY_360G_PREFIX: {m}")));
+    }
+    match db::grant::setting(conn, PREFIX_SETTING)? {
+        Some(p) => Ok(p),
+        None => Err(error::usage(
+            "a 360Giving export needs your publisher prefix: give it once with --prefix, \
+             e.g. `pathway grant export --360giving --prefix 360G-nottspcc` (it is remembered)",
+        )),
+    }
+}
+
+/// A grant ref as the tail of a 360Giving identifier: letters, digits and
+/// `-` kept, anything else `_` (2021.021-1 → 2021_021-1).
+pub fn id_part(reference: &str) -> String {
+    reference.trim().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+}
+
+/// An organisation's name as the tail of a made-up identifier for
+/// organisations without a registered one: Juno Women's Aid → Juno-Womens-Aid.
+pub fn name_part(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if matches!(c, '\'' | '\u{2019}' | '.') {
+            continue;
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Months from `start` to `end` inclusive: whole months when the dates line
+/// up (2021-04-01..2022-03-31 is 12), else days ÷ 30.4375 to one place.
+pub fn duration_months(start: Date, end: Date) -> f64 {
+    use chrono::Datelike;
+    let after = end.succ();
+    if after.0.day() == start.0.day() {
+        let m = (after.0.year() - start.0.year()) * 12 + after.0.month() as i32 - start.0.month() as i32;
+        return f64::from(m.max(0));
+    }
+    let days = start.days_until(after) as f64;
+    (days / 30.4375 * 10.0).round() / 10.0
+}
+
+/// One grant as 360Giving publishes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GivingGrant {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub amount_awarded: Pence,
+    pub amount_disbursed: Pence,
+    pub award_date: Date,
+    pub start_on: Option<Date>,
+    pub end_on: Option<Date>,
+    pub duration_months: Option<f64>,
+    pub recipient_id: String,
+    pub recipient_name: String,
+    pub funder_id: String,
+    pub funder_name: String,
+    pub programme: Option<String>,
+    pub decision: String,
+    pub decision_title: String,
+    pub budget_year: Option<String>,
+    pub intermediary: Option<String>,
+    pub match_amount: Option<Pence>,
+    pub match_funder: Option<String>,
+    pub payments: Vec<Payment>,
+}
+
+/// Money as a JSON number, exactly: whole pounds as integers, else the
+/// shortest decimal.
+pub fn money_number(p: Pence) -> serde_json::Value {
+    if p.0 % 100 == 0 {
+        serde_json::Value::from(p.0 / 100)
+    } else {
+        serde_json::from_str::<serde_json::Number>(&p.plain())
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl GivingGrant {
+    /// The grant as a 360Giving JSON object. Fields beyond the standard
+    /// (allowed by its schema) carry the decision ref, budget year,
+    /// intermediary and match funding.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut g = Map::new();
+        g.insert("id".into(), json!(self.id));
+        g.insert("title".into(), json!(self.title));
+        g.insert("description".into(), json!(self.description));
+        g.insert("currency".into(), json!("GBP"));
+        g.insert("amountAwarded".into(), money_number(self.amount_awarded));
+        g.insert("amountDisbursed".into(), money_number(self.amount_disbursed));
+        g.insert("awardDate".into(), json!(self.award_date.iso()));
+        if self.start_on.is_some() || self.end_on.is_some() {
+            let mut e = Map::new();
+            if let Some(s) = self.start_on {
+                e.insert("startDate".into(), json!(s.iso()));
+            }
+            if let Some(d) = self.end_on {
+                e.insert("endDate".into(), json!(d.iso()));
+            }
+            if let Some(m) = self.duration_months {
+                e.insert("duration".into(), json!(m));
+            }
+            g.insert("plannedDates".into(), Value::Array(vec![Value::Object(e)]));
+        }
+        g.insert("recipientOrganization".into(), json!([{"id": self.recipient_id, "name": self.recipient_name}]));
+        g.insert("fundingOrganization".into(), json!([{"id": self.funder_id, "name": self.funder_name}]));
+        if let Some(p) = &self.programme {
+            g.insert("grantProgramme".into(), json!([{"title": p}]));
+        }
+        g.insert(
+            "relatedDocument".into(),
+            json!([{"id": self.decision, "title": format!("Decision {}: {}", self.decision, self.decision_title)}]),
+        );
+        if !self.payments.is_empty() {
+            let tx: Vec<Value> = self
+                .payments
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let mut t = Map::new();
+                    t.insert("id".into(), json!(format!("{}-payment-{}", self.id, i + 1)));
+                    t.insert("transactionDate".into(), json!(p.paid_on.iso()));
+                    t.insert("value".into(), money_number(p.amount));
+                    t.insert("currency".into(), json!("GBP"));
+                    if let Some(n) = &p.note {
+                        t.insert("description".into(), json!(n));
+                    }
+                    Value::Object(t)
+                })
+                .collect();
+            g.insert("disbursementTransaction".into(), Value::Array(tx));
+        }
+        g.insert("decisionReference".into(), json!(self.decision));
+        if let Some(b) = &self.budget_year {
+            g.insert("budgetYear".into(), json!(b));
+        }
+        if let Some(i) = &self.intermediary {
+            g.insert("intermediary".into(), json!(i));
+        }
+        if let (Some(a), Some(f)) = (self.match_amount, &self.match_funder) {
+            g.insert("matchFunding".into(), json!({"amount": money_number(a), "funder": f}));
+        }
+        Value::Object(g)
+    }
+}
+
+/// The 360Giving export: the grants under approved decisions, and how many
+/// were left out because their decision has no decision date yet.
+#[derive(Debug, Clone)]
+pub struct Giving {
+    pub grants: Vec<GivingGrant>,
+    pub left_out: usize,
+}
+
+impl Giving {
+    /// A 360Giving package (`{"version", "grants": [...]}`), with a publisher
+    /// when every grant has the same funder.
+    pub fn package(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut p = serde_json::Map::new();
+        p.insert("version".into(), json!("1.4"));
+        p.insert("title".into(), json!("Grants exported by pathway"));
+        if let Some(first) = self.grants.first() {
+            if self.grants.iter().all(|g| g.funder_id == first.funder_id) {
+                p.insert("publisher".into(), json!({"name": first.funder_name, "identifier": first.funder_id}));
+            }
+        }
+        p.insert("grants".into(), serde_json::Value::Array(self.grants.iter().map(GivingGrant::to_json).collect()));
+        serde_json::Value::Object(p)
+    }
+}
+
+/// Build the 360Giving records for the grants matching `filter`.
+/// Organisations without a registered identifier get `<prefix>-<Name-With-Hyphens>`.
+pub fn giving(conn: &Conn, filter: &Filter, prefix: &str) -> Result<Giving> {
+    let mut listed = Vec::new();
+    list(conn, filter, |l| {
+        listed.push(l);
+        Ok(())
+    })?;
+    let org_id = |name: &str| -> Result<String> {
+        Ok(db::org::identifier(conn, name)?.unwrap_or_else(|| format!("{prefix}-{}", name_part(name))))
+    };
+    let mut out = Giving { grants: Vec::new(), left_out: 0 };
+    for l in listed {
+        let g = l.grant;
+        let Some((_, d)) = db::decision::get(conn, &g.decision)? else { continue };
+        let Some(award_date) = d.decided_on.filter(|_| d.status == DecisionStatus::Approved) else {
+            out.left_out += 1;
+            continue;
+        };
+        let (id, _) = find(conn, &g.reference)?;
+        let payments = db::grant::payments_of(conn, id)?;
+        let title = g.title.clone().unwrap_or_else(|| format!("{} ({})", d.title, g.recipient));
+        let description = g
+            .purpose
+            .clone()
+            .or_else(|| d.summary.clone())
+            .unwrap_or_else(|| format!("{} under decision {}", title, d.reference));
+        out.grants.push(GivingGrant {
+            id: format!("{prefix}-{}", id_part(&g.reference)),
+            title,
+            description,
+            amount_awarded: g.amount,
+            amount_disbursed: l.paid,
+            award_date,
+            start_on: g.start_on,
+            end_on: g.end_on,
+            duration_months: g.start_on.zip(g.end_on).map(|(s, e)| duration_months(s, e)),
+            recipient_id: org_id(&g.recipient)?,
+            recipient_name: g.recipient.clone(),
+            funder_id: org_id(&g.funder)?,
+            funder_name: g.funder.clone(),
+            programme: d.funding_source.clone(),
+            decision: d.reference.clone(),
+            decision_title: d.title.clone(),
+            budget_year: d.budget_year.as_ref().map(|b| b.to_string()),
+            intermediary: g.intermediary.clone(),
+            match_amount: g.match_amount,
+            match_funder: g.match_funder.clone(),
+            payments,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,6 +833,23 @@ mod tests {
         let r = next_ref("2021.021", 0, |r| Ok(taken.contains(&r))).unwrap();
         assert_eq!(r, "2021.021-3");
         assert_eq!(next_ref("2021.027", 0, |_| Ok(false)).unwrap(), "2021.027-1");
+    }
+
+    #[test]
+    fn threesixty_identifiers() {
+        assert_eq!(check_prefix("360G-nottspcc").unwrap(), "360G-nottspcc");
+        for bad in ["nottspcc", "360G-", "360G-notts pcc", "360G-a/b", "360g-x"] {
+            assert!(check_prefix(bad).is_err(), "{bad}");
+        }
+        assert_eq!(id_part("2021.021-1"), "2021_021-1");
+        assert_eq!(id_part("DMPCD 2015 116-1"), "DMPCD_2015_116-1");
+        assert_eq!(name_part("Juno Women's Aid"), "Juno-Womens-Aid");
+        assert_eq!(name_part("  MOPAC (London) "), "MOPAC-London");
+        assert_eq!(duration_months(Date::ymd(2021, 4, 1), Date::ymd(2022, 3, 31)), 12.0);
+        assert_eq!(duration_months(Date::ymd(2016, 4, 1), Date::ymd(2018, 3, 31)), 24.0);
+        assert_eq!(duration_months(Date::ymd(2021, 4, 1), Date::ymd(2021, 4, 15)), 0.5);
+        assert_eq!(money_number(Pence(2_396_600)), serde_json::json!(23966));
+        assert_eq!(money_number(Pence(599_150)).to_string(), "5991.5");
     }
 
     #[test]
