@@ -1,9 +1,85 @@
-//! `pathway grant`: (being built).
+//! `pathway grant add|list|show|pay|import|export`: grants under decisions,
+//! and the payments made against them.
 
 use crate::app::Ctx;
+use crate::cmd::decision::{export_out, near_miss, report_summary, ImportArgs};
+use crate::domain::decision::BudgetYear;
+use crate::domain::grant::{self as rules, Filter, Grant, GrantInput, Listed, Payment};
+use crate::import;
+use crate::output::{Cell, Format};
+use crate::value::names::GrantStatus;
+use crate::value::{Date, Pence, Period};
 use anyhow::Result;
 
+const EXAMPLES: &str = "\
+Examples:
+  pathway grant add --decision 2021.021 --recipient \"Juno Women's Aid\" \\
+    --amount 23966 --start 2021-04-01 --end 2022-03-31
+  pathway grant pay 2021.021-1 --amount 5991.50 --date 30/06/21 --note \"Q1 instalment\"
+  pathway grant list --decision 2021.021 --format json";
+
+const IMPORT_HELP: &str = "Import grants from a CSV file with a header row.
+
+Columns (any order; those marked * are required):
+  ref            the grant's ref, e.g. 2021.021-1; rows are matched on it (a row without
+                 one: on decision, recipient, start_on and end_on, else it gets the next
+                 <decision>-<n>)
+  decision*      the ref of an existing decision, e.g. 2021.021
+  funder         empty: the decision's commissioner
+  recipient*     e.g. Juno Women's Aid (recorded if new)
+  intermediary   who the money passes through, e.g. Nottinghamshire County Council
+  title, purpose, conditions
+                 text
+  amount*        e.g. 23966, £23,966 or 23966.00
+  start_on, end_on
+                 dates: 2021-04-01, 01/04/2021, 1/4/21 or 01.04.21 (day first)
+  status         active, completed or cancelled (empty: active)
+  match_amount, match_funder
+                 match funding, both or neither
+
+With --payments the file holds payments instead:
+  grant*         the grant's ref
+  paid_on*       the date paid
+  amount*        the amount paid
+  note           e.g. Q1 instalment
+A payment row counts as recorded already when the grant has an identical payment (same \
+date, amount and note), so importing the same file twice adds nothing.
+
+These are the columns `grant export` (and `grant export --payments`) writes, so export → \
+import round-trips. A column left out of the file counts as empty: an update clears that \
+field.
+
+Grants under a decision never total more than its amount, counting the earlier rows of the \
+same file; payments never more than their grant. Any invalid row: nothing is imported, and \
+every error is listed as FILE:LINE: column: message (exit 65). With --skip-invalid the good \
+rows are imported and the bad ones written to --rejects FILE with an error column.";
+
+const EXPORT_HELP: &str = "Export grants with exactly the columns `grant import` reads (see \
+`pathway grant import --help`), as CSV unless --format json or jsonl is given. With --payments, \
+export the payments on those grants instead. The list filters apply.
+
+With --360giving, export the grants under approved decisions as 360Giving open data (the UK \
+grants standard, https://www.threesixtygiving.org/): with --format json a package that \
+validates against the standard's schema, with --format jsonl one grant per line, else CSV with \
+the standard's column titles (Identifier, Title, Description, Currency, Amount Awarded, ...).
+
+  Identifier        <prefix>-<grant ref>, with characters other than letters, digits and - as _
+                    (2021.021-1 → 360G-nottspcc-2021_021-1)
+  Award Date        the decision date
+  Funding Org, Recipient Org
+                    the organisation's registered identifier (e.g. GB-CHC-1234567) when it has
+                    one, else <prefix>-<name with hyphens>: replace these with registered ones
+                    before publishing
+  Grant Programme   the decision's funding source
+  Amount Disbursed  the payments, each also a disbursement transaction in JSON
+  Also: Decision Reference, Budget Year, Intermediary and Match Funding (extra fields, which
+  the standard allows).
+
+The prefix is the one 360Giving registered for the publisher; give it once with --prefix and \
+it is remembered in the database (PATHWAY_360G_PREFIX overrides the remembered one).";
+
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -11,10 +87,504 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List (not built yet)
-    List,
+    /// Record a grant under a decision
+    #[command(
+        long_about = "Record a grant under an existing decision.\n\n\
+The grants under a decision never add up to more than its amount: a grant that \
+would is refused, saying by how much. Without --ref the grant gets the next free \
+<decision ref>-<n>, e.g. 2021.021-1. The funder defaults to the decision's \
+commissioner. Organisations are recorded as they are first named: the recipient as \
+a provider, an intermediary (through whom the money passes) or match funder as a \
+partner.\n\n\
+Money: 23966, 23,966, £23,966 or 23966.00. Dates: 2021-04-01, 01/04/2021, 1/4/21 \
+or 01.04.21 (day first).",
+        after_help = "Examples:
+  pathway grant add --decision 2021.021 --recipient \"Juno Women's Aid\" \\
+    --amount 23966 --start 2021-04-01 --end 2022-03-31
+  pathway grant add --decision 2021.021 --recipient \"Nottinghamshire Women's Aid\" --amount 23047 \\
+    --intermediary \"Nottinghamshire County Council\" --start 2021-04-01 --end 2022-03-31
+  pathway grant add --decision 2021.027 --recipient \"Nottingham Women's Centre\" --amount 14000 \\
+    --match-amount 14000 --match-funder \"National Probation Service\""
+    )]
+    Add(AddArgs),
+
+    /// List grants, with what has been paid and what is outstanding
+    #[command(after_help = "Examples:
+  pathway grant list
+  pathway grant list --decision 2021.021 --format json
+  pathway grant list --recipient \"Juno Women's Aid\" --period 2021/22-Q1")]
+    List(FilterArgs),
+
+    /// Show one grant with its payments, paid and outstanding
+    #[command(after_help = "Examples:
+  pathway grant show 2021.021-1
+  pathway grant show 2021.027-1 --format json")]
+    Show {
+        /// The grant's ref, e.g. 2021.021-1
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+
+    /// Record a payment against a grant (never more than is left to pay)
+    #[command(
+        long_about = "Record one payment (an instalment) against a grant. Payments never add \
+up to more than the grant: a payment that would is refused, saying how much is left.\n\n\
+Money: 5991.50, £5,991.50. Dates: 2021-06-30, 30/06/2021, 30/6/21 or 30.06.21 (day first).",
+        after_help = "Examples:
+  pathway grant pay 2021.021-1 --amount 5991.50 --date 30/06/21 --note \"Q1 instalment\"
+  pathway grant pay 2021.027-1 --amount 3500 --date 2021-07-01"
+    )]
+    Pay {
+        /// The grant's ref, e.g. 2021.021-1
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The amount paid
+        #[arg(long, value_name = "MONEY")]
+        amount: Pence,
+        /// The date paid [default: today]
+        #[arg(long, value_name = "DATE")]
+        date: Option<Date>,
+        /// A note, e.g. "Q1 instalment"
+        #[arg(long)]
+        note: Option<String>,
+    },
+
+    /// Import grants (or with --payments, payments) from a CSV file
+    #[command(
+        long_about = IMPORT_HELP,
+        after_help = "Examples:
+  pathway grant import examples/grants.csv
+  pathway grant import --payments examples/payments.csv
+  pathway grant import grants.csv --skip-invalid --rejects rejected.csv"
+    )]
+    Import {
+        #[command(flatten)]
+        import: ImportArgs,
+        /// The file holds payments (grant,paid_on,amount,note), not grants
+        #[arg(long)]
+        payments: bool,
+    },
+
+    /// Export grants (or with --payments, payments) as CSV, JSON or JSON Lines
+    #[command(
+        long_about = EXPORT_HELP,
+        after_help = "Examples:
+  pathway grant export > grants.csv
+  pathway grant export --payments > payments.csv
+  pathway grant export --360giving --prefix 360G-nottspcc --format json > grants-360giving.json"
+    )]
+    Export {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Export the payments on the grants instead of the grants
+        #[arg(long, conflicts_with = "threesixty")]
+        payments: bool,
+        /// Export as 360Giving open data: a JSON package with --format json,
+        /// else CSV with the standard's column titles
+        #[arg(long = "360giving", id = "threesixty")]
+        threesixty: bool,
+        /// The 360Giving publisher prefix, e.g. 360G-nottspcc (remembered in
+        /// the database; else $PATHWAY_360G_PREFIX or the remembered one)
+        #[arg(long, value_name = "PREFIX", requires = "threesixty")]
+        prefix: Option<String>,
+    },
 }
 
-pub fn run(_args: Args, _ctx: &mut Ctx) -> Result<u8> {
-    anyhow::bail!("not built yet")
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// The ref of the decision the grant is made under, e.g. 2021.021
+    #[arg(long, value_name = "REF")]
+    decision: String,
+    /// Who receives the grant, e.g. "Juno Women's Aid"
+    #[arg(long, value_name = "NAME")]
+    recipient: String,
+    /// The amount granted
+    #[arg(long, value_name = "MONEY")]
+    amount: Pence,
+    /// The grant's own ref [default: <decision ref>-<n>, e.g. 2021.021-1]
+    #[arg(long = "ref", value_name = "REF")]
+    reference: Option<String>,
+    /// Who pays [default: the decision's commissioner]
+    #[arg(long, value_name = "NAME")]
+    funder: Option<String>,
+    /// Who the money passes through, e.g. "Nottinghamshire County Council"
+    #[arg(long, value_name = "NAME")]
+    intermediary: Option<String>,
+    /// A title for the grant
+    #[arg(long)]
+    title: Option<String>,
+    /// What the grant is for
+    #[arg(long)]
+    purpose: Option<String>,
+    /// Conditions attached to the grant
+    #[arg(long)]
+    conditions: Option<String>,
+    /// The first day the grant covers
+    #[arg(long, value_name = "DATE")]
+    start: Option<Date>,
+    /// The last day the grant covers
+    #[arg(long, value_name = "DATE")]
+    end: Option<Date>,
+    /// active, completed or cancelled [default: active]
+    #[arg(long)]
+    status: Option<GrantStatus>,
+    /// Match funding from another funder (with --match-funder)
+    #[arg(long, value_name = "MONEY", requires = "match_funder")]
+    match_amount: Option<Pence>,
+    /// Who provides the match funding, e.g. "National Probation Service"
+    #[arg(long, value_name = "NAME", requires = "match_amount")]
+    match_funder: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct FilterArgs {
+    /// Only grants with this status: active, completed or cancelled
+    #[arg(long)]
+    status: Option<GrantStatus>,
+    /// Only grants under decisions for this budget year, e.g. 2021/22
+    #[arg(long, value_name = "YEAR")]
+    budget_year: Option<BudgetYear>,
+    /// Only grants under this commissioner's decisions
+    #[arg(long, value_name = "NAME")]
+    commissioner: Option<String>,
+    /// Only grants to this recipient
+    #[arg(long, value_name = "NAME")]
+    recipient: Option<String>,
+    /// Only grants under this decision
+    #[arg(long, value_name = "REF")]
+    decision: Option<String>,
+    /// Only grants whose start..end overlaps the period: 2021-04, 2021/22, 2021/22-Q1 or
+    /// 2021-04-01..2021-06-30 (both ends included)
+    #[arg(long, value_name = "PERIOD")]
+    period: Option<Period>,
+}
+
+impl From<FilterArgs> for Filter {
+    fn from(a: FilterArgs) -> Filter {
+        Filter {
+            status: a.status,
+            budget_year: a.budget_year,
+            commissioner: a.commissioner,
+            recipient: a.recipient,
+            decision: a.decision,
+            period: a.period,
+        }
+    }
+}
+
+fn trimmed(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
+    match args.command {
+        Command::Add(a) => add(a, ctx),
+        Command::List(f) => list(f.into(), ctx),
+        Command::Show { reference } => show(&reference, ctx),
+        Command::Pay { reference, amount, date, note } => {
+            let mut db = ctx.open()?;
+            let p =
+                Payment { grant: reference, paid_on: date.unwrap_or_else(Date::today), amount, note: trimmed(note) };
+            let paid = rules::pay(&mut db.conn, &p, &ctx.command)?;
+            ctx.say(&format!(
+                "grant {}: paid {} on {}; {} paid to date, {} outstanding",
+                paid.grant,
+                paid.amount.pretty(),
+                p.paid_on,
+                paid.paid_to_date.pretty(),
+                paid.outstanding.pretty()
+            ));
+            Ok(0)
+        }
+        Command::Import { import: a, payments } => {
+            let mut db = ctx.open()?;
+            let opts = a.options(ctx);
+            if payments {
+                let s = import::grant::run_payments(&mut db, &opts, &ctx.command)?;
+                report_summary(ctx, &s, "payments")
+            } else {
+                let s = import::grant::run(&mut db, &opts, &ctx.command)?;
+                report_summary(ctx, &s, "grants")
+            }
+        }
+        Command::Export { filter, threesixty: true, prefix, .. } => giving(filter.into(), prefix, ctx),
+        Command::Export { filter, payments, .. } => export(filter.into(), payments, ctx),
+    }
+}
+
+fn add(a: AddArgs, ctx: &mut Ctx) -> Result<u8> {
+    let g = GrantInput {
+        reference: trimmed(a.reference),
+        decision: a.decision.trim().to_string(),
+        funder: trimmed(a.funder),
+        recipient: a.recipient.trim().to_string(),
+        intermediary: trimmed(a.intermediary),
+        title: trimmed(a.title),
+        purpose: trimmed(a.purpose),
+        conditions: trimmed(a.conditions),
+        amount: a.amount,
+        start_on: a.start,
+        end_on: a.end,
+        status: a.status,
+        match_amount: a.match_amount,
+        match_funder: trimmed(a.match_funder),
+    };
+    let mut db = ctx.open()?;
+    let w = rules::add(&mut db.conn, &g, &ctx.command)?;
+    for (name, kind) in &w.new_orgs {
+        ctx.say(&format!("recorded {name} as a new {}{}", kind.as_str(), near_miss(&db, name)?));
+    }
+    ctx.say(&format!(
+        "recorded grant {}: {} to {} under decision {} ({} left to grant under it)",
+        w.reference,
+        g.amount.pretty(),
+        g.recipient,
+        g.decision,
+        w.left_to_grant.pretty()
+    ));
+    Ok(0)
+}
+
+const LIST_COLUMNS: &[&str] = &[
+    "ref",
+    "decision",
+    "funder",
+    "recipient",
+    "intermediary",
+    "title",
+    "amount",
+    "start_on",
+    "end_on",
+    "status",
+    "match_amount",
+    "match_funder",
+    "paid",
+    "outstanding",
+];
+
+fn list(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let mut out = ctx.out();
+    let mut rows = out.rows(LIST_COLUMNS)?;
+    rules::list(&db.conn, &filter, |l: Listed| {
+        let g = &l.grant;
+        rows.push(vec![
+            Cell::text(&g.reference),
+            Cell::text(&g.decision),
+            Cell::text(&g.funder),
+            Cell::text(&g.recipient),
+            Cell::opt_text(g.intermediary.as_deref()),
+            Cell::opt_text(g.title.as_deref()),
+            Cell::Money(g.amount),
+            Cell::opt_date(g.start_on),
+            Cell::opt_date(g.end_on),
+            Cell::Name(g.status.as_str(), g.status.label()),
+            Cell::opt_money(g.match_amount),
+            Cell::opt_text(g.match_funder.as_deref()),
+            Cell::Money(l.paid),
+            Cell::Money(l.outstanding()),
+        ])
+    })?;
+    rows.finish()?;
+    Ok(0)
+}
+
+/// A grant's cells in the import's column order.
+fn export_cells(g: &Grant) -> Vec<Cell> {
+    vec![
+        Cell::text(&g.reference),
+        Cell::text(&g.decision),
+        Cell::text(&g.funder),
+        Cell::text(&g.recipient),
+        Cell::opt_text(g.intermediary.as_deref()),
+        Cell::opt_text(g.title.as_deref()),
+        Cell::opt_text(g.purpose.as_deref()),
+        Cell::opt_text(g.conditions.as_deref()),
+        Cell::Money(g.amount),
+        Cell::opt_date(g.start_on),
+        Cell::opt_date(g.end_on),
+        Cell::Name(g.status.as_str(), g.status.label()),
+        Cell::opt_money(g.match_amount),
+        Cell::opt_text(g.match_funder.as_deref()),
+    ]
+}
+
+fn payment_cells(p: &Payment) -> Vec<Cell> {
+    vec![Cell::text(&p.grant), Cell::Date(p.paid_on), Cell::Money(p.amount), Cell::opt_text(p.note.as_deref())]
+}
+
+fn export(filter: Filter, payments: bool, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let mut out = export_out(ctx);
+    if payments {
+        let mut rows = out.rows(&import::grant::payment_column_names())?;
+        rules::payments(&db.conn, &filter, |p| rows.push(payment_cells(&p)))?;
+        rows.finish()?;
+    } else {
+        let mut rows = out.rows(&import::grant::column_names())?;
+        rules::list(&db.conn, &filter, |l| rows.push(export_cells(&l.grant)))?;
+        rows.finish()?;
+    }
+    Ok(0)
+}
+
+const GIVING_COLUMNS: &[&str] = &[
+    "Identifier",
+    "Title",
+    "Description",
+    "Currency",
+    "Amount Awarded",
+    "Amount Disbursed",
+    "Award Date",
+    "Planned Dates:Start Date",
+    "Planned Dates:End Date",
+    "Planned Dates:Duration (months)",
+    "Recipient Org:Identifier",
+    "Recipient Org:Name",
+    "Funding Org:Identifier",
+    "Funding Org:Name",
+    "Grant Programme:Title",
+    "Decision Reference",
+    "Budget Year",
+    "Intermediary",
+    "Match Funding:Amount",
+    "Match Funding:Funder",
+];
+
+fn giving(filter: Filter, prefix: Option<String>, ctx: &mut Ctx) -> Result<u8> {
+    let mut db = ctx.open()?;
+    let env = std::env::var("PATHWAY_360G_PREFIX").ok();
+    let prefix = rules::prefix(&mut db.conn, prefix.as_deref(), env.as_deref(), &ctx.command)?;
+    let g = rules::giving(&db.conn, &filter, &prefix)?;
+    if g.left_out > 0 {
+        ctx.say(&format!(
+            "left out {} grant(s) whose decision is not approved yet (360Giving publishes awarded grants)",
+            g.left_out
+        ));
+    }
+    let mut out = export_out(ctx);
+    match out.format {
+        Format::Json => {
+            if g.grants.is_empty() {
+                return Err(crate::error::invalid(
+                    "no grants under approved decisions to export; a 360Giving package needs at least one",
+                ));
+            }
+            out.json(&g.package())?;
+        }
+        Format::Jsonl => {
+            for grant in &g.grants {
+                out.json(&grant.to_json())?;
+            }
+        }
+        _ => {
+            let mut rows = out.rows(GIVING_COLUMNS)?;
+            for x in &g.grants {
+                rows.push(vec![
+                    Cell::text(&x.id),
+                    Cell::text(&x.title),
+                    Cell::text(&x.description),
+                    Cell::text("GBP"),
+                    Cell::Money(x.amount_awarded),
+                    Cell::Money(x.amount_disbursed),
+                    Cell::Date(x.award_date),
+                    Cell::opt_date(x.start_on),
+                    Cell::opt_date(x.end_on),
+                    x.duration_months.map(|m| Cell::Num(m, if m.fract() == 0.0 { 0 } else { 1 })).unwrap_or(Cell::Null),
+                    Cell::text(&x.recipient_id),
+                    Cell::text(&x.recipient_name),
+                    Cell::text(&x.funder_id),
+                    Cell::text(&x.funder_name),
+                    Cell::opt_text(x.programme.as_deref()),
+                    Cell::text(&x.decision),
+                    Cell::opt_text(x.budget_year.as_deref()),
+                    Cell::opt_text(x.intermediary.as_deref()),
+                    Cell::opt_money(x.match_amount),
+                    Cell::opt_text(x.match_funder.as_deref()),
+                ])?;
+            }
+            rows.finish()?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let d = rules::show(&db.conn, reference)?;
+    let g = &d.grant;
+    let columns = vec![
+        "ref",
+        "decision",
+        "decision_title",
+        "funder",
+        "recipient",
+        "intermediary",
+        "title",
+        "purpose",
+        "conditions",
+        "amount",
+        "start_on",
+        "end_on",
+        "status",
+        "match_amount",
+        "match_funder",
+        "paid",
+        "outstanding",
+    ];
+    let cells = vec![
+        Cell::text(&g.reference),
+        Cell::text(&g.decision),
+        Cell::text(&d.decision_title),
+        Cell::text(&g.funder),
+        Cell::text(&g.recipient),
+        Cell::opt_text(g.intermediary.as_deref()),
+        Cell::opt_text(g.title.as_deref()),
+        Cell::opt_text(g.purpose.as_deref()),
+        Cell::opt_text(g.conditions.as_deref()),
+        Cell::Money(g.amount),
+        Cell::opt_date(g.start_on),
+        Cell::opt_date(g.end_on),
+        Cell::Name(g.status.as_str(), g.status.label()),
+        Cell::opt_money(g.match_amount),
+        Cell::opt_text(g.match_funder.as_deref()),
+        Cell::Money(d.paid),
+        Cell::Money(d.outstanding()),
+    ];
+    let mut out = ctx.out();
+    match out.format {
+        Format::Json | Format::Jsonl => {
+            let mut obj: serde_json::Map<String, serde_json::Value> =
+                columns.iter().zip(&cells).map(|(c, v)| (c.to_string(), v.to_json())).collect();
+            obj.insert(
+                "payments".into(),
+                d.payments
+                    .iter()
+                    .map(
+                        |p| serde_json::json!({"paid_on": p.paid_on.iso(), "amount": p.amount.plain(), "note": p.note}),
+                    )
+                    .collect(),
+            );
+            out.json(&obj)?;
+        }
+        Format::Csv => {
+            let mut columns = columns;
+            let mut cells = cells;
+            columns.push("payments");
+            cells.push(Cell::List(d.payments.iter().map(|p| format!("{} {}", p.paid_on, p.amount.plain())).collect()));
+            out.record(&columns, cells)?;
+        }
+        Format::Table => {
+            out.record(&columns, cells)?;
+            out.text("\nPayments\n")?;
+            let mut rows = out.rows(&["paid_on", "amount", "note"])?;
+            for p in &d.payments {
+                rows.push(vec![Cell::Date(p.paid_on), Cell::Money(p.amount), Cell::opt_text(p.note.as_deref())])?;
+            }
+            rows.finish()?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
 }

@@ -35,3 +35,12 @@ pub fn set_identifier(conn: &Connection, id: i64, identifier: Option<&str>) -> R
     conn.prepare_cached("UPDATE organisations SET identifier = ?2 WHERE id = ?1")?.execute(params![id, identifier])?;
     Ok(())
 }
+
+/// The 360Giving identifier of the organisation called `name`, if it has one.
+pub fn identifier(conn: &Connection, name: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT identifier FROM organisations WHERE name = ?1 COLLATE NOCASE")?
+        .query_row(params![name.trim()], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}
