@@ -15,6 +15,7 @@ pub mod client;
 pub mod decision;
 pub mod grant;
 pub mod referral;
+pub mod service;
 
 use crate::error::{Error, RowError, MAX_LISTED_ERRORS};
 use crate::output::unneutralise;
