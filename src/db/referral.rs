@@ -217,9 +217,9 @@ pub fn any_without_ref(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM referrals WHERE ref IS NULL)", [], |r| r.get(0))?)
 }
 
-/// How many referrals there are.
-pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM referrals", [], |r| r.get(0))?)
+/// Whether any referral is recorded.
+pub fn any(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM referrals)", [], |r| r.get(0))?)
 }
 
 /// The id of the referral with provider ref `ref_`.

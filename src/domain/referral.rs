@@ -176,6 +176,8 @@ pub struct Importer {
     /// Whether some referral has no ref (only then can a ref given for the
     /// first time match a referral recorded without one).
     without_ref: bool,
+    /// Whether there were referrals before the import began.
+    had_rows: bool,
 }
 
 impl Importer {
@@ -184,6 +186,7 @@ impl Importer {
             services: ServiceNames::load(conn)?,
             clients: Clients::load(conn)?,
             without_ref: db::referral::any_without_ref(conn)?,
+            had_rows: db::referral::any(conn)?,
         })
     }
 
@@ -210,14 +213,18 @@ impl Importer {
             Ok(Change::Updated)
         };
         if r.ref_.is_some() {
-            // A ref given for the first time may belong to a referral
-            // recorded earlier without one: look before inserting.
-            if self.without_ref && !new_client {
+            // Into a table that had referrals, look before inserting: most
+            // rows of a repeated import are recorded already, and a ref
+            // given for the first time may belong to a referral recorded
+            // earlier without one.
+            if !new_client && (self.had_rows || self.without_ref) {
                 if let Some((id, same)) = db::referral::find_by_ref(conn, client_id, service_id, r)? {
                     return update(id, same);
                 }
-                if let Some((id, _)) = db::referral::find_by_key(conn, client_id, service_id, r, true)? {
-                    return update(id, false);
+                if self.without_ref {
+                    if let Some((id, _)) = db::referral::find_by_key(conn, client_id, service_id, r, true)? {
+                        return update(id, false);
+                    }
                 }
             }
             // Otherwise insert, and fall back to the recorded one when the
@@ -499,6 +506,65 @@ mod tests {
         assert!("engagd".parse::<OutcomeFilter>().unwrap_err().contains("or none"));
         assert_eq!("None".parse::<Clearable<Risk>>(), Ok(Clearable(None)));
         assert_eq!("high".parse::<Clearable<Risk>>(), Ok(Clearable(Some(Risk::High))));
+    }
+
+    #[test]
+    fn matching_is_idempotent_on_ref_else_on_the_key() {
+        use crate::domain::service::{self, NewService};
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
+        let s = NewService { name: "Beth Centre", provider: "London Women's Consortium", ..Default::default() };
+        service::add(&mut db.conn, &s, "test").unwrap();
+        let conn = &db.conn;
+        let mut imp = Importer::new(conn).unwrap();
+        let mut apply = |r: &Referral<'_>| {
+            let sid = imp.check(r).unwrap();
+            imp.apply(conn, sid, r).unwrap()
+        };
+        let r = referral();
+        assert_eq!(apply(&r), Change::New);
+        assert_eq!(apply(&r), Change::Unchanged);
+        // Same key (client, service, date, source), other values: the same referral, updated.
+        let engaged = Referral { outcome: Some(ReferralOutcome::Engaged), ..r.clone() };
+        assert_eq!(apply(&engaged), Change::Updated);
+        assert_eq!(apply(&engaged), Change::Unchanged);
+        // Another source is another referral.
+        let gp = Referral { source: Source::Gp, ..r.clone() };
+        assert_eq!(apply(&gp), Change::New);
+        // A ref given for the first time attaches to the referral without one.
+        let with_ref = Referral { ref_: Some("R-1"), ..engaged.clone() };
+        assert_eq!(apply(&with_ref), Change::Updated);
+        assert_eq!(apply(&with_ref), Change::Unchanged);
+        // Matched on ref, even when the key changes.
+        let moved = Referral { referred_on: Date::ymd(2021, 4, 13), ..with_ref.clone() };
+        assert_eq!(apply(&moved), Change::Updated);
+        // A row without a ref matches it on the key and keeps its ref.
+        let no_ref = Referral { ref_: None, ..moved.clone() };
+        assert_eq!(apply(&no_ref), Change::Unchanged);
+        assert_eq!(db::referral::id_by_ref(conn, "R-1").unwrap(), Some(1));
+        assert_eq!(db::referral::get(conn, 1).unwrap().unwrap().referred_on, Date::ymd(2021, 4, 13));
+        // A new client is recorded, with a new referral.
+        let other = Referral { client_ref: "BC-0002", ref_: Some("R-2"), ..r.clone() };
+        assert_eq!(apply(&other), Change::New);
+        assert_eq!(apply(&other), Change::Unchanged);
+        assert!(db::client::id(conn, "BC-0002").unwrap().is_some());
+    }
+
+    #[test]
+    fn rows_are_checked_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
+        let imp = Importer::new(&db.conn).unwrap();
+        let r = referral();
+        let p = imp.check(&r).unwrap_err();
+        assert_eq!(p.column, "service");
+        assert!(
+            p.message.starts_with("no service called 'Beth Centre': no services are recorded yet"),
+            "{}",
+            p.message
+        );
+        let named = Referral { client_ref: "Jane Smith", ..r };
+        assert_eq!(imp.check(&named).unwrap_err().column, "client_ref");
     }
 
     #[test]
