@@ -217,6 +217,34 @@ pub fn any_without_ref(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM referrals WHERE ref IS NULL)", [], |r| r.get(0))?)
 }
 
+/// Before a bulk load into an empty table: drop the return's covering
+/// index `referrals_return`, so that it is built once, sorted, at the end
+/// (`restore_index`) instead of row by row. Returns the index's SQL. Call
+/// inside the import's transaction: a rollback brings the index back.
+pub fn suspend_return_index(conn: &Connection) -> Result<Option<String>> {
+    let sql: Option<String> = conn
+        .query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'referrals_return'", [], |r| r.get(0))
+        .optional()?;
+    if sql.is_some() {
+        conn.execute_batch("DROP INDEX referrals_return")?;
+    }
+    Ok(sql)
+}
+
+/// Create an index again from its SQL (see `suspend_return_index`). The
+/// sort spills to temporary files rather than memory, so memory stays
+/// within the page cache however big the table.
+pub fn restore_index(conn: &Connection, sql: &str) -> Result<()> {
+    let store: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    // The sorter takes as much memory again as the page cache: halve both.
+    conn.execute_batch(&format!("PRAGMA temp_store = FILE; PRAGMA cache_size = {};", cache / 2))?;
+    let built = conn.execute_batch(sql);
+    conn.execute_batch(&format!("PRAGMA temp_store = {store}; PRAGMA cache_size = {cache};"))?;
+    built?;
+    Ok(())
+}
+
 /// Whether any referral is recorded.
 pub fn any(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM referrals)", [], |r| r.get(0))?)

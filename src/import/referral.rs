@@ -87,6 +87,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             }))
         })?;
         let summary = reader.finish()?;
+        importer.finish(tx)?;
         tx::audit(tx, command, "referral", None, "import", Some(&counts(&summary)))?;
         Ok(summary)
     })
