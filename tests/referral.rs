@@ -150,7 +150,7 @@ fn bad_rows_write_nothing_and_are_named_by_line_and_column() {
     assert_eq!(p.sql_i64("SELECT count(*) FROM referrals"), (n - 3) as i64);
     let rejects = std::fs::read_to_string(p.path("r.csv")).unwrap();
     let mut r = csv::Reader::from_reader(rejects.as_bytes());
-    assert_eq!(r.headers().unwrap().iter().last(), Some("error"));
+    assert_eq!(r.headers().unwrap().iter().next_back(), Some("error"));
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
     assert_eq!(rows.len(), 3);
     for ((_, line), rec) in bad.iter().zip(&rows) {
