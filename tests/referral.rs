@@ -358,3 +358,21 @@ fn names_and_dates_of_birth_are_never_accepted() {
     assert!(!err.contains("Jane") && !err.contains("12031985"), "errors never repeat a client_ref: {err}");
     assert_eq!(p.dump(), before);
 }
+
+#[test]
+fn the_examples_import_cleanly_and_twice_add_nothing() {
+    let p = Pathway::new();
+    let ex = common::root().join("examples");
+    let path = |f: &str| ex.join(f).to_string_lossy().into_owned();
+    p.ok(&["service", "import", &path("services.csv")]);
+    p.ok(&["client", "import", &path("clients.csv")]);
+    let s = p.json(&["referral", "import", &path("referrals.csv")]);
+    assert_eq!((s["new"].as_u64(), s["rejected"].as_u64()), (Some(601), Some(0)));
+    let s = p.json(&["referral", "import", &path("referrals.csv")]);
+    assert_eq!((s["new"].as_u64(), s["unchanged"].as_u64()), (Some(0), Some(601)));
+    assert_eq!(p.sql_i64("SELECT count(*) FROM clients"), 400);
+    assert_eq!(
+        p.sql_i64("SELECT count(*) FROM referrals WHERE referred_on NOT BETWEEN '2021-04-01' AND '2022-03-31'"),
+        0
+    );
+}
