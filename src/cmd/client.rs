@@ -1,9 +1,21 @@
-//! `pathway client`: (being built).
+//! `pathway client import|list|export|show|erase`.
 
 use crate::app::Ctx;
+use crate::cmd::referral::{report_summary, ImportArgs};
+use crate::domain::client::{self, ClientRow, Held};
+use crate::error::usage;
+use crate::output::{Cell, Format, Out, Section};
 use anyhow::Result;
 
+pub const EXAMPLES: &str = "\
+Examples:
+  pathway client import clients.csv
+  pathway client show BC-0042
+  pathway client erase BC-0042 --yes";
+
+/// Clients: equality-monitoring data, subject access requests, erasure
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -11,10 +23,239 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List (not built yet)
+    /// Import equality-monitoring data (client_ref,birth_year,ethnicity,disability,dependent_children)
+    #[command(
+        long_about = "Import clients' equality-monitoring attributes from a CSV file with the columns
+  client_ref,birth_year,ethnicity,disability,dependent_children
+All five columns must be present; an empty cell means \"not recorded\" (and clears a value recorded before).
+A client is matched by client_ref: new refs are added, changed rows update the client.
+
+client_ref: the provider's pseudonymous reference (letters, digits, - _ / . and at least one digit); names
+  and dates of birth are refused, and so is any column for names, addresses or dates of birth.
+birth_year: four digits (only the year is ever recorded).
+ethnicity (ONS 2021): asian_bangladeshi, asian_chinese, asian_indian, asian_pakistani, asian_other,
+  black_african, black_caribbean, black_other, mixed_white_asian, mixed_white_black_african,
+  mixed_white_black_caribbean, mixed_other, white_british, white_irish, white_gypsy_irish_traveller,
+  white_roma, white_other, other_arab, other_any, prefer_not_to_say.
+disability: yes, no, prefer_not_to_say.    dependent_children: 0 to 30.",
+        after_help = "Examples:\n  pathway client import clients.csv\n  pathway client import clients.csv --skip-invalid --rejects client-rejects.csv"
+    )]
+    Import(ImportArgs),
+    /// List clients with their attributes and how many referrals and cases each has
+    #[command(after_help = "Examples:\n  pathway client list\n  pathway client list --format json")]
     List,
+    /// Export clients with exactly the import's columns
+    #[command(after_help = "Examples:\n  pathway client export > clients.csv")]
+    Export,
+    /// Everything held about one client (a subject access request)
+    #[command(
+        long_about = "Show everything pathway holds about one client_ref, across every table: the client's \
+attributes, her referrals, her cases and their tier history. With --format json the answer is one object \
+with arrays; with --format csv it is one row per value (section,item,field,value).",
+        after_help = "Examples:\n  pathway client show BC-0042\n  pathway client show BC-0042 --format json > sar-BC-0042.json"
+    )]
+    Show {
+        /// The client_ref
+        client_ref: String,
+    },
+    /// Erase a client and everything held about her (needs --yes)
+    #[command(
+        long_about = "Remove a client and everything held about her: her cases and their tier history, her \
+referrals and the client record, in one transaction. The removed rows are overwritten in the database file \
+(secure delete) and the write-ahead log is emptied. The audit log records that an erasure happened and how \
+many rows went, never the client_ref. This cannot be undone: take a backup first if in doubt, and give --yes \
+to confirm (there is no prompt, so it is safe in scripts).",
+        after_help = "Examples:\n  pathway client erase BC-0042 --yes\n  pathway client show BC-0042 --format json > sar.json && pathway client erase BC-0042 --yes"
+    )]
+    Erase {
+        /// The client_ref
+        client_ref: String,
+        /// Confirm the erasure
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
-pub fn run(_args: Args, _ctx: &mut Ctx) -> Result<u8> {
-    anyhow::bail!("not built yet")
+const COLUMNS: &[&str] = &["client_ref", "birth_year", "ethnicity", "disability", "dependent_children"];
+
+fn attribute_cells(c: &ClientRow) -> Vec<Cell> {
+    let a = &c.attributes;
+    vec![
+        Cell::text(&c.client_ref),
+        Cell::opt_int(a.birth_year),
+        a.ethnicity.map(|e| Cell::Name(e.as_str(), e.label())).unwrap_or(Cell::Null),
+        a.disability.map(|d| Cell::Name(d.as_str(), d.label())).unwrap_or(Cell::Null),
+        Cell::opt_int(a.dependent_children),
+    ]
+}
+
+fn opt_name(n: Option<(&'static str, &'static str)>) -> Cell {
+    n.map(|(a, b)| Cell::Name(a, b)).unwrap_or(Cell::Null)
+}
+
+/// The sections of a subject access answer, for tables and long CSV.
+fn sections(h: &Held) -> Vec<Section> {
+    let mut client_cols: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    client_cols.remove(0);
+    let client_cells = attribute_cells(&h.client)[1..].to_vec();
+    let mut s = vec![Section {
+        title: "Client".into(),
+        note: String::new(),
+        columns: ["client_ref"].iter().map(|c| c.to_string()).chain(client_cols).collect(),
+        rows: vec![std::iter::once(Cell::text(&h.client.client_ref)).chain(client_cells).collect()],
+    }];
+    s.push(Section {
+        title: format!("Referrals ({})", h.referrals.len()),
+        note: String::new(),
+        columns: [
+            "id",
+            "ref",
+            "referred_on",
+            "source",
+            "service",
+            "area",
+            "needs",
+            "outcome",
+            "first_contact_on",
+            "risk",
+            "marac",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: h
+            .referrals
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Int(r.id),
+                    Cell::opt_text(r.ref_.clone()),
+                    Cell::Date(r.referred_on),
+                    Cell::Name(r.source.as_str(), r.source.label()),
+                    Cell::text(&r.service),
+                    Cell::opt_text(r.area.clone()),
+                    Cell::List(r.needs.iter().map(|n| n.as_str().to_string()).collect()),
+                    opt_name(r.outcome.map(|o| (o.as_str(), o.label()))),
+                    Cell::opt_date(r.first_contact_on),
+                    opt_name(r.risk.map(|o| (o.as_str(), o.label()))),
+                    Cell::Bool(r.marac),
+                ]
+            })
+            .collect(),
+    });
+    s.push(Section {
+        title: format!("Cases ({})", h.cases.len()),
+        note: String::new(),
+        columns: ["id", "ref", "worker", "service", "opened_on", "closed_on", "close_reason", "outcome", "tiers"]
+            .map(String::from)
+            .to_vec(),
+        rows: h
+            .cases
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::Int(c.id),
+                    Cell::opt_text(c.ref_.clone()),
+                    Cell::text(&c.worker),
+                    Cell::text(&c.service),
+                    Cell::opt_date(c.opened_on),
+                    Cell::opt_date(c.closed_on),
+                    Cell::opt_text(c.close_reason.clone()),
+                    opt_name(c.outcome.map(|o| (o.as_str(), o.label()))),
+                    Cell::List(
+                        c.tiers
+                            .iter()
+                            .map(|t| format!("{} from {}", t.tier, t.from_on.map(|d| d.iso()).unwrap_or_default()))
+                            .collect(),
+                    ),
+                ]
+            })
+            .collect(),
+    });
+    s
+}
+
+/// One row per value: section,item,field,value.
+fn long_csv(out: &mut Out<'_>, h: &Held) -> Result<()> {
+    let mut rows = out.rows(&["section", "item", "field", "value"])?;
+    for s in sections(h) {
+        let section = s.title.split(' ').next().unwrap_or_default().to_lowercase();
+        for (i, row) in s.rows.iter().enumerate() {
+            for (col, cell) in s.columns.iter().zip(row) {
+                rows.push(vec![
+                    Cell::text(&section),
+                    Cell::Int(i as i64 + 1),
+                    Cell::text(col),
+                    Cell::text(cell.for_csv()),
+                ])?;
+            }
+        }
+    }
+    rows.finish()?;
+    Ok(())
+}
+
+pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
+    match args.command {
+        Command::Import(a) => {
+            let mut db = ctx.open()?;
+            let summary = crate::import::client::run(&mut db, &a.options(ctx), &ctx.command)?;
+            report_summary(ctx, &summary, "clients")?;
+            Ok(0)
+        }
+        Command::List => {
+            let db = ctx.open()?;
+            let mut out = ctx.out();
+            let mut cols = COLUMNS.to_vec();
+            cols.extend(["referrals", "cases"]);
+            let mut rows = out.rows(&cols)?;
+            client::list(&db.conn, |c| {
+                let mut cells = attribute_cells(c);
+                cells.extend([Cell::Int(c.referrals), Cell::Int(c.cases)]);
+                rows.push(cells)
+            })?;
+            rows.finish()?;
+            Ok(0)
+        }
+        Command::Export => {
+            let db = ctx.open()?;
+            if ctx.format == Format::Table {
+                ctx.format = Format::Csv;
+            }
+            let mut out = ctx.out();
+            let mut rows = out.rows(COLUMNS)?;
+            client::list(&db.conn, |c| rows.push(attribute_cells(c)))?;
+            rows.finish()?;
+            Ok(0)
+        }
+        Command::Show { client_ref } => {
+            let db = ctx.open()?;
+            let held = client::held(&db.conn, &client_ref)?;
+            let mut out = ctx.out();
+            match ctx.format {
+                Format::Json | Format::Jsonl => out.json(&held)?,
+                Format::Csv => long_csv(&mut out, &held)?,
+                Format::Table => out.sections(&sections(&held))?,
+            }
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Erase { client_ref, yes } => {
+            if !yes {
+                return Err(usage(
+                    "`client erase` removes this client and all her referrals and cases for good; give --yes to confirm \
+                     (see what would go with `pathway client show REF`, and take a backup with `pathway db backup FILE` if in doubt)",
+                ));
+            }
+            let mut db = ctx.open()?;
+            let e = client::erase(&mut db.conn, &client_ref, &ctx.command)?;
+            ctx.say(&format!("erased: {}", e.detail()));
+            if !e.checkpointed {
+                ctx.say(
+                    "note: another program was reading the database, so copies of the removed rows may stay in its \
+                     write-ahead log file (the file ending -wal) until SQLite next empties it",
+                );
+            }
+            Ok(0)
+        }
+    }
 }

@@ -1,9 +1,24 @@
-//! `pathway service`: (being built).
+//! `pathway service add|list|show|target|import`.
 
 use crate::app::Ctx;
+use crate::cmd::referral::{report_summary, ImportArgs};
+use crate::domain::referral::Change;
+use crate::domain::service::{self, NewService};
+use crate::output::{Cell, Format, Section};
+use crate::value::names::{Measure, ServiceKind};
+use crate::value::Period;
 use anyhow::Result;
 
+pub const EXAMPLES: &str = "\
+Examples:
+  pathway service add \"Beth Centre\" --provider \"London Women's Consortium\" --area Lambeth
+  pathway service add \"Southwark spoke\" --kind spoke --hub \"Beth Centre\" --provider \"London Women's Consortium\" --area Southwark
+  pathway service target \"Beth Centre\" --measure referrals --period 2016/17 --value 400
+  pathway service show \"Beth Centre\"";
+
+/// Services (hubs, spokes, outreach), who runs them, what funds them, their targets
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -11,10 +26,220 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List (not built yet)
+    /// Record a service: a hub, a spoke of a hub, outreach or other
+    #[command(
+        long_about = "Record a service run by a provider. A hub is the default kind; a spoke names its hub \
+with --hub (and --kind spoke may then be left out). The provider is recorded as an organisation the first \
+time it is named. --grant links a grant (by its reference, e.g. 2021.021-1) that funds the service; repeat it \
+for several grants.",
+        after_help = "Examples:\n  pathway service add \"Beth Centre\" --provider \"London Women's Consortium\" --area Lambeth\n  pathway service add \"Croydon spoke\" --kind spoke --hub \"Beth Centre\" --provider \"London Women's Consortium\" --area Croydon\n  pathway service add \"Minerva Project\" --provider ADVANCE --area \"Hammersmith and Fulham\" --grant 2015.116-1"
+    )]
+    Add(AddArgs),
+    /// List services, each hub followed by its spokes
+    #[command(after_help = "Examples:\n  pathway service list\n  pathway service list --format csv > services.csv")]
     List,
+    /// Show a service with its spokes, the grants that fund it and its targets
+    #[command(
+        after_help = "Examples:\n  pathway service show \"Beth Centre\"\n  pathway service show \"Beth Centre\" --format json"
+    )]
+    Show {
+        /// The service's name
+        name: String,
+    },
+    /// Set a service's target for a measure over a period (again to change it)
+    #[command(
+        long_about = "Set a service's target for one measure over one period: referrals (referrals to the \
+service), women_supported (distinct women with a case open at the service) or positive_outcomes (cases \
+closed with a positive outcome). Setting the same service, measure and period again changes the value.",
+        after_help = "Examples:\n  pathway service target \"Beth Centre\" --measure referrals --period 2016/17 --value 400\n  pathway service target \"Beth Centre\" --measure women_supported --period 2021/22-Q1 --value 60"
+    )]
+    Target(TargetArgs),
+    /// Import services from a CSV file (name,provider,area,kind,hub[,grants])
+    #[command(
+        long_about = "Import services from a CSV file with the columns name,provider,area,kind,hub and \
+optionally grants (grant references separated by ;). A hub must come before its spokes, or be recorded \
+already. Services are matched by name, so importing the same file again changes nothing; a changed row \
+updates the service. All or nothing, like every import: --skip-invalid --rejects FILE keeps the good rows.",
+        after_help = "Examples:\n  pathway service import examples/services.csv\n  pathway service list --format csv | pathway --db copy.db service import -"
+    )]
+    Import(ImportArgs),
 }
 
-pub fn run(_args: Args, _ctx: &mut Ctx) -> Result<u8> {
-    anyhow::bail!("not built yet")
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// The service's name (unique)
+    pub name: String,
+    /// The organisation that runs it
+    #[arg(long)]
+    pub provider: String,
+    /// The area (borough, county) it serves
+    #[arg(long)]
+    pub area: Option<String>,
+    /// hub, spoke, outreach or other [default: hub, or spoke with --hub]
+    #[arg(long)]
+    pub kind: Option<ServiceKind>,
+    /// The hub a spoke belongs to
+    #[arg(long)]
+    pub hub: Option<String>,
+    /// A grant (by reference) that funds the service; repeat for several
+    #[arg(long = "grant", value_name = "GRANT_REF")]
+    pub grants: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TargetArgs {
+    /// The service's name
+    pub name: String,
+    /// referrals, women_supported or positive_outcomes
+    #[arg(long)]
+    pub measure: Measure,
+    /// 2021-04, 2021/22, 2021/22-Q1 or 2021-04-01..2021-06-30 (both ends included)
+    #[arg(long)]
+    pub period: Period,
+    /// The target: a count
+    #[arg(long)]
+    pub value: u32,
+}
+
+const LIST_COLUMNS: &[&str] = &["name", "provider", "area", "kind", "hub", "grants"];
+
+fn row_cells(s: &service::ServiceRow) -> Vec<Cell> {
+    vec![
+        Cell::text(&s.name),
+        Cell::text(&s.provider),
+        Cell::opt_text(s.area.clone()),
+        Cell::Name(s.kind.as_str(), s.kind.label()),
+        Cell::opt_text(s.hub.clone()),
+        Cell::List(s.grants.clone()),
+    ]
+}
+
+pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
+    match args.command {
+        Command::Add(a) => {
+            let mut db = ctx.open()?;
+            let s = NewService {
+                name: &a.name,
+                provider: &a.provider,
+                area: a.area.as_deref(),
+                kind: a.kind,
+                hub: a.hub.as_deref(),
+                grants: a.grants.iter().map(String::as_str).collect(),
+            };
+            service::add(&mut db.conn, &s, &ctx.command)?;
+            ctx.say(&format!("recorded service '{}'", a.name.trim()));
+            Ok(0)
+        }
+        Command::List => {
+            let db = ctx.open()?;
+            let mut out = ctx.out();
+            let mut rows = out.rows(LIST_COLUMNS)?;
+            for s in service::list(&db.conn)? {
+                rows.push(row_cells(&s))?;
+            }
+            rows.finish()?;
+            Ok(0)
+        }
+        Command::Show { name } => {
+            let db = ctx.open()?;
+            let d = service::detail(&db.conn, &name)?;
+            let mut out = ctx.out();
+            match ctx.format {
+                Format::Json | Format::Jsonl => out.json(&d)?,
+                Format::Csv => {
+                    let mut cols = LIST_COLUMNS.to_vec();
+                    cols.extend(["spokes", "targets"]);
+                    let mut cells = row_cells(&d.service);
+                    cells.push(Cell::List(d.spokes.clone()));
+                    cells.push(Cell::List(
+                        d.targets.iter().map(|t| format!("{} {} {}", t.measure, t.period, t.value)).collect(),
+                    ));
+                    out.record(&cols, cells)?;
+                }
+                Format::Table => {
+                    let mut cols = LIST_COLUMNS.to_vec();
+                    cols.push("spokes");
+                    let mut cells = row_cells(&d.service);
+                    cells.push(Cell::List(d.spokes.clone()));
+                    out.record(&cols, cells)?;
+                    let mut sections = Vec::new();
+                    if !d.funded_by.is_empty() {
+                        sections.push(Section {
+                            title: "Funded by".into(),
+                            note: String::new(),
+                            columns: ["grant", "decision", "recipient", "amount", "start_on", "end_on"]
+                                .map(String::from)
+                                .to_vec(),
+                            rows: d
+                                .funded_by
+                                .iter()
+                                .map(|g| {
+                                    vec![
+                                        Cell::text(&g.grant),
+                                        Cell::text(&g.decision),
+                                        Cell::text(&g.recipient),
+                                        Cell::Money(g.amount),
+                                        Cell::opt_date(g.start_on),
+                                        Cell::opt_date(g.end_on),
+                                    ]
+                                })
+                                .collect(),
+                        });
+                    }
+                    if !d.targets.is_empty() {
+                        sections.push(Section {
+                            title: "Targets".into(),
+                            note: String::new(),
+                            columns: ["measure", "period", "from_on", "to_on", "value"].map(String::from).to_vec(),
+                            rows: d
+                                .targets
+                                .iter()
+                                .map(|t| {
+                                    vec![
+                                        Cell::Name(t.measure.as_str(), t.measure.label()),
+                                        Cell::text(&t.period),
+                                        Cell::Date(t.from_on),
+                                        Cell::Date(t.to_on),
+                                        Cell::Int(t.value),
+                                    ]
+                                })
+                                .collect(),
+                        });
+                    }
+                    if !sections.is_empty() {
+                        out.text("\n")?;
+                        out.sections(&sections)?;
+                    }
+                }
+            }
+            out.flush()?;
+            Ok(0)
+        }
+        Command::Target(a) => {
+            let mut db = ctx.open()?;
+            let (change, t) =
+                service::set_target(&mut db.conn, &a.name, a.measure, &a.period, i64::from(a.value), &ctx.command)?;
+            let verb = match change {
+                Change::New => "set",
+                Change::Updated => "changed",
+                Change::Unchanged => "unchanged:",
+            };
+            ctx.say(&format!(
+                "{verb} target for '{}': {} {} ({}..{}) = {}",
+                a.name.trim(),
+                t.measure,
+                t.period,
+                t.from_on,
+                t.to_on,
+                t.value
+            ));
+            Ok(0)
+        }
+        Command::Import(a) => {
+            let mut db = ctx.open()?;
+            let summary = crate::import::service::run(&mut db, &a.options(ctx), &ctx.command)?;
+            report_summary(ctx, &summary, "services")?;
+            Ok(0)
+        }
+    }
 }

@@ -1,7 +1,11 @@
 //! SQL for clients (pseudonymous client_refs and equality data).
 
+use crate::domain::client::{Attributes, CaseHeld, ClientRow, TierFrom};
+use crate::value::names::{Disability, Ethnicity};
+use crate::value::Date;
 use anyhow::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// The id of `client_ref`, if recorded.
 pub fn id(conn: &Connection, client_ref: &str) -> Result<Option<i64>> {
@@ -19,4 +23,153 @@ pub fn id_or_insert(conn: &Connection, client_ref: &str) -> Result<(i64, bool)> 
     }
     conn.prepare_cached("INSERT INTO clients (client_ref) VALUES (?1)")?.execute(params![client_ref])?;
     Ok((conn.last_insert_rowid(), true))
+}
+
+/// How many clients are recorded.
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM clients", [], |r| r.get(0))?)
+}
+
+/// Every (client_ref, id), handed to `each` without collecting them.
+pub fn each_ref(conn: &Connection, mut each: impl FnMut(&str, i64)) -> Result<()> {
+    let mut st = conn.prepare("SELECT client_ref, id FROM clients")?;
+    let mut rows = st.query([])?;
+    while let Some(row) = rows.next()? {
+        if let ValueRef::Text(t) = row.get_ref(0)? {
+            each(std::str::from_utf8(t).unwrap_or_default(), row.get(1)?);
+        }
+    }
+    Ok(())
+}
+
+/// Record a new client (known not to exist); returns its id.
+pub fn insert(conn: &Connection, client_ref: &str) -> Result<i64> {
+    conn.prepare_cached("INSERT INTO clients (client_ref) VALUES (?1)")?.execute(params![client_ref])?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn attribute_params(a: &Attributes) -> (Option<i64>, Option<&'static str>, Option<&'static str>, Option<i64>) {
+    (a.birth_year, a.ethnicity.map(Ethnicity::as_str), a.disability.map(Disability::as_str), a.dependent_children)
+}
+
+/// The client with `client_ref`: (id, whether its attributes equal `a`).
+pub fn find_with(conn: &Connection, client_ref: &str, a: &Attributes) -> Result<Option<(i64, bool)>> {
+    let (b, e, d, c) = attribute_params(a);
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, (birth_year IS ?2 AND ethnicity IS ?3 AND disability IS ?4 AND dependent_children IS ?5)
+             FROM clients WHERE client_ref = ?1",
+        )?
+        .query_row(params![client_ref, b, e, d, c], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Record a new client with attributes; returns its id.
+pub fn insert_with(conn: &Connection, client_ref: &str, a: &Attributes) -> Result<i64> {
+    let (b, e, d, c) = attribute_params(a);
+    conn.prepare_cached(
+        "INSERT INTO clients (client_ref, birth_year, ethnicity, disability, dependent_children)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![client_ref, b, e, d, c])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Overwrite a client's attributes.
+pub fn update_attributes(conn: &Connection, id: i64, a: &Attributes) -> Result<()> {
+    let (b, e, d, c) = attribute_params(a);
+    conn.prepare_cached(
+        "UPDATE clients SET birth_year = ?2, ethnicity = ?3, disability = ?4, dependent_children = ?5 WHERE id = ?1",
+    )?
+    .execute(params![id, b, e, d, c])?;
+    Ok(())
+}
+
+const ROW: &str = "SELECT c.id, c.client_ref, c.birth_year, c.ethnicity, c.disability, c.dependent_children,
+        (SELECT count(*) FROM referrals AS r WHERE r.client_id = c.id),
+        (SELECT count(*) FROM cases AS k WHERE k.client_id = c.id)
+    FROM clients AS c";
+
+fn client_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
+    Ok(ClientRow {
+        id: r.get(0)?,
+        client_ref: r.get(1)?,
+        attributes: Attributes {
+            birth_year: r.get(2)?,
+            ethnicity: r.get::<_, Option<String>>(3)?.and_then(|s| s.parse().ok()),
+            disability: r.get::<_, Option<String>>(4)?.and_then(|s| s.parse().ok()),
+            dependent_children: r.get(5)?,
+        },
+        referrals: r.get(6)?,
+        cases: r.get(7)?,
+    })
+}
+
+/// One client with counts of their referrals and cases.
+pub fn row(conn: &Connection, id: i64) -> Result<Option<ClientRow>> {
+    Ok(conn.prepare_cached(&format!("{ROW} WHERE c.id = ?1"))?.query_row(params![id], client_row).optional()?)
+}
+
+/// Every client, in client_ref order.
+pub fn each_row(conn: &Connection, mut each: impl FnMut(&ClientRow) -> Result<()>) -> Result<()> {
+    let mut st = conn.prepare(&format!("{ROW} ORDER BY c.client_ref"))?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        each(&client_row(r)?)?;
+    }
+    Ok(())
+}
+
+/// A client's cases with their tier history, oldest first.
+pub fn cases_of(conn: &Connection, client_id: i64) -> Result<Vec<CaseHeld>> {
+    let date = |s: Option<String>| s.as_deref().and_then(Date::from_db);
+    let mut st = conn.prepare_cached(
+        "SELECT k.id, k.ref, w.code, s.name, k.opened_on, k.closed_on, k.close_reason, k.outcome
+         FROM cases AS k JOIN workers AS w ON w.id = k.worker_id JOIN services AS s ON s.id = k.service_id
+         WHERE k.client_id = ?1 ORDER BY k.opened_on, k.id",
+    )?;
+    let mut cases: Vec<CaseHeld> = st
+        .query_map(params![client_id], |r| {
+            Ok(CaseHeld {
+                id: r.get(0)?,
+                ref_: r.get(1)?,
+                worker: r.get(2)?,
+                service: r.get(3)?,
+                opened_on: date(r.get(4)?),
+                closed_on: date(r.get(5)?),
+                close_reason: r.get(6)?,
+                outcome: r.get::<_, Option<String>>(7)?.and_then(|s| s.parse().ok()),
+                tiers: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare_cached("SELECT from_on, tier FROM case_tiers WHERE case_id = ?1 ORDER BY from_on")?;
+    for c in &mut cases {
+        c.tiers = st
+            .query_map(params![c.id], |r| Ok(TierFrom { from_on: date(r.get(0)?), tier: r.get(1)? }))?
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(cases)
+}
+
+/// Remove a client and everything held about them: tier history, cases,
+/// referrals, then the client. Returns (referrals, cases, case_tiers)
+/// removed. Call inside a write transaction.
+pub fn erase(conn: &Connection, client_id: i64) -> Result<(usize, usize, usize)> {
+    let tiers = conn
+        .prepare_cached("DELETE FROM case_tiers WHERE case_id IN (SELECT id FROM cases WHERE client_id = ?1)")?
+        .execute(params![client_id])?;
+    let cases = conn.prepare_cached("DELETE FROM cases WHERE client_id = ?1")?.execute(params![client_id])?;
+    let referrals = conn.prepare_cached("DELETE FROM referrals WHERE client_id = ?1")?.execute(params![client_id])?;
+    conn.prepare_cached("DELETE FROM clients WHERE id = ?1")?.execute(params![client_id])?;
+    Ok((referrals, cases, tiers))
+}
+
+/// Copy the write-ahead log into the database file and empty it
+/// (`wal_checkpoint(TRUNCATE)`), so that erased rows survive in neither
+/// file. Returns false when a reader kept it from finishing.
+pub fn checkpoint(conn: &Connection) -> Result<bool> {
+    let (busy, _log, _done): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(busy == 0)
 }

@@ -1,6 +1,18 @@
-//! Rules for clients: data minimisation of the pseudonymous client_ref.
+//! Rules for clients: data minimisation of the pseudonymous client_ref,
+//! equality-monitoring attributes, subject access (`client show`) and
+//! erasure (`client erase`).
+//!
+//! Messages never repeat a client_ref or an equality value: they name the
+//! column instead, so that an error pasted into an email leaks nothing.
 
-use crate::error::RowError;
+use crate::db::{self, tx, Conn};
+use crate::domain::referral::Stored;
+use crate::error::{invalid, not_found, RowError};
+use crate::value::names::{CaseOutcome, Disability, Ethnicity};
+use crate::value::Date;
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::HashMap;
 
 /// Check a client_ref: a provider's pseudonymous reference, never a name,
 /// an address or a date of birth. Accepted: 1 to 64 characters of letters,
@@ -13,7 +25,7 @@ pub fn check_ref(s: &str) -> Result<(), String> {
         return Err("a client_ref is required".into());
     }
     if s.len() > 64 {
-        return Err(format!("{s:?} is too long for a client_ref (at most 64 characters)"));
+        return Err("the client_ref is too long (at most 64 characters)".into());
     }
     if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.')) {
         return Err("a client_ref may hold only letters, digits, - _ / and . (no spaces): use the provider's pseudonymous reference, never a name".into());
@@ -67,6 +79,276 @@ pub fn check_ref_at(line: u64, column: &str, s: &str) -> Result<(), RowError> {
     check_ref(s).map_err(|message| RowError { line, column: column.into(), message })
 }
 
+/// Column names that would hold a name, an address, a date of birth or
+/// contact details. An import with such a column is refused whatever the
+/// options: pathway never records them (data minimisation).
+pub const PERSONAL_COLUMNS: &[&str] = &[
+    "name",
+    "first_name",
+    "firstname",
+    "forename",
+    "given_name",
+    "surname",
+    "last_name",
+    "lastname",
+    "family_name",
+    "full_name",
+    "fullname",
+    "client_name",
+    "address",
+    "address1",
+    "address_line_1",
+    "street",
+    "postcode",
+    "post_code",
+    "dob",
+    "date_of_birth",
+    "birth_date",
+    "birthdate",
+    "email",
+    "phone",
+    "telephone",
+    "mobile",
+    "nhs_number",
+    "ni_number",
+];
+
+/// Whether a column called `name` would hold personal detail that pathway
+/// never records ("Date of birth", "first-name" and "DOB" all count).
+pub fn is_personal_column(name: &str) -> bool {
+    let n: String = name
+        .trim()
+        .chars()
+        .map(|c| if c == ' ' || c == '-' || c == '.' { '_' } else { c.to_ascii_lowercase() })
+        .collect();
+    PERSONAL_COLUMNS.contains(&n.as_str())
+}
+
+/// The message for an import that has a personal column.
+pub fn personal_column_message(column: &str) -> String {
+    format!(
+        "the column {column:?} would hold a name, address, date of birth or contact detail; pathway never records these \
+         (data minimisation): remove the column and identify women only by the provider's pseudonymous client_ref"
+    )
+}
+
+/// How many clients an import holds in memory at most (about 40 MB). Past
+/// this the cache starts again and unknown refs are looked up in the file.
+pub const CLIENT_CACHE_CAP: usize = 500_000;
+
+/// Clients by client_ref, held in memory during an import.
+pub struct Clients {
+    map: HashMap<Box<str>, i64>,
+    /// Whether `map` holds every recorded client (then a miss is new).
+    complete: bool,
+}
+
+impl Clients {
+    /// Load the recorded clients (when there are not more than the cap).
+    pub fn load(conn: &Conn) -> Result<Clients> {
+        let n = db::client::count(conn)?;
+        if n as usize > CLIENT_CACHE_CAP {
+            return Ok(Clients { map: HashMap::new(), complete: false });
+        }
+        let mut map = HashMap::with_capacity(n as usize + 1024);
+        db::client::each_ref(conn, |r, id| {
+            map.insert(r.into(), id);
+        })?;
+        Ok(Clients { map, complete: true })
+    }
+
+    /// Whether `client_ref` is known to be recorded.
+    pub fn knows(&self, client_ref: &str) -> bool {
+        self.map.contains_key(client_ref)
+    }
+
+    /// The client's id, recording a new client when the ref is new
+    /// (checked with `check_ref` by the caller). Returns (id, whether new).
+    pub fn id_or_insert(&mut self, conn: &Conn, client_ref: &str) -> Result<(i64, bool)> {
+        if let Some(&id) = self.map.get(client_ref) {
+            return Ok((id, false));
+        }
+        let (id, new) = if self.complete {
+            (db::client::insert(conn, client_ref)?, true)
+        } else {
+            db::client::id_or_insert(conn, client_ref)?
+        };
+        if self.map.len() >= CLIENT_CACHE_CAP {
+            self.map.clear();
+            self.complete = false;
+        }
+        self.map.insert(client_ref.into(), id);
+        Ok((id, new))
+    }
+}
+
+/// Equality-monitoring attributes; each may be unknown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Attributes {
+    pub birth_year: Option<i64>,
+    pub ethnicity: Option<Ethnicity>,
+    pub disability: Option<Disability>,
+    pub dependent_children: Option<i64>,
+}
+
+/// A birth year: four digits from 1900 to this year. The message never
+/// repeats the value.
+pub fn parse_birth_year(s: &str) -> Result<i64, String> {
+    let this_year = i64::from(Date::today().year());
+    let t = s.trim();
+    match t.parse::<i64>() {
+        Ok(y) if t.len() == 4 && (1900..=this_year).contains(&y) => Ok(y),
+        _ => Err(format!(
+            "the value is not a birth year; write four digits from 1900 to {this_year} (only the year is recorded)"
+        )),
+    }
+}
+
+/// The number of dependent children: 0 to 30.
+pub fn parse_children(s: &str) -> Result<i64, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if (0..=30).contains(&n) => Ok(n),
+        _ => Err("the value is not a number of dependent children; write a whole number from 0 to 30".into()),
+    }
+}
+
+/// An ethnic group, with a message that does not repeat the value.
+pub fn parse_ethnicity(s: &str) -> Result<Ethnicity, String> {
+    s.parse()
+        .map_err(|_| format!("the value is not one of the ONS 2021 ethnic groups; use one of: {}", Ethnicity::names()))
+}
+
+/// A disability answer, with a message that does not repeat the value.
+pub fn parse_disability(s: &str) -> Result<Disability, String> {
+    s.parse().map_err(|_| format!("the value is not a disability answer; use one of: {}", Disability::names()))
+}
+
+/// What applying a client row did.
+pub use crate::domain::referral::Change;
+
+/// Record a client's attributes (a `client import` row): new, updated or
+/// unchanged. `client_ref` must have passed `check_ref`.
+pub fn set_attributes(conn: &Conn, client_ref: &str, a: &Attributes) -> Result<Change> {
+    match db::client::find_with(conn, client_ref, a)? {
+        None => {
+            db::client::insert_with(conn, client_ref, a)?;
+            Ok(Change::New)
+        }
+        Some((_, true)) => Ok(Change::Unchanged),
+        Some((id, false)) => {
+            db::client::update_attributes(conn, id, a)?;
+            Ok(Change::Updated)
+        }
+    }
+}
+
+/// A client as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientRow {
+    pub client_ref: String,
+    #[serde(flatten)]
+    pub attributes: Attributes,
+    #[serde(skip)]
+    pub referrals: i64,
+    #[serde(skip)]
+    pub cases: i64,
+    #[serde(skip)]
+    pub id: i64,
+}
+
+/// One tier of a case from a day on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TierFrom {
+    pub from_on: Option<Date>,
+    pub tier: String,
+}
+
+/// A case (caseload episode) as held about a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseHeld {
+    pub id: i64,
+    #[serde(rename = "ref")]
+    pub ref_: Option<String>,
+    pub worker: String,
+    pub service: String,
+    pub opened_on: Option<Date>,
+    pub closed_on: Option<Date>,
+    pub close_reason: Option<String>,
+    pub outcome: Option<CaseOutcome>,
+    pub tiers: Vec<TierFrom>,
+}
+
+/// Everything held about one client: the answer to a subject access request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Held {
+    pub client: ClientRow,
+    pub referrals: Vec<Stored>,
+    pub cases: Vec<CaseHeld>,
+}
+
+fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
+    check_ref(client_ref).map_err(invalid)?;
+    db::client::id(conn, client_ref.trim())?.ok_or_else(|| {
+        not_found("no client is recorded with that client_ref (refs are matched exactly, case included)")
+    })
+}
+
+/// `client show`: everything held about one client, across all tables.
+pub fn held(conn: &Conn, client_ref: &str) -> Result<Held> {
+    let id = lookup(conn, client_ref)?;
+    let client = db::client::row(conn, id)?.ok_or_else(|| not_found("the client vanished"))?;
+    Ok(Held { client, referrals: db::referral::of_client(conn, id)?, cases: db::client::cases_of(conn, id)? })
+}
+
+/// Every client with counts, in client_ref order.
+pub fn list(conn: &Conn, each: impl FnMut(&ClientRow) -> Result<()>) -> Result<()> {
+    db::client::each_row(conn, each)
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Erased {
+    pub clients: usize,
+    pub referrals: usize,
+    pub cases: usize,
+    pub case_tiers: usize,
+    /// Whether the write-ahead log was emptied into the database file at
+    /// once (false when another process was reading; it empties later).
+    pub checkpointed: bool,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl Erased {
+    /// "1 client, 3 referrals, 1 case removed": the audit detail (counts only).
+    pub fn detail(&self) -> String {
+        format!(
+            "{}, {}, {} removed",
+            plural(self.clients, "client", "clients"),
+            plural(self.referrals, "referral", "referrals"),
+            plural(self.cases, "case", "cases")
+        )
+    }
+}
+
+/// `client erase`: remove the client and everything held about them
+/// (tier history, cases, referrals) in one transaction, audit it without
+/// the client_ref, then empty the write-ahead log so that (with
+/// secure_delete on) no copy of the removed rows is left in the files.
+pub fn erase(conn: &mut Conn, client_ref: &str, command: &str) -> Result<Erased> {
+    let mut erased = tx::write(conn, |tx| {
+        let id = lookup(tx, client_ref)?;
+        let (referrals, cases, case_tiers) = db::client::erase(tx, id)?;
+        let e = Erased { clients: 1, referrals, cases, case_tiers, checkpointed: false };
+        tx::audit(tx, command, "client", None, "erase", Some(&e.detail()))?;
+        Ok(e)
+    })?;
+    erased.checkpointed = db::client::checkpoint(conn)?;
+    Ok(erased)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +358,44 @@ mod tests {
         for ok in ["LAM-0042", "C123", "beth/2021/17", "W00017", "NWC-3-77", "1"] {
             assert_eq!(check_ref(ok), Ok(()), "{ok}");
         }
+    }
+
+    #[test]
+    fn messages_never_repeat_the_value() {
+        let long = format!("BC-{}", "9".repeat(70));
+        assert!(!check_ref(&long).unwrap_err().contains("999"));
+        assert!(!parse_birth_year("1885").unwrap_err().contains("1885"));
+        assert!(!parse_ethnicity("martian").unwrap_err().contains("martian"));
+        assert!(!parse_disability("sometimes").unwrap_err().contains("sometimes"));
+        assert!(!parse_children("31").unwrap_err().contains("31"));
+    }
+
+    #[test]
+    fn equality_values() {
+        assert_eq!(parse_birth_year("1985"), Ok(1985));
+        assert!(parse_birth_year("85").is_err());
+        assert!(parse_birth_year("3000").is_err());
+        assert_eq!(parse_children("0"), Ok(0));
+        assert_eq!(parse_ethnicity("white_british"), Ok(Ethnicity::WhiteBritish));
+        assert_eq!(parse_disability("Prefer not to say"), Ok(Disability::PreferNotToSay));
+    }
+
+    #[test]
+    fn personal_columns_are_recognised() {
+        for c in ["name", "Name", "DOB", "Date of birth", "date-of-birth", "first_name", "Postcode", " address "] {
+            assert!(is_personal_column(c), "{c}");
+        }
+        for c in ["client_ref", "birth_year", "area", "ethnicity", "service"] {
+            assert!(!is_personal_column(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn erasure_detail_is_counts_only() {
+        let e = Erased { clients: 1, referrals: 3, cases: 1, case_tiers: 2, checkpointed: true };
+        assert_eq!(e.detail(), "1 client, 3 referrals, 1 case removed");
+        let e = Erased { clients: 1, referrals: 1, cases: 0, ..e };
+        assert_eq!(e.detail(), "1 client, 1 referral, 0 cases removed");
     }
 
     #[test]

@@ -1,1 +1,592 @@
-//! Rules for referral.
+//! Rules for referrals: what a valid referral is, how an imported row is
+//! matched to one already recorded (idempotence), and the lifecycle of
+//! `referral add` and `referral update`.
+//!
+//! Matching: a row with a provider `ref` is the referral with that ref (or,
+//! the first time a ref is given, the one referral without a ref that has
+//! the same client, service, referred_on and source); a row without a ref is
+//! the referral with the same client, service, referred_on and source.
+
+use crate::db::{self, tx, Conn};
+use crate::domain::client::{self, Clients};
+use crate::domain::service::ServiceNames;
+use crate::error::{invalid, not_found, usage};
+use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
+use crate::value::{Date, Period};
+use anyhow::Result;
+use serde::Serialize;
+use std::str::FromStr;
+
+/// The longest provider ref accepted (as schema.sql).
+pub const MAX_REF: usize = 64;
+
+/// One referral as given (by an import row or `referral add`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral<'a> {
+    pub client_ref: &'a str,
+    pub referred_on: Date,
+    pub source: Source,
+    pub service: &'a str,
+    pub area: Option<&'a str>,
+    pub needs: Needs,
+    pub outcome: Option<ReferralOutcome>,
+    pub first_contact_on: Option<Date>,
+    pub ref_: Option<&'a str>,
+    pub risk: Option<Risk>,
+    pub marac: bool,
+}
+
+/// A referral as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stored {
+    pub id: i64,
+    #[serde(rename = "ref")]
+    pub ref_: Option<String>,
+    pub client_ref: String,
+    pub referred_on: Date,
+    pub source: Source,
+    pub service: String,
+    pub area: Option<String>,
+    pub needs: Needs,
+    pub outcome: Option<ReferralOutcome>,
+    pub first_contact_on: Option<Date>,
+    pub risk: Option<Risk>,
+    pub marac: bool,
+    #[serde(skip)]
+    pub client_id: i64,
+    #[serde(skip)]
+    pub service_id: i64,
+}
+
+impl Stored {
+    /// Days from referral to first contact, when there was one.
+    pub fn days_to_first_contact(&self) -> Option<i64> {
+        self.first_contact_on.map(|f| self.referred_on.days_until(f))
+    }
+}
+
+/// A problem with one value, named by its import column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub column: &'static str,
+    pub message: String,
+}
+
+fn problem(column: &'static str, message: impl Into<String>) -> Problem {
+    Problem { column, message: message.into() }
+}
+
+/// The rules a referral's own values must keep.
+pub fn check(r: &Referral<'_>) -> Result<(), Problem> {
+    if let Some(f) = r.first_contact_on {
+        if f < r.referred_on {
+            return Err(problem(
+                "first_contact_on",
+                format!(
+                    "the first contact ({f}) is before the referral date ({}); first contact is never earlier",
+                    r.referred_on
+                ),
+            ));
+        }
+    }
+    if let Some(x) = r.ref_ {
+        if x.chars().count() > MAX_REF {
+            return Err(problem("ref", format!("a ref is at most {MAX_REF} characters")));
+        }
+    }
+    Ok(())
+}
+
+/// MARAC referral made? `yes`/`no`, `true`/`false`, `y`/`n`, `1`/`0`;
+/// empty means no.
+pub fn parse_marac(s: &str) -> Result<bool, String> {
+    let t = s.trim();
+    for (yes, no) in [("yes", "no"), ("true", "false"), ("y", "n"), ("1", "0")] {
+        if t.eq_ignore_ascii_case(yes) {
+            return Ok(true);
+        }
+        if t.eq_ignore_ascii_case(no) || t.is_empty() {
+            return Ok(false);
+        }
+    }
+    Err(format!("{s:?} is not a MARAC answer; use yes or no (also true/false, 1/0)"))
+}
+
+/// A yes/no value for the command line (`--marac yes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YesNo(pub bool);
+
+impl FromStr for YesNo {
+    type Err = String;
+    fn from_str(s: &str) -> Result<YesNo, String> {
+        if s.trim().is_empty() {
+            return Err("give yes or no".into());
+        }
+        parse_marac(s).map(YesNo)
+    }
+}
+
+/// A value that can also be cleared with `none` (`--outcome none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clearable<T>(pub Option<T>);
+
+impl<T: FromStr> FromStr for Clearable<T>
+where
+    T::Err: std::fmt::Display,
+{
+    type Err = String;
+    fn from_str(s: &str) -> Result<Clearable<T>, String> {
+        if s.trim().eq_ignore_ascii_case("none") {
+            return Ok(Clearable(None));
+        }
+        s.parse().map(|v| Clearable(Some(v))).map_err(|e: T::Err| format!("{e}, or none to clear it"))
+    }
+}
+
+/// `--outcome` as a filter: a referral outcome, or `none` for referrals
+/// with no outcome yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeFilter {
+    None,
+    Is(ReferralOutcome),
+}
+
+impl FromStr for OutcomeFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<OutcomeFilter, String> {
+        if s.trim().eq_ignore_ascii_case("none") {
+            return Ok(OutcomeFilter::None);
+        }
+        s.parse().map(OutcomeFilter::Is).map_err(|e| format!("{e}, or none for referrals with no outcome yet"))
+    }
+}
+
+/// What applying a referral did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    New,
+    Updated,
+    Unchanged,
+}
+
+/// What an import holds in memory: services by name, clients by ref.
+pub struct Importer {
+    services: ServiceNames,
+    clients: Clients,
+    /// Whether some referral has no ref (only then can a ref given for the
+    /// first time match a referral recorded without one).
+    without_ref: bool,
+    /// Whether there were referrals before the import began.
+    had_rows: bool,
+    /// The return's index, dropped for a bulk load into an empty table.
+    suspended_index: Option<String>,
+}
+
+impl Importer {
+    /// Get ready to import inside the transaction `conn`. Into an empty
+    /// table the return's covering index is built once at the end
+    /// (`finish`), sorted, which is much faster than row by row.
+    pub fn new(conn: &Conn) -> Result<Importer> {
+        let had_rows = db::referral::any(conn)?;
+        Ok(Importer {
+            services: ServiceNames::load(conn)?,
+            clients: Clients::load(conn)?,
+            without_ref: db::referral::any_without_ref(conn)?,
+            had_rows,
+            suspended_index: if had_rows { None } else { db::referral::suspend_return_index(conn)? },
+        })
+    }
+
+    /// After the last row: rebuild any index dropped for the load.
+    pub fn finish(self, conn: &Conn) -> Result<()> {
+        drop(self.clients);
+        if let Some(sql) = &self.suspended_index {
+            db::referral::restore_index(conn, sql)?;
+        }
+        Ok(())
+    }
+
+    /// Check a row completely before anything is written: the client_ref
+    /// rule, the service's existence and the referral's own rules. Returns
+    /// the service id.
+    pub fn check(&self, r: &Referral<'_>) -> Result<i64, Problem> {
+        if !self.clients.knows(r.client_ref) {
+            client::check_ref(r.client_ref).map_err(|m| problem("client_ref", m))?;
+        }
+        let service_id = self.services.id(r.service).map_err(|m| problem("service", m))?;
+        check(r)?;
+        Ok(service_id)
+    }
+
+    /// Record a checked row: new, updated or unchanged.
+    pub fn apply(&mut self, conn: &Conn, service_id: i64, r: &Referral<'_>) -> Result<Change> {
+        let (client_id, new_client) = self.clients.id_or_insert(conn, r.client_ref)?;
+        let update = |id: i64, same: bool| -> Result<Change> {
+            if same {
+                return Ok(Change::Unchanged);
+            }
+            db::referral::update(conn, id, client_id, service_id, r)?;
+            Ok(Change::Updated)
+        };
+        if r.ref_.is_some() {
+            // Into a table that had referrals, look before inserting: most
+            // rows of a repeated import are recorded already, and a ref
+            // given for the first time may belong to a referral recorded
+            // earlier without one.
+            if !new_client && (self.had_rows || self.without_ref) {
+                if let Some((id, same)) = db::referral::find_by_ref(conn, client_id, service_id, r)? {
+                    return update(id, same);
+                }
+                if self.without_ref {
+                    if let Some((id, _)) = db::referral::find_by_key(conn, client_id, service_id, r, true)? {
+                        return update(id, false);
+                    }
+                }
+            }
+            // Otherwise insert, and fall back to the recorded one when the
+            // ref is taken (a second import, or a ref repeated in a file).
+            if db::referral::insert_new_ref(conn, client_id, service_id, r)?.is_some() {
+                return Ok(Change::New);
+            }
+            let (id, same) = db::referral::find_by_ref(conn, client_id, service_id, r)?
+                .ok_or_else(|| anyhow::anyhow!("a referral ref vanished during the import"))?;
+            update(id, same)
+        } else {
+            if !new_client {
+                if let Some((id, same)) = db::referral::find_by_key(conn, client_id, service_id, r, false)? {
+                    return update(id, same);
+                }
+            }
+            db::referral::insert(conn, client_id, service_id, r)?;
+            self.without_ref = true;
+            Ok(Change::New)
+        }
+    }
+}
+
+/// `referral add`: record one referral; returns its id. A referral that
+/// is recorded already (same ref, or same client, service, date and source)
+/// is refused with its id, to be changed with `referral update`.
+pub fn add(conn: &mut Conn, r: &Referral<'_>, command: &str) -> Result<i64> {
+    tx::write(conn, |tx| {
+        client::check_ref(r.client_ref).map_err(|m| invalid(format!("client_ref: {m}")))?;
+        let services = ServiceNames::load(tx)?;
+        let service_id = services.id(r.service).map_err(not_found)?;
+        check(r).map_err(|p| invalid(format!("{}: {}", p.column, p.message)))?;
+        let (client_id, _) = db::client::id_or_insert(tx, r.client_ref)?;
+        if let Some(x) = r.ref_ {
+            if let Some(id) = db::referral::id_by_ref(tx, x)? {
+                return Err(invalid(format!(
+                    "a referral with ref '{x}' is recorded already (#{id}); change it with `pathway referral update {x}`"
+                )));
+            }
+        } else if let Some((id, _)) = db::referral::find_by_key(tx, client_id, service_id, r, false)? {
+            return Err(invalid(format!(
+                "this referral (same client, service, date and source) is recorded already as #{id}; change it with `pathway referral update '#{id}'`"
+            )));
+        }
+        let id = db::referral::insert(tx, client_id, service_id, r)?;
+        let key = r.ref_.map(str::to_string).unwrap_or_else(|| format!("#{id}"));
+        tx::audit(tx, command, "referral", Some(&key), "add", None)?;
+        Ok(id)
+    })
+}
+
+/// A referral named on the command line: its provider ref, or `#ID`.
+pub fn find(conn: &Conn, which: &str) -> Result<Stored> {
+    let which = which.trim();
+    let id = match which.strip_prefix('#') {
+        Some(n) => n
+            .parse::<i64>()
+            .map_err(|_| usage(format!("'{which}' is not a referral id; write #123 or the provider's ref")))?,
+        None => match db::referral::id_by_ref(conn, which)? {
+            Some(id) => id,
+            None => {
+                // A bare number: perhaps an id without its '#'.
+                let hint = if which.chars().all(|c| c.is_ascii_digit()) && !which.is_empty() {
+                    format!("; for the referral with id {which}, write '#{which}'")
+                } else {
+                    String::new()
+                };
+                return Err(not_found(format!("no referral has the ref '{which}'{hint}")));
+            }
+        },
+    };
+    db::referral::get(conn, id)?.ok_or_else(|| not_found(format!("there is no referral #{id}")))
+}
+
+/// What `referral update` changes; `None` leaves a value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    pub outcome: Option<Option<ReferralOutcome>>,
+    pub first_contact_on: Option<Option<Date>>,
+    pub risk: Option<Option<Risk>>,
+    pub marac: Option<bool>,
+    pub needs: Option<Needs>,
+    pub area: Option<Option<String>>,
+    pub ref_: Option<String>,
+}
+
+/// `referral update`: change a referral's outcome, first contact and the
+/// like. Returns the referral as it is afterwards.
+pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Result<Stored> {
+    tx::write(conn, |tx| {
+        let old = find(tx, which)?;
+        let mut fields = Vec::new();
+        let mut new = old.clone();
+        if let Some(v) = c.outcome {
+            if v != old.outcome {
+                fields.push("outcome");
+            }
+            new.outcome = v;
+        }
+        if let Some(v) = c.first_contact_on {
+            if v != old.first_contact_on {
+                fields.push("first_contact_on");
+            }
+            new.first_contact_on = v;
+        }
+        if let Some(v) = c.risk {
+            if v != old.risk {
+                fields.push("risk");
+            }
+            new.risk = v;
+        }
+        if let Some(v) = c.marac {
+            if v != old.marac {
+                fields.push("marac");
+            }
+            new.marac = v;
+        }
+        if let Some(v) = c.needs {
+            if v != old.needs {
+                fields.push("needs");
+            }
+            new.needs = v;
+        }
+        if let Some(v) = &c.area {
+            if *v != old.area {
+                fields.push("area");
+            }
+            new.area.clone_from(v);
+        }
+        if let Some(v) = &c.ref_ {
+            if Some(v) != old.ref_.as_ref() {
+                if let Some(other) = db::referral::id_by_ref(tx, v)? {
+                    return Err(invalid(format!("the ref '{v}' belongs to another referral already (#{other})")));
+                }
+                fields.push("ref");
+            }
+            new.ref_ = Some(v.clone());
+        }
+        let r = Referral {
+            client_ref: &new.client_ref,
+            referred_on: new.referred_on,
+            source: new.source,
+            service: &new.service,
+            area: new.area.as_deref(),
+            needs: new.needs,
+            outcome: new.outcome,
+            first_contact_on: new.first_contact_on,
+            ref_: new.ref_.as_deref(),
+            risk: new.risk,
+            marac: new.marac,
+        };
+        check(&r).map_err(|p| invalid(format!("{}: {}", p.column, p.message)))?;
+        if fields.is_empty() {
+            return Ok(new);
+        }
+        db::referral::update(tx, old.id, old.client_id, old.service_id, &r)?;
+        let key = new.ref_.clone().unwrap_or_else(|| format!("#{}", old.id));
+        tx::audit(tx, command, "referral", Some(&key), "update", Some(&fields.join(", ")))?;
+        Ok(new)
+    })
+}
+
+/// Which referrals `list` and `export` give.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub period: Option<Period>,
+    /// The service and, for a hub, its spokes.
+    pub service_ids: Option<Vec<i64>>,
+    pub source: Option<Source>,
+    pub outcome: Option<OutcomeFilter>,
+    pub client_id: Option<i64>,
+}
+
+/// The options of `list`/`export` as given.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    pub period: Option<Period>,
+    pub service: Option<String>,
+    pub source: Option<Source>,
+    pub outcome: Option<OutcomeFilter>,
+    pub client: Option<String>,
+}
+
+/// Resolve names in the options to a filter (unknown names are errors with
+/// a suggestion). `None` when the filter cannot match anything.
+pub fn filter(conn: &Conn, o: &ListOptions) -> Result<Filter> {
+    let service_ids = match &o.service {
+        None => None,
+        Some(name) => {
+            let id = ServiceNames::load(conn)?.id(name).map_err(not_found)?;
+            let mut ids = vec![id];
+            ids.extend(db::service::spoke_ids(conn, id)?);
+            Some(ids)
+        }
+    };
+    let client_id = match &o.client {
+        None => None,
+        Some(c) => {
+            client::check_ref(c).map_err(|m| invalid(format!("--client: {m}")))?;
+            Some(
+                db::client::id(conn, c.trim())?
+                    .ok_or_else(|| not_found("no client is recorded with that client_ref"))?,
+            )
+        }
+    };
+    Ok(Filter { period: o.period.clone(), service_ids, source: o.source, outcome: o.outcome, client_id })
+}
+
+/// Every referral passing the filter, one at a time.
+pub fn each(conn: &Conn, f: &Filter, each: impl FnMut(&Stored) -> Result<()>) -> Result<()> {
+    db::referral::each(conn, f, each)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn referral<'a>() -> Referral<'a> {
+        Referral {
+            client_ref: "BC-0001",
+            referred_on: Date::ymd(2021, 4, 12),
+            source: Source::Police,
+            service: "Beth Centre",
+            area: Some("Lambeth"),
+            needs: Needs::default(),
+            outcome: None,
+            first_contact_on: None,
+            ref_: None,
+            risk: None,
+            marac: false,
+        }
+    }
+
+    #[test]
+    fn marac_answers() {
+        for yes in ["yes", "YES", "Y", "true", "True", "1"] {
+            assert_eq!(parse_marac(yes), Ok(true), "{yes}");
+        }
+        for no in ["no", "No", "n", "false", "0", "", " "] {
+            assert_eq!(parse_marac(no), Ok(false), "{no:?}");
+        }
+        for bad in ["maybe", "2", "yes please", "ja"] {
+            let e = parse_marac(bad).unwrap_err();
+            assert!(e.contains("use yes or no"), "{e}");
+        }
+        assert!("".parse::<YesNo>().is_err());
+        assert_eq!("yes".parse::<YesNo>(), Ok(YesNo(true)));
+    }
+
+    #[test]
+    fn first_contact_is_never_before_referral() {
+        let mut r = referral();
+        r.first_contact_on = Some(Date::ymd(2021, 4, 12));
+        assert_eq!(check(&r), Ok(()));
+        r.first_contact_on = Some(Date::ymd(2021, 4, 11));
+        let p = check(&r).unwrap_err();
+        assert_eq!(p.column, "first_contact_on");
+        assert_eq!(
+            p.message,
+            "the first contact (2021-04-11) is before the referral date (2021-04-12); first contact is never earlier"
+        );
+    }
+
+    #[test]
+    fn refs_are_bounded() {
+        let long = "R".repeat(65);
+        let mut r = referral();
+        r.ref_ = Some(&long);
+        assert_eq!(check(&r).unwrap_err().column, "ref");
+        let ok = "R".repeat(64);
+        r.ref_ = Some(&ok);
+        assert_eq!(check(&r), Ok(()));
+    }
+
+    #[test]
+    fn outcome_filters_and_clearing() {
+        assert_eq!("none".parse::<OutcomeFilter>(), Ok(OutcomeFilter::None));
+        assert_eq!("engaged".parse::<OutcomeFilter>(), Ok(OutcomeFilter::Is(ReferralOutcome::Engaged)));
+        assert!("engagd".parse::<OutcomeFilter>().unwrap_err().contains("or none"));
+        assert_eq!("None".parse::<Clearable<Risk>>(), Ok(Clearable(None)));
+        assert_eq!("high".parse::<Clearable<Risk>>(), Ok(Clearable(Some(Risk::High))));
+    }
+
+    #[test]
+    fn matching_is_idempotent_on_ref_else_on_the_key() {
+        use crate::domain::service::{self, NewService};
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
+        let s = NewService { name: "Beth Centre", provider: "London Women's Consortium", ..Default::default() };
+        service::add(&mut db.conn, &s, "test").unwrap();
+        let conn = &db.conn;
+        let mut imp = Importer::new(conn).unwrap();
+        let mut apply = |r: &Referral<'_>| {
+            let sid = imp.check(r).unwrap();
+            imp.apply(conn, sid, r).unwrap()
+        };
+        let r = referral();
+        assert_eq!(apply(&r), Change::New);
+        assert_eq!(apply(&r), Change::Unchanged);
+        // Same key (client, service, date, source), other values: the same referral, updated.
+        let engaged = Referral { outcome: Some(ReferralOutcome::Engaged), ..r.clone() };
+        assert_eq!(apply(&engaged), Change::Updated);
+        assert_eq!(apply(&engaged), Change::Unchanged);
+        // Another source is another referral.
+        let gp = Referral { source: Source::Gp, ..r.clone() };
+        assert_eq!(apply(&gp), Change::New);
+        // A ref given for the first time attaches to the referral without one.
+        let with_ref = Referral { ref_: Some("R-1"), ..engaged.clone() };
+        assert_eq!(apply(&with_ref), Change::Updated);
+        assert_eq!(apply(&with_ref), Change::Unchanged);
+        // Matched on ref, even when the key changes.
+        let moved = Referral { referred_on: Date::ymd(2021, 4, 13), ..with_ref.clone() };
+        assert_eq!(apply(&moved), Change::Updated);
+        // A row without a ref matches it on the key and keeps its ref.
+        let no_ref = Referral { ref_: None, ..moved.clone() };
+        assert_eq!(apply(&no_ref), Change::Unchanged);
+        assert_eq!(db::referral::id_by_ref(conn, "R-1").unwrap(), Some(1));
+        assert_eq!(db::referral::get(conn, 1).unwrap().unwrap().referred_on, Date::ymd(2021, 4, 13));
+        // A new client is recorded, with a new referral.
+        let other = Referral { client_ref: "BC-0002", ref_: Some("R-2"), ..r.clone() };
+        assert_eq!(apply(&other), Change::New);
+        assert_eq!(apply(&other), Change::Unchanged);
+        assert!(db::client::id(conn, "BC-0002").unwrap().is_some());
+    }
+
+    #[test]
+    fn rows_are_checked_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
+        let imp = Importer::new(&db.conn).unwrap();
+        let r = referral();
+        let p = imp.check(&r).unwrap_err();
+        assert_eq!(p.column, "service");
+        assert!(
+            p.message.starts_with("no service called 'Beth Centre': no services are recorded yet"),
+            "{}",
+            p.message
+        );
+        let named = Referral { client_ref: "Jane Smith", ..r };
+        assert_eq!(imp.check(&named).unwrap_err().column, "client_ref");
+    }
+
+    #[test]
+    fn needs_are_a_bit_mask() {
+        let n: Needs = "housing;mental_health".parse().unwrap();
+        assert_eq!(n.0, 0b1_0001);
+        assert_eq!(n.joined(), "mental_health;housing");
+    }
+}

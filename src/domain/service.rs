@@ -1,1 +1,348 @@
-//! Rules for service.
+//! Rules for services: hubs and their spokes, the provider that runs each,
+//! the grants that fund them, and their targets.
+
+use crate::db::{self, tx, Conn};
+use crate::domain::referral::{Change, Problem};
+use crate::error::{invalid, not_found, suggestion};
+use crate::value::names::{Measure, OrgKind, ServiceKind};
+use crate::value::{Date, Pence, Period};
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The longest service name accepted.
+pub const MAX_NAME: usize = 200;
+
+/// Services by name, held in memory for imports and lookups. Names match
+/// exactly first, then without regard to case.
+pub struct ServiceNames {
+    exact: HashMap<String, i64>,
+    all: Vec<(String, i64)>,
+}
+
+impl ServiceNames {
+    pub fn load(conn: &Conn) -> Result<ServiceNames> {
+        let all = db::service::all_names(conn)?;
+        let exact = all.iter().map(|(id, n)| (n.clone(), *id)).collect();
+        Ok(ServiceNames { exact, all: all.into_iter().map(|(id, n)| (n, id)).collect() })
+    }
+
+    /// The id of the service called `name`, or a message naming the
+    /// closest known one ("no service called 'Beth Center'; did you mean
+    /// 'Beth Centre'?").
+    pub fn id(&self, name: &str) -> Result<i64, String> {
+        if let Some(&id) = self.exact.get(name) {
+            return Ok(id);
+        }
+        let name = name.trim();
+        if let Some((_, id)) = self.all.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            return Ok(*id);
+        }
+        let lower = name.to_lowercase();
+        if let Some((_, id)) = self.all.iter().find(|(n, _)| n.to_lowercase() == lower) {
+            return Ok(*id);
+        }
+        if self.all.is_empty() {
+            return Err(format!(
+                "no service called '{name}': no services are recorded yet; add them first with `pathway service add` or `pathway service import`"
+            ));
+        }
+        Err(format!("no service called '{name}'{}", suggestion(name, self.all.iter().map(|(n, _)| n.as_str()))))
+    }
+
+    fn add(&mut self, name: &str, id: i64) {
+        if !self.exact.contains_key(name) {
+            self.exact.insert(name.to_string(), id);
+            self.all.push((name.to_string(), id));
+        }
+    }
+}
+
+/// A service as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub name: String,
+    pub kind: ServiceKind,
+    pub hub: Option<String>,
+    pub provider: String,
+    pub area: Option<String>,
+    /// References of the grants that fund it.
+    pub grants: Vec<String>,
+}
+
+/// A grant that funds a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrantLink {
+    pub grant: String,
+    pub decision: String,
+    pub recipient: String,
+    pub amount: Pence,
+    pub start_on: Option<Date>,
+    pub end_on: Option<Date>,
+}
+
+/// A target for a measure over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub measure: Measure,
+    pub period: String,
+    pub from_on: Date,
+    pub to_on: Date,
+    pub value: i64,
+}
+
+/// A service with its spokes, grants and targets (`service show`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub service: ServiceRow,
+    pub spokes: Vec<String>,
+    pub funded_by: Vec<GrantLink>,
+    pub targets: Vec<Target>,
+}
+
+/// A service as given (by `service add` or an import row).
+#[derive(Debug, Clone, Default)]
+pub struct NewService<'a> {
+    pub name: &'a str,
+    pub provider: &'a str,
+    pub area: Option<&'a str>,
+    /// Defaults to spoke when a hub is given, else hub.
+    pub kind: Option<ServiceKind>,
+    pub hub: Option<&'a str>,
+    /// References of grants that fund it (e.g. 2021.021-1).
+    pub grants: Vec<&'a str>,
+}
+
+fn problem(column: &'static str, message: impl Into<String>) -> Problem {
+    Problem { column, message: message.into() }
+}
+
+/// The ids a service's names stand for, checked.
+struct Resolved {
+    kind: ServiceKind,
+    hub_id: Option<i64>,
+    grant_ids: Vec<i64>,
+}
+
+/// Check a service's values and look up its hub and grants; nothing is
+/// written.
+fn resolve(conn: &Conn, names: &ServiceNames, s: &NewService<'_>) -> Result<Result<Resolved, Problem>> {
+    let name = s.name.trim();
+    if name.is_empty() {
+        return Ok(Err(problem("name", "a service needs a name")));
+    }
+    if name.chars().count() > MAX_NAME {
+        return Ok(Err(problem("name", format!("a service name is at most {MAX_NAME} characters"))));
+    }
+    if s.provider.trim().is_empty() {
+        return Ok(Err(problem("provider", "a service needs the provider (organisation) that runs it")));
+    }
+    let kind = s.kind.unwrap_or(if s.hub.is_some() { ServiceKind::Spoke } else { ServiceKind::Hub });
+    let hub_id = match s.hub {
+        None if kind == ServiceKind::Spoke => {
+            return Ok(Err(problem("hub", "a spoke needs its hub: name the hub service it belongs to")));
+        }
+        None => None,
+        Some(_) if kind != ServiceKind::Spoke => {
+            return Ok(Err(problem(
+                "hub",
+                format!("only a spoke has a hub, and this service is a {}; give kind spoke or leave the hub out", kind),
+            )));
+        }
+        Some(h) => {
+            if h.trim().eq_ignore_ascii_case(name) {
+                return Ok(Err(problem("hub", "a spoke cannot be its own hub")));
+            }
+            let id = match names.id(h) {
+                Ok(id) => id,
+                Err(m) => return Ok(Err(problem("hub", format!("{m} (a hub must be recorded before its spokes)")))),
+            };
+            match db::service::kind(conn, id)? {
+                Some(ServiceKind::Hub) => Some(id),
+                Some(k) => {
+                    return Ok(Err(problem("hub", format!("'{}' is a {k}, not a hub", h.trim()))));
+                }
+                None => Some(id),
+            }
+        }
+    };
+    let mut grant_ids = Vec::new();
+    for g in &s.grants {
+        match db::service::grant_id(conn, g)? {
+            Some(id) => grant_ids.push(id),
+            None => {
+                let known = db::service::grant_refs(conn)?;
+                let hint = if known.is_empty() {
+                    " (no grants are recorded yet; add it with `pathway grant add`)".to_string()
+                } else {
+                    suggestion(g.trim(), known.iter().map(String::as_str))
+                };
+                return Ok(Err(problem("grants", format!("no grant has the reference '{}'{hint}", g.trim()))));
+            }
+        }
+    }
+    Ok(Ok(Resolved { kind, hub_id, grant_ids }))
+}
+
+/// Record a checked service (new, or changed if the name exists and
+/// `replace`); links its grants.
+fn record(tx: &Conn, s: &NewService<'_>, r: &Resolved, replace: bool) -> Result<Result<(i64, Change), Problem>> {
+    // Every check before the first write: a refused row writes nothing.
+    if let Some(id) = db::service::id(tx, s.name)? {
+        if !replace {
+            return Ok(Err(problem(
+                "name",
+                format!("a service called '{}' is recorded already (#{id})", s.name.trim()),
+            )));
+        }
+        if r.kind != ServiceKind::Hub && !db::service::spoke_ids(tx, id)?.is_empty() {
+            return Ok(Err(problem("kind", format!("'{}' has spokes, so it must stay a hub", s.name.trim()))));
+        }
+    }
+    let (provider_id, _) = db::org::id_or_insert(tx, s.provider, OrgKind::Provider)?;
+    let v = db::service::Values {
+        name: s.name.trim(),
+        provider_id,
+        area: s.area.map(str::trim).filter(|a| !a.is_empty()),
+        kind: r.kind,
+        hub_id: r.hub_id,
+    };
+    let (id, mut change) = match db::service::find_with(tx, &v)? {
+        None => (db::service::insert(tx, &v)?, Change::New),
+        Some((id, true)) => (id, Change::Unchanged),
+        Some((id, false)) => {
+            db::service::update(tx, id, &v)?;
+            (id, Change::Updated)
+        }
+    };
+    for g in &r.grant_ids {
+        if db::service::link_grant(tx, id, *g)? && change == Change::Unchanged {
+            change = Change::Updated;
+        }
+    }
+    Ok(Ok((id, change)))
+}
+
+/// `service add`: record one service; returns its id.
+pub fn add(conn: &mut Conn, s: &NewService<'_>, command: &str) -> Result<i64> {
+    tx::write(conn, |tx| {
+        let names = ServiceNames::load(tx)?;
+        let r = resolve(tx, &names, s)?.map_err(|p| to_error(&p))?;
+        let (id, _) = record(tx, s, &r, false)?.map_err(|p| to_error(&p))?;
+        let detail = if s.grants.is_empty() { None } else { Some(format!("grants {}", s.grants.join(", "))) };
+        tx::audit(tx, command, "service", Some(s.name.trim()), "add", detail.as_deref())?;
+        Ok(id)
+    })
+}
+
+fn to_error(p: &Problem) -> anyhow::Error {
+    let option = match p.column {
+        "name" => "",
+        "grants" => "--grant: ",
+        "provider" => "--provider: ",
+        "hub" => "--hub: ",
+        "kind" => "--kind: ",
+        _ => "",
+    };
+    if p.message.starts_with("no ") {
+        not_found(format!("{option}{}", p.message))
+    } else if matches!(p.column, "hub" | "kind") {
+        crate::error::usage(format!("{option}{}", p.message))
+    } else {
+        invalid(format!("{option}{}", p.message))
+    }
+}
+
+/// What a services import holds while it runs.
+pub struct Importer {
+    names: ServiceNames,
+}
+
+impl Importer {
+    pub fn new(conn: &Conn) -> Result<Importer> {
+        Ok(Importer { names: ServiceNames::load(conn)? })
+    }
+
+    /// Check and record one row: a service is matched by name, so a second
+    /// import of the same file changes nothing. Hubs must come before (or
+    /// already exist for) their spokes.
+    pub fn apply(&mut self, tx: &Conn, s: &NewService<'_>) -> Result<Result<Change, Problem>> {
+        let r = match resolve(tx, &self.names, s)? {
+            Ok(r) => r,
+            Err(p) => return Ok(Err(p)),
+        };
+        let (id, change) = match record(tx, s, &r, true)? {
+            Ok(x) => x,
+            Err(p) => return Ok(Err(p)),
+        };
+        self.names.add(s.name.trim(), id);
+        Ok(Ok(change))
+    }
+}
+
+/// Every service, hubs followed by their spokes.
+pub fn list(conn: &Conn) -> Result<Vec<ServiceRow>> {
+    db::service::rows(conn)
+}
+
+fn lookup(conn: &Conn, name: &str) -> Result<i64> {
+    ServiceNames::load(conn)?.id(name).map_err(not_found)
+}
+
+/// `service show`: a service with its spokes, grants and targets.
+pub fn detail(conn: &Conn, name: &str) -> Result<Detail> {
+    let id = lookup(conn, name)?;
+    let service = db::service::row(conn, id)?.ok_or_else(|| not_found("the service vanished"))?;
+    Ok(Detail {
+        spokes: db::service::spoke_names(conn, id)?,
+        funded_by: db::service::grants_of(conn, id)?,
+        targets: db::service::targets_of(conn, id)?,
+        service,
+    })
+}
+
+/// `service target`: set a service's target for a measure over a period.
+/// Setting the same target (service, measure, period) again changes its
+/// value. Returns what happened and the target.
+pub fn set_target(
+    conn: &mut Conn,
+    service: &str,
+    measure: Measure,
+    period: &Period,
+    value: i64,
+    command: &str,
+) -> Result<(Change, Target)> {
+    if value < 0 {
+        return Err(invalid("a target is a count of 0 or more"));
+    }
+    tx::write(conn, |tx| {
+        let id = lookup(tx, service)?;
+        let t = Target { measure, period: period.label.clone(), from_on: period.from, to_on: period.to, value };
+        let change = match db::service::target(tx, id, measure, period.from, period.to)? {
+            None => {
+                db::service::insert_target(tx, id, &t)?;
+                Change::New
+            }
+            Some((_, old)) if old == value => Change::Unchanged,
+            Some((tid, _)) => {
+                db::service::update_target(tx, tid, &t)?;
+                Change::Updated
+            }
+        };
+        if change != Change::Unchanged {
+            let name = db::service::row(tx, id)?.map(|r| r.name).unwrap_or_default();
+            tx::audit(
+                tx,
+                command,
+                "target",
+                Some(&format!("{name} {} {}", measure.as_str(), period.label)),
+                if change == Change::New { "add" } else { "update" },
+                Some(&format!("value {value}")),
+            )?;
+        }
+        Ok((change, t))
+    })
+}

@@ -15,6 +15,7 @@ pub mod client;
 pub mod decision;
 pub mod grant;
 pub mod referral;
+pub mod service;
 
 use crate::error::{Error, RowError, MAX_LISTED_ERRORS};
 use crate::output::unneutralise;
@@ -207,6 +208,9 @@ pub struct Reader {
     progress: Option<indicatif::ProgressBar>,
     summary: Summary,
     signals: Signals,
+    /// Lines to add to the csv crate's line numbers: 1 for CRLF files,
+    /// whose records it reports one line early (BurntSushi/rust-csv#395).
+    line_fix: u64,
 }
 
 struct Counting<R> {
@@ -270,6 +274,10 @@ impl Reader {
             Ok(false) => return Err(header_error("the file is empty; it needs a header row".into())),
             Err(e) => return Err(header_error(csv_error_message(&e))),
         }
+        // After a header ended by CRLF the reader still stands on line 1
+        // (it takes the LF as the start of the next record), and every
+        // later record is reported one line early.
+        let line_fix = u64::from(csv.position().line() == 1 && csv.position().byte() > 0);
         // Strip a UTF-8 byte-order mark from the first header.
         if let Some(first) = headers.get(0) {
             if let Some(rest) = first.strip_prefix(b"\xEF\xBB\xBF") {
@@ -341,6 +349,7 @@ impl Reader {
             progress: bar,
             summary,
             signals: Signals::watch(),
+            line_fix,
         })
     }
 
@@ -357,9 +366,9 @@ impl Reader {
             }
             let line = match self.csv.read_byte_record(&mut self.record) {
                 Ok(false) => break,
-                Ok(true) => self.record.position().map(|p| p.line()).unwrap_or(0),
+                Ok(true) => self.record.position().map(|p| p.line()).unwrap_or(0) + self.line_fix,
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = e.position().map(|p| p.line()).unwrap_or(0) + self.line_fix;
                     self.reject(RowError { line, column: "row".into(), message: csv_error_message(&e) }, None)?;
                     // An unclosed quote or broken UTF-8 framing: stop here.
                     if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {

@@ -1,1 +1,99 @@
-//! Import columns for referral.
+//! Import columns for referrals:
+//! `client_ref,referred_on,source,service,area,needs,outcome,first_contact_on,ref`
+//! and optionally `risk,marac`.
+//!
+//! This import is built for speed (a million rows at close to the speed of
+//! SQLite itself): services and clients are held in memory, statements are
+//! cached, fields are borrowed from the reader's one record buffer, and the
+//! whole file is one transaction.
+
+use crate::db::{self, tx, Db};
+use crate::domain::referral::{parse_marac, Change, Importer, Referral};
+use crate::error::RowError;
+use crate::import::{opt, req, Applied, Column, Fields, ImportOptions, Reader, Summary};
+use anyhow::Result;
+
+/// The columns, in export order.
+pub const COLUMNS: &[Column] = &[
+    req("client_ref"),
+    req("referred_on"),
+    req("source"),
+    req("service"),
+    opt("area"),
+    req("needs"),
+    opt("outcome"),
+    opt("first_contact_on"),
+    opt("ref"),
+    opt("risk"),
+    opt("marac"),
+];
+const CLIENT_REF: usize = 0;
+const REFERRED_ON: usize = 1;
+const SOURCE: usize = 2;
+const SERVICE: usize = 3;
+const AREA: usize = 4;
+const NEEDS: usize = 5;
+const OUTCOME: usize = 6;
+const FIRST_CONTACT_ON: usize = 7;
+const REF: usize = 8;
+const RISK: usize = 9;
+const MARAC: usize = 10;
+
+/// The column names as a header line, for help and export.
+pub fn header() -> Vec<&'static str> {
+    COLUMNS.iter().map(|c| c.name).collect()
+}
+
+/// One row's values, parsed; the first bad value is the row's error.
+fn parse<'r>(f: &Fields<'r>) -> Result<Referral<'r>, RowError> {
+    Ok(Referral {
+        client_ref: f.required(CLIENT_REF)?,
+        referred_on: f.parse_required(REFERRED_ON)?,
+        source: f.parse_required(SOURCE)?,
+        service: f.required(SERVICE)?,
+        area: f.get(AREA)?,
+        needs: f.parse(NEEDS)?.unwrap_or_default(),
+        outcome: f.parse(OUTCOME)?,
+        first_contact_on: f.parse(FIRST_CONTACT_ON)?,
+        ref_: f.get(REF)?,
+        risk: f.parse(RISK)?,
+        marac: match f.get(MARAC)? {
+            None => false,
+            Some(s) => parse_marac(s).map_err(|m| f.error(MARAC, m))?,
+        },
+    })
+}
+
+/// Import a referrals file in one transaction.
+pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
+    crate::import::client::refuse_personal_columns(opts)?;
+    db::use_bulk_cache(&db.conn)?;
+    tx::write(&mut db.conn, |tx| {
+        let mut importer = Importer::new(tx)?;
+        let mut reader = Reader::open(opts, COLUMNS)?;
+        reader.for_each(|f| {
+            let r = match parse(f) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            };
+            let service_id = match importer.check(&r) {
+                Ok(id) => id,
+                Err(p) => return Ok(Err(RowError { line: f.line, column: p.column.into(), message: p.message })),
+            };
+            Ok(Ok(match importer.apply(tx, service_id, &r)? {
+                Change::New => Applied::New,
+                Change::Updated => Applied::Updated,
+                Change::Unchanged => Applied::Unchanged,
+            }))
+        })?;
+        let summary = reader.finish()?;
+        importer.finish(tx)?;
+        tx::audit(tx, command, "referral", None, "import", Some(&counts(&summary)))?;
+        Ok(summary)
+    })
+}
+
+/// "12 new, 0 updated, 3 unchanged, 1 rejected": an audit detail.
+pub fn counts(s: &Summary) -> String {
+    format!("{} new, {} updated, {} unchanged, {} rejected", s.new, s.updated, s.unchanged, s.rejected)
+}
