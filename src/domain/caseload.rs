@@ -512,13 +512,10 @@ fn update(
             ),
         )));
     }
-    if old.closed_on.is_some() && c.closed_on.is_none() {
+    if let (Some(was), None) = (old.closed_on, c.closed_on) {
         return Ok(Err(fault(
             "closed_on",
-            format!(
-                "case {key} was closed on {}; an import does not reopen a case: open a new case instead",
-                old.closed_on.expect("closed")
-            ),
+            format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
         )));
     }
     if !worker_active && old.closed_on.is_none() && c.closed_on.is_none() && worker_id != old.worker_id {
@@ -686,19 +683,22 @@ pub fn export_tier_changes(conn: &Conn, each: impl FnMut(TierChangeLine) -> Resu
     q::list_tier_changes(conn, each)
 }
 
+/// One tier change as given in an import row.
+#[derive(Debug, Clone, Copy)]
+pub struct TierChangeInput<'a> {
+    pub ref_: Option<&'a str>,
+    pub client_ref: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub opened_on: Option<Date>,
+    pub from: Date,
+    pub tier: &'a str,
+}
+
 /// Record one tier change from an import row: the case by its ref, else by
 /// client, service and opening day. A change already recorded with the same
 /// tier is unchanged; with another tier it is updated.
-pub fn record_tier_change(
-    conn: &Conn,
-    lk: &mut Lookups,
-    ref_: Option<&str>,
-    client_ref: Option<&str>,
-    service: Option<&str>,
-    opened_on: Option<Date>,
-    from: Date,
-    tier: &str,
-) -> Result<Result<Applied, Fault>> {
+pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Applied, Fault>> {
+    let TierChangeInput { ref_, client_ref, service, opened_on, from, tier } = *t;
     let tier = match lk.tier(tier) {
         Ok(t) => t.to_string(),
         Err(f) => return Ok(Err(f)),
@@ -880,7 +880,7 @@ pub fn set_tier(
     description: Option<&str>,
     command: &str,
 ) -> Result<Tier> {
-    let code = check_tier_code(code).map_err(|m| crate::error::usage(m))?;
+    let code = check_tier_code(code).map_err(crate::error::usage)?;
     db::tx::write(conn, |tx| {
         let old = q::tiers(tx)?.into_iter().find(|t| t.code == code);
         let hours = match (hours, &old) {

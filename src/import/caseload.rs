@@ -13,7 +13,9 @@
 
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
-use crate::domain::caseload::{self as dom, CaseInput, Fault, Hours, Lookups, Mode, WorkerInput, FULL_TIME_HOURS};
+use crate::domain::caseload::{
+    self as dom, CaseInput, Fault, Hours, Lookups, Mode, TierChangeInput, WorkerInput, FULL_TIME_HOURS,
+};
 use crate::error::RowError;
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
@@ -115,7 +117,12 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(dom::record_tier_change(tx, &mut lk, r, c, s, o, from, tier)?.map_err(|fault| at(f, fault)))
+            Ok(dom::record_tier_change(
+                tx,
+                &mut lk,
+                &TierChangeInput { ref_: r, client_ref: c, service: s, opened_on: o, from, tier },
+            )?
+            .map_err(|fault| at(f, fault)))
         })?;
         let summary = reader.finish()?;
         db::tx::audit(tx, command, "case_tier", None, "import", Some(&counts(&summary)))?;
