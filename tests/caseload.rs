@@ -393,6 +393,18 @@ fn an_inactive_worker_takes_no_new_open_cases() {
         65,
     );
     assert!(err.starts_with("pathway: worker KW06 is marked inactive"), "{err}");
+    // A closed episode of hers imports; her open cases stay hers when the
+    // file is imported again after she left.
+    p.ok(&["caseload", "worker", "edit", "KW06", "--active"]);
+    p.file("cases.csv", format!("{HEADER}BC-0003,KW06,Beth Centre,T1,2021-04-12,,,,C-0003\n"));
+    p.ok(&["caseload", "import", "cases.csv"]);
+    p.ok(&["caseload", "worker", "edit", "KW06", "--inactive"]);
+    let out = p.json(&["caseload", "import", "cases.csv"]);
+    assert_eq!(out["unchanged"], 1);
+    p.file("new.csv", format!("{HEADER}BC-0004,KW06,Beth Centre,T1,2021-04-12,,,,\nBC-0005,KW06,Beth Centre,T1,2021-04-12,2021-05-12,,positive,\n"));
+    let err = p.fails(&["caseload", "import", "new.csv"], 65);
+    assert!(err.contains("new.csv:2: worker: worker KW06 is marked inactive"), "{err}");
+    assert!(!err.contains("new.csv:3"), "{err}");
 }
 
 #[test]

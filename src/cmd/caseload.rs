@@ -254,12 +254,23 @@ pub enum WorkerCommand {
     /// Add a key worker
     Add(WorkerAddArgs),
     /// List key workers (columns: code,name,capacity_hours,active)
-    List,
+    List(WorkerListArgs),
     /// Change a worker's name, capacity or active flag
     Edit(WorkerEditArgs),
     /// Import workers from CSV (columns: code,name,capacity_hours,active)
     Import(WorkerImportArgs),
 }
+
+/// List key workers.
+///
+/// Columns: code, name, capacity_hours, active: the columns of `worker
+/// import`, so `--format csv` gives a file that imports back.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  pathway caseload worker list
+  pathway caseload worker list --format csv > workers.csv")]
+pub struct WorkerListArgs {}
 
 /// Add a key worker.
 ///
@@ -364,10 +375,18 @@ pub struct TierArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum TierCommand {
     /// List tiers (columns: code,hours_per_week,description)
-    List,
+    List(TierListArgs),
     /// Add a tier or change its weekly hours
     Set(TierSetArgs),
 }
+
+/// List support tiers and their weekly hours.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  pathway caseload tier list
+  pathway caseload tier list --format json")]
+pub struct TierListArgs {}
 
 /// Add a tier or change its weekly hours.
 ///
@@ -596,7 +615,7 @@ fn worker(c: WorkerCommand, ctx: &mut Ctx) -> Result<u8> {
             )?;
             ctx.say(&format!("added worker {} ({} hours a week)", w.code, w.capacity_hours));
         }
-        WorkerCommand::List => {
+        WorkerCommand::List(_) => {
             let mut out = ctx.out();
             let mut rows = out.rows(WORKER_COLUMNS)?;
             for w in dom::workers(&db.conn)? {
@@ -647,7 +666,7 @@ fn tier_cells(t: Tier) -> Vec<Cell> {
 fn tier(c: TierCommand, ctx: &mut Ctx) -> Result<u8> {
     let mut db = ctx.open()?;
     match c {
-        TierCommand::List => {
+        TierCommand::List(_) => {
             let mut out = ctx.out();
             let mut rows = out.rows(&["code", "hours_per_week", "description"])?;
             for t in dom::tiers(&db.conn)? {

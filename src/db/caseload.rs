@@ -463,3 +463,86 @@ pub fn load_on(conn: &Connection, on: Date) -> Result<Vec<LoadLine>> {
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::caseload::{self as dom, CaseId, CaseInput, Hours, WorkerInput};
+
+    fn db() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(crate::db::migrate::SCHEMA).unwrap();
+        c.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             INSERT INTO organisations (name, kind) VALUES ('Women in Prison', 'provider');
+             INSERT INTO services (name, provider_id) VALUES ('Beth Centre', 1);",
+        )
+        .unwrap();
+        c
+    }
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn open(c: &mut Connection, client: &str, worker: &str, tier: &str, opened: &str) -> String {
+        let input = CaseInput {
+            client_ref: client,
+            worker,
+            service: "Beth Centre",
+            tier,
+            opened_on: d(opened),
+            closed_on: None,
+            close_reason: None,
+            outcome: None,
+            ref_: None,
+        };
+        dom::open(c, &input, "test").unwrap()
+    }
+
+    #[test]
+    fn committed_hours_follow_the_tier_history() {
+        let mut c = db();
+        for (code, h) in [("KW01", 37.5), ("KW06", 22.5), ("KW09", 37.5)] {
+            let w = WorkerInput { code, name: None, capacity: Hours(h), active: true };
+            dom::add_worker(&mut c, &w, "test").unwrap();
+        }
+        assert_eq!(open(&mut c, "BC-0001", "KW01", "T1", "2021-04-12"), "#1");
+        dom::retier(&mut c, &CaseId::Id(1), "T3", d("2021-06-01"), "test").unwrap();
+        open(&mut c, "BC-0002", "KW01", "T3", "2021-04-12");
+        dom::close(&mut c, &CaseId::Id(2), d("2021-06-30"), None, CaseOutcome::Positive, "test").unwrap();
+        open(&mut c, "BC-0003", "KW06", "T3", "2021-05-01");
+        open(&mut c, "BC-0004", "KW06", "T3", "2021-05-01");
+        open(&mut c, "BC-0005", "KW06", "T1", "2021-05-01");
+
+        assert_eq!(dom::tier_on(&c, 1, d("2021-04-11")).unwrap(), None);
+        assert_eq!(dom::tier_on(&c, 1, d("2021-05-01")).unwrap().as_deref(), Some("T1"));
+        assert_eq!(dom::tier_on(&c, 1, d("2021-07-01")).unwrap().as_deref(), Some("T3"));
+
+        let may = dom::load_on(&c, d("2021-05-01")).unwrap();
+        type Line<'a> = (&'a str, Vec<(String, i64)>, f64, bool);
+        let summary: Vec<Line<'_>> = may
+            .iter()
+            .map(|l| (l.worker.as_str(), l.cases_by_tier.clone(), l.committed_hours, l.over_capacity))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("KW01", vec![("T1".into(), 1), ("T3".into(), 1)], 12.5, false),
+                ("KW06", vec![("T1".into(), 1), ("T3".into(), 2)], 22.5, false),
+                ("KW09", vec![], 0.0, false),
+            ]
+        );
+        assert_eq!(may[0].utilisation_percent, 33.3);
+        assert_eq!(may[1].utilisation_percent, 100.0);
+
+        open(&mut c, "BC-0006", "KW06", "T1", "2021-06-01");
+        let july = dom::load_on(&c, d("2021-07-01")).unwrap();
+        // KW01: case 2 closed on 30 June; case 1 is T3 from 1 June.
+        assert_eq!((july[0].open_cases, july[0].committed_hours), (1, 10.0));
+        assert_eq!((july[1].open_cases, july[1].committed_hours, july[1].over_capacity), (4, 25.0, true));
+        // On the closing day the case no longer counts.
+        assert_eq!(dom::load_on(&c, d("2021-06-30")).unwrap()[0].committed_hours, 10.0);
+        assert_eq!(dom::load_on(&c, d("2021-06-29")).unwrap()[0].committed_hours, 20.0);
+    }
+}

@@ -285,14 +285,12 @@ impl Lookups {
     /// (id, name) of a service.
     pub fn service(&self, name: &str) -> Result<(i64, &str), Fault> {
         self.services.get(&name.trim().to_lowercase()).map(|(id, n)| (*id, n.as_str())).ok_or_else(|| {
-            fault(
-                "service",
-                format!(
-                    "unknown service {:?}{}",
-                    name.trim(),
-                    suggestion(name, self.service_names.iter().map(String::as_str))
-                ),
-            )
+            let known = self.service_names.iter().map(String::as_str);
+            let hint = match closest(name.trim(), known.clone()) {
+                Some(k) => format!("; did you mean '{k}'?"),
+                None => format!("{}; add services with `pathway service add`", suggestion(name, known)),
+            };
+            fault("service", format!("unknown service {:?}{hint}", name.trim()))
         })
     }
 
@@ -396,14 +394,6 @@ pub fn record(
     if let Some(r) = c.ref_ {
         check!(check_case_ref(r).map_err(|m| fault("ref", m)));
     }
-    if !active && c.closed_on.is_none() {
-        return Ok(Err(fault(
-            "worker",
-            format!(
-                "worker {worker_code} is marked inactive and cannot hold an open case; reactivate with `pathway caseload worker edit {worker_code} --active` or give another worker"
-            ),
-        )));
-    }
     let client_id = lk.client(conn, c.client_ref.trim())?;
 
     // Is this case recorded already?
@@ -430,8 +420,10 @@ pub fn record(
         return update(conn, lk, c, old, by_ref.is_some(), client_id, worker_id, active, &tier);
     }
 
-    let history_last = None;
-    check!(check_closure(c.opened_on, history_last, c.closed_on, c.close_reason, c.outcome));
+    if !active && c.closed_on.is_none() {
+        return Ok(Err(inactive_fault(&worker_code)));
+    }
+    check!(check_closure(c.opened_on, None, c.closed_on, c.close_reason, c.outcome));
     if let Some(cid) = client_id {
         if let Some(other) = q::overlapping(conn, cid, service_id, c.opened_on, c.closed_on, None)? {
             return Ok(Err(overlap_fault(&other, &service, c.closed_on.is_none())));
@@ -453,6 +445,15 @@ pub fn record(
         },
     )?;
     Ok(Ok((Applied::New, case_key(c.ref_.map(str::trim), id))))
+}
+
+fn inactive_fault(code: &str) -> Fault {
+    fault(
+        "worker",
+        format!(
+            "worker {code} is marked inactive and cannot take an open case; reactivate with `pathway caseload worker edit {code} --active` or give another worker"
+        ),
+    )
 }
 
 fn overlap_fault(other: &Case, service: &str, new_is_open: bool) -> Fault {
@@ -519,7 +520,7 @@ fn update(
         )));
     }
     if !worker_active && old.closed_on.is_none() && c.closed_on.is_none() && worker_id != old.worker_id {
-        return Ok(Err(fault("worker", "that worker is marked inactive and cannot take an open case")));
+        return Ok(Err(inactive_fault(c.worker.trim())));
     }
     let history = q::tier_history(conn, old.id)?;
     let last_change = history.last().map(|(d, _)| *d);
