@@ -14,7 +14,8 @@ use std::path::PathBuf;
 const EXAMPLES: &str = "\
 Examples:
   pathway caseload worker add --code KW01 --capacity 37.5
-  pathway caseload open --client BC-0001 --worker KW01 --service \"Beth Centre\" --tier T2 --opened 12/04/21 --ref C-0001
+  pathway caseload open --client BC-0001 --worker KW01 --service \"Beth Centre\" \\
+    --tier T2 --opened 12/04/21 --ref C-0001
   pathway caseload retier C-0001 --tier T3 --from 01/06/21
   pathway caseload close C-0001 --closed 30/09/21 --reason \"Moved out of area\" --outcome positive
   pathway caseload list --worker KW01 --as-of 2021-07-01";
@@ -36,21 +37,13 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Open a case: a woman joins a key worker's caseload at a tier
     Open(OpenArgs),
-    /// Change a case's tier from a day on (the earlier tier is kept as history)
     Retier(RetierArgs),
-    /// Close a case with its reason and outcome
     Close(CloseArgs),
-    /// List cases, optionally as they stood on a day
     List(ListArgs),
-    /// Import cases (or, with --tiers, tier changes) from a CSV file
     Import(ImportArgs),
-    /// Export cases (or, with --tiers, tier changes) as CSV, ready to import
     Export(ExportArgs),
-    /// Key workers and their weekly capacity
     Worker(WorkerArgs),
-    /// Support tiers and their weekly hours
     Tier(TierArgs),
 }
 
@@ -72,8 +65,10 @@ fn worker_code(s: &str) -> Result<String, String> {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  pathway caseload open --client BC-0001 --worker KW01 --service \"Beth Centre\" --tier T2 --opened 12/04/21 --ref C-0001
-  pathway caseload open --client BC-0002 --worker KW02 --service \"Southwark spoke\" --tier T1 --opened 2021-04-19")]
+  pathway caseload open --client BC-0001 --worker KW01 --service \"Beth Centre\" \\
+    --tier T2 --opened 12/04/21 --ref C-0001
+  pathway caseload open --client BC-0002 --worker KW02 --service \"Southwark spoke\" \\
+    --tier T1 --opened 2021-04-19")]
 pub struct OpenArgs {
     /// The woman's pseudonymous client_ref (e.g. BC-0001)
     #[arg(long, value_name = "CLIENT_REF")]
@@ -125,7 +120,8 @@ pub struct RetierArgs {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  pathway caseload close C-0001 --closed 30/09/21 --reason \"Moved out of area\" --outcome positive
+  pathway caseload close C-0001 --closed 30/09/21 --reason \"Moved out of area\" \\
+    --outcome positive
   pathway caseload close '#12' --closed 2022-01-14 --outcome neutral")]
 pub struct CloseArgs {
     /// The case: its ref (e.g. C-0001) or # and its id (e.g. #12)
@@ -142,7 +138,7 @@ pub struct CloseArgs {
     pub outcome: CaseOutcome,
 }
 
-/// List cases.
+/// List cases, optionally as they stood on a day.
 ///
 /// Columns: id, ref, client_ref, worker, service, tier, hours_per_week,
 /// opened_on, closed_on, close_reason, outcome. The tier is the case's latest
@@ -180,10 +176,12 @@ pub struct ListArgs {
 
 /// Import cases from a CSV file (or, with --tiers, tier changes).
 ///
-/// Case columns: client_ref,worker,service,tier,opened_on,closed_on,
-/// close_reason,outcome,ref. Required: client_ref, worker, service, tier (the
-/// tier at opening) and opened_on. closed_on, close_reason and outcome go
-/// together (a closed case needs an outcome: positive, neutral or negative).
+/// Case columns:
+/// client_ref,worker,service,tier,opened_on,closed_on,close_reason,outcome,ref
+///
+/// Required: client_ref, worker, service, tier (the tier at opening) and
+/// opened_on. A closed case has closed_on and an outcome (positive, neutral or
+/// negative), and may have a close_reason; an open case has none of them.
 /// Workers, services and tiers must exist already; an unknown one is an error
 /// that names the closest known one.
 ///
@@ -219,13 +217,16 @@ pub struct ImportArgs {
     pub rejects: Option<PathBuf>,
 }
 
-/// Export every case as CSV with the import's columns (or, with --tiers,
-/// every tier change after opening), so export → import round-trips.
+/// Export cases (or, with --tiers, tier changes) as CSV, ready to import.
 ///
-/// Cases: client_ref,worker,service,tier,opened_on,closed_on,close_reason,
-/// outcome,ref, where tier is the tier at opening. Tier changes:
-/// ref,client_ref,service,opened_on,from_on,tier. CSV unless --format json or
-/// jsonl is given.
+/// The import's columns in the import's order, so export → import → export
+/// gives the same file. CSV unless --format json or jsonl is given.
+///
+/// Cases (tier is the tier at opening):
+/// client_ref,worker,service,tier,opened_on,closed_on,close_reason,outcome,ref
+///
+/// Tier changes (a case with a ref is named by it alone):
+/// ref,client_ref,service,opened_on,from_on,tier
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -237,7 +238,7 @@ pub struct ExportArgs {
     pub tiers: bool,
 }
 
-/// Key workers: a code and a weekly capacity in hours.
+/// Key workers and their weekly capacity in hours.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -251,13 +252,9 @@ pub struct WorkerArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum WorkerCommand {
-    /// Add a key worker
     Add(WorkerAddArgs),
-    /// List key workers (columns: code,name,capacity_hours,active)
     List(WorkerListArgs),
-    /// Change a worker's name, capacity or active flag
     Edit(WorkerEditArgs),
-    /// Import workers from CSV (columns: code,name,capacity_hours,active)
     Import(WorkerImportArgs),
 }
 
@@ -374,9 +371,7 @@ pub struct TierArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TierCommand {
-    /// List tiers (columns: code,hours_per_week,description)
     List(TierListArgs),
-    /// Add a tier or change its weekly hours
     Set(TierSetArgs),
 }
 
