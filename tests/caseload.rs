@@ -191,6 +191,25 @@ fn a_first_client_ref_is_recorded_and_refs_are_checked() {
     );
     assert!(err.contains("no spaces"), "{err}");
     assert!(!err.contains("Jane"), "the client_ref is not echoed: {err}");
+    let long = format!("BC-{}", "9".repeat(70));
+    let err = p.fails(
+        &[
+            "caseload",
+            "open",
+            "--client",
+            &long,
+            "--worker",
+            "KW01",
+            "--service",
+            "Beth Centre",
+            "--tier",
+            "T1",
+            "--opened",
+            "2021-04-12",
+        ],
+        65,
+    );
+    assert_eq!(err, "pathway: the value is too long for a client_ref (at most 64 characters)\n");
     assert_eq!(p.dump(), before);
 }
 

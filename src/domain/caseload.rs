@@ -385,7 +385,11 @@ pub fn record(
             }
         };
     }
-    check!(crate::domain::client::check_ref(c.client_ref).map_err(|m| fault("client_ref", m)));
+    // Never echo the client_ref itself in a message.
+    check!(crate::domain::client::check_ref(c.client_ref).map_err(|m| {
+        let shown = format!("{:?}", c.client_ref.trim());
+        fault("client_ref", m.replace(&shown, "the value"))
+    }));
     let (worker_id, worker_code, active) = check!(lk.worker(c.worker));
     let worker_code = worker_code.to_string();
     let (service_id, service) = check!(lk.service(c.service));
