@@ -1,1 +1,1057 @@
-//! Rules for caseload.
+//! Rules for key workers, support tiers and caseloads.
+//!
+//! A *case* (caseload episode) is one woman on one key worker's caseload at
+//! one service, from `opened_on` until `closed_on`. Its support tier can
+//! change over time (`case_tiers` keeps the history), so the hours committed
+//! in any past period can be worked out.
+//!
+//! Definitions used everywhere (lists, exports, reports):
+//!
+//! - A case is **open on day D** when it opened on or before D and was not
+//!   closed on or before D (`closed_on` empty or after D). This is the
+//!   return's `open_at_end` rule: a case closed on 30 September is no longer
+//!   open at the end of 30 September.
+//! - The **tier of a case on day D** is the tier of its latest change on or
+//!   before D; the first change is the opening tier, from `opened_on`.
+//! - **Committed hours per week** of a worker on day D is the sum of the
+//!   weekly hours of the tiers of that worker's cases open on D. Tier hours
+//!   are the tiers' current hours (`pathway caseload tier set` changes them
+//!   for every period).
+//! - Episodes of one woman at one service never overlap: a case runs over
+//!   the days `opened_on .. closed_on` (closed_on excluded), so a new case
+//!   may open on the day an earlier one closed, not before.
+
+use crate::db::caseload::{self as q, Case, CaseFilter, CaseLine, NewCase, Tier, TierChangeLine, Worker};
+use crate::db::{self, Conn};
+use crate::error::{closest, invalid, not_found, suggestion};
+use crate::import::Applied;
+use crate::value::names::CaseOutcome;
+use crate::value::Date;
+use anyhow::Result;
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Full-time weekly hours, the default capacity of a worker.
+pub const FULL_TIME_HOURS: f64 = 37.5;
+
+// ------------------------------------------------------------------ values
+
+/// A number of hours a week: more than 0, at most 168, at most two decimal
+/// places (`37.5`, `22.5`, `2.5`).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Hours(pub f64);
+
+pub const HOURS_FORMS: &str = "a number of hours a week such as 37.5 (full time), 22.5 or 2.5";
+
+impl FromStr for Hours {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Hours, String> {
+        let t = s.trim();
+        let t = t.strip_suffix('h').unwrap_or(t).trim();
+        let ok = !t.is_empty()
+            && t.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && t.matches('.').count() <= 1
+            && t.split('.').nth(1).map_or(true, |d| d.len() <= 2)
+            && !t.starts_with('.');
+        let h: f64 = if ok { t.parse().map_err(|_| String::new())? } else { f64::NAN };
+        if !h.is_finite() {
+            return Err(format!("{s:?} is not {HOURS_FORMS}"));
+        }
+        if h <= 0.0 || h > 168.0 {
+            return Err(format!("{s:?} hours is out of range: give more than 0 and at most 168 (hours in a week)"));
+        }
+        Ok(Hours(h))
+    }
+}
+
+impl fmt::Display for Hours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Which case a command is about: its ref, or `#<id>` for a case without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseId {
+    Ref(String),
+    Id(i64),
+}
+
+impl FromStr for CaseId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<CaseId, String> {
+        let t = s.trim();
+        if let Some(n) = t.strip_prefix('#') {
+            return n.parse::<i64>().ok().filter(|n| *n > 0).map(CaseId::Id).ok_or_else(|| {
+                format!("{s:?} is not a case: give the case ref (e.g. C-0001) or # and its id (e.g. #12)")
+            });
+        }
+        check_case_ref(t).map(|_| CaseId::Ref(t.to_string()))
+    }
+}
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaseId::Ref(r) => f.write_str(r),
+            CaseId::Id(i) => write!(f, "#{i}"),
+        }
+    }
+}
+
+/// The key of a case in messages and the audit log: its ref, or `#id`.
+/// Never the client_ref.
+pub fn case_key(ref_: Option<&str>, id: i64) -> String {
+    match ref_ {
+        Some(r) => r.to_string(),
+        None => format!("#{id}"),
+    }
+}
+
+/// A case ref: 1 to 64 letters, digits, `-`, `_`, `/` or `.`, not starting
+/// with `#` (which marks an id).
+pub fn check_case_ref(s: &str) -> Result<(), String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("a case ref cannot be empty".into());
+    }
+    if t.len() > 64 {
+        return Err("a case ref is at most 64 characters".into());
+    }
+    if !t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.')) {
+        return Err(format!("{t:?} is not a case ref: use letters, digits, - _ / and . only (e.g. C-0001)"));
+    }
+    Ok(())
+}
+
+/// A worker code such as KW01: 1 to 16 letters, digits, `-` or `_`.
+pub fn check_worker_code(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 16 || !t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')) {
+        return Err(format!(
+            "{t:?} is not a worker code: use 1 to 16 letters, digits, - or _ (e.g. KW01); a code is enough, no name is needed"
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// A tier code: T followed by a number (T1, T2, T3, T4...). Lower case is
+/// accepted and written in upper case.
+pub fn check_tier_code(s: &str) -> Result<String, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let ok = t.len() >= 2 && t.len() <= 4 && t.starts_with('T') && t[1..].chars().all(|c| c.is_ascii_digit());
+    if !ok {
+        return Err(format!("{s:?} is not a tier: write T and a number, e.g. T1, T2, T3"));
+    }
+    Ok(t)
+}
+
+/// What went wrong with one case, and in which column (import) or option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub column: &'static str,
+    pub message: String,
+}
+
+fn fault(column: &'static str, message: impl Into<String>) -> Fault {
+    Fault { column, message: message.into() }
+}
+
+impl Fault {
+    /// As an error of a single command (exit 65).
+    pub fn into_error(self) -> anyhow::Error {
+        invalid(self.message)
+    }
+}
+
+// ------------------------------------------------------------------ rules
+
+/// The closing rules: closed on or after opening and on or after the last
+/// tier change; an outcome is required; a reason or outcome without a
+/// closing date is refused.
+pub fn check_closure(
+    opened_on: Date,
+    last_change: Option<Date>,
+    closed_on: Option<Date>,
+    reason: Option<&str>,
+    outcome: Option<CaseOutcome>,
+) -> Result<(), Fault> {
+    let Some(closed) = closed_on else {
+        if reason.is_some() {
+            return Err(fault("close_reason", "a close reason is given but no closed_on date; give both or neither"));
+        }
+        if outcome.is_some() {
+            return Err(fault("outcome", "an outcome is given but no closed_on date; give both or neither"));
+        }
+        return Ok(());
+    };
+    if closed < opened_on {
+        return Err(fault("closed_on", format!("the case cannot close on {closed}, before it opened on {opened_on}")));
+    }
+    if let Some(last) = last_change.filter(|l| *l > closed) {
+        return Err(fault(
+            "closed_on",
+            format!("the case cannot close on {closed}: its tier changes on {last}, after that"),
+        ));
+    }
+    if outcome.is_none() {
+        return Err(fault("outcome", format!("a closed case needs an outcome: one of {}", CaseOutcome::names())));
+    }
+    Ok(())
+}
+
+/// The retiering rules: on or after opening, after the last change, not
+/// after closing, and to a different tier.
+pub fn check_retier(
+    opened_on: Date,
+    closed_on: Option<Date>,
+    history: &[(Date, String)],
+    from: Date,
+    tier: &str,
+) -> Result<(), Fault> {
+    if from < opened_on {
+        return Err(fault("from_on", format!("a tier change on {from} is before the case opened on {opened_on}")));
+    }
+    if let Some(closed) = closed_on.filter(|c| from > *c) {
+        return Err(fault("from_on", format!("a tier change on {from} is after the case closed on {closed}")));
+    }
+    if let Some((last, last_tier)) = history.last() {
+        if from <= *last {
+            let what = if *last == opened_on { "it opened at" } else { "it changed to" };
+            return Err(fault(
+                "from_on",
+                format!(
+                    "a tier change must come after the last one: on {last} {what} {last_tier}; give a date after {last}"
+                ),
+            ));
+        }
+        if last_tier == tier {
+            return Err(fault("tier", format!("the case is already at {tier} (since {last})")));
+        }
+    }
+    Ok(())
+}
+
+/// The tier on `on` from a history sorted by date.
+pub fn tier_in_history(history: &[(Date, String)], on: Date) -> Option<&str> {
+    history.iter().rev().find(|(from, _)| *from <= on).map(|(_, t)| t.as_str())
+}
+
+// ---------------------------------------------------------------- lookups
+
+/// Workers, services and tiers held in memory for a command or an import,
+/// with clients added as they are seen.
+pub struct Lookups {
+    workers: HashMap<String, (i64, String, bool)>,
+    worker_codes: Vec<String>,
+    services: HashMap<String, (i64, String)>,
+    service_names: Vec<String>,
+    tiers: HashMap<String, f64>,
+    tier_codes: Vec<String>,
+    clients: HashMap<String, i64>,
+}
+
+impl Lookups {
+    pub fn load(conn: &Conn) -> Result<Lookups> {
+        let ws = q::workers(conn)?;
+        let ss = db::service::all_names(conn)?;
+        let ts = q::tiers(conn)?;
+        Ok(Lookups {
+            workers: ws.iter().map(|w| (w.code.to_lowercase(), (w.id, w.code.clone(), w.active))).collect(),
+            worker_codes: ws.into_iter().map(|w| w.code).collect(),
+            services: ss.iter().map(|(id, n)| (n.to_lowercase(), (*id, n.clone()))).collect(),
+            service_names: ss.into_iter().map(|(_, n)| n).collect(),
+            tiers: ts.iter().map(|t| (t.code.clone(), t.hours_per_week)).collect(),
+            tier_codes: ts.into_iter().map(|t| t.code).collect(),
+            clients: HashMap::new(),
+        })
+    }
+
+    /// (id, code, active) of a worker.
+    pub fn worker(&self, code: &str) -> Result<(i64, &str, bool), Fault> {
+        self.workers.get(&code.trim().to_lowercase()).map(|(id, c, a)| (*id, c.as_str(), *a)).ok_or_else(|| {
+            let known = self.worker_codes.iter().map(String::as_str);
+            let hint = match closest(code.trim(), known.clone()) {
+                Some(k) => format!("; did you mean '{k}'?"),
+                None => format!("{}; add workers with `pathway caseload worker add`", suggestion(code, known)),
+            };
+            fault("worker", format!("unknown worker {:?}{hint}", code.trim()))
+        })
+    }
+
+    /// (id, name) of a service.
+    pub fn service(&self, name: &str) -> Result<(i64, &str), Fault> {
+        self.services.get(&name.trim().to_lowercase()).map(|(id, n)| (*id, n.as_str())).ok_or_else(|| {
+            let known = self.service_names.iter().map(String::as_str);
+            let hint = match closest(name.trim(), known.clone()) {
+                Some(k) => format!("; did you mean '{k}'?"),
+                None => format!("{}; add services with `pathway service add`", suggestion(name, known)),
+            };
+            fault("service", format!("unknown service {:?}{hint}", name.trim()))
+        })
+    }
+
+    /// The tier's code as stored.
+    pub fn tier(&self, code: &str) -> Result<&str, Fault> {
+        let up = code.trim().to_ascii_uppercase();
+        self.tier_codes.iter().find(|t| **t == up).map(String::as_str).ok_or_else(|| {
+            fault(
+                "tier",
+                format!(
+                    "unknown tier {:?}: the tiers are {}; add one with `pathway caseload tier set`",
+                    code.trim(),
+                    self.tier_codes.join(", ")
+                ),
+            )
+        })
+    }
+
+    pub fn tier_hours(&self, code: &str) -> f64 {
+        self.tiers.get(code).copied().unwrap_or(0.0)
+    }
+
+    /// A client's id if recorded (cached).
+    fn client(&mut self, conn: &Conn, client_ref: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.clients.get(client_ref) {
+            return Ok(Some(*id));
+        }
+        let id = db::client::id(conn, client_ref)?;
+        if let Some(id) = id {
+            self.clients.insert(client_ref.to_string(), id);
+        }
+        Ok(id)
+    }
+
+    fn client_or_insert(&mut self, conn: &Conn, client_ref: &str) -> Result<i64> {
+        if let Some(id) = self.client(conn, client_ref)? {
+            return Ok(id);
+        }
+        let (id, _) = db::client::id_or_insert(conn, client_ref)?;
+        self.clients.insert(client_ref.to_string(), id);
+        Ok(id)
+    }
+}
+
+// ------------------------------------------------------------------ cases
+
+/// One case as given on the command line or in an import row.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseInput<'a> {
+    pub client_ref: &'a str,
+    pub worker: &'a str,
+    pub service: &'a str,
+    /// The tier at opening.
+    pub tier: &'a str,
+    pub opened_on: Date,
+    pub closed_on: Option<Date>,
+    pub close_reason: Option<&'a str>,
+    pub outcome: Option<CaseOutcome>,
+    pub ref_: Option<&'a str>,
+}
+
+/// Whether a case that is already recorded may be updated (import) or is an
+/// error (open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Open,
+    Import,
+}
+
+fn describe(c: &Case) -> String {
+    let key = case_key(c.ref_.as_deref(), c.id);
+    match c.closed_on {
+        Some(cl) => format!("case {key}, {} to {cl}", c.opened_on),
+        None => format!("case {key}, open since {}", c.opened_on),
+    }
+}
+
+/// Record one case: check every rule, then write it (and a new client_ref
+/// when the woman is new). Nothing is written for a refused case.
+/// Returns what happened and the case's key.
+pub fn record(
+    conn: &Conn,
+    lk: &mut Lookups,
+    c: &CaseInput<'_>,
+    mode: Mode,
+) -> Result<Result<(Applied, String), Fault>> {
+    macro_rules! check {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(f) => return Ok(Err(f)),
+            }
+        };
+    }
+    // Never echo the client_ref itself in a message.
+    check!(crate::domain::client::check_ref(c.client_ref).map_err(|m| {
+        let shown = format!("{:?}", c.client_ref.trim());
+        fault("client_ref", m.replace(&shown, "the value"))
+    }));
+    let (worker_id, worker_code, active) = check!(lk.worker(c.worker));
+    let worker_code = worker_code.to_string();
+    let (service_id, service) = check!(lk.service(c.service));
+    let service = service.to_string();
+    let tier = check!(lk.tier(c.tier)).to_string();
+    if let Some(r) = c.ref_ {
+        check!(check_case_ref(r).map_err(|m| fault("ref", m)));
+    }
+    let client_id = lk.client(conn, c.client_ref.trim())?;
+
+    // Is this case recorded already?
+    let by_ref = match c.ref_ {
+        Some(r) => q::case_by_ref(conn, r.trim())?,
+        None => None,
+    };
+    let existing = match (&by_ref, client_id) {
+        (Some(_), _) => by_ref.clone(),
+        (None, Some(cid)) => q::case_by_key(conn, cid, service_id, c.opened_on)?,
+        (None, None) => None,
+    };
+    if let Some(old) = existing {
+        if mode == Mode::Open {
+            let col = if by_ref.is_some() { "ref" } else { "opened_on" };
+            return Ok(Err(fault(
+                col,
+                format!(
+                    "{} is already recorded; use `pathway caseload retier` or `close` to change it",
+                    describe(&old)
+                ),
+            )));
+        }
+        return update(conn, lk, c, old, by_ref.is_some(), client_id, worker_id, active, &tier);
+    }
+
+    if !active && c.closed_on.is_none() {
+        return Ok(Err(inactive_fault(&worker_code)));
+    }
+    check!(check_closure(c.opened_on, None, c.closed_on, c.close_reason, c.outcome));
+    if let Some(cid) = client_id {
+        if let Some(other) = q::overlapping(conn, cid, service_id, c.opened_on, c.closed_on, None)? {
+            return Ok(Err(overlap_fault(&other, &service, c.closed_on.is_none())));
+        }
+    }
+    let client_id = lk.client_or_insert(conn, c.client_ref.trim())?;
+    let id = q::insert_case(
+        conn,
+        &NewCase {
+            ref_: c.ref_.map(str::trim),
+            client_id,
+            worker_id,
+            service_id,
+            opened_on: c.opened_on,
+            closed_on: c.closed_on,
+            close_reason: c.close_reason,
+            outcome: c.outcome,
+            tier: &tier,
+        },
+    )?;
+    Ok(Ok((Applied::New, case_key(c.ref_.map(str::trim), id))))
+}
+
+fn inactive_fault(code: &str) -> Fault {
+    fault(
+        "worker",
+        format!(
+            "worker {code} is marked inactive and cannot take an open case; reactivate with `pathway caseload worker edit {code} --active` or give another worker"
+        ),
+    )
+}
+
+fn overlap_fault(other: &Case, service: &str, new_is_open: bool) -> Fault {
+    if other.closed_on.is_none() && new_is_open {
+        fault(
+            "client_ref",
+            format!(
+                "this client already has an open case at {service} ({}); close it first with `pathway caseload close`",
+                describe(other)
+            ),
+        )
+    } else {
+        fault(
+            "opened_on",
+            format!(
+                "this case would overlap an earlier episode of the same client at {service} ({}); a new case opens on or after the day the earlier one closed",
+                describe(other)
+            ),
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn update(
+    conn: &Conn,
+    lk: &Lookups,
+    c: &CaseInput<'_>,
+    old: Case,
+    matched_by_ref: bool,
+    client_id: Option<i64>,
+    worker_id: i64,
+    worker_active: bool,
+    tier: &str,
+) -> Result<Result<(Applied, String), Fault>> {
+    let key = case_key(old.ref_.as_deref(), old.id);
+    let (service_id, service) = lk.service(c.service).map(|(i, n)| (i, n.to_string())).expect("checked");
+    if matched_by_ref {
+        if client_id != Some(old.client_id) {
+            return Ok(Err(fault("client_ref", format!("case {key} is recorded for a different client_ref"))));
+        }
+        if service_id != old.service_id || c.opened_on != old.opened_on {
+            return Ok(Err(fault(
+                "ref",
+                format!(
+                    "case {key} is recorded at another service or with another opening day ({}); an import cannot move a case",
+                    old.opened_on
+                ),
+            )));
+        }
+    } else if let (Some(r), Some(old_ref)) = (c.ref_, old.ref_.as_deref()) {
+        return Ok(Err(fault(
+            "ref",
+            format!(
+                "this client already has a case at {service} opened on {} with the ref {old_ref}, not {:?}",
+                old.opened_on,
+                r.trim()
+            ),
+        )));
+    }
+    if let (Some(was), None) = (old.closed_on, c.closed_on) {
+        return Ok(Err(fault(
+            "closed_on",
+            format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
+        )));
+    }
+    if !worker_active && old.closed_on.is_none() && c.closed_on.is_none() && worker_id != old.worker_id {
+        return Ok(Err(inactive_fault(c.worker.trim())));
+    }
+    let history = q::tier_history(conn, old.id)?;
+    let last_change = history.last().map(|(d, _)| *d);
+    if let Err(f) = check_closure(old.opened_on, last_change, c.closed_on, c.close_reason, c.outcome) {
+        return Ok(Err(f));
+    }
+    if c.closed_on != old.closed_on {
+        if let Some(other) =
+            q::overlapping(conn, old.client_id, old.service_id, old.opened_on, c.closed_on, Some(old.id))?
+        {
+            return Ok(Err(overlap_fault(&other, &service, c.closed_on.is_none())));
+        }
+    }
+    let new = Case {
+        ref_: old.ref_.clone().or_else(|| c.ref_.map(|r| r.trim().to_string())),
+        worker_id,
+        closed_on: c.closed_on,
+        close_reason: c.close_reason.map(str::to_string),
+        outcome: c.outcome,
+        ..old.clone()
+    };
+    let opening_tier_changed = history.first().is_some_and(|(_, t)| t != tier);
+    if new == old && !opening_tier_changed {
+        return Ok(Ok((Applied::Unchanged, key)));
+    }
+    if new != old {
+        q::update_case(conn, &new)?;
+    }
+    if opening_tier_changed {
+        q::set_tier_change(conn, old.id, old.opened_on, tier)?;
+    }
+    Ok(Ok((Applied::Updated, case_key(new.ref_.as_deref(), new.id))))
+}
+
+/// Find a case by its ref or `#id`.
+pub fn find(conn: &Conn, id: &CaseId) -> Result<Case> {
+    let found = match id {
+        CaseId::Ref(r) => q::case_by_ref(conn, r)?,
+        CaseId::Id(i) => q::case_by_id(conn, *i)?,
+    };
+    found.ok_or_else(|| {
+        not_found(format!(
+            "there is no case {id}; `pathway caseload list` shows the cases (a case without a ref is #<id>)"
+        ))
+    })
+}
+
+/// Open a case (`pathway caseload open`): one transaction with its audit row.
+pub fn open(conn: &mut Conn, c: &CaseInput<'_>, command: &str) -> Result<String> {
+    db::tx::write(conn, |tx| {
+        let mut lk = Lookups::load(tx)?;
+        let (_, key) = record(tx, &mut lk, c, Mode::Open)?.map_err(Fault::into_error)?;
+        let (_, service) = lk.service(c.service).map_err(Fault::into_error)?;
+        let detail = format!(
+            "worker {}, service {service}, tier {}, opened {}",
+            c.worker.trim(),
+            c.tier.trim().to_ascii_uppercase(),
+            c.opened_on
+        );
+        db::tx::audit(tx, command, "case", Some(&key), "open", Some(&detail))?;
+        Ok(key)
+    })
+}
+
+/// Change a case's tier from a day on (`pathway caseload retier`).
+pub fn retier(conn: &mut Conn, id: &CaseId, tier: &str, from: Date, command: &str) -> Result<String> {
+    db::tx::write(conn, |tx| {
+        let case = find(tx, id)?;
+        let lk = Lookups::load(tx)?;
+        let tier = lk.tier(tier).map_err(Fault::into_error)?.to_string();
+        let history = q::tier_history(tx, case.id)?;
+        let key = case_key(case.ref_.as_deref(), case.id);
+        check_retier(case.opened_on, case.closed_on, &history, from, &tier)
+            .map_err(|f| invalid(format!("case {key}: {}", f.message)))?;
+        q::insert_tier_change(tx, case.id, from, &tier)?;
+        let previous = history.last().map(|(_, t)| t.as_str()).unwrap_or("none");
+        db::tx::audit(tx, command, "case", Some(&key), "retier", Some(&format!("{previous} to {tier} from {from}")))?;
+        Ok(key)
+    })
+}
+
+/// Close a case (`pathway caseload close`).
+pub fn close(
+    conn: &mut Conn,
+    id: &CaseId,
+    closed_on: Date,
+    reason: Option<&str>,
+    outcome: CaseOutcome,
+    command: &str,
+) -> Result<String> {
+    db::tx::write(conn, |tx| {
+        let case = find(tx, id)?;
+        let key = case_key(case.ref_.as_deref(), case.id);
+        if let Some(c) = case.closed_on {
+            return Err(invalid(format!("case {key} is already closed (on {c})")));
+        }
+        let history = q::tier_history(tx, case.id)?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        check_closure(case.opened_on, history.last().map(|(d, _)| *d), Some(closed_on), reason, Some(outcome))
+            .map_err(|f| invalid(format!("case {key}: {}", f.message)))?;
+        let new = Case {
+            closed_on: Some(closed_on),
+            close_reason: reason.map(str::to_string),
+            outcome: Some(outcome),
+            ..case
+        };
+        q::update_case(tx, &new)?;
+        db::tx::audit(
+            tx,
+            command,
+            "case",
+            Some(&key),
+            "close",
+            Some(&format!("closed {closed_on}, outcome {outcome}")),
+        )?;
+        Ok(key)
+    })
+}
+
+/// What to list (`pathway caseload list`), by name; resolved with typo
+/// checks.
+#[derive(Debug, Clone, Default)]
+pub struct ListOptions {
+    pub worker: Option<String>,
+    pub service: Option<String>,
+    pub tier: Option<String>,
+    pub client_ref: Option<String>,
+    pub open: Option<bool>,
+    pub as_of: Option<Date>,
+}
+
+/// Cases matching `opts`, one at a time.
+pub fn list(conn: &Conn, opts: &ListOptions, each: impl FnMut(CaseLine) -> Result<()>) -> Result<()> {
+    let lk = Lookups::load(conn)?;
+    let mut f = CaseFilter { open: opts.open, as_of: opts.as_of, ..CaseFilter::default() };
+    if let Some(w) = &opts.worker {
+        f.worker_id = Some(lk.worker(w).map_err(Fault::into_error)?.0);
+    }
+    if let Some(s) = &opts.service {
+        f.service_id = Some(lk.service(s).map_err(Fault::into_error)?.0);
+    }
+    if let Some(t) = &opts.tier {
+        f.tier = Some(lk.tier(t).map_err(Fault::into_error)?.to_string());
+    }
+    if let Some(c) = &opts.client_ref {
+        match db::client::id(conn, c.trim())? {
+            Some(id) => f.client_id = Some(id),
+            None => return Ok(()), // an unknown client has no cases
+        }
+    }
+    q::list_cases(conn, &f, each)
+}
+
+/// Every case for export (tier = the tier at opening).
+pub fn export(conn: &Conn, each: impl FnMut(CaseLine) -> Result<()>) -> Result<()> {
+    q::list_cases(conn, &CaseFilter::default(), each)
+}
+
+/// Every tier change after opening, for `caseload export --tiers`.
+pub fn export_tier_changes(conn: &Conn, each: impl FnMut(TierChangeLine) -> Result<()>) -> Result<()> {
+    q::list_tier_changes(conn, each)
+}
+
+/// One tier change as given in an import row.
+#[derive(Debug, Clone, Copy)]
+pub struct TierChangeInput<'a> {
+    pub ref_: Option<&'a str>,
+    pub client_ref: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub opened_on: Option<Date>,
+    pub from: Date,
+    pub tier: &'a str,
+}
+
+/// Record one tier change from an import row: the case by its ref, else by
+/// client, service and opening day. A change already recorded with the same
+/// tier is unchanged; with another tier it is updated.
+pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Applied, Fault>> {
+    let TierChangeInput { ref_, client_ref, service, opened_on, from, tier } = *t;
+    let tier = match lk.tier(tier) {
+        Ok(t) => t.to_string(),
+        Err(f) => return Ok(Err(f)),
+    };
+    let case = if let Some(r) = ref_ {
+        match q::case_by_ref(conn, r.trim())? {
+            Some(c) => c,
+            None => return Ok(Err(fault("ref", format!("there is no case {:?}; import the cases first", r.trim())))),
+        }
+    } else {
+        let (Some(cr), Some(s), Some(o)) = (client_ref, service, opened_on) else {
+            return Ok(Err(fault("ref", "give the case ref, or client_ref, service and opened_on")));
+        };
+        let (sid, _) = match lk.service(s) {
+            Ok(v) => v,
+            Err(f) => return Ok(Err(f)),
+        };
+        let found = match lk.client(conn, cr.trim())? {
+            Some(cid) => q::case_by_key(conn, cid, sid, o)?,
+            None => None,
+        };
+        match found {
+            Some(c) => c,
+            None => {
+                return Ok(Err(fault(
+                    "opened_on",
+                    format!("no case of this client at {s} opened on {o}; import the cases first"),
+                )))
+            }
+        }
+    };
+    let history = q::tier_history(conn, case.id)?;
+    if let Some((_, t)) = history.iter().find(|(d, _)| *d == from) {
+        if *t == tier {
+            return Ok(Ok(Applied::Unchanged));
+        }
+        if from == case.opened_on {
+            return Ok(Err(fault("from_on", "that is the case's opening day: its tier comes from the cases file")));
+        }
+        q::set_tier_change(conn, case.id, from, &tier)?;
+        return Ok(Ok(Applied::Updated));
+    }
+    if let Err(f) = check_retier(case.opened_on, case.closed_on, &history, from, &tier) {
+        return Ok(Err(f));
+    }
+    q::insert_tier_change(conn, case.id, from, &tier)?;
+    Ok(Ok(Applied::New))
+}
+
+// ------------------------------------------------------- workers and tiers
+
+/// A worker as given to `worker add` or in a workers file.
+#[derive(Debug, Clone)]
+pub struct WorkerInput<'a> {
+    pub code: &'a str,
+    pub name: Option<&'a str>,
+    pub capacity: Hours,
+    pub active: bool,
+}
+
+/// Add a key worker.
+pub fn add_worker(conn: &mut Conn, w: &WorkerInput<'_>, command: &str) -> Result<Worker> {
+    let code = check_worker_code(w.code).map_err(invalid)?;
+    db::tx::write(conn, |tx| {
+        if let Some(old) = q::worker(tx, &code)? {
+            return Err(invalid(format!(
+                "there is already a worker {}; change it with `pathway caseload worker edit {}`",
+                old.code, old.code
+            )));
+        }
+        let name = w.name.map(str::trim).filter(|n| !n.is_empty());
+        let id = q::insert_worker(tx, &code, name, w.capacity.0, w.active)?;
+        db::tx::audit(tx, command, "worker", Some(&code), "add", Some(&format!("capacity {} hours", w.capacity)))?;
+        Ok(Worker {
+            id,
+            code: code.clone(),
+            name: name.map(str::to_string),
+            capacity_hours: w.capacity.0,
+            active: w.active,
+        })
+    })
+}
+
+/// Changes to a worker; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerEdit {
+    pub code: Option<String>,
+    /// Some(None) removes the name.
+    pub name: Option<Option<String>>,
+    pub capacity: Option<Hours>,
+    pub active: Option<bool>,
+}
+
+/// Change a worker. Making a worker inactive is allowed while they hold open
+/// cases (they stay on the caseload until reassigned or closed), but they
+/// cannot take new open cases.
+pub fn edit_worker(conn: &mut Conn, code: &str, e: &WorkerEdit, command: &str) -> Result<Worker> {
+    db::tx::write(conn, |tx| {
+        let old = q::worker(tx, code)?.ok_or_else(|| {
+            let known = q::worker_codes(tx).unwrap_or_default();
+            not_found(format!("unknown worker {:?}{}", code.trim(), suggestion(code, known.iter().map(String::as_str))))
+        })?;
+        let mut w = old.clone();
+        if let Some(c) = &e.code {
+            let c = check_worker_code(c).map_err(invalid)?;
+            if let Some(other) = q::worker(tx, &c)?.filter(|o| o.id != old.id) {
+                return Err(invalid(format!("there is already a worker {}", other.code)));
+            }
+            w.code = c;
+        }
+        if let Some(n) = &e.name {
+            w.name = n.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        }
+        if let Some(h) = e.capacity {
+            w.capacity_hours = h.0;
+        }
+        if let Some(a) = e.active {
+            w.active = a;
+        }
+        if w != old {
+            q::update_worker(tx, &w)?;
+            let mut changed = Vec::new();
+            if w.code != old.code {
+                changed.push(format!("code was {}", old.code));
+            }
+            if w.name != old.name {
+                changed.push("name".to_string());
+            }
+            if w.capacity_hours != old.capacity_hours {
+                changed.push(format!("capacity {} hours", w.capacity_hours));
+            }
+            if w.active != old.active {
+                changed.push(if w.active { "active" } else { "inactive" }.to_string());
+            }
+            db::tx::audit(tx, command, "worker", Some(&w.code), "edit", Some(&changed.join(", ")))?;
+        }
+        Ok(w)
+    })
+}
+
+pub fn workers(conn: &Conn) -> Result<Vec<Worker>> {
+    q::workers(conn)
+}
+
+/// Add or update one worker from an import row (matched on code).
+pub fn record_worker(conn: &Conn, w: &WorkerInput<'_>) -> Result<Result<Applied, Fault>> {
+    let code = match check_worker_code(w.code) {
+        Ok(c) => c,
+        Err(m) => return Ok(Err(fault("code", m))),
+    };
+    let name = w.name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+    match q::worker(conn, &code)? {
+        None => {
+            q::insert_worker(conn, &code, name.as_deref(), w.capacity.0, w.active)?;
+            Ok(Ok(Applied::New))
+        }
+        Some(old) => {
+            let new = Worker { code, name, capacity_hours: w.capacity.0, active: w.active, ..old.clone() };
+            if new == old {
+                Ok(Ok(Applied::Unchanged))
+            } else {
+                q::update_worker(conn, &new)?;
+                Ok(Ok(Applied::Updated))
+            }
+        }
+    }
+}
+
+pub fn tiers(conn: &Conn) -> Result<Vec<Tier>> {
+    q::tiers(conn)
+}
+
+/// Add a tier or change its weekly hours (and description). Changing the
+/// hours changes committed hours for every period, past ones included.
+pub fn set_tier(
+    conn: &mut Conn,
+    code: &str,
+    hours: Option<Hours>,
+    description: Option<&str>,
+    command: &str,
+) -> Result<Tier> {
+    let code = check_tier_code(code).map_err(crate::error::usage)?;
+    db::tx::write(conn, |tx| {
+        let old = q::tiers(tx)?.into_iter().find(|t| t.code == code);
+        let hours = match (hours, &old) {
+            (Some(h), _) => h.0,
+            (None, Some(o)) => o.hours_per_week,
+            (None, None) => return Err(invalid(format!("{code} is a new tier: give its weekly hours with --hours"))),
+        };
+        let description = match description {
+            Some(d) => Some(d.trim().to_string()).filter(|d| !d.is_empty()),
+            None => match &old {
+                // A description in the default form follows the hours.
+                Some(o) if o.description.as_deref() != Some(&default_description(&code, o.hours_per_week)) => {
+                    o.description.clone()
+                }
+                _ => Some(default_description(&code, hours)),
+            },
+        };
+        let t = Tier { code: code.clone(), hours_per_week: hours, description };
+        q::upsert_tier(tx, &t)?;
+        let detail = match &old {
+            Some(o) => format!("hours {} to {}", o.hours_per_week, t.hours_per_week),
+            None => format!("added, {} hours", t.hours_per_week),
+        };
+        db::tx::audit(tx, command, "tier", Some(&code), "set", Some(&detail))?;
+        Ok(t)
+    })
+}
+
+/// "Tier 2: 5 hours a week".
+fn default_description(code: &str, hours: f64) -> String {
+    format!("Tier {}: {hours} hours a week", &code[1..])
+}
+
+// ---------------------------------------------- figures for the reports
+
+/// The tier of a case on a day (its latest change on or before the day), or
+/// `None` if the case had not opened yet.
+pub fn tier_on(conn: &Conn, case_id: i64, on: Date) -> Result<Option<String>> {
+    q::tier_on(conn, case_id, on)
+}
+
+/// One worker's load on a day.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WorkerLoad {
+    pub worker: String,
+    pub name: Option<String>,
+    pub active: bool,
+    /// Open cases on the day by their tier on the day (only tiers with cases).
+    pub cases_by_tier: Vec<(String, i64)>,
+    pub open_cases: i64,
+    /// Sum of the tier hours of the open cases.
+    pub committed_hours: f64,
+    pub capacity_hours: f64,
+    /// committed ÷ capacity × 100, rounded to 1 place.
+    pub utilisation_percent: f64,
+    pub over_capacity: bool,
+}
+
+/// Committed hours per week of every worker on `on` (see the module notes
+/// for the rules), by worker code.
+pub fn load_on(conn: &Conn, on: Date) -> Result<Vec<WorkerLoad>> {
+    let mut out: Vec<WorkerLoad> = Vec::new();
+    for line in q::load_on(conn, on)? {
+        if out.last().map_or(true, |l| l.worker != line.worker.code) {
+            out.push(WorkerLoad {
+                worker: line.worker.code.clone(),
+                name: line.worker.name.clone(),
+                active: line.worker.active,
+                cases_by_tier: Vec::new(),
+                open_cases: 0,
+                committed_hours: 0.0,
+                capacity_hours: line.worker.capacity_hours,
+                utilisation_percent: 0.0,
+                over_capacity: false,
+            });
+        }
+        let l = out.last_mut().expect("pushed");
+        if let Some(t) = line.tier {
+            l.cases_by_tier.push((t, line.cases));
+            l.open_cases += line.cases;
+            l.committed_hours += line.hours_per_week;
+        }
+    }
+    for l in &mut out {
+        l.utilisation_percent = (l.committed_hours / l.capacity_hours * 1000.0).round() / 10.0;
+        l.over_capacity = l.committed_hours > l.capacity_hours;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn hours_parse() {
+        assert_eq!("37.5".parse::<Hours>(), Ok(Hours(37.5)));
+        assert_eq!("22.5h".parse::<Hours>(), Ok(Hours(22.5)));
+        assert_eq!("6".parse::<Hours>(), Ok(Hours(6.0)));
+        for bad in ["", "0", "-1", "abc", "169", "1.234", ".5", "1e3", "NaN", "inf"] {
+            assert!(bad.parse::<Hours>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn case_ids() {
+        assert_eq!("#12".parse::<CaseId>(), Ok(CaseId::Id(12)));
+        assert_eq!("C-0001".parse::<CaseId>(), Ok(CaseId::Ref("C-0001".into())));
+        assert!("#x".parse::<CaseId>().is_err());
+        assert!("#0".parse::<CaseId>().is_err());
+        assert!("C 1".parse::<CaseId>().is_err());
+        assert_eq!(case_key(None, 7), "#7");
+        assert_eq!(case_key(Some("C-1"), 7), "C-1");
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(check_tier_code("t4"), Ok("T4".into()));
+        assert!(check_tier_code("Tier 4").is_err());
+        assert!(check_tier_code("T").is_err());
+        assert_eq!(check_worker_code(" KW01 "), Ok("KW01".into()));
+        assert!(check_worker_code("Key Worker").is_err());
+    }
+
+    #[test]
+    fn closing_rules() {
+        let o = d("2021-04-12");
+        assert_eq!(check_closure(o, None, None, None, None), Ok(()));
+        assert_eq!(check_closure(o, None, Some(o), None, Some(CaseOutcome::Positive)), Ok(()));
+        assert_eq!(
+            check_closure(o, None, Some(d("2021-04-11")), None, Some(CaseOutcome::Positive)).unwrap_err().column,
+            "closed_on"
+        );
+        assert_eq!(check_closure(o, None, Some(d("2021-09-30")), Some("Moved"), None).unwrap_err().column, "outcome");
+        assert_eq!(check_closure(o, None, None, Some("Moved"), None).unwrap_err().column, "close_reason");
+        assert_eq!(check_closure(o, None, None, None, Some(CaseOutcome::Neutral)).unwrap_err().column, "outcome");
+        let e = check_closure(o, Some(d("2021-06-01")), Some(d("2021-05-01")), None, Some(CaseOutcome::Negative))
+            .unwrap_err();
+        assert_eq!(e.message, "the case cannot close on 2021-05-01: its tier changes on 2021-06-01, after that");
+    }
+
+    #[test]
+    fn retier_rules() {
+        let o = d("2021-04-12");
+        let h = vec![(o, "T1".to_string())];
+        assert_eq!(check_retier(o, None, &h, d("2021-06-01"), "T3"), Ok(()));
+        assert_eq!(check_retier(o, None, &h, d("2021-04-01"), "T3").unwrap_err().column, "from_on");
+        assert_eq!(check_retier(o, None, &h, o, "T3").unwrap_err().column, "from_on");
+        assert_eq!(check_retier(o, Some(d("2021-05-01")), &h, d("2021-06-01"), "T3").unwrap_err().column, "from_on");
+        assert_eq!(check_retier(o, Some(d("2021-06-01")), &h, d("2021-06-01"), "T3"), Ok(()));
+        assert_eq!(check_retier(o, None, &h, d("2021-06-01"), "T1").unwrap_err().column, "tier");
+        let h2 = vec![(o, "T1".to_string()), (d("2021-06-01"), "T3".to_string())];
+        assert!(check_retier(o, None, &h2, d("2021-05-15"), "T2").is_err());
+        assert_eq!(check_retier(o, None, &h2, d("2021-07-01"), "T2"), Ok(()));
+    }
+
+    #[test]
+    fn tier_history_lookup() {
+        let h = vec![(d("2021-04-12"), "T1".to_string()), (d("2021-06-01"), "T3".to_string())];
+        assert_eq!(tier_in_history(&h, d("2021-04-11")), None);
+        assert_eq!(tier_in_history(&h, d("2021-04-12")), Some("T1"));
+        assert_eq!(tier_in_history(&h, d("2021-05-31")), Some("T1"));
+        assert_eq!(tier_in_history(&h, d("2021-06-01")), Some("T3"));
+    }
+}
