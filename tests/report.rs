@@ -381,3 +381,617 @@ fn empty_database_gives_zeros_and_nulls() {
     assert_eq!(r["caseload"]["committed_hours_per_week"], json!(0.0));
     assert_eq!(r["targets"], json!([]));
 }
+
+// ------------------------------------------------------ generated data
+
+/// A small deterministic generator (no dependency needed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+fn day(offset: i64) -> String {
+    (chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap() + chrono::Duration::days(offset)).format("%Y-%m-%d").to_string()
+}
+
+/// `seed` plus a year of random referrals and cases (from March 2021 to
+/// April 2022), so that every period boundary is crossed.
+fn seed_generated(db: &Path, rng_seed: u64) {
+    seed(db);
+    let mut c = Connection::open(db).unwrap();
+    let tx = c.transaction().unwrap();
+    let mut rng = Lcg(rng_seed);
+    let areas = [Some("Lambeth"), Some("Southwark"), Some("Croydon"), Some("Lewisham"), Some("Nottingham"), None];
+    let outcomes = [Some("accepted"), Some("declined"), Some("no_contact"), Some("engaged"), Some("closed"), None];
+    let risks = [Some("standard"), Some("medium"), Some("high"), None, None];
+    for i in 13..=600 {
+        tx.execute("INSERT INTO clients (id, client_ref) VALUES (?1, ?2)", params![i, format!("GEN-{i:05}")]).unwrap();
+    }
+    for i in 0..3000 {
+        let referred = rng.below(430) as i64;
+        let fc = if rng.chance(70) { Some(day(referred + rng.below(30) as i64)) } else { None };
+        tx.execute(
+            "INSERT INTO referrals (ref, client_id, service_id, referred_on, source, area, needs, outcome, first_contact_on, risk)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                if rng.chance(80) { Some(format!("G{i:05}")) } else { None },
+                13 + rng.below(588) as i64,
+                1 + rng.below(5) as i64,
+                day(referred),
+                SOURCES[rng.below(SOURCES.len() as u64) as usize],
+                areas[rng.below(areas.len() as u64) as usize],
+                (rng.below(2048) & rng.below(2048)) as i64,
+                outcomes[rng.below(outcomes.len() as u64) as usize],
+                fc,
+                risks[rng.below(risks.len() as u64) as usize],
+            ],
+        )
+        .unwrap();
+    }
+    for w in 4..=9 {
+        tx.execute("INSERT INTO workers (id, code, capacity_hours) VALUES (?1, ?2, 37.5)", params![w, format!("G{w}")]).unwrap();
+    }
+    let tiers = ["T1", "T2", "T3"];
+    let case_outcomes = ["positive", "neutral", "negative"];
+    for i in 0..700i64 {
+        let opened = rng.below(430) as i64 - 60;
+        let closed = if rng.chance(60) { Some(opened + rng.below(200) as i64) } else { None };
+        let outcome = closed.map(|_| case_outcomes[rng.below(3) as usize]);
+        let id = 100 + i;
+        // Some women have several cases; a second open case at the same
+        // service breaks the one-open-case rule and is skipped.
+        let added = tx.execute(
+            "INSERT OR IGNORE INTO cases (id, ref, client_id, worker_id, service_id, opened_on, closed_on, close_reason, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                id,
+                if rng.chance(85) { Some(format!("GK{i:04}")) } else { None },
+                13 + (i % 400),
+                4 + rng.below(6) as i64,
+                1 + rng.below(5) as i64,
+                day(opened),
+                closed.map(day),
+                closed.map(|_| "ended"),
+                outcome,
+            ],
+        )
+        .unwrap();
+        if added == 0 {
+            continue;
+        }
+        let mut from = opened;
+        for _ in 0..1 + rng.below(3) {
+            tx.execute(
+                "INSERT OR REPLACE INTO case_tiers (case_id, from_on, tier) VALUES (?1, ?2, ?3)",
+                params![id, day(from), tiers[rng.below(3) as usize]],
+            )
+            .unwrap();
+            from += 1 + rng.below(120) as i64;
+        }
+    }
+    tx.commit().unwrap();
+}
+
+/// The return counted again the slow, obvious way, straight from the
+/// tables, following PRODUCT.md word for word.
+fn recount(db: &Path, from: &str, to: &str, services: Option<&[i64]>) -> Value {
+    let c = Connection::open(db).unwrap();
+    let in_scope = |sid: i64| services.is_none_or(|s| s.contains(&sid));
+    let mut st = c
+        .prepare("SELECT service_id, referred_on, source, area, needs, outcome, first_contact_on, risk FROM referrals")
+        .unwrap();
+    type Ref = (i64, String, String, Option<String>, i64, Option<String>, Option<String>, Option<String>);
+    let refs: Vec<Ref> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|r: &Ref| r.1.as_str() >= from && r.1.as_str() <= to && in_scope(r.0))
+        .collect();
+    let count_by = |key: &dyn Fn(&Ref) -> bool| refs.iter().filter(|r| key(r)).count() as i64;
+    let mut by_source = serde_json::Map::new();
+    for s in SOURCES {
+        by_source.insert(s.to_string(), json!(count_by(&|r| r.2 == *s)));
+    }
+    let mut by_need = serde_json::Map::new();
+    for (bit, n) in NEEDS.iter().enumerate() {
+        by_need.insert(n.to_string(), json!(count_by(&|r| r.4 & (1 << bit) != 0)));
+    }
+    let mut by_outcome = serde_json::Map::new();
+    for o in OUTCOMES {
+        by_outcome.insert(o.to_string(), json!(count_by(&|r| r.5.as_deref().unwrap_or("none") == *o)));
+    }
+    let mut by_risk = serde_json::Map::new();
+    for o in RISKS {
+        by_risk.insert(o.to_string(), json!(count_by(&|r| r.7.as_deref().unwrap_or("not_assessed") == *o)));
+    }
+    let mut areas: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut no_area = 0;
+    for r in &refs {
+        match &r.3 {
+            Some(a) => *areas.entry(a.clone()).or_default() += 1,
+            None => no_area += 1,
+        }
+    }
+    let mut by_area: serde_json::Map<String, Value> = areas.into_iter().map(|(k, v)| (k, json!(v))).collect();
+    if no_area > 0 {
+        by_area.insert("not_recorded".into(), json!(no_area));
+    }
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let mut days: Vec<i64> =
+        refs.iter().filter_map(|r| r.6.as_ref().map(|fc| (date(fc) - date(&r.1)).num_days())).collect();
+    days.sort();
+    let median = match days.len() {
+        0 => Value::Null,
+        n if n % 2 == 1 => json!(days[n / 2] as f64),
+        n => json!((days[n / 2 - 1] + days[n / 2]) as f64 / 2.0),
+    };
+
+    // Cases, with each one's tier on `to` from the whole tier history.
+    let mut st = c.prepare("SELECT id, client_id, service_id, opened_on, closed_on, outcome FROM cases").unwrap();
+    type Case = (i64, i64, i64, String, Option<String>, Option<String>);
+    let cases: Vec<Case> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|c: &Case| in_scope(c.2))
+        .collect();
+    let history: Vec<(i64, String, String)> = c
+        .prepare("SELECT case_id, from_on, tier FROM case_tiers")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let tier_on = |case: i64, d: &str| {
+        history.iter().filter(|h| h.0 == case && h.1.as_str() <= d).max_by(|a, b| a.1.cmp(&b.1)).map(|h| h.2.clone())
+    };
+    let closed_before = |c: &Case, d: &str| c.4.as_deref().is_some_and(|x| x < d);
+    let open_at_start = cases.iter().filter(|c| c.3.as_str() < from && !closed_before(c, from)).count();
+    let opened = cases.iter().filter(|c| c.3.as_str() >= from && c.3.as_str() <= to).count();
+    let closed: Vec<&Case> =
+        cases.iter().filter(|c| c.4.as_deref().is_some_and(|x| x >= from && x <= to)).collect();
+    let open_end: Vec<&Case> =
+        cases.iter().filter(|c| c.3.as_str() <= to && c.4.as_deref().is_none_or(|x| x > to)).collect();
+    let mut women: Vec<i64> =
+        cases.iter().filter(|c| c.3.as_str() <= to && !closed_before(c, from)).map(|c| c.1).collect();
+    women.sort();
+    women.dedup();
+    let mut by_tier = serde_json::Map::new();
+    let mut hours = 0.0;
+    for (t, h) in [("T1", 2.5), ("T2", 5.0), ("T3", 10.0)] {
+        let n = open_end.iter().filter(|c| tier_on(c.0, to).as_deref() == Some(t)).count();
+        hours += h * n as f64;
+        by_tier.insert(t.into(), json!(n));
+    }
+    let by = |o: &str| closed.iter().filter(|c| c.5.as_deref() == Some(o)).count();
+    let rate = if closed.is_empty() {
+        Value::Null
+    } else {
+        json!(((by("positive") as f64 / closed.len() as f64) * 10000.0).round() / 10000.0)
+    };
+    json!({
+        "referrals": {
+            "total": refs.len(), "by_source": by_source, "by_need": by_need, "by_outcome": by_outcome,
+            "by_area": by_area, "by_risk": by_risk, "median_days_to_first_contact": median
+        },
+        "women_supported": women.len(),
+        "caseload": {"open_at_start": open_at_start, "opened": opened, "closed": closed.len(),
+                     "open_at_end": open_end.len(), "by_tier": by_tier, "committed_hours_per_week": hours},
+        "closures": {"by_outcome": {"positive": by("positive"), "neutral": by("neutral"), "negative": by("negative")},
+                     "positive_rate": rate}
+    })
+}
+
+fn generated() -> Pathway {
+    let p = Pathway::new();
+    seed_generated(&p.db, 2021);
+    p
+}
+
+const PERIODS: &[(&str, &str, &str)] = &[
+    ("2021-04", "2021-04-01", "2021-04-30"),
+    ("2021-12", "2021-12-01", "2021-12-31"),
+    ("2021/22-Q3", "2021-10-01", "2021-12-31"),
+    ("2021/22", "2021-04-01", "2022-03-31"),
+    ("2021-05-17..2021-08-02", "2021-05-17", "2021-08-02"),
+];
+
+#[test]
+fn return_agrees_with_an_independent_recount_on_generated_data() {
+    let p = generated();
+    for (label, from, to) in PERIODS {
+        for (service, ids) in [(None, None), (Some("Beth Centre"), Some(&[1i64, 2, 3, 4][..])), (Some("Juno DAPC"), Some(&[5i64][..]))] {
+            let mut args = vec!["--period", label];
+            if let Some(s) = service {
+                args.extend(["--service", s]);
+            }
+            let r = ret(&p, &args);
+            let want = recount(&p.db, from, to, ids);
+            for key in ["referrals", "women_supported", "caseload", "closures"] {
+                assert_eq!(r[key], want[key], "{key} for {label} {service:?}");
+            }
+            assert!(r["referrals"]["total"].as_i64().unwrap() > 0);
+        }
+    }
+}
+
+// ------------------------------------------------------------ the schema
+
+/// A validator for the part of JSON Schema (2020-12) that the return's
+/// schema uses: type, const, enum, pattern, minimum, properties, required,
+/// additionalProperties, propertyNames, items, oneOf and local $ref.
+fn validate(schema: &Value, root: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
+    use predicates::prelude::*;
+    let s = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let path = r.strip_prefix("#/").expect("local $ref");
+            path.split('/').fold(root, |node, key| &node[key])
+        }
+        None => schema,
+    };
+    if let Some(t) = s.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => panic!("bad type in schema"),
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "null" => v.is_null(),
+            "boolean" => v.is_boolean(),
+            other => panic!("type {other}"),
+        });
+        if !ok {
+            errors.push(format!("{at}: {v} is not {types:?}"));
+            return;
+        }
+    }
+    if let Some(c) = s.get("const") {
+        if c != v {
+            errors.push(format!("{at}: {v} is not {c}"));
+        }
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array) {
+        if !e.contains(v) {
+            errors.push(format!("{at}: {v} is not one of {e:?}"));
+        }
+    }
+    if let (Some(p), Some(text)) = (s.get("pattern").and_then(Value::as_str), v.as_str()) {
+        if !predicate::str::is_match(p).unwrap().eval(text) {
+            errors.push(format!("{at}: {text:?} does not match {p}"));
+        }
+    }
+    if let (Some(m), Some(n)) = (s.get("minimum").and_then(Value::as_f64), v.as_f64()) {
+        if n < m {
+            errors.push(format!("{at}: {n} < {m}"));
+        }
+    }
+    if let Some(alts) = s.get("oneOf").and_then(Value::as_array) {
+        let passing = alts
+            .iter()
+            .filter(|alt| {
+                let mut e = Vec::new();
+                validate(alt, root, v, at, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if passing != 1 {
+            errors.push(format!("{at}: {v} matches {passing} of oneOf"));
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        let props = s.get("properties").and_then(Value::as_object);
+        for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+            if !obj.contains_key(r.as_str().unwrap()) {
+                errors.push(format!("{at}: missing {r}"));
+            }
+        }
+        for (k, x) in obj {
+            let here = format!("{at}.{k}");
+            if let Some(names) = s.get("propertyNames") {
+                validate(names, root, &Value::String(k.clone()), &here, errors);
+            }
+            match (props.and_then(|p| p.get(k)), s.get("additionalProperties")) {
+                (Some(ps), _) => validate(ps, root, x, &here, errors),
+                (None, Some(Value::Bool(false))) => errors.push(format!("{here}: not in the schema")),
+                (None, Some(extra)) if extra.is_object() => validate(extra, root, x, &here, errors),
+                _ => {}
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (s.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            validate(items, root, x, &format!("{at}[{i}]"), errors);
+        }
+    }
+}
+
+fn schema_errors(v: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(include_str!("fixtures/pathway.return-1.schema.json")).unwrap();
+    let mut errors = Vec::new();
+    validate(&schema, &schema, v, "$", &mut errors);
+    errors
+}
+
+#[test]
+fn output_validates_against_the_json_schema() {
+    let p = generated();
+    for args in [
+        vec!["--period", "2021/22"],
+        vec!["--period", "2021-04", "--service", "Beth Centre"],
+        vec!["--period", "2021-04", "--suppress", "5"],
+        vec!["--period", "2021/22-Q2", "--suppress", "10", "--round", "5"],
+        vec!["--period", "2019-04"],
+    ] {
+        let r = ret(&p, &args);
+        assert_eq!(schema_errors(&r), Vec::<String>::new(), "{args:?}");
+    }
+    // The validator can fail: a renamed field, a count as a float, money as a number.
+    let mut r = ret(&p, &["--period", "2021-04"]);
+    r["referrals"]["by_source"]["polce"] = json!(1);
+    r["women_supported"] = json!(2.5);
+    r["grants"][0]["awarded"] = json!(23966);
+    assert_eq!(schema_errors(&r).len(), 3, "{:?}", schema_errors(&r));
+}
+
+#[test]
+fn report_schema_prints_the_repository_schema() {
+    let p = Pathway::new();
+    assert_eq!(p.ok(&["report", "schema"]), include_str!("fixtures/pathway.return-1.schema.json"));
+}
+
+#[allow(dead_code)]
+mod contract {
+    //! The return parsed into structs that refuse unknown fields, so an
+    //! added or renamed field fails here (and in the schema above).
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    pub enum Count {
+        Value(u64),
+        Hidden(String),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Return {
+        pub schema: String,
+        pub period: Period,
+        pub generated_at: String,
+        pub database_schema_version: i64,
+        pub suppression: Suppression,
+        pub service: Option<Service>,
+        pub referrals: Referrals,
+        pub women_supported: Count,
+        pub caseload: Caseload,
+        pub closures: Closures,
+        pub targets: Vec<Target>,
+        pub grants: Vec<Grant>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Period {
+        pub label: String,
+        pub from: String,
+        pub to: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Suppression {
+        pub threshold: u32,
+        pub rounding: Option<u32>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Service {
+        pub name: String,
+        pub includes: Vec<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Referrals {
+        pub total: Count,
+        pub by_source: BTreeMap<String, Count>,
+        pub by_need: BTreeMap<String, Count>,
+        pub by_outcome: BTreeMap<String, Count>,
+        pub by_area: BTreeMap<String, Count>,
+        pub by_risk: BTreeMap<String, Count>,
+        pub median_days_to_first_contact: Option<f64>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Caseload {
+        pub open_at_start: Count,
+        pub opened: Count,
+        pub closed: Count,
+        pub open_at_end: Count,
+        pub by_tier: BTreeMap<String, Count>,
+        pub committed_hours_per_week: Option<f64>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Closures {
+        pub by_outcome: BTreeMap<String, Count>,
+        pub positive_rate: Option<f64>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Target {
+        pub service: Option<String>,
+        pub grant: Option<String>,
+        pub measure: String,
+        pub period: String,
+        pub counted_from: String,
+        pub counted_to: String,
+        pub target: i64,
+        pub actual: Count,
+        pub percent: Option<f64>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Grant {
+        pub decision: String,
+        pub grant: String,
+        pub recipient: String,
+        pub awarded: String,
+        pub paid_in_period: String,
+        pub paid_to_date: String,
+        pub outstanding: String,
+    }
+}
+
+#[test]
+fn json_parses_into_the_contract_structs() {
+    let p = generated();
+    for args in [vec!["--period", "2021/22", "--service", "Beth Centre"], vec!["--period", "2021-04", "--suppress", "10", "--round", "5"]] {
+        let r = ret(&p, &args);
+        let c: contract::Return = serde_json::from_value(r).unwrap();
+        assert_eq!(c.schema, "pathway.return/1");
+        assert_eq!(c.database_schema_version, 1);
+        assert!(!c.period.label.is_empty() && c.period.from <= c.period.to);
+        assert!(c.generated_at.ends_with('Z'));
+        assert!(c.service.is_none_or(|s| !s.name.is_empty()));
+        assert_eq!(c.referrals.by_source.len(), 10);
+        assert_eq!(c.referrals.by_need.len(), 11);
+        assert_eq!(c.referrals.by_outcome.len(), 6);
+        assert_eq!(c.referrals.by_risk.len(), 4);
+        assert_eq!(c.caseload.by_tier.len(), 3);
+        assert_eq!(c.closures.by_outcome.len(), 3);
+        assert!(c.grants.iter().all(|g| g.awarded.contains('.')));
+        let _ = (c.referrals.total, c.women_supported, c.caseload.open_at_start, c.targets, c.suppression.rounding);
+    }
+}
+
+// ----------------------------------------------------------- suppression
+
+/// Every count of a return with the relations a reader could subtract along.
+fn counts_and_relations(r: &Value) -> (Vec<(String, Value)>, Vec<Vec<String>>) {
+    let mut cells = Vec::new();
+    let mut rels = Vec::new();
+    let rf = &r["referrals"];
+    cells.push(("referrals.total".to_string(), rf["total"].clone()));
+    for b in ["by_source", "by_need", "by_outcome", "by_area", "by_risk"] {
+        let mut rel = vec!["referrals.total".to_string()];
+        for (k, v) in rf[b].as_object().unwrap() {
+            let name = format!("referrals.{b}.{k}");
+            cells.push((name.clone(), v.clone()));
+            rel.push(name);
+        }
+        if b != "by_need" {
+            rels.push(rel);
+        }
+    }
+    cells.push(("women_supported".into(), r["women_supported"].clone()));
+    for k in ["open_at_start", "opened", "closed", "open_at_end"] {
+        cells.push((format!("caseload.{k}"), r["caseload"][k].clone()));
+    }
+    rels.push(["open_at_start", "opened", "closed", "open_at_end"].iter().map(|k| format!("caseload.{k}")).collect());
+    let mut rel = vec!["caseload.open_at_end".to_string()];
+    for (k, v) in r["caseload"]["by_tier"].as_object().unwrap() {
+        cells.push((format!("caseload.by_tier.{k}"), v.clone()));
+        rel.push(format!("caseload.by_tier.{k}"));
+    }
+    rels.push(rel);
+    let mut rel = vec!["caseload.closed".to_string()];
+    for (k, v) in r["closures"]["by_outcome"].as_object().unwrap() {
+        cells.push((format!("closures.by_outcome.{k}"), v.clone()));
+        rel.push(format!("closures.by_outcome.{k}"));
+    }
+    rels.push(rel);
+    for (i, t) in r["targets"].as_array().unwrap().iter().enumerate() {
+        cells.push((format!("targets[{i}].actual"), t["actual"].clone()));
+    }
+    (cells, rels)
+}
+
+#[test]
+fn suppress_five_hides_small_counts_and_what_would_reveal_them() {
+    let p = generated();
+    let mut hidden_somewhere = 0;
+    for (label, _, _) in PERIODS {
+        for service in [None, Some("Juno DAPC"), Some("Lewisham spoke")] {
+            let mut plain_args = vec!["--period", *label];
+            if let Some(s) = service {
+                plain_args.extend(["--service", s]);
+            }
+            let args = [plain_args.as_slice(), &["--suppress", "5"]].concat();
+            let r = ret(&p, &args);
+            assert_eq!(r["suppression"], json!({"threshold": 5}));
+            let plain = ret(&p, &plain_args);
+            let (cells, rels) = counts_and_relations(&r);
+            let (raw, _) = counts_and_relations(&plain);
+            let hidden: Vec<&String> = cells.iter().filter(|(_, v)| v == &json!("<5")).map(|(k, _)| k).collect();
+            hidden_somewhere += hidden.len();
+            for ((name, v), (_, raw)) in cells.iter().zip(&raw) {
+                let n = raw.as_i64().unwrap();
+                // No count from 1 to 4 appears; a shown count is the true one.
+                if (1..5).contains(&n) {
+                    assert_eq!(v, &json!("<5"), "{name} = {n} shown for {label} {service:?}");
+                } else if v != &json!("<5") {
+                    assert_eq!(v, raw, "{name}");
+                }
+            }
+            // No relation (breakdown + total, or the caseload flow) is left
+            // with exactly one hidden count, which subtraction would reveal.
+            for rel in &rels {
+                let n = rel.iter().filter(|k| hidden.contains(k)).count();
+                assert!(n != 1, "{rel:?} has one hidden count for {label} {service:?}");
+            }
+            // Derived figures over hidden bases are withheld.
+            if r["caseload"]["by_tier"].as_object().unwrap().values().any(|v| v == "<5") {
+                assert_eq!(r["caseload"]["committed_hours_per_week"], Value::Null);
+            }
+            if r["closures"]["by_outcome"].as_object().unwrap().values().any(|v| v == "<5") {
+                assert_eq!(r["closures"]["positive_rate"], Value::Null);
+            }
+        }
+    }
+    assert!(hidden_somewhere > 20, "the data should exercise suppression ({hidden_somewhere})");
+
+    // CSV and table show the same text.
+    let csv = p.ok(&["report", "return", "--period", "2021-04", "--service", "Lewisham spoke", "--suppress", "5", "--format", "csv"]);
+    assert!(csv.contains(",<5\n"), "{csv}");
+    for line in csv.lines().filter(|l| l.starts_with("referrals.") || l.starts_with("caseload.") || l.starts_with("closures.by")) {
+        let value = line.rsplit(',').next().unwrap();
+        assert!(!["1", "2", "3", "4"].contains(&value), "{line}");
+    }
+}
+
+#[test]
+fn ons_ten_five_rounds_what_it_shows() {
+    let p = generated();
+    let r = ret(&p, &["--period", "2021/22", "--suppress", "10", "--round", "5"]);
+    assert_eq!(r["suppression"], json!({"threshold": 10, "rounding": 5}));
+    let (cells, _) = counts_and_relations(&r);
+    for (name, v) in cells {
+        match v {
+            Value::String(s) => assert_eq!(s, "<10", "{name}"),
+            Value::Number(n) => assert_eq!(n.as_i64().unwrap() % 5, 0, "{name} = {n}"),
+            other => panic!("{name}: {other}"),
+        }
+    }
+}
