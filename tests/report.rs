@@ -995,3 +995,207 @@ fn ons_ten_five_rounds_what_it_shows() {
         }
     }
 }
+
+// --------------------------------------------------------------- explain
+
+fn explain(p: &Pathway, figure: &str, args: &[&str]) -> Value {
+    let mut a = vec!["report", "explain", figure];
+    a.extend(args);
+    p.json(&a)
+}
+
+/// Every figure of the return, by the name in the CSV's `figure` column,
+/// with the return's value for it.
+fn figures(p: &Pathway, args: &[&str]) -> Vec<(String, String)> {
+    let mut a = vec!["report", "return", "--format", "csv"];
+    a.extend(args);
+    let csv = p.ok(&a);
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    r.records()
+        .map(Result::unwrap)
+        .filter(|rec| !rec[0].is_empty())
+        .map(|rec| (rec[0].to_string(), rec[5].to_string()))
+        .collect()
+}
+
+fn check_explains(p: &Pathway, args: &[&str]) -> usize {
+    let figs = figures(p, args);
+    for (name, value) in &figs {
+        let e = explain(p, name, args);
+        assert_eq!(&e["figure"], name);
+        let records = e["records"].as_array().unwrap();
+        let values: Vec<&Value> = records.iter().map(|r| &r["value"]).collect();
+        if name.ends_with("median_days_to_first_contact") {
+            let mut days: Vec<i64> = values.iter().map(|v| v.as_i64().unwrap()).collect();
+            days.sort();
+            let n = days.len();
+            let median = if n == 0 { String::new() } else { format!("{:.1}", (days[(n - 1) / 2] + days[n / 2]) as f64 / 2.0) };
+            assert_eq!(&median, value, "{name} {args:?}");
+        } else if name.ends_with("positive_rate") {
+            let pos = records.iter().filter(|r| r["detail"].as_str().unwrap().contains("(positive)")).count();
+            let rate = if records.is_empty() { String::new() } else { format!("{:.4}", pos as f64 / records.len() as f64) };
+            assert_eq!(&rate, value, "{name} {args:?}");
+        } else if name.ends_with("committed_hours_per_week") {
+            let sum: f64 = values.iter().map(|v| v.as_f64().unwrap()).sum();
+            assert_eq!(&format!("{sum:.1}"), value, "{name}");
+            assert_eq!(e["value"].as_f64().unwrap(), sum);
+        } else if name.starts_with("grants.") {
+            let pence: i64 = values
+                .iter()
+                .map(|v| {
+                    let s = v.as_str().unwrap();
+                    let neg = s.starts_with('-');
+                    let n: i64 = s.trim_start_matches('-').replace('.', "").parse().unwrap();
+                    if neg { -n } else { n }
+                })
+                .sum();
+            assert_eq!(format!("{}.{:02}", pence / 100, pence % 100), *value, "{name}");
+        } else {
+            assert_eq!(records.len().to_string(), *value, "{name} {args:?}");
+            assert_eq!(e["value"], json!(records.len()), "{name}");
+        }
+    }
+    figs.len()
+}
+
+#[test]
+fn explain_lists_as_many_records_as_every_figure_says() {
+    let p = generated();
+    let n = check_explains(&p, &["--period", "2021/22-Q1"]);
+    assert!(n > 60, "{n} figures");
+    check_explains(&p, &["--period", "2021-04", "--service", "Beth Centre"]);
+}
+
+#[test]
+fn explain_names_records_and_rules() {
+    let p = seeded();
+    let e = explain(&p, "referrals.by_source.police", &["--period", "2021-04"]);
+    assert_eq!(e["value"], 2);
+    let refs: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["R02", "R05"]);
+    assert!(e["rule"].as_str().unwrap().contains("whose source is police"), "{}", e["rule"]);
+    let e = explain(&p, "referrals.by_source.crc", &["--period", "2021-04"]);
+    assert_eq!(e["records"][0]["record"].as_str().unwrap(), "#11");
+    let e = explain(&p, "caseload.by_tier.T2", &["--period", "2021-04"]);
+    assert_eq!(e["records"][0]["record"], "K09");
+    let e = explain(&p, "women_supported", &["--period", "2021/22-Q1"]);
+    let women: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(women, ["client #1", "client #2", "client #4", "client #5", "client #6", "client #9"]);
+    assert!(e["records"][0]["detail"].as_str().unwrap().contains("K07"));
+    // Client refs are never shown.
+    assert!(!serde_json::to_string(&e).unwrap().contains("BC-"));
+    let e = explain(&p, "targets.Beth Centre.referrals", &["--period", "2021/22"]);
+    assert_eq!(e["value"], 8);
+    let e = explain(&p, "targets.Beth Centre.referrals.2021/22", &["--period", "2021/22"]);
+    assert_eq!(e["value"], 8);
+    let e = explain(&p, "grants.2021.021-1.outstanding", &["--period", "2021/22"]);
+    let amounts: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["value"].as_str().unwrap()).collect();
+    assert_eq!(amounts, ["23966.00", "-5991.50", "-5991.50", "-5991.50"]);
+    let table = p.ok(&["report", "explain", "closures.by_outcome.positive", "--period", "2021/22-Q1"]);
+    assert!(table.contains("closures.by_outcome.positive = 2"), "{table}");
+    assert!(table.contains("K06"), "{table}");
+}
+
+#[test]
+fn unknown_figure_is_a_usage_error_listing_the_forms() {
+    let p = seeded();
+    let err = p.fails(&["report", "explain", "referrals.by_source.polise", "--period", "2021-04"], 2);
+    assert!(err.contains("did you mean 'referrals.by_source.police'?"), "{err}");
+    assert!(err.contains("caseload.by_tier.TIER"), "{err}");
+    assert!(err.contains("grants.2021.021-1.awarded"), "{err}");
+}
+
+// -------------------------------------------------------------- caseload
+
+#[test]
+fn caseload_per_worker() {
+    let p = seeded();
+    let rows = p.json(&["report", "caseload", "--as-of", "2021-04-30"]);
+    // W1: K02 T1, K05 T3 → 12.5 of 37.5; W2: K09 T2 → 5 of 10; W3: none.
+    assert_eq!(
+        rows,
+        json!([
+            {"as_of": "2021-04-30", "worker": "W1", "name": "Key worker one", "cases": 2, "t1": 1, "t2": 0, "t3": 1,
+             "committed_hours": 12.5, "capacity_hours": 37.5, "utilisation_percent": 33.3, "over_capacity": false},
+            {"as_of": "2021-04-30", "worker": "W2", "name": "Key worker two", "cases": 1, "t1": 0, "t2": 1, "t3": 0,
+             "committed_hours": 5.0, "capacity_hours": 10.0, "utilisation_percent": 50.0, "over_capacity": false},
+            {"as_of": "2021-04-30", "worker": "W3", "name": null, "cases": 0, "t1": 0, "t2": 0, "t3": 0,
+             "committed_hours": 0.0, "capacity_hours": 20.0, "utilisation_percent": 0.0, "over_capacity": false}
+        ])
+    );
+    p.ok(&["report", "caseload", "--as-of", "2021-04-30", "--fail-over-capacity"]);
+}
+
+#[test]
+fn fail_over_capacity_exits_1_only_above_capacity() {
+    let p = seeded();
+    let c = Connection::open(&p.db).unwrap();
+    // W2 (10 hours) on 30 April holds K09 at T2 (5 h). Add one more T2 case:
+    // exactly 10 hours, at capacity, not over.
+    exec(
+        &c,
+        "INSERT INTO cases (id, ref, client_id, worker_id, service_id, opened_on) VALUES (50, 'K50', 11, 2, 1, '2021-04-20');
+         INSERT INTO case_tiers VALUES (50, '2021-04-20', 'T2');",
+    );
+    let out = p.ok(&["-q", "report", "caseload", "--as-of", "2021-04-30", "--fail-over-capacity", "--format", "csv"]);
+    assert!(out.contains("2021-04-30,W2,Key worker two,2,0,2,0,10.0,10.0,100.0,no"), "{out}");
+    // One T1 more: 12.5 of 10.
+    exec(
+        &c,
+        "INSERT INTO cases (id, ref, client_id, worker_id, service_id, opened_on) VALUES (51, 'K51', 12, 2, 1, '2021-04-21');
+         INSERT INTO case_tiers VALUES (51, '2021-04-21', 'T1');",
+    );
+    let run = p.run(&["-q", "report", "caseload", "--as-of", "2021-04-30", "--fail-over-capacity", "--format", "csv"]);
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(stdout.contains("W2,Key worker two,3,1,2,0,12.5,10.0,125.0,yes"), "the report is still written: {stdout}");
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(stderr, "pathway: 1 worker is over capacity on 2021-04-30: W2 (12.5 of 10.0 hours)\n");
+    // Without the flag it is only a report; on another day nobody is over.
+    p.ok(&["report", "caseload", "--as-of", "2021-04-30"]);
+    p.ok(&["report", "caseload", "--as-of", "2021-03-01", "--fail-over-capacity"]);
+}
+
+// ---------------------------------------------------------------- grants
+
+#[test]
+fn grants_report_by_decision_and_grant() {
+    let p = seeded();
+    let r = p.json(&["report", "grants", "--period", "2021/22-Q1"]);
+    assert_eq!(r["schema"], "pathway.grants/1");
+    let grants = r["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 3);
+    assert_eq!(
+        grants[1],
+        json!({"decision": "2021.021", "grant": "2021.021-2", "recipient": "Nottinghamshire Women's Aid", "status": "active",
+               "start": "2021-04-01", "end": "2022-03-31", "awarded": "23047.00", "paid_in_period": "11523.50",
+               "paid_to_date": "11523.50", "outstanding": "11523.50", "decision_amount": "47013.00", "decision_unallocated": "0.00"})
+    );
+    // 2021.027 approves £14,000 but grants only £10,000.
+    assert_eq!(
+        r["decisions_not_adding_up"],
+        json!([{"decision": "2021.027", "title": "Supported Accommodation: Women in the CJS", "status": "approved",
+                "amount": "14000.00", "granted": "10000.00", "difference": "4000.00", "problem": "under_allocated"}])
+    );
+    let table = p.ok(&["report", "grants", "--period", "2021/22"]);
+    assert!(table.contains("under-allocated by £4,000.00"), "{table}");
+    let csv = p.ok(&["report", "grants", "--period", "2021-04", "--format", "csv"]);
+    assert!(csv.starts_with("decision,grant,recipient,status,awarded,paid_in_period,paid_to_date,outstanding,decision_amount,decision_unallocated\n"));
+    assert!(csv.contains("2021.027,2021.027-1,Nottingham Women's Centre,active,10000.00,0.00,2000.00,8000.00,14000.00,4000.00"), "{csv}");
+}
+
+// ------------------------------------------------------------ query plan
+
+#[test]
+fn referral_section_is_one_range_scan_over_the_covering_index() {
+    use pathway::db::report::{referral_scan_plan, Scope};
+    use pathway::value::Date;
+    let p = Pathway::new();
+    let c = Connection::open(&p.db).unwrap();
+    for services in [None, Some(vec![1, 2, 3, 4])] {
+        let scope = Scope { from: Date::ymd(2021, 4, 1), to: Date::ymd(2022, 3, 31), services };
+        let plan = referral_scan_plan(&c, &scope).unwrap();
+        assert_eq!(plan.len(), 1, "{plan:?}");
+        assert!(plan[0].contains("USING COVERING INDEX referrals_return (referred_on>? AND referred_on<?)"), "{plan:?}");
+    }
+}
