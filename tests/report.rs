@@ -110,7 +110,11 @@ fn seeded() -> Pathway {
 fn ret(p: &Pathway, args: &[&str]) -> Value {
     let mut a = vec!["report", "return"];
     a.extend(args);
-    let out = p.cmd(&[a.as_slice(), &["--format", "json"]].concat()).env("PATHWAY_NOW", "2021-05-01T06:00:00Z").output().unwrap();
+    let out = p
+        .cmd(&[a.as_slice(), &["--format", "json"]].concat())
+        .env("PATHWAY_NOW", "2021-05-01T06:00:00Z")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -212,12 +216,29 @@ fn quarter_return_matches_hand_count() {
     assert_eq!(r["period"], json!({"label": "2021/22-Q1", "from": "2021-04-01", "to": "2021-06-30"}));
     let rf = &r["referrals"];
     assert_eq!(rf["total"], 7);
-    assert_eq!(rf["by_source"], breakdown(SOURCES, &[("police", 2), ("probation", 1), ("self", 1), ("crc", 1), ("court", 1), ("gp", 1)]));
+    assert_eq!(
+        rf["by_source"],
+        breakdown(SOURCES, &[("police", 2), ("probation", 1), ("self", 1), ("crc", 1), ("court", 1), ("gp", 1)])
+    );
     assert_eq!(
         rf["by_need"],
-        breakdown(NEEDS, &[("mental_health", 2), ("housing", 2), ("substance_misuse", 1), ("domestic_abuse", 1), ("alcohol", 1), ("debt", 1), ("children", 1)])
+        breakdown(
+            NEEDS,
+            &[
+                ("mental_health", 2),
+                ("housing", 2),
+                ("substance_misuse", 1),
+                ("domestic_abuse", 1),
+                ("alcohol", 1),
+                ("debt", 1),
+                ("children", 1)
+            ]
+        )
     );
-    assert_eq!(rf["by_outcome"], breakdown(OUTCOMES, &[("accepted", 3), ("engaged", 1), ("declined", 1), ("no_contact", 1), ("none", 1)]));
+    assert_eq!(
+        rf["by_outcome"],
+        breakdown(OUTCOMES, &[("accepted", 3), ("engaged", 1), ("declined", 1), ("no_contact", 1), ("none", 1)])
+    );
     assert_eq!(rf["by_area"], json!({"Lambeth": 2, "Lewisham": 1, "Nottingham": 1, "Southwark": 2, "not_recorded": 1}));
     assert_eq!(rf["by_risk"], breakdown(RISKS, &[("standard", 2), ("medium", 1), ("high", 1), ("not_assessed", 3)]));
     // days 2, 0, 5, 5, 7 → 5
@@ -231,7 +252,10 @@ fn quarter_return_matches_hand_count() {
                "by_tier": {"T1": 0, "T2": 2, "T3": 2}, "committed_hours_per_week": 30.0})
     );
     // K01, K06 positive; K04 negative → 2/3
-    assert_eq!(r["closures"], json!({"by_outcome": {"positive": 2, "neutral": 0, "negative": 1}, "positive_rate": 0.6667}));
+    assert_eq!(
+        r["closures"],
+        json!({"by_outcome": {"positive": 2, "neutral": 0, "negative": 1}, "positive_rate": 0.6667})
+    );
     let t = &r["targets"];
     assert_eq!(t.as_array().unwrap().len(), 3);
     assert_eq!((&t[0]["actual"], &t[0]["percent"]), (&json!(2), &json!(66.7))); // K01, K06
@@ -254,11 +278,17 @@ fn financial_year_return_matches_hand_count() {
     assert_eq!(rf["total"], 9);
     assert_eq!(
         rf["by_source"],
-        breakdown(SOURCES, &[("police", 3), ("probation", 1), ("self", 1), ("crc", 1), ("court", 1), ("gp", 1), ("social_care", 1)])
+        breakdown(
+            SOURCES,
+            &[("police", 3), ("probation", 1), ("self", 1), ("crc", 1), ("court", 1), ("gp", 1), ("social_care", 1)]
+        )
     );
     assert_eq!(rf["by_need"]["housing"], 3);
     assert_eq!(rf["by_need"]["employment"], 1);
-    assert_eq!(rf["by_outcome"], breakdown(OUTCOMES, &[("accepted", 4), ("engaged", 2), ("declined", 1), ("no_contact", 1), ("none", 1)]));
+    assert_eq!(
+        rf["by_outcome"],
+        breakdown(OUTCOMES, &[("accepted", 4), ("engaged", 2), ("declined", 1), ("no_contact", 1), ("none", 1)])
+    );
     assert_eq!(rf["by_area"], json!({"Lambeth": 4, "Lewisham": 1, "Nottingham": 1, "Southwark": 2, "not_recorded": 1}));
     assert_eq!(rf["by_risk"]["not_assessed"], 5);
     // days 2, 0, 5, 5, 7, 10, 1 → 0 1 2 5 5 7 10 → 5
@@ -269,7 +299,10 @@ fn financial_year_return_matches_hand_count() {
         json!({"open_at_start": 3, "opened": 6, "closed": 5, "open_at_end": 4,
                "by_tier": {"T1": 0, "T2": 2, "T3": 2}, "committed_hours_per_week": 30.0})
     );
-    assert_eq!(r["closures"], json!({"by_outcome": {"positive": 3, "neutral": 1, "negative": 1}, "positive_rate": 0.6}));
+    assert_eq!(
+        r["closures"],
+        json!({"by_outcome": {"positive": 3, "neutral": 1, "negative": 1}, "positive_rate": 0.6})
+    );
     let t = &r["targets"];
     // The Q1 target is counted over its own period only.
     assert_eq!(t[0]["counted_to"], "2021-06-30");
@@ -289,7 +322,10 @@ fn financial_year_return_matches_hand_count() {
 fn service_return_covers_the_hub_and_its_spokes() {
     let p = seeded();
     let r = ret(&p, &["--period", "2021-04", "--service", "beth centre"]);
-    assert_eq!(r["service"], json!({"name": "Beth Centre", "includes": ["Croydon spoke", "Lewisham spoke", "Southwark spoke"]}));
+    assert_eq!(
+        r["service"],
+        json!({"name": "Beth Centre", "includes": ["Croydon spoke", "Lewisham spoke", "Southwark spoke"]})
+    );
     assert_eq!(r["referrals"]["total"], 4);
     assert_eq!(r["referrals"]["by_source"]["police"], 1);
     assert_eq!(r["women_supported"], 4);
@@ -346,7 +382,14 @@ fn csv_is_one_figure_per_row() {
 fn table_has_readable_sections() {
     let p = seeded();
     let out = p.ok(&["report", "return", "--period", "2021-04"]);
-    for want in ["Return 2021-04", "Referrals by source", "Caseload by tier on 2021-04-30", "Committed hours per week: 17.5", "£17,974.50", "Positive outcome rate: 50.0%"] {
+    for want in [
+        "Return 2021-04",
+        "Referrals by source",
+        "Caseload by tier on 2021-04-30",
+        "Committed hours per week: 17.5",
+        "£17,974.50",
+        "Positive outcome rate: 50.0%",
+    ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
 }
@@ -357,7 +400,11 @@ fn generated_at_is_now_in_utc_unless_fixed() {
     let r = p.json(&["report", "return", "--period", "2021-04"]);
     let g = r["generated_at"].as_str().unwrap();
     assert!(chrono::DateTime::parse_from_rfc3339(g).is_ok() && g.ends_with('Z'), "{g}");
-    let out = p.cmd(&["report", "return", "--period", "2021-04"]).env("PATHWAY_NOW", "2021-05-01T07:00:00+01:00").output().unwrap();
+    let out = p
+        .cmd(&["report", "return", "--period", "2021-04"])
+        .env("PATHWAY_NOW", "2021-05-01T07:00:00+01:00")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("generated 2021-05-01T06:00:00Z"));
     let out = p.cmd(&["report", "return", "--period", "2021-04"]).env("PATHWAY_NOW", "yesterday").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -401,7 +448,9 @@ impl Lcg {
 }
 
 fn day(offset: i64) -> String {
-    (chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap() + chrono::Duration::days(offset)).format("%Y-%m-%d").to_string()
+    (chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap() + chrono::Duration::days(offset))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// `seed` plus a year of random referrals and cases (from March 2021 to
@@ -439,7 +488,8 @@ fn seed_generated(db: &Path, rng_seed: u64) {
         .unwrap();
     }
     for w in 4..=9 {
-        tx.execute("INSERT INTO workers (id, code, capacity_hours) VALUES (?1, ?2, 37.5)", params![w, format!("G{w}")]).unwrap();
+        tx.execute("INSERT INTO workers (id, code, capacity_hours) VALUES (?1, ?2, 37.5)", params![w, format!("G{w}")])
+            .unwrap();
     }
     let tiers = ["T1", "T2", "T3"];
     let case_outcomes = ["positive", "neutral", "negative"];
@@ -486,7 +536,7 @@ fn seed_generated(db: &Path, rng_seed: u64) {
 /// tables, following PRODUCT.md word for word.
 fn recount(db: &Path, from: &str, to: &str, services: Option<&[i64]>) -> Value {
     let c = Connection::open(db).unwrap();
-    let in_scope = |sid: i64| services.is_none_or(|s| s.contains(&sid));
+    let in_scope = |sid: i64| services.map_or(true, |s| s.contains(&sid));
     let mut st = c
         .prepare("SELECT service_id, referred_on, source, area, needs, outcome, first_contact_on, risk FROM referrals")
         .unwrap();
@@ -558,10 +608,9 @@ fn recount(db: &Path, from: &str, to: &str, services: Option<&[i64]>) -> Value {
     let closed_before = |c: &Case, d: &str| c.4.as_deref().is_some_and(|x| x < d);
     let open_at_start = cases.iter().filter(|c| c.3.as_str() < from && !closed_before(c, from)).count();
     let opened = cases.iter().filter(|c| c.3.as_str() >= from && c.3.as_str() <= to).count();
-    let closed: Vec<&Case> =
-        cases.iter().filter(|c| c.4.as_deref().is_some_and(|x| x >= from && x <= to)).collect();
+    let closed: Vec<&Case> = cases.iter().filter(|c| c.4.as_deref().is_some_and(|x| x >= from && x <= to)).collect();
     let open_end: Vec<&Case> =
-        cases.iter().filter(|c| c.3.as_str() <= to && c.4.as_deref().is_none_or(|x| x > to)).collect();
+        cases.iter().filter(|c| c.3.as_str() <= to && c.4.as_deref().map_or(true, |x| x > to)).collect();
     let mut women: Vec<i64> =
         cases.iter().filter(|c| c.3.as_str() <= to && !closed_before(c, from)).map(|c| c.1).collect();
     women.sort();
@@ -610,7 +659,9 @@ const PERIODS: &[(&str, &str, &str)] = &[
 fn return_agrees_with_an_independent_recount_on_generated_data() {
     let p = generated();
     for (label, from, to) in PERIODS {
-        for (service, ids) in [(None, None), (Some("Beth Centre"), Some(&[1i64, 2, 3, 4][..])), (Some("Juno DAPC"), Some(&[5i64][..]))] {
+        for (service, ids) in
+            [(None, None), (Some("Beth Centre"), Some(&[1i64, 2, 3, 4][..])), (Some("Juno DAPC"), Some(&[5i64][..]))]
+        {
             let mut args = vec!["--period", label];
             if let Some(s) = service {
                 args.extend(["--service", s]);
@@ -867,14 +918,17 @@ mod contract {
 #[test]
 fn json_parses_into_the_contract_structs() {
     let p = generated();
-    for args in [vec!["--period", "2021/22", "--service", "Beth Centre"], vec!["--period", "2021-04", "--suppress", "10", "--round", "5"]] {
+    for args in [
+        vec!["--period", "2021/22", "--service", "Beth Centre"],
+        vec!["--period", "2021-04", "--suppress", "10", "--round", "5"],
+    ] {
         let r = ret(&p, &args);
         let c: contract::Return = serde_json::from_value(r).unwrap();
         assert_eq!(c.schema, "pathway.return/1");
         assert_eq!(c.database_schema_version, 1);
         assert!(!c.period.label.is_empty() && c.period.from <= c.period.to);
         assert!(c.generated_at.ends_with('Z'));
-        assert!(c.service.is_none_or(|s| !s.name.is_empty()));
+        assert!(c.service.map_or(true, |s| !s.name.is_empty()));
         assert_eq!(c.referrals.by_source.len(), 10);
         assert_eq!(c.referrals.by_need.len(), 11);
         assert_eq!(c.referrals.by_outcome.len(), 6);
@@ -973,9 +1027,23 @@ fn suppress_five_hides_small_counts_and_what_would_reveal_them() {
     assert!(hidden_somewhere > 20, "the data should exercise suppression ({hidden_somewhere})");
 
     // CSV and table show the same text.
-    let csv = p.ok(&["report", "return", "--period", "2021-04", "--service", "Lewisham spoke", "--suppress", "5", "--format", "csv"]);
+    let csv = p.ok(&[
+        "report",
+        "return",
+        "--period",
+        "2021-04",
+        "--service",
+        "Lewisham spoke",
+        "--suppress",
+        "5",
+        "--format",
+        "csv",
+    ]);
     assert!(csv.contains(",<5\n"), "{csv}");
-    for line in csv.lines().filter(|l| l.starts_with("referrals.") || l.starts_with("caseload.") || l.starts_with("closures.by")) {
+    for line in csv
+        .lines()
+        .filter(|l| l.starts_with("referrals.") || l.starts_with("caseload.") || l.starts_with("closures.by"))
+    {
         let value = line.rsplit(',').next().unwrap();
         assert!(!["1", "2", "3", "4"].contains(&value), "{line}");
     }
@@ -1029,11 +1097,13 @@ fn check_explains(p: &Pathway, args: &[&str]) -> usize {
             let mut days: Vec<i64> = values.iter().map(|v| v.as_i64().unwrap()).collect();
             days.sort();
             let n = days.len();
-            let median = if n == 0 { String::new() } else { format!("{:.1}", (days[(n - 1) / 2] + days[n / 2]) as f64 / 2.0) };
+            let median =
+                if n == 0 { String::new() } else { format!("{:.1}", (days[(n - 1) / 2] + days[n / 2]) as f64 / 2.0) };
             assert_eq!(&median, value, "{name} {args:?}");
         } else if name.ends_with("positive_rate") {
             let pos = records.iter().filter(|r| r["detail"].as_str().unwrap().contains("(positive)")).count();
-            let rate = if records.is_empty() { String::new() } else { format!("{:.4}", pos as f64 / records.len() as f64) };
+            let rate =
+                if records.is_empty() { String::new() } else { format!("{:.4}", pos as f64 / records.len() as f64) };
             assert_eq!(&rate, value, "{name} {args:?}");
         } else if name.ends_with("committed_hours_per_week") {
             let sum: f64 = values.iter().map(|v| v.as_f64().unwrap()).sum();
@@ -1046,7 +1116,11 @@ fn check_explains(p: &Pathway, args: &[&str]) -> usize {
                     let s = v.as_str().unwrap();
                     let neg = s.starts_with('-');
                     let n: i64 = s.trim_start_matches('-').replace('.', "").parse().unwrap();
-                    if neg { -n } else { n }
+                    if neg {
+                        -n
+                    } else {
+                        n
+                    }
                 })
                 .sum();
             assert_eq!(format!("{}.{:02}", pence / 100, pence % 100), *value, "{name}");
@@ -1181,7 +1255,12 @@ fn grants_report_by_decision_and_grant() {
     assert!(table.contains("under-allocated by £4,000.00"), "{table}");
     let csv = p.ok(&["report", "grants", "--period", "2021-04", "--format", "csv"]);
     assert!(csv.starts_with("decision,grant,recipient,status,awarded,paid_in_period,paid_to_date,outstanding,decision_amount,decision_unallocated\n"));
-    assert!(csv.contains("2021.027,2021.027-1,Nottingham Women's Centre,active,10000.00,0.00,2000.00,8000.00,14000.00,4000.00"), "{csv}");
+    assert!(
+        csv.contains(
+            "2021.027,2021.027-1,Nottingham Women's Centre,active,10000.00,0.00,2000.00,8000.00,14000.00,4000.00"
+        ),
+        "{csv}"
+    );
 }
 
 // ------------------------------------------------------------ query plan
@@ -1196,6 +1275,49 @@ fn referral_section_is_one_range_scan_over_the_covering_index() {
         let scope = Scope { from: Date::ymd(2021, 4, 1), to: Date::ymd(2022, 3, 31), services };
         let plan = referral_scan_plan(&c, &scope).unwrap();
         assert_eq!(plan.len(), 1, "{plan:?}");
-        assert!(plan[0].contains("USING COVERING INDEX referrals_return (referred_on>? AND referred_on<?)"), "{plan:?}");
+        assert!(
+            plan[0].contains("USING COVERING INDEX referrals_return (referred_on>? AND referred_on<?)"),
+            "{plan:?}"
+        );
     }
+}
+
+// ------------------------------------------------------------------ cron
+
+#[test]
+fn cron_script_writes_last_month_quietly_and_fails_loudly() {
+    use chrono::Datelike;
+    let p = seeded();
+    let bin = assert_cmd::cargo::cargo_bin("pathway");
+    let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    let script = common::root().join("examples/cron-return.sh");
+    let out_dir = p.path("returns");
+    let run = |db: &Path| {
+        std::process::Command::new("sh")
+            .arg(&script)
+            .arg(&out_dir)
+            .args(["--suppress", "5"])
+            .env("PATH", &path)
+            .env("PATHWAY_DB", db)
+            .output()
+            .unwrap()
+    };
+    let ok = run(&p.db);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(ok.stdout.is_empty() && ok.stderr.is_empty(), "quiet on success");
+    let today = chrono::Local::now().date_naive();
+    let (y, m) = if today.month() == 1 { (today.year() - 1, 12) } else { (today.year(), today.month() - 1) };
+    let label = format!("{y:04}-{m:02}");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join(format!("return-{label}.json"))).unwrap()).unwrap();
+    assert_eq!(json["period"]["label"], label.as_str());
+    assert_eq!(json["suppression"]["threshold"], 5);
+    let csv = std::fs::read_to_string(out_dir.join(format!("return-{label}.csv"))).unwrap();
+    assert!(csv.starts_with("figure,section,item,measure,category,value\n"));
+
+    let failed = run(&p.path("missing.db"));
+    assert_eq!(failed.status.code(), Some(66));
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("no database there yet") && err.contains("failed with exit code 66"), "{err}");
+    assert!(std::fs::read_dir(&out_dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp.")));
 }

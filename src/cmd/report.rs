@@ -10,6 +10,7 @@ use crate::report::explain::{self, Explanation, RecordValue};
 use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
 use crate::report::suppress::{Count, Suppression};
 use crate::report::{caseload, grants};
+use crate::value::names::{CaseOutcome, Need, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
 
@@ -298,16 +299,22 @@ fn return_csv(ret: &Return, out: &mut Out) -> Result<()> {
 }
 
 fn section(title: impl Into<String>, note: impl Into<String>, columns: &[&str], rows: Vec<Vec<Cell>>) -> Section {
-    Section {
-        title: title.into(),
-        note: note.into(),
-        columns: columns.iter().map(|c| c.to_string()).collect(),
-        rows,
-    }
+    Section { title: title.into(), note: note.into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows }
 }
 
-fn breakdown_rows(b: &returns::Breakdown) -> Vec<Vec<Cell>> {
-    b.0.iter().map(|(k, v)| vec![Cell::text(k.clone()), count_cell(*v)]).collect()
+/// A breakdown for people: closed-set names as their labels.
+fn breakdown_rows(b: &returns::Breakdown, label: &dyn Fn(&str) -> Option<&'static str>) -> Vec<Vec<Cell>> {
+    b.0.iter()
+        .map(|(k, v)| {
+            let shown = match k.as_str() {
+                returns::OUTCOME_NONE => "No outcome yet".to_string(),
+                returns::RISK_NOT_ASSESSED => "Not assessed".to_string(),
+                returns::AREA_NOT_RECORDED => "Not recorded".to_string(),
+                _ => label(k).map_or_else(|| k.clone(), str::to_string),
+            };
+            vec![Cell::text(shown), count_cell(*v)]
+        })
+        .collect()
 }
 
 fn return_sections(r: &Return) -> Vec<Section> {
@@ -323,14 +330,21 @@ fn return_sections(r: &Return) -> Vec<Section> {
     }
     if r.suppression.threshold > 1 {
         let t = r.suppression.threshold;
-        head.push_str(&format!("\nSuppressed: counts from 1 to {}, and counts that would reveal them, show as <{t}", t - 1));
+        head.push_str(&format!(
+            "\nSuppressed: counts from 1 to {}, and counts that would reveal them, show as <{t}",
+            t - 1
+        ));
     }
     if let Some(n) = r.suppression.rounding {
         head.push_str(&format!("\nRounded: counts shown are rounded to the nearest {n}"));
     }
     let rf = &r.referrals;
     let cl = &r.caseload;
-    let median = rf.median_days_to_first_contact.map_or("none".to_string(), |m| format!("{m:.1}"));
+    let median = match rf.median_days_to_first_contact {
+        Some(m) => format!("{m:.1}"),
+        None if r.suppression.is_small(rf.with_first_contact) => "withheld".to_string(),
+        None => "none".to_string(),
+    };
     let mut out = vec![
         section(
             format!("Return {}", r.period.label),
@@ -342,16 +356,31 @@ fn return_sections(r: &Return) -> Vec<Section> {
                 vec![Cell::text("Women supported"), count_cell(r.women_supported)],
             ],
         ),
-        section("Referrals by source", "", &["source", "referrals"], breakdown_rows(&rf.by_source)),
+        section(
+            "Referrals by source",
+            "",
+            &["source", "referrals"],
+            breakdown_rows(&rf.by_source, &|k| k.parse::<Source>().ok().map(Source::label)),
+        ),
         section(
             "Referrals by need",
             "A referral with several needs counts under each.",
             &["need", "referrals"],
-            breakdown_rows(&rf.by_need),
+            breakdown_rows(&rf.by_need, &|k| k.parse::<Need>().ok().map(Need::label)),
         ),
-        section("Referrals by outcome", "", &["outcome", "referrals"], breakdown_rows(&rf.by_outcome)),
-        section("Referrals by area", "", &["area", "referrals"], breakdown_rows(&rf.by_area)),
-        section("Referrals by DASH risk level", "", &["risk", "referrals"], breakdown_rows(&rf.by_risk)),
+        section(
+            "Referrals by outcome",
+            "",
+            &["outcome", "referrals"],
+            breakdown_rows(&rf.by_outcome, &|k| k.parse::<ReferralOutcome>().ok().map(ReferralOutcome::label)),
+        ),
+        section("Referrals by area", "", &["area", "referrals"], breakdown_rows(&rf.by_area, &|_| None)),
+        section(
+            "Referrals by DASH risk level",
+            "",
+            &["risk", "referrals"],
+            breakdown_rows(&rf.by_risk, &|k| k.parse::<Risk>().ok().map(Risk::label)),
+        ),
         section(
             "Caseload",
             "",
@@ -383,10 +412,14 @@ fn return_sections(r: &Return) -> Vec<Section> {
             "Closures by outcome",
             format!(
                 "Positive outcome rate: {}",
-                r.closures.positive_rate.map_or("none".to_string(), |x| format!("{:.1}%", x * 100.0))
+                match (r.closures.positive_rate, r.caseload.closed) {
+                    (Some(x), _) => format!("{:.1}%", x * 100.0),
+                    (None, Count::Value(0)) => "none (no cases closed)".to_string(),
+                    (None, _) => "withheld".to_string(),
+                }
             ),
             &["outcome", "cases"],
-            breakdown_rows(&r.closures.by_outcome),
+            breakdown_rows(&r.closures.by_outcome, &|k| k.parse::<CaseOutcome>().ok().map(CaseOutcome::label)),
         ),
     ];
     out.push(section(
@@ -441,7 +474,8 @@ fn run_caseload(a: CaseloadArgs, ctx: &mut Ctx) -> Result<u8> {
     columns.extend(["committed_hours", "capacity_hours", "utilisation_percent", "over_capacity"]);
     let mut rows = out.rows(&columns)?;
     for w in &report.workers {
-        let mut cells = vec![Cell::Date(as_of), Cell::text(w.worker.clone()), Cell::opt_text(w.name.clone()), Cell::Int(w.cases)];
+        let mut cells =
+            vec![Cell::Date(as_of), Cell::text(w.worker.clone()), Cell::opt_text(w.name.clone()), Cell::Int(w.cases)];
         cells.extend(w.by_tier.iter().map(|(_, n)| Cell::Int(*n)));
         cells.extend([
             Cell::Num(w.committed_hours, 1),
@@ -514,7 +548,16 @@ fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
             let mut sections = vec![section(
                 format!("Grants {} ({} to {})", report.period.label, report.period.from, report.period.to),
                 "",
-                &["decision", "grant", "recipient", "status", "awarded", "paid_in_period", "paid_to_date", "outstanding"],
+                &[
+                    "decision",
+                    "grant",
+                    "recipient",
+                    "status",
+                    "awarded",
+                    "paid_in_period",
+                    "paid_to_date",
+                    "outstanding",
+                ],
                 grant_rows,
             )];
             let note = if gap_rows.is_empty() { "Every decision's grants add up to its amount." } else { "" };
@@ -553,9 +596,13 @@ fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
                     Cell::Money(g.decision_unallocated),
                 ])?;
             }
-            for d in report.decisions_not_adding_up.iter().filter(|d| !report.grants.iter().any(|g| g.decision == d.decision)) {
+            for d in report
+                .decisions_not_adding_up
+                .iter()
+                .filter(|d| !report.grants.iter().any(|g| g.decision == d.decision))
+            {
                 let mut cells = vec![Cell::text(d.decision.clone())];
-                cells.extend(std::iter::repeat_n(Cell::Null, 7));
+                cells.extend(std::iter::repeat(Cell::Null).take(7));
                 cells.extend([Cell::Money(d.amount), Cell::Money(d.difference)]);
                 rows.push(cells)?;
             }
@@ -574,11 +621,21 @@ fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
     match ctx.format {
         Format::Json => out.json(&e)?,
         Format::Table => {
-            let mut note = format!("Rule: {}\n{} record{} listed", e.rule, e.records.len(), if e.records.len() == 1 { "" } else { "s" });
+            let mut note = format!(
+                "Rule: {}\n{} record{} listed",
+                e.rule,
+                e.records.len(),
+                if e.records.len() == 1 { "" } else { "s" }
+            );
             if let Some(s) = &e.service {
-                note = format!("Service: {}{}\n{note}", s.name, if s.includes.is_empty() { String::new() } else { format!(" (with {})", s.includes.join(", ")) });
+                note = format!(
+                    "Service: {}{}\n{note}",
+                    s.name,
+                    if s.includes.is_empty() { String::new() } else { format!(" (with {})", s.includes.join(", ")) }
+                );
             }
-            let title = format!("{} = {} ({} {} to {})", e.figure, value_text(&e), e.period.label, e.period.from, e.period.to);
+            let title =
+                format!("{} = {} ({} {} to {})", e.figure, value_text(&e), e.period.label, e.period.from, e.period.to);
             out.sections(&[section(title, note, EXPLAIN_COLUMNS, explain_rows(&e))])?;
         }
         Format::Csv | Format::Jsonl => {

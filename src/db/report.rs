@@ -135,7 +135,10 @@ fn referral_where(scope: &Scope) -> String {
 
 fn referral_sql(scope: &Scope, named: bool) -> String {
     if named {
-        format!("SELECT {REFERRAL_COLUMNS}, id, ref FROM referrals WHERE {} ORDER BY referred_on, id", referral_where(scope))
+        format!(
+            "SELECT {REFERRAL_COLUMNS}, id, ref FROM referrals WHERE {} ORDER BY referred_on, id",
+            referral_where(scope)
+        )
     } else {
         format!("SELECT {REFERRAL_COLUMNS} FROM referrals WHERE {}", referral_where(scope))
     }
@@ -144,7 +147,7 @@ fn referral_sql(scope: &Scope, named: bool) -> String {
 fn text(v: ValueRef<'_>) -> rusqlite::Result<Option<&str>> {
     match v {
         ValueRef::Null => Ok(None),
-        ValueRef::Text(t) => std::str::from_utf8(t).map(Some).map_err(|e| rusqlite::Error::Utf8Error(e)),
+        ValueRef::Text(t) => std::str::from_utf8(t).map(Some).map_err(rusqlite::Error::Utf8Error),
         _ => Err(rusqlite::Error::InvalidColumnType(0, String::new(), v.data_type())),
     }
 }
@@ -256,11 +259,8 @@ pub fn count_cases(conn: &Connection, scope: &Scope, sets: &[CaseSet]) -> Result
         return Ok(Vec::new());
     }
     let aggregates: Vec<String> = sets.iter().map(CaseSet::aggregate).collect();
-    let sql = format!(
-        "SELECT {} FROM cases c WHERE {ACTIVE}{}",
-        aggregates.join(", "),
-        scope.service_filter("c.service_id")
-    );
+    let sql =
+        format!("SELECT {} FROM cases c WHERE {ACTIVE}{}", aggregates.join(", "), scope.service_filter("c.service_id"));
     let mut st = conn.prepare(&sql)?;
     let row = st.query_row(named_params! {":from": scope.from(), ":to": scope.to()}, |r| {
         (0..sets.len()).map(|i| r.get::<_, i64>(i)).collect::<rusqlite::Result<Vec<i64>>>()
@@ -474,10 +474,12 @@ pub fn payments(conn: &Connection, scope: &Scope, grant_id: i64, set: PaymentSet
     };
     let (from, to) = (scope.from(), scope.to());
     let rows: Vec<PaymentRecord> = match set {
-        PaymentSet::InPeriod => {
-            st.query_map(named_params! {":grant": grant_id, ":from": from, ":to": to}, map)?.collect::<Result<_, _>>()?
+        PaymentSet::InPeriod => st
+            .query_map(named_params! {":grant": grant_id, ":from": from, ":to": to}, map)?
+            .collect::<Result<_, _>>()?,
+        PaymentSet::ToDate => {
+            st.query_map(named_params! {":grant": grant_id, ":to": to}, map)?.collect::<Result<_, _>>()?
         }
-        PaymentSet::ToDate => st.query_map(named_params! {":grant": grant_id, ":to": to}, map)?.collect::<Result<_, _>>()?,
     };
     Ok(rows)
 }

@@ -319,7 +319,9 @@ impl ReferralTally {
         }
         Referrals {
             total: count(self.total),
-            by_source: Breakdown(Source::ALL.iter().zip(self.source).map(|(s, n)| (s.as_str().into(), count(n))).collect()),
+            by_source: Breakdown(
+                Source::ALL.iter().zip(self.source).map(|(s, n)| (s.as_str().into(), count(n))).collect(),
+            ),
             by_need: Breakdown(Need::ALL.iter().zip(self.need).map(|(s, n)| (s.as_str().into(), count(n))).collect()),
             by_outcome: Breakdown(
                 ReferralOutcome::ALL
@@ -428,10 +430,8 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
         Breakdown(CaseOutcome::ALL.iter().enumerate().map(|(i, o)| (o.as_str().to_string(), c(5 + nt + i))).collect());
     let closed = counts[3];
     let positive = counts[5 + nt];
-    let closures = Closures {
-        by_outcome,
-        positive_rate: (closed > 0).then(|| round_to(positive as f64 / closed as f64, 4)),
-    };
+    let closures =
+        Closures { by_outcome, positive_rate: (closed > 0).then(|| round_to(positive as f64 / closed as f64, 4)) };
 
     let targets = build_targets(conn, &scope)?;
     let grants = q::grants(conn, &scope)?
@@ -486,7 +486,8 @@ fn build_targets(conn: &Conn, scope: &Scope) -> Result<Vec<TargetLine>> {
         };
         let window = Scope { from, to: to.min(scope.to), services: Some(services) };
         let actual = target_actual(conn, &window, measure)?;
-        let subject = t.service.as_ref().map(|s| s.1.clone()).or(t.grant.as_ref().map(|g| g.1.clone())).unwrap_or_default();
+        let subject =
+            t.service.as_ref().map(|s| s.1.clone()).or(t.grant.as_ref().map(|g| g.1.clone())).unwrap_or_default();
         lines.push(TargetLine {
             service: t.service.map(|s| s.1),
             grant: t.grant.map(|g| g.1),
@@ -550,7 +551,8 @@ impl Return {
         }
         ledger.cell(self.women_supported);
         let cl = &self.caseload;
-        let flow: Vec<usize> = [cl.open_at_start, cl.opened, cl.closed, cl.open_at_end].map(|v| ledger.cell(v)).to_vec();
+        let flow: Vec<usize> =
+            [cl.open_at_start, cl.opened, cl.closed, cl.open_at_end].map(|v| ledger.cell(v)).to_vec();
         let (closed, end) = (flow[2], flow[3]);
         ledger.relate(flow);
         let mut rel = vec![end];
@@ -673,31 +675,28 @@ impl Return {
         meta(&mut out, "generated_at", text(&self.generated_at));
         meta(&mut out, "database_schema_version", FigureValue::Int(self.database_schema_version));
         meta(&mut out, "service", FigureValue::Text(self.service.as_ref().map(|s| s.name.clone())));
-        meta(
-            &mut out,
-            "service_includes",
-            FigureValue::Text(self.service.as_ref().map(|s| s.includes.join(";"))),
-        );
+        meta(&mut out, "service_includes", FigureValue::Text(self.service.as_ref().map(|s| s.includes.join(";"))));
         meta(&mut out, "suppression_threshold", FigureValue::Int(i64::from(self.suppression.threshold)));
         meta(&mut out, "suppression_rounding", FigureValue::Int(i64::from(self.suppression.rounding.unwrap_or(0))));
 
-        let referral = |out: &mut Vec<Figure>, measure: &str, category: &str, v: FigureValue, f: ReferralFigure, rule: String| {
-            let name = if category.is_empty() {
-                format!("referrals.{measure}")
-            } else {
-                format!("referrals.{measure}.{category}")
+        let referral =
+            |out: &mut Vec<Figure>, measure: &str, category: &str, v: FigureValue, f: ReferralFigure, rule: String| {
+                let name = if category.is_empty() {
+                    format!("referrals.{measure}")
+                } else {
+                    format!("referrals.{measure}.{category}")
+                };
+                out.push(Figure {
+                    name: Some(name),
+                    section: "referrals",
+                    item: String::new(),
+                    measure: measure.into(),
+                    category: category.into(),
+                    value: v,
+                    basis: Some(Basis::Referrals(sc.clone(), f)),
+                    rule,
+                })
             };
-            out.push(Figure {
-                name: Some(name),
-                section: "referrals",
-                item: String::new(),
-                measure: measure.into(),
-                category: category.into(),
-                value: v,
-                basis: Some(Basis::Referrals(sc.clone(), f)),
-                rule,
-            })
-        };
         let r = &self.referrals;
         let referred = format!("referrals with referred_on {span}");
         referral(&mut out, "total", "", FigureValue::Count(r.total), ReferralFigure::Total, referred.clone());
@@ -706,7 +705,8 @@ impl Return {
             referral(&mut out, "by_source", k, FigureValue::Count(*v), ReferralFigure::Source(*s), rule);
         }
         for (n, (k, v)) in Need::ALL.iter().zip(&r.by_need.0) {
-            let rule = format!("{referred} with {k} among their needs (a referral with several needs counts under each)");
+            let rule =
+                format!("{referred} with {k} among their needs (a referral with several needs counts under each)");
             referral(&mut out, "by_need", k, FigureValue::Count(*v), ReferralFigure::Need(*n), rule);
         }
         for (o, (k, v)) in ReferralOutcome::ALL.iter().map(Some).chain([None]).zip(&r.by_outcome.0) {
@@ -752,7 +752,13 @@ impl Return {
             rule: format!("distinct women with a case open on at least one day {span} (opened on or before {}, not closed before {})", sc.to, sc.from),
         });
 
-        let case = |out: &mut Vec<Figure>, section: &'static str, measure: &str, category: &str, v: FigureValue, basis: Basis, rule: String| {
+        let case = |out: &mut Vec<Figure>,
+                    section: &'static str,
+                    measure: &str,
+                    category: &str,
+                    v: FigureValue,
+                    basis: Basis,
+                    rule: String| {
             let name = if category.is_empty() {
                 format!("{section}.{measure}")
             } else {
@@ -771,24 +777,83 @@ impl Return {
         };
         let cl = &self.caseload;
         let cases = |set: CaseSet| Basis::Cases(sc.clone(), set);
-        case(&mut out, "caseload", "open_at_start", "", FigureValue::Count(cl.open_at_start), cases(CaseSet::OpenAtStart),
-            format!("cases opened before {} and not closed before it", sc.from));
-        case(&mut out, "caseload", "opened", "", FigureValue::Count(cl.opened), cases(CaseSet::Opened), format!("cases opened {span}"));
-        case(&mut out, "caseload", "closed", "", FigureValue::Count(cl.closed), cases(CaseSet::Closed), format!("cases closed {span}"));
+        case(
+            &mut out,
+            "caseload",
+            "open_at_start",
+            "",
+            FigureValue::Count(cl.open_at_start),
+            cases(CaseSet::OpenAtStart),
+            format!("cases opened before {} and not closed before it", sc.from),
+        );
+        case(
+            &mut out,
+            "caseload",
+            "opened",
+            "",
+            FigureValue::Count(cl.opened),
+            cases(CaseSet::Opened),
+            format!("cases opened {span}"),
+        );
+        case(
+            &mut out,
+            "caseload",
+            "closed",
+            "",
+            FigureValue::Count(cl.closed),
+            cases(CaseSet::Closed),
+            format!("cases closed {span}"),
+        );
         let open_end = format!("cases opened on or before {} and not closed on or before it", sc.to);
-        case(&mut out, "caseload", "open_at_end", "", FigureValue::Count(cl.open_at_end), cases(CaseSet::OpenAtEnd), open_end.clone());
+        case(
+            &mut out,
+            "caseload",
+            "open_at_end",
+            "",
+            FigureValue::Count(cl.open_at_end),
+            cases(CaseSet::OpenAtEnd),
+            open_end.clone(),
+        );
         for (t, v) in &cl.by_tier.0 {
-            case(&mut out, "caseload", "by_tier", t, FigureValue::Count(*v), cases(CaseSet::TierAtEnd(t.clone())),
-                format!("{open_end}, at tier {t} on {} (the tier change with the latest date on or before it)", sc.to));
+            case(
+                &mut out,
+                "caseload",
+                "by_tier",
+                t,
+                FigureValue::Count(*v),
+                cases(CaseSet::TierAtEnd(t.clone())),
+                format!("{open_end}, at tier {t} on {} (the tier change with the latest date on or before it)", sc.to),
+            );
         }
-        case(&mut out, "caseload", "committed_hours_per_week", "", FigureValue::Number(cl.committed_hours_per_week), Basis::Hours(sc.clone()),
-            format!("the weekly hours of the tier on {} of each of the {open_end}", sc.to));
+        case(
+            &mut out,
+            "caseload",
+            "committed_hours_per_week",
+            "",
+            FigureValue::Number(cl.committed_hours_per_week),
+            Basis::Hours(sc.clone()),
+            format!("the weekly hours of the tier on {} of each of the {open_end}", sc.to),
+        );
         for (o, (k, v)) in CaseOutcome::ALL.iter().zip(&self.closures.by_outcome.0) {
-            case(&mut out, "closures", "by_outcome", k, FigureValue::Count(*v), cases(CaseSet::ClosedWith(*o)),
-                format!("cases closed {span} with outcome {k}"));
+            case(
+                &mut out,
+                "closures",
+                "by_outcome",
+                k,
+                FigureValue::Count(*v),
+                cases(CaseSet::ClosedWith(*o)),
+                format!("cases closed {span} with outcome {k}"),
+            );
         }
-        case(&mut out, "closures", "positive_rate", "", FigureValue::Number(self.closures.positive_rate), cases(CaseSet::Closed),
-            format!("cases closed {span} with outcome positive ÷ all cases closed {span}, rounded to 4 places"));
+        case(
+            &mut out,
+            "closures",
+            "positive_rate",
+            "",
+            FigureValue::Number(self.closures.positive_rate),
+            cases(CaseSet::Closed),
+            format!("cases closed {span} with outcome positive ÷ all cases closed {span}, rounded to 4 places"),
+        );
 
         for t in &self.targets {
             let item = t.service.clone().or(t.grant.clone()).unwrap_or_default();
@@ -815,11 +880,23 @@ impl Return {
                 _ => String::new(),
             };
             let rule = match t.measure {
-                Measure::Referrals => format!("referrals to the services {whose} with referred_on from {} to {}", w.from, w.to),
-                Measure::WomenSupported => format!("distinct women with a case at the services {whose} open on at least one day from {} to {}", w.from, w.to),
-                Measure::PositiveOutcomes => format!("cases at the services {whose} closed from {} to {} with outcome positive", w.from, w.to),
+                Measure::Referrals => {
+                    format!("referrals to the services {whose} with referred_on from {} to {}", w.from, w.to)
+                }
+                Measure::WomenSupported => format!(
+                    "distinct women with a case at the services {whose} open on at least one day from {} to {}",
+                    w.from, w.to
+                ),
+                Measure::PositiveOutcomes => {
+                    format!("cases at the services {whose} closed from {} to {} with outcome positive", w.from, w.to)
+                }
             };
-            out.push(Figure { name: Some(t.figure.clone()), basis: Some(basis), rule, ..line("actual", FigureValue::Count(t.actual)) });
+            out.push(Figure {
+                name: Some(t.figure.clone()),
+                basis: Some(basis),
+                rule,
+                ..line("actual", FigureValue::Count(t.actual))
+            });
             out.push(line("percent", FigureValue::Number(t.percent)));
         }
 
@@ -838,12 +915,24 @@ impl Return {
             out.push(line("recipient", FigureValue::Text(Some(g.recipient.clone()))));
             let money = [
                 ("awarded", g.awarded, Basis::Awarded(g.id), format!("the amount of grant {}", g.grant)),
-                ("paid_in_period", g.paid_in_period, Basis::Payments(sc.clone(), g.id, q::PaymentSet::InPeriod),
-                    format!("payments under grant {} paid {span}", g.grant)),
-                ("paid_to_date", g.paid_to_date, Basis::Payments(sc.clone(), g.id, q::PaymentSet::ToDate),
-                    format!("payments under grant {} paid on or before {}", g.grant, sc.to)),
-                ("outstanding", g.outstanding, Basis::Outstanding(sc.clone(), g.id),
-                    format!("the amount of grant {} less its payments on or before {}", g.grant, sc.to)),
+                (
+                    "paid_in_period",
+                    g.paid_in_period,
+                    Basis::Payments(sc.clone(), g.id, q::PaymentSet::InPeriod),
+                    format!("payments under grant {} paid {span}", g.grant),
+                ),
+                (
+                    "paid_to_date",
+                    g.paid_to_date,
+                    Basis::Payments(sc.clone(), g.id, q::PaymentSet::ToDate),
+                    format!("payments under grant {} paid on or before {}", g.grant, sc.to),
+                ),
+                (
+                    "outstanding",
+                    g.outstanding,
+                    Basis::Outstanding(sc.clone(), g.id),
+                    format!("the amount of grant {} less its payments on or before {}", g.grant, sc.to),
+                ),
             ];
             for (m, v, basis, rule) in money {
                 out.push(Figure {
