@@ -114,7 +114,7 @@ exactly as many records as the figure says (for hours and money: values that
 add up to it). It is computed without suppression: it is for the people who
 keep the records, not for sending out.
 
-FIGURE is one of:
+FIGURE is one of (the CSV of `report return` names every figure in its first column):
 ";
 
 const EXPLAIN_EXAMPLES: &str = "\

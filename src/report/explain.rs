@@ -19,23 +19,30 @@ use std::collections::HashMap;
 
 /// The accepted forms of FIGURE, for help and errors.
 pub const FIGURE_FORMS: &str = "\
-  referrals.total
-  referrals.by_source.SOURCE        (police, probation, crc, liaison_diversion, court, self, gp, social_care, housing, other)
-  referrals.by_need.NEED            (mental_health, substance_misuse, alcohol, domestic_abuse, housing, debt,
-                                     learning_disability, children, employment, sex_work, other)
-  referrals.by_outcome.OUTCOME      (accepted, declined, no_contact, engaged, closed, none)
-  referrals.by_area.AREA            (an area in the return, or not_recorded)
-  referrals.by_risk.RISK            (standard, medium, high, not_assessed)
-  referrals.median_days_to_first_contact
-  women_supported
-  caseload.open_at_start | caseload.opened | caseload.closed | caseload.open_at_end
-  caseload.by_tier.TIER             (T1, T2, T3)
-  caseload.committed_hours_per_week
-  closures.by_outcome.OUTCOME       (positive, neutral, negative)
-  closures.positive_rate
-  targets.SERVICE.MEASURE           (or targets.GRANT_REF.MEASURE; MEASURE is referrals, women_supported or
-                                     positive_outcomes; add .PERIOD when a service has two such targets)
-  grants.GRANT_REF.MONEY            (awarded, paid_in_period, paid_to_date, outstanding)";
+referrals.total
+referrals.by_source.SOURCE     police, probation, crc, liaison_diversion,
+                               court, self, gp, social_care, housing, other
+referrals.by_need.NEED         mental_health, substance_misuse, alcohol,
+                               domestic_abuse, housing, debt, children,
+                               learning_disability, employment, sex_work, other
+referrals.by_outcome.OUTCOME   accepted, declined, no_contact, engaged,
+                               closed, none
+referrals.by_area.AREA         an area in the return, or not_recorded
+referrals.by_risk.RISK         standard, medium, high, not_assessed
+referrals.median_days_to_first_contact
+women_supported
+caseload.open_at_start, caseload.opened, caseload.closed,
+caseload.open_at_end
+caseload.by_tier.TIER          T1, T2, T3
+caseload.committed_hours_per_week
+closures.by_outcome.OUTCOME    positive, neutral, negative
+closures.positive_rate
+targets.SERVICE.MEASURE        or targets.GRANT_REF.MEASURE; MEASURE is
+                               referrals, women_supported or
+                               positive_outcomes; add .PERIOD when there
+                               are two such targets
+grants.GRANT_REF.MONEY         awarded, paid_in_period, paid_to_date,
+                               outstanding";
 
 /// One record behind a figure.
 #[derive(Debug, Clone, Serialize)]
