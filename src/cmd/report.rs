@@ -1,6 +1,17 @@
-//! `pathway report`: (being built).
+//! `pathway report`: the commissioner return, caseload and grant summaries,
+//! and the records behind any figure.
 
 use crate::app::Ctx;
+use crate::db::report::{self as q, ServiceSet};
+use crate::db::Conn;
+use crate::error::{not_found, suggestion, usage};
+use crate::output::{Cell, Format, Out, Section};
+use crate::report::explain::{self, Explanation, RecordValue};
+use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
+use crate::report::suppress::{Count, Suppression};
+use crate::report::{caseload, grants};
+use crate::value::names::{CaseOutcome, Need, ReferralOutcome, Risk, Source};
+use crate::value::{Date, Period};
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -9,12 +20,665 @@ pub struct Args {
     pub command: Command,
 }
 
+const RETURN_LONG: &str = "\
+The commissioner return for a period: referrals (total, by source, need,
+outcome, area and DASH risk; median days to first contact), women supported,
+caseload (open at start, opened, closed, open at end, by tier, committed hours
+per week), closures by outcome with the positive-outcome rate, each target with
+actual and percentage, and grant money (awarded, paid in the period, paid to
+date, outstanding). Every figure is defined in the README (\"What the numbers
+in a return mean\"); `pathway report explain FIGURE` lists the records behind
+any one of them.
+
+PERIOD is 2021-04 (a month), 2021/22 (a financial year, April to March),
+2021/22-Q1 (a financial quarter, Q1 = April to June) or 2021-04-01..2021-06-30
+(both ends included; unlike hledger, the end date is part of the period).
+
+Formats:
+  table  readable sections, one per part of the return.
+  json   the layout \"pathway.return/1\": `pathway report schema` prints its
+         JSON Schema. Counts are numbers, or the text \"<N\" when suppressed;
+         money is a string with two decimals (\"23966.00\"); a median, rate,
+         percentage or hours figure is null when there is nothing to compute
+         it from or its base is suppressed. jsonl gives the same on one line.
+  csv    a long layout, one figure per row, that a pivot table takes directly:
+           figure,section,item,measure,category,value
+         `figure` is the name `report explain` accepts (empty on descriptive
+         rows); `section` is return, referrals, women_supported, caseload,
+         closures, targets or grants; `item` names the target (\"Beth Centre
+         (2021/22)\") or the grant ref; `measure` and `category` name the
+         figure within its section (e.g. by_source, police); `value` is the
+         count, \"<N\", a number, money as 23966.00, or text.
+
+generated_at is the current UTC time; set PATHWAY_NOW (RFC 3339, e.g.
+2021-05-01T06:00:00Z) to fix it, so that two runs give identical files.
+
+Suppression, for returns that leave the organisation: --suppress N shows every
+count from 1 to N-1 as \"<N\"; where that count is part of a breakdown whose
+total is shown (or of open at start + opened - closed = open at end), the next
+smallest count of it is shown as \"<N\" too, so no hidden count can be worked
+back out by subtraction; so \"<N\" means \"withheld\", not always \"below N\".
+A median, rate, percentage or hours figure whose base is withheld is null.
+--round R rounds every count still shown to the nearest multiple of R: the ONS
+\"10-5\" rule is --suppress 10 --round 5. The output says which was applied.";
+
+const RETURN_EXAMPLES: &str = "\
+Examples:
+  pathway report return --period 2021-04
+  pathway report return --period 2021/22-Q1 --service \"Beth Centre\" --format json > return.json
+  pathway report return --period 2021/22 --suppress 10 --round 5 --format csv > return.csv";
+
+const CASELOAD_LONG: &str = "\
+Each key worker's open cases on a day (opened on or before it and not closed
+on or before it), by their tier that day, the weekly hours they commit the
+worker to (T1 2.5, T2 5, T3 10 by default), the worker's capacity, the
+utilisation percentage and whether the worker is over capacity (committed hours
+above capacity; exactly at capacity is not over). Workers marked inactive
+appear only while they still hold open cases.
+
+With --fail-over-capacity the report is still written to stdout, and then the
+command exits with code 1 and a one-line message on stderr (shown even with -q)
+when any worker is over capacity: for cron alerts.";
+
+const CASELOAD_EXAMPLES: &str = "\
+Examples:
+  pathway report caseload
+  pathway report caseload --as-of 2021-04-30 --format csv
+  pathway -q report caseload --fail-over-capacity --format csv > caseload.csv";
+
+const GRANTS_LONG: &str = "\
+Grant money for a period, by decision and grant: each grant whose start..end
+overlaps the period (a missing start or end is no limit), with the amount
+awarded, paid in the period, paid to date (payments on or before the period's
+last day) and outstanding (awarded - paid to date). Then the decisions whose
+grants (all of them, whatever their dates) do not add up to the decision's
+amount: under-allocated (money not yet given out) or over-allocated, with the
+difference. A decision with no grants at all is listed when its budget year
+overlaps the period; rejected and withdrawn decisions are left out.
+
+In CSV and JSON Lines the rows are the grants, each with its decision's amount
+and unallocated difference (decision_amount, decision_unallocated); a decision
+with no grants is a row with an empty grant. JSON is one document
+(\"pathway.grants/1\") with `grants` and `decisions_not_adding_up`.";
+
+const GRANTS_EXAMPLES: &str = "\
+Examples:
+  pathway report grants --period 2021/22
+  pathway report grants --period 2021-04 --format csv > grants-2021-04.csv";
+
+const EXPLAIN_LONG_HEAD: &str = "\
+The records behind one figure of the return, so that a queried number can be
+traced: the referrals, cases (or women, or payments) it counts, with their refs
+(or #id when they have none), dates, and the rule that counted them. It lists
+exactly as many records as the figure says (for hours and money: values that
+add up to it). It is computed without suppression: it is for the people who
+keep the records, not for sending out.
+
+FIGURE is one of (the CSV of `report return` names every figure in its first column):
+";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  pathway report explain referrals.by_source.police --period 2021-04
+  pathway report explain caseload.by_tier.T2 --period 2021/22-Q1 --service \"Beth Centre\"
+  pathway report explain grants.2021.021-1.paid_to_date --period 2021/22";
+
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// List (not built yet)
-    List,
+    /// The commissioner return for a period (table, CSV or JSON)
+    #[command(long_about = RETURN_LONG, after_help = RETURN_EXAMPLES)]
+    Return(ReturnArgs),
+    /// Each key worker's open cases by tier, hours and capacity on a day
+    #[command(long_about = CASELOAD_LONG, after_help = CASELOAD_EXAMPLES)]
+    Caseload(CaseloadArgs),
+    /// Grant money by decision and grant; decisions whose grants do not add up
+    #[command(long_about = GRANTS_LONG, after_help = GRANTS_EXAMPLES)]
+    Grants(GrantsArgs),
+    /// The records behind one figure of the return
+    #[command(long_about = explain_long(), after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
+    /// Print the JSON Schema of the return's JSON ("pathway.return/1")
+    #[command(after_help = "Examples:\n  pathway report schema > pathway.return-1.schema.json")]
+    Schema,
 }
 
-pub fn run(_args: Args, _ctx: &mut Ctx) -> Result<u8> {
-    anyhow::bail!("not built yet")
+fn explain_long() -> String {
+    format!("{EXPLAIN_LONG_HEAD}{}", explain::FIGURE_FORMS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReturnArgs {
+    /// The period: 2021-04, 2021/22, 2021/22-Q1 or 2021-04-01..2021-06-30
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Period,
+    /// Only this service (for a hub: with its spokes)
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Show counts from 1 to N-1 as "<N" (and what would reveal them)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub suppress: Option<u32>,
+    /// Round the counts still shown to the nearest multiple of R (ONS: --suppress 10 --round 5)
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub round: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CaseloadArgs {
+    /// The day to report on [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+    /// Exit with code 1 (after writing the report) when any worker is over capacity
+    #[arg(long)]
+    pub fail_over_capacity: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GrantsArgs {
+    /// The period: 2021-04, 2021/22, 2021/22-Q1 or 2021-04-01..2021-06-30
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Period,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The figure, e.g. referrals.by_source.police or caseload.by_tier.T2
+    #[arg(value_name = "FIGURE")]
+    pub figure: String,
+    /// The period: 2021-04, 2021/22, 2021/22-Q1 or 2021-04-01..2021-06-30
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Period,
+    /// Only this service (for a hub: with its spokes)
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+}
+
+pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
+    match args.command {
+        Command::Return(a) => run_return(a, ctx),
+        Command::Caseload(a) => run_caseload(a, ctx),
+        Command::Grants(a) => run_grants(a, ctx),
+        Command::Explain(a) => run_explain(a, ctx),
+        Command::Schema => {
+            let mut out = ctx.out();
+            out.text(returns::JSON_SCHEMA)?;
+            out.flush()?;
+            Ok(0)
+        }
+    }
+}
+
+/// generated_at: `PATHWAY_NOW` when set (RFC 3339), else now; UTC.
+fn generated_at() -> Result<String> {
+    let now = match std::env::var("PATHWAY_NOW").ok().filter(|s| !s.trim().is_empty()) {
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s.trim())
+            .map_err(|_| {
+                usage(format!("PATHWAY_NOW={s:?} is not a time; write it in RFC 3339, e.g. 2021-05-01T06:00:00Z"))
+            })?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    Ok(now.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+fn service_set(conn: &Conn, name: Option<&str>) -> Result<Option<ServiceSet>> {
+    let Some(name) = name else { return Ok(None) };
+    match q::service_set(conn, name)? {
+        Some(s) => Ok(Some(s)),
+        None => {
+            let known = q::service_names(conn)?;
+            Err(not_found(format!(
+                "there is no service called {name:?}{}",
+                suggestion(name, known.iter().map(|s| s.1.as_str()))
+            )))
+        }
+    }
+}
+
+fn return_options(conn: &Conn, period: Period, service: Option<&str>, s: Suppression) -> Result<ReturnOptions> {
+    Ok(ReturnOptions { period, service: service_set(conn, service)?, suppression: s, generated_at: generated_at()? })
+}
+
+fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
+    let opts = return_options(&db.conn, a.period, a.service.as_deref(), s)?;
+    let ret = returns::build(&db.conn, &opts)?;
+    let mut out = ctx.out();
+    match ctx.format {
+        Format::Json | Format::Jsonl => out.json(&ret)?,
+        Format::Csv => return_csv(&ret, &mut out)?,
+        Format::Table => out.sections(&return_sections(&ret))?,
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn count_cell(c: Count) -> Cell {
+    match c {
+        Count::Value(v) => Cell::Int(v),
+        Count::Hidden(_) => Cell::Text(c.text()),
+    }
+}
+
+fn number_cell(n: Option<f64>, places: usize) -> Cell {
+    n.map(|x| Cell::Num(x, places)).unwrap_or(Cell::Null)
+}
+
+/// Decimal places a derived figure is shown with in CSV and tables.
+fn places(measure: &str) -> usize {
+    match measure {
+        "positive_rate" => 4,
+        _ => 1,
+    }
+}
+
+fn figure_cell(v: &FigureValue, measure: &str) -> Cell {
+    match v {
+        FigureValue::Count(c) => count_cell(*c),
+        FigureValue::Number(n) => number_cell(*n, places(measure)),
+        FigureValue::Money(p) => Cell::Money(*p),
+        FigureValue::Int(i) => Cell::Int(*i),
+        FigureValue::Text(t) => Cell::opt_text(t.clone()),
+    }
+}
+
+fn return_csv(ret: &Return, out: &mut Out) -> Result<()> {
+    let mut rows = out.rows(&["figure", "section", "item", "measure", "category", "value"])?;
+    for f in ret.figures() {
+        rows.push(vec![
+            Cell::text(f.name.clone().unwrap_or_default()),
+            Cell::text(f.section),
+            Cell::text(f.item.clone()),
+            Cell::text(f.measure.clone()),
+            Cell::text(f.category.clone()),
+            figure_cell(&f.value, &f.measure),
+        ])?;
+    }
+    rows.finish()?;
+    Ok(())
+}
+
+fn section(title: impl Into<String>, note: impl Into<String>, columns: &[&str], rows: Vec<Vec<Cell>>) -> Section {
+    Section { title: title.into(), note: note.into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows }
+}
+
+/// A breakdown for people: closed-set names as their labels.
+fn breakdown_rows(b: &returns::Breakdown, label: &dyn Fn(&str) -> Option<&'static str>) -> Vec<Vec<Cell>> {
+    b.0.iter()
+        .map(|(k, v)| {
+            let shown = match k.as_str() {
+                returns::OUTCOME_NONE => "No outcome yet".to_string(),
+                returns::RISK_NOT_ASSESSED => "Not assessed".to_string(),
+                returns::AREA_NOT_RECORDED => "Not recorded".to_string(),
+                _ => label(k).map_or_else(|| k.clone(), str::to_string),
+            };
+            vec![Cell::text(shown), count_cell(*v)]
+        })
+        .collect()
+}
+
+fn return_sections(r: &Return) -> Vec<Section> {
+    let mut head = format!(
+        "{} to {}; generated {}; database schema version {}",
+        r.period.from, r.period.to, r.generated_at, r.database_schema_version
+    );
+    if let Some(s) = &r.service {
+        head.push_str(&format!("\nService: {}", s.name));
+        if !s.includes.is_empty() {
+            head.push_str(&format!(" (with {})", s.includes.join(", ")));
+        }
+    }
+    if r.suppression.threshold > 1 {
+        let t = r.suppression.threshold;
+        head.push_str(&format!(
+            "\nSuppressed: counts from 1 to {}, and counts that would reveal them, show as <{t}",
+            t - 1
+        ));
+    }
+    if let Some(n) = r.suppression.rounding {
+        head.push_str(&format!("\nRounded: counts shown are rounded to the nearest {n}"));
+    }
+    let rf = &r.referrals;
+    let cl = &r.caseload;
+    let median = match rf.median_days_to_first_contact {
+        Some(m) => format!("{m:.1}"),
+        None if r.suppression.is_small(rf.with_first_contact) => "withheld".to_string(),
+        None => "none".to_string(),
+    };
+    let mut out = vec![
+        section(
+            format!("Return {}", r.period.label),
+            head,
+            &["measure", "value"],
+            vec![
+                vec![Cell::text("Referrals"), count_cell(rf.total)],
+                vec![Cell::text("Median days to first contact"), Cell::text(median)],
+                vec![Cell::text("Women supported"), count_cell(r.women_supported)],
+            ],
+        ),
+        section(
+            "Referrals by source",
+            "",
+            &["source", "referrals"],
+            breakdown_rows(&rf.by_source, &|k| k.parse::<Source>().ok().map(Source::label)),
+        ),
+        section(
+            "Referrals by need",
+            "A referral with several needs counts under each.",
+            &["need", "referrals"],
+            breakdown_rows(&rf.by_need, &|k| k.parse::<Need>().ok().map(Need::label)),
+        ),
+        section(
+            "Referrals by outcome",
+            "",
+            &["outcome", "referrals"],
+            breakdown_rows(&rf.by_outcome, &|k| k.parse::<ReferralOutcome>().ok().map(ReferralOutcome::label)),
+        ),
+        section("Referrals by area", "", &["area", "referrals"], breakdown_rows(&rf.by_area, &|_| None)),
+        section(
+            "Referrals by DASH risk level",
+            "",
+            &["risk", "referrals"],
+            breakdown_rows(&rf.by_risk, &|k| k.parse::<Risk>().ok().map(Risk::label)),
+        ),
+        section(
+            "Caseload",
+            "",
+            &["measure", "cases"],
+            vec![
+                vec![Cell::text(format!("Open at start ({})", r.period.from)), count_cell(cl.open_at_start)],
+                vec![Cell::text("Opened"), count_cell(cl.opened)],
+                vec![Cell::text("Closed"), count_cell(cl.closed)],
+                vec![Cell::text(format!("Open at end ({})", r.period.to)), count_cell(cl.open_at_end)],
+            ],
+        ),
+        section(
+            format!("Caseload by tier on {}", r.period.to),
+            format!(
+                "Committed hours per week: {}",
+                cl.committed_hours_per_week.map_or("withheld".to_string(), |h| format!("{h:.1}"))
+            ),
+            &["tier", "hours_per_week", "cases"],
+            cl.by_tier
+                .0
+                .iter()
+                .map(|(t, v)| {
+                    let h = r.tier_hours.iter().find(|(c, _)| c == t).map(|x| x.1);
+                    vec![Cell::text(t.clone()), number_cell(h, 1), count_cell(*v)]
+                })
+                .collect(),
+        ),
+        section(
+            "Closures by outcome",
+            format!(
+                "Positive outcome rate: {}",
+                match (r.closures.positive_rate, r.caseload.closed) {
+                    (Some(x), _) => format!("{:.1}%", x * 100.0),
+                    (None, Count::Value(0)) => "none (no cases closed)".to_string(),
+                    (None, _) => "withheld".to_string(),
+                }
+            ),
+            &["outcome", "cases"],
+            breakdown_rows(&r.closures.by_outcome, &|k| k.parse::<CaseOutcome>().ok().map(CaseOutcome::label)),
+        ),
+    ];
+    out.push(section(
+        "Targets",
+        "Actual is counted over the target's own period up to the end of this one.",
+        &["service", "measure", "period", "counted", "target", "actual", "percent"],
+        r.targets
+            .iter()
+            .map(|t| {
+                vec![
+                    Cell::text(t.service.clone().or(t.grant.clone()).unwrap_or_default()),
+                    Cell::text(t.measure.as_str()),
+                    Cell::text(t.period.clone()),
+                    Cell::text(format!("{}..{}", t.counted_from, t.counted_to)),
+                    Cell::Int(t.target),
+                    count_cell(t.actual),
+                    number_cell(t.percent, 1),
+                ]
+            })
+            .collect(),
+    ));
+    out.push(section(
+        "Grants",
+        "",
+        &["decision", "grant", "recipient", "awarded", "paid_in_period", "paid_to_date", "outstanding"],
+        r.grants
+            .iter()
+            .map(|g| {
+                vec![
+                    Cell::text(g.decision.clone()),
+                    Cell::text(g.grant.clone()),
+                    Cell::text(g.recipient.clone()),
+                    Cell::Money(g.awarded),
+                    Cell::Money(g.paid_in_period),
+                    Cell::Money(g.paid_to_date),
+                    Cell::Money(g.outstanding),
+                ]
+            })
+            .collect(),
+    ));
+    out
+}
+
+fn run_caseload(a: CaseloadArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let as_of = a.as_of.unwrap_or_else(Date::today);
+    let report = caseload::build(&db.conn, as_of)?;
+    let mut out = ctx.out();
+    let tier_cols: Vec<String> = report.tiers.iter().map(|(t, _)| t.to_lowercase()).collect();
+    let mut columns: Vec<&str> = vec!["as_of", "worker", "name", "cases"];
+    columns.extend(tier_cols.iter().map(String::as_str));
+    columns.extend(["committed_hours", "capacity_hours", "utilisation_percent", "over_capacity"]);
+    let mut rows = out.rows(&columns)?;
+    for w in &report.workers {
+        let mut cells =
+            vec![Cell::Date(as_of), Cell::text(w.worker.clone()), Cell::opt_text(w.name.clone()), Cell::Int(w.cases)];
+        cells.extend(w.by_tier.iter().map(|(_, n)| Cell::Int(*n)));
+        cells.extend([
+            Cell::Num(w.committed_hours, 1),
+            Cell::Num(w.capacity_hours, 1),
+            Cell::Num(w.utilisation_percent, 1),
+            Cell::Bool(w.over_capacity),
+        ]);
+        rows.push(cells)?;
+    }
+    rows.finish()?;
+    out.flush()?;
+    let over = report.over_capacity();
+    if a.fail_over_capacity && !over.is_empty() {
+        let list: Vec<String> = over
+            .iter()
+            .map(|w| format!("{} ({:.1} of {:.1} hours)", w.worker, w.committed_hours, w.capacity_hours))
+            .collect();
+        // An error, not ctx.say: cron must hear it even with -q. Exit code 1.
+        anyhow::bail!(
+            "{} worker{} over capacity on {as_of}: {}",
+            over.len(),
+            if over.len() == 1 { " is" } else { "s are" },
+            list.join(", ")
+        );
+    }
+    Ok(0)
+}
+
+fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let report = grants::build(&db.conn, &a.period)?;
+    let mut out = ctx.out();
+    match ctx.format {
+        Format::Json => out.json(&report)?,
+        Format::Table => {
+            let grant_rows = report
+                .grants
+                .iter()
+                .map(|g| {
+                    vec![
+                        Cell::text(g.decision.clone()),
+                        Cell::text(g.grant.clone()),
+                        Cell::text(g.recipient.clone()),
+                        Cell::text(g.status.clone()),
+                        Cell::Money(g.awarded),
+                        Cell::Money(g.paid_in_period),
+                        Cell::Money(g.paid_to_date),
+                        Cell::Money(g.outstanding),
+                    ]
+                })
+                .collect();
+            let gap_rows: Vec<Vec<Cell>> = report
+                .decisions_not_adding_up
+                .iter()
+                .map(|d| {
+                    let what = if d.problem == "under_allocated" {
+                        format!("under-allocated by {}", d.difference.pretty())
+                    } else {
+                        format!("over-allocated by {}", crate::value::Pence(-d.difference.0).pretty())
+                    };
+                    vec![
+                        Cell::text(d.decision.clone()),
+                        Cell::text(d.title.clone()),
+                        Cell::Money(d.amount),
+                        Cell::Money(d.granted),
+                        Cell::text(what),
+                    ]
+                })
+                .collect();
+            let mut sections = vec![section(
+                format!("Grants {} ({} to {})", report.period.label, report.period.from, report.period.to),
+                "",
+                &[
+                    "decision",
+                    "grant",
+                    "recipient",
+                    "status",
+                    "awarded",
+                    "paid_in_period",
+                    "paid_to_date",
+                    "outstanding",
+                ],
+                grant_rows,
+            )];
+            let note = if gap_rows.is_empty() { "Every decision's grants add up to its amount." } else { "" };
+            sections.push(section(
+                "Decisions whose grants do not add up",
+                note,
+                &["decision", "title", "amount", "granted", "difference"],
+                gap_rows,
+            ));
+            out.sections(&sections)?;
+        }
+        Format::Csv | Format::Jsonl => {
+            let mut rows = out.rows(&[
+                "decision",
+                "grant",
+                "recipient",
+                "status",
+                "awarded",
+                "paid_in_period",
+                "paid_to_date",
+                "outstanding",
+                "decision_amount",
+                "decision_unallocated",
+            ])?;
+            for g in &report.grants {
+                rows.push(vec![
+                    Cell::text(g.decision.clone()),
+                    Cell::text(g.grant.clone()),
+                    Cell::text(g.recipient.clone()),
+                    Cell::text(g.status.clone()),
+                    Cell::Money(g.awarded),
+                    Cell::Money(g.paid_in_period),
+                    Cell::Money(g.paid_to_date),
+                    Cell::Money(g.outstanding),
+                    Cell::Money(g.decision_amount),
+                    Cell::Money(g.decision_unallocated),
+                ])?;
+            }
+            for d in report
+                .decisions_not_adding_up
+                .iter()
+                .filter(|d| !report.grants.iter().any(|g| g.decision == d.decision))
+            {
+                let mut cells = vec![Cell::text(d.decision.clone())];
+                cells.extend(std::iter::repeat(Cell::Null).take(7));
+                cells.extend([Cell::Money(d.amount), Cell::Money(d.difference)]);
+                rows.push(cells)?;
+            }
+            rows.finish()?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let opts = return_options(&db.conn, a.period, a.service.as_deref(), Suppression::NONE)?;
+    let e = explain::explain(&db.conn, &opts, &a.figure)?;
+    let mut out = ctx.out();
+    match ctx.format {
+        Format::Json => out.json(&e)?,
+        Format::Table => {
+            let mut note = format!(
+                "Rule: {}\n{} record{} listed",
+                e.rule,
+                e.records.len(),
+                if e.records.len() == 1 { "" } else { "s" }
+            );
+            if let Some(s) = &e.service {
+                note = format!(
+                    "Service: {}{}\n{note}",
+                    s.name,
+                    if s.includes.is_empty() { String::new() } else { format!(" (with {})", s.includes.join(", ")) }
+                );
+            }
+            let title =
+                format!("{} = {} ({} {} to {})", e.figure, value_text(&e), e.period.label, e.period.from, e.period.to);
+            out.sections(&[section(title, note, EXPLAIN_COLUMNS, explain_rows(&e))])?;
+        }
+        Format::Csv | Format::Jsonl => {
+            let mut rows = out.rows(EXPLAIN_COLUMNS)?;
+            for r in explain_rows(&e) {
+                rows.push(r)?;
+            }
+            rows.finish()?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+const EXPLAIN_COLUMNS: &[&str] = &["record", "kind", "service", "date", "value", "detail"];
+
+fn value_text(e: &Explanation) -> String {
+    match &e.figure_value {
+        FigureValue::Count(c) => c.text(),
+        FigureValue::Number(n) => n.map_or("none".into(), |x| x.to_string()),
+        FigureValue::Money(p) => p.pretty(),
+        FigureValue::Int(i) => i.to_string(),
+        FigureValue::Text(t) => t.clone().unwrap_or_default(),
+    }
+}
+
+fn explain_rows(e: &Explanation) -> Vec<Vec<Cell>> {
+    e.records
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::text(r.record.clone()),
+                Cell::text(r.kind),
+                Cell::opt_text(r.service.clone()),
+                Cell::opt_text(r.date.clone()),
+                match r.value {
+                    None => Cell::Null,
+                    Some(RecordValue::Days(d)) => Cell::Int(d),
+                    Some(RecordValue::Hours(h)) => Cell::Num(h, 1),
+                    Some(RecordValue::Money(p)) => Cell::Money(p),
+                },
+                Cell::text(r.detail.clone()),
+            ]
+        })
+        .collect()
 }

@@ -1,1 +1,989 @@
-//! Report: returns.
+//! The commissioner return (`return` is a keyword, hence `returns`).
+//!
+//! `build` computes every figure of PRODUCT.md "What the numbers in a
+//! return mean" for a period, optionally limited to a service (and a hub's
+//! spokes), and gives back a plain `Return` whose JSON form is the
+//! documented layout `pathway.return/1` (see
+//! tests/fixtures/pathway.return-1.schema.json). `Return::figures` lists
+//! every figure under the name `report explain` accepts, with the records
+//! it was counted over, so the CSV layout, `report explain` and the JSON
+//! all come from one list.
+
+use super::suppress::{Count, Ledger, Suppression};
+use crate::db::report::{self as q, CaseSet, ReferralRow, Scope, ServiceSet};
+use crate::db::Conn;
+use crate::value::names::{CaseOutcome, Measure, Need, ReferralOutcome, Risk, Source};
+use crate::value::{Date, Pence, Period};
+use anyhow::{anyhow, Result};
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// The schema tag of the JSON form.
+pub const SCHEMA: &str = "pathway.return/1";
+
+/// The JSON Schema of `pathway.return/1`.
+pub const JSON_SCHEMA: &str = include_str!("../../tests/fixtures/pathway.return-1.schema.json");
+
+/// The `by_area` key for referrals with no area recorded.
+pub const AREA_NOT_RECORDED: &str = "not_recorded";
+/// The `by_outcome` key for referrals with no outcome yet.
+pub const OUTCOME_NONE: &str = "none";
+/// The `by_risk` key for referrals with no DASH risk level.
+pub const RISK_NOT_ASSESSED: &str = "not_assessed";
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct ReturnOptions {
+    pub period: Period,
+    /// Limit to this service (and its spokes, for a hub).
+    pub service: Option<ServiceSet>,
+    pub suppression: Suppression,
+    /// UTC RFC 3339, e.g. 2021-05-01T06:00:00Z.
+    pub generated_at: String,
+}
+
+/// The commissioner return.
+#[derive(Debug, Clone, Serialize)]
+pub struct Return {
+    pub schema: &'static str,
+    pub period: PeriodOut,
+    pub generated_at: String,
+    pub database_schema_version: i64,
+    pub suppression: Suppression,
+    /// The service the return is limited to, with the spokes it includes;
+    /// null for every service.
+    pub service: Option<ServiceOut>,
+    pub referrals: Referrals,
+    pub women_supported: Count,
+    pub caseload: Caseload,
+    pub closures: Closures,
+    pub targets: Vec<TargetLine>,
+    pub grants: Vec<GrantLine>,
+    #[serde(skip)]
+    pub scope: Scope,
+    #[serde(skip)]
+    pub tier_hours: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodOut {
+    pub label: String,
+    pub from: Date,
+    pub to: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceOut {
+    pub name: String,
+    pub includes: Vec<String>,
+}
+
+/// Counts under names, in a fixed order; a JSON object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Breakdown(pub Vec<(String, Count)>);
+
+impl Breakdown {
+    pub fn get(&self, key: &str) -> Option<Count> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+}
+
+impl Serialize for Breakdown {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Referrals {
+    pub total: Count,
+    pub by_source: Breakdown,
+    pub by_need: Breakdown,
+    pub by_outcome: Breakdown,
+    pub by_area: Breakdown,
+    pub by_risk: Breakdown,
+    pub median_days_to_first_contact: Option<f64>,
+    /// How many referrals the median is over.
+    #[serde(skip)]
+    pub with_first_contact: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Caseload {
+    pub open_at_start: Count,
+    pub opened: Count,
+    pub closed: Count,
+    pub open_at_end: Count,
+    pub by_tier: Breakdown,
+    pub committed_hours_per_week: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Closures {
+    pub by_outcome: Breakdown,
+    pub positive_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetLine {
+    /// The service the target is set for (null for a grant's target).
+    pub service: Option<String>,
+    /// The grant the target is set for (null for a service's target).
+    pub grant: Option<String>,
+    pub measure: Measure,
+    /// The target's own period, as recorded.
+    pub period: String,
+    /// The days `actual` is counted over: the target's period up to the
+    /// return's last day.
+    pub counted_from: Date,
+    pub counted_to: Date,
+    pub target: i64,
+    pub actual: Count,
+    pub percent: Option<f64>,
+    /// The name `report explain` knows `actual` by.
+    #[serde(skip)]
+    pub figure: String,
+    #[serde(skip)]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantLine {
+    pub decision: String,
+    pub grant: String,
+    pub recipient: String,
+    pub awarded: Pence,
+    pub paid_in_period: Pence,
+    pub paid_to_date: Pence,
+    pub outstanding: Pence,
+    #[serde(skip)]
+    pub id: i64,
+}
+
+// ------------------------------------------------------- referral counting
+
+/// A referral reduced to what the return counts it by. The one classifier
+/// behind both the counts (`ReferralTally`) and `report explain`.
+#[derive(Debug, Clone, Copy)]
+pub struct Classified<'a> {
+    pub source: Source,
+    pub outcome: Option<ReferralOutcome>,
+    pub needs: u16,
+    pub risk: Option<Risk>,
+    pub area: Option<&'a str>,
+    pub days_to_first_contact: Option<i64>,
+}
+
+fn lookup<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str, s: &str) -> Option<T> {
+    all.iter().copied().find(|x| name(*x) == s)
+}
+
+/// Days since 0000-03-01 of an ISO date, without allocating (a million rows
+/// a second matter here); `None` for anything else.
+pub fn day_number(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |n, d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+    };
+    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    // Days from civil (H. Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe)
+}
+
+/// Classify one referral row.
+pub fn classify<'a>(r: &ReferralRow<'a>) -> Result<Classified<'a>> {
+    let source = lookup(Source::ALL, Source::as_str, r.source)
+        .ok_or_else(|| anyhow!("a referral has the unknown source {:?}; run `pathway db check`", r.source))?;
+    let outcome = match r.outcome {
+        None => None,
+        Some(o) => Some(
+            lookup(ReferralOutcome::ALL, ReferralOutcome::as_str, o)
+                .ok_or_else(|| anyhow!("a referral has the unknown outcome {o:?}; run `pathway db check`"))?,
+        ),
+    };
+    let risk = match r.risk {
+        None => None,
+        Some(o) => Some(
+            lookup(Risk::ALL, Risk::as_str, o)
+                .ok_or_else(|| anyhow!("a referral has the unknown risk level {o:?}; run `pathway db check`"))?,
+        ),
+    };
+    let days_to_first_contact = match r.first_contact_on {
+        None => None,
+        Some(fc) => Some(day_number(fc).zip(day_number(r.referred_on)).map(|(a, b)| a - b).ok_or_else(|| {
+            anyhow!("a referral has a first contact date that is not a date ({fc:?}); run `pathway db check`")
+        })?),
+    };
+    Ok(Classified {
+        source,
+        outcome,
+        needs: (r.needs & 0x7ff) as u16,
+        risk,
+        area: r.area.filter(|a| !a.trim().is_empty()),
+        days_to_first_contact,
+    })
+}
+
+/// A figure of the referrals section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferralFigure {
+    Total,
+    Source(Source),
+    Need(Need),
+    Outcome(Option<ReferralOutcome>),
+    Area(Option<String>),
+    Risk(Option<Risk>),
+    /// The referrals the median is taken over (those with a first contact).
+    WithFirstContact,
+}
+
+impl ReferralFigure {
+    /// Whether a classified referral counts towards this figure; the same
+    /// test `ReferralTally::add` applies.
+    pub fn counts(&self, c: &Classified<'_>) -> bool {
+        match self {
+            ReferralFigure::Total => true,
+            ReferralFigure::Source(s) => c.source == *s,
+            ReferralFigure::Need(n) => c.needs & (1 << n.bit()) != 0,
+            ReferralFigure::Outcome(o) => c.outcome == *o,
+            ReferralFigure::Area(a) => c.area == a.as_deref(),
+            ReferralFigure::Risk(r) => c.risk == *r,
+            ReferralFigure::WithFirstContact => c.days_to_first_contact.is_some(),
+        }
+    }
+}
+
+fn index_of<T: PartialEq>(all: &[T], x: &T) -> usize {
+    all.iter().position(|y| y == x).expect("member of its closed set")
+}
+
+/// Counts of the referrals section, built one referral at a time.
+#[derive(Debug, Default)]
+pub struct ReferralTally {
+    total: i64,
+    source: [i64; 10],
+    need: [i64; 11],
+    /// ReferralOutcome::ALL, then none.
+    outcome: [i64; 6],
+    /// Risk::ALL, then not assessed.
+    risk: [i64; 4],
+    area: BTreeMap<String, i64>,
+    no_area: i64,
+    /// days to first contact → how many referrals.
+    days: BTreeMap<i64, i64>,
+}
+
+impl ReferralTally {
+    pub fn add(&mut self, c: &Classified<'_>) {
+        self.total += 1;
+        self.source[index_of(Source::ALL, &c.source)] += 1;
+        for (i, n) in self.need.iter_mut().enumerate() {
+            *n += i64::from((c.needs >> i) & 1);
+        }
+        self.outcome[c.outcome.map_or(ReferralOutcome::ALL.len(), |o| index_of(ReferralOutcome::ALL, &o))] += 1;
+        self.risk[c.risk.map_or(Risk::ALL.len(), |r| index_of(Risk::ALL, &r))] += 1;
+        match c.area {
+            Some(a) => match self.area.get_mut(a) {
+                Some(n) => *n += 1,
+                None => {
+                    self.area.insert(a.to_string(), 1);
+                }
+            },
+            None => self.no_area += 1,
+        }
+        if let Some(d) = c.days_to_first_contact {
+            *self.days.entry(d).or_default() += 1;
+        }
+    }
+
+    /// The median of the days to first contact: the middle value, or the
+    /// mean of the middle two for an even count; None when there are none.
+    pub fn median_days(&self) -> Option<f64> {
+        median(&self.days)
+    }
+
+    fn into_referrals(self) -> Referrals {
+        let count = |v: i64| Count::Value(v);
+        let mut by_area: Vec<(String, Count)> = self.area.iter().map(|(k, v)| (k.clone(), count(*v))).collect();
+        if self.no_area > 0 {
+            by_area.push((AREA_NOT_RECORDED.to_string(), count(self.no_area)));
+        }
+        Referrals {
+            total: count(self.total),
+            by_source: Breakdown(
+                Source::ALL.iter().zip(self.source).map(|(s, n)| (s.as_str().into(), count(n))).collect(),
+            ),
+            by_need: Breakdown(Need::ALL.iter().zip(self.need).map(|(s, n)| (s.as_str().into(), count(n))).collect()),
+            by_outcome: Breakdown(
+                ReferralOutcome::ALL
+                    .iter()
+                    .map(|o| o.as_str())
+                    .chain([OUTCOME_NONE])
+                    .zip(self.outcome)
+                    .map(|(s, n)| (s.into(), count(n)))
+                    .collect(),
+            ),
+            by_area: Breakdown(by_area),
+            by_risk: Breakdown(
+                Risk::ALL
+                    .iter()
+                    .map(|o| o.as_str())
+                    .chain([RISK_NOT_ASSESSED])
+                    .zip(self.risk)
+                    .map(|(s, n)| (s.into(), count(n)))
+                    .collect(),
+            ),
+            median_days_to_first_contact: self.median_days(),
+            with_first_contact: self.days.values().sum(),
+        }
+    }
+}
+
+/// Median of a histogram value → how many.
+pub fn median(hist: &BTreeMap<i64, i64>) -> Option<f64> {
+    let n: i64 = hist.values().sum();
+    if n == 0 {
+        return None;
+    }
+    // 0-based positions of the middle one or two values.
+    let (lo, hi) = ((n - 1) / 2, n / 2);
+    let (mut a, mut b) = (None, None);
+    let mut seen = 0;
+    for (v, k) in hist {
+        let next = seen + k;
+        if a.is_none() && lo < next {
+            a = Some(*v);
+        }
+        if hi < next {
+            b = Some(*v);
+            break;
+        }
+        seen = next;
+    }
+    Some((a? + b?) as f64 / 2.0)
+}
+
+/// Count the referrals of `scope`: one range scan.
+pub fn tally_referrals(conn: &Conn, scope: &Scope) -> Result<ReferralTally> {
+    let mut tally = ReferralTally::default();
+    let mut err = None;
+    q::scan_referrals(conn, scope, |r| match classify(r) {
+        Ok(c) => tally.add(&c),
+        Err(e) => {
+            err.get_or_insert(e);
+        }
+    })?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(tally),
+    }
+}
+
+// ------------------------------------------------------------------- build
+
+/// `x` rounded to `places` decimal places.
+pub fn round_to(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+/// The case sets of the caseload and closures sections, in one order.
+fn case_sets(tiers: &[(String, f64)]) -> Vec<CaseSet> {
+    let mut sets = vec![CaseSet::Women, CaseSet::OpenAtStart, CaseSet::Opened, CaseSet::Closed, CaseSet::OpenAtEnd];
+    sets.extend(tiers.iter().map(|(t, _)| CaseSet::TierAtEnd(t.clone())));
+    sets.extend(CaseOutcome::ALL.iter().map(|o| CaseSet::ClosedWith(*o)));
+    sets
+}
+
+/// Compute the return.
+pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
+    let p = &opts.period;
+    let scope = Scope { from: p.from, to: p.to, services: opts.service.as_ref().map(ServiceSet::ids) };
+
+    let referrals = tally_referrals(conn, &scope)?.into_referrals();
+
+    let tier_hours = q::tiers(conn)?;
+    let sets = case_sets(&tier_hours);
+    let counts = q::count_cases(conn, &scope, &sets)?;
+    let c = |i: usize| Count::Value(counts[i]);
+    let nt = tier_hours.len();
+    let by_tier = Breakdown(tier_hours.iter().enumerate().map(|(i, (t, _))| (t.clone(), c(5 + i))).collect());
+    let hours: f64 = tier_hours.iter().enumerate().map(|(i, (_, h))| h * counts[5 + i] as f64).sum();
+    let caseload = Caseload {
+        open_at_start: c(1),
+        opened: c(2),
+        closed: c(3),
+        open_at_end: c(4),
+        by_tier,
+        committed_hours_per_week: Some(hours),
+    };
+    let by_outcome =
+        Breakdown(CaseOutcome::ALL.iter().enumerate().map(|(i, o)| (o.as_str().to_string(), c(5 + nt + i))).collect());
+    let closed = counts[3];
+    let positive = counts[5 + nt];
+    let closures =
+        Closures { by_outcome, positive_rate: (closed > 0).then(|| round_to(positive as f64 / closed as f64, 4)) };
+
+    let targets = build_targets(conn, &scope)?;
+    let grants = q::grants(conn, &scope)?
+        .into_iter()
+        .map(|g| GrantLine {
+            decision: g.decision,
+            grant: g.grant,
+            recipient: g.recipient,
+            awarded: Pence(g.awarded),
+            paid_in_period: Pence(g.paid_in_period),
+            paid_to_date: Pence(g.paid_to_date),
+            outstanding: Pence(g.awarded - g.paid_to_date),
+            id: g.id,
+        })
+        .collect();
+
+    let mut ret = Return {
+        schema: SCHEMA,
+        period: PeriodOut { label: p.label.clone(), from: p.from, to: p.to },
+        generated_at: opts.generated_at.clone(),
+        database_schema_version: q::schema_version(conn)?,
+        suppression: opts.suppression,
+        service: opts
+            .service
+            .as_ref()
+            .map(|s| ServiceOut { name: s.name.clone(), includes: s.spokes.iter().map(|x| x.1.clone()).collect() }),
+        referrals,
+        women_supported: c(0),
+        caseload,
+        closures,
+        targets,
+        grants,
+        scope,
+        tier_hours,
+    };
+    if opts.suppression.is_active() {
+        ret.suppress(opts.suppression);
+    }
+    Ok(ret)
+}
+
+fn build_targets(conn: &Conn, scope: &Scope) -> Result<Vec<TargetLine>> {
+    let mut lines = Vec::new();
+    for t in q::targets(conn, scope)? {
+        let measure: Measure = t.measure.parse().map_err(|e| anyhow!("a target has {e}; run `pathway db check`"))?;
+        let from = Date::from_db(&t.from_on).ok_or_else(|| anyhow!("a target has a bad from_on {:?}", t.from_on))?;
+        let to = Date::from_db(&t.to_on).ok_or_else(|| anyhow!("a target has a bad to_on {:?}", t.to_on))?;
+        let services = match (&t.service, &t.grant) {
+            (Some((id, _)), _) => q::service_and_spokes(conn, *id)?,
+            (None, Some((gid, _))) => q::grant_services(conn, *gid)?,
+            (None, None) => Vec::new(),
+        };
+        let window = Scope { from, to: to.min(scope.to), services: Some(services) };
+        let actual = target_actual(conn, &window, measure)?;
+        let subject =
+            t.service.as_ref().map(|s| s.1.clone()).or(t.grant.as_ref().map(|g| g.1.clone())).unwrap_or_default();
+        lines.push(TargetLine {
+            service: t.service.map(|s| s.1),
+            grant: t.grant.map(|g| g.1),
+            measure,
+            period: t.period,
+            counted_from: window.from,
+            counted_to: window.to,
+            target: t.value,
+            actual: Count::Value(actual),
+            percent: (t.value > 0).then(|| round_to(actual as f64 * 100.0 / t.value as f64, 1)),
+            figure: format!("targets.{subject}.{}", measure.as_str()),
+            scope: window,
+        });
+    }
+    // Two targets for one subject and measure (a year's and a quarter's):
+    // their figures are told apart by the target's period.
+    let names: Vec<String> = lines.iter().map(|l| l.figure.clone()).collect();
+    for l in &mut lines {
+        if names.iter().filter(|n| **n == l.figure).count() > 1 {
+            l.figure = format!("{}.{}", l.figure, l.period);
+        }
+    }
+    Ok(lines)
+}
+
+/// The case set or referral count behind a target's measure.
+pub fn target_basis(measure: Measure) -> Option<CaseSet> {
+    match measure {
+        Measure::Referrals => None,
+        Measure::WomenSupported => Some(CaseSet::Women),
+        Measure::PositiveOutcomes => Some(CaseSet::ClosedWith(CaseOutcome::Positive)),
+    }
+}
+
+fn target_actual(conn: &Conn, window: &Scope, measure: Measure) -> Result<i64> {
+    if window.from > window.to {
+        return Ok(0);
+    }
+    match target_basis(measure) {
+        None => q::count_referrals(conn, window),
+        Some(set) => Ok(q::count_cases(conn, window, &[set])?[0]),
+    }
+}
+
+// ------------------------------------------------------------- suppression
+
+impl Return {
+    /// Apply `--suppress`/`--round` to every count, hiding the derived
+    /// figures whose base is hidden.
+    pub fn suppress(&mut self, s: Suppression) {
+        let mut ledger = Ledger::default();
+        let r = &mut self.referrals;
+        let total = ledger.cell(r.total);
+        for b in [&r.by_source, &r.by_outcome, &r.by_risk, &r.by_area] {
+            let mut rel = vec![total];
+            rel.extend(b.0.iter().map(|(_, v)| ledger.cell(*v)));
+            ledger.relate(rel);
+        }
+        for (_, v) in &r.by_need.0 {
+            ledger.cell(*v);
+        }
+        ledger.cell(self.women_supported);
+        let cl = &self.caseload;
+        let flow: Vec<usize> =
+            [cl.open_at_start, cl.opened, cl.closed, cl.open_at_end].map(|v| ledger.cell(v)).to_vec();
+        let (closed, end) = (flow[2], flow[3]);
+        ledger.relate(flow);
+        let mut rel = vec![end];
+        rel.extend(cl.by_tier.0.iter().map(|(_, v)| ledger.cell(*v)));
+        ledger.relate(rel);
+        let mut rel = vec![closed];
+        rel.extend(self.closures.by_outcome.0.iter().map(|(_, v)| ledger.cell(*v)));
+        ledger.relate(rel);
+        for t in &self.targets {
+            ledger.cell(t.actual);
+        }
+
+        // Write back in the same order.
+        let out = ledger.publish(s);
+        let mut it = out.into_iter();
+        let mut next = || it.next().expect("one published count per cell");
+        let r = &mut self.referrals;
+        r.total = next();
+        for b in [&mut r.by_source, &mut r.by_outcome, &mut r.by_risk, &mut r.by_area, &mut r.by_need] {
+            for (_, v) in b.0.iter_mut() {
+                *v = next();
+            }
+        }
+        if s.is_small(r.with_first_contact) {
+            r.median_days_to_first_contact = None;
+        }
+        self.women_supported = next();
+        let cl = &mut self.caseload;
+        for v in [&mut cl.open_at_start, &mut cl.opened, &mut cl.closed, &mut cl.open_at_end] {
+            *v = next();
+        }
+        for (_, v) in cl.by_tier.0.iter_mut() {
+            *v = next();
+        }
+        if cl.open_at_end.is_hidden() || cl.by_tier.0.iter().any(|(_, v)| v.is_hidden()) {
+            cl.committed_hours_per_week = None;
+        }
+        for (_, v) in self.closures.by_outcome.0.iter_mut() {
+            *v = next();
+        }
+        if cl.closed.is_hidden() || self.closures.by_outcome.0.iter().any(|(_, v)| v.is_hidden()) {
+            self.closures.positive_rate = None;
+        }
+        for t in &mut self.targets {
+            t.actual = next();
+            if t.actual.is_hidden() {
+                t.percent = None;
+            }
+        }
+    }
+}
+
+// ----------------------------------------------------------------- figures
+
+/// What a figure's value is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FigureValue {
+    Count(Count),
+    Number(Option<f64>),
+    Money(Pence),
+    Int(i64),
+    Text(Option<String>),
+}
+
+/// The records a figure is counted over, for `report explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Basis {
+    /// Referrals of the scope for which the figure `counts`.
+    Referrals(Scope, ReferralFigure),
+    /// Cases of the scope in the set (women: one per woman).
+    Cases(Scope, CaseSet),
+    /// The open cases at the end, each with its tier's hours.
+    Hours(Scope),
+    /// The grant itself.
+    Awarded(i64),
+    Payments(Scope, i64, q::PaymentSet),
+    /// The grant's amount less its payments to date.
+    Outstanding(Scope, i64),
+}
+
+/// One line of the return in its long form: the CSV layout and the list of
+/// figures `report explain` accepts.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// The name `report explain` accepts; None for descriptive lines.
+    pub name: Option<String>,
+    pub section: &'static str,
+    pub item: String,
+    pub measure: String,
+    pub category: String,
+    pub value: FigureValue,
+    pub basis: Option<Basis>,
+    /// How it was counted, in words.
+    pub rule: String,
+}
+
+impl Return {
+    /// Every line of the return, in order, with the figures' names.
+    pub fn figures(&self) -> Vec<Figure> {
+        let mut out = Vec::new();
+        let sc = &self.scope;
+        let span = format!("from {} to {}", sc.from, sc.to);
+        let meta = |out: &mut Vec<Figure>, measure: &str, value: FigureValue| {
+            out.push(Figure {
+                name: None,
+                section: "return",
+                item: String::new(),
+                measure: measure.into(),
+                category: String::new(),
+                value,
+                basis: None,
+                rule: String::new(),
+            })
+        };
+        let text = |s: &str| FigureValue::Text(Some(s.to_string()));
+        meta(&mut out, "schema", text(self.schema));
+        meta(&mut out, "period", text(&self.period.label));
+        meta(&mut out, "from", text(&self.period.from.iso()));
+        meta(&mut out, "to", text(&self.period.to.iso()));
+        meta(&mut out, "generated_at", text(&self.generated_at));
+        meta(&mut out, "database_schema_version", FigureValue::Int(self.database_schema_version));
+        meta(&mut out, "service", FigureValue::Text(self.service.as_ref().map(|s| s.name.clone())));
+        meta(&mut out, "service_includes", FigureValue::Text(self.service.as_ref().map(|s| s.includes.join(";"))));
+        meta(&mut out, "suppression_threshold", FigureValue::Int(i64::from(self.suppression.threshold)));
+        meta(&mut out, "suppression_rounding", FigureValue::Int(i64::from(self.suppression.rounding.unwrap_or(0))));
+
+        let referral =
+            |out: &mut Vec<Figure>, measure: &str, category: &str, v: FigureValue, f: ReferralFigure, rule: String| {
+                let name = if category.is_empty() {
+                    format!("referrals.{measure}")
+                } else {
+                    format!("referrals.{measure}.{category}")
+                };
+                out.push(Figure {
+                    name: Some(name),
+                    section: "referrals",
+                    item: String::new(),
+                    measure: measure.into(),
+                    category: category.into(),
+                    value: v,
+                    basis: Some(Basis::Referrals(sc.clone(), f)),
+                    rule,
+                })
+            };
+        let r = &self.referrals;
+        let referred = format!("referrals with referred_on {span}");
+        referral(&mut out, "total", "", FigureValue::Count(r.total), ReferralFigure::Total, referred.clone());
+        for (s, (k, v)) in Source::ALL.iter().zip(&r.by_source.0) {
+            let rule = format!("{referred} whose source is {k}");
+            referral(&mut out, "by_source", k, FigureValue::Count(*v), ReferralFigure::Source(*s), rule);
+        }
+        for (n, (k, v)) in Need::ALL.iter().zip(&r.by_need.0) {
+            let rule =
+                format!("{referred} with {k} among their needs (a referral with several needs counts under each)");
+            referral(&mut out, "by_need", k, FigureValue::Count(*v), ReferralFigure::Need(*n), rule);
+        }
+        for (o, (k, v)) in ReferralOutcome::ALL.iter().map(Some).chain([None]).zip(&r.by_outcome.0) {
+            let rule = match o {
+                Some(_) => format!("{referred} whose outcome is {k}"),
+                None => format!("{referred} with no outcome recorded yet"),
+            };
+            referral(&mut out, "by_outcome", k, FigureValue::Count(*v), ReferralFigure::Outcome(o.copied()), rule);
+        }
+        let with_area: Vec<&(String, Count)> = r.by_area.0.iter().collect();
+        for (k, v) in with_area {
+            let (f, rule) = if k == AREA_NOT_RECORDED {
+                (ReferralFigure::Area(None), format!("{referred} with no area recorded"))
+            } else {
+                (ReferralFigure::Area(Some(k.clone())), format!("{referred} whose area is {k}"))
+            };
+            referral(&mut out, "by_area", k, FigureValue::Count(*v), f, rule);
+        }
+        for (o, (k, v)) in Risk::ALL.iter().map(Some).chain([None]).zip(&r.by_risk.0) {
+            let rule = match o {
+                Some(_) => format!("{referred} whose DASH risk level is {k}"),
+                None => format!("{referred} with no DASH risk level recorded"),
+            };
+            referral(&mut out, "by_risk", k, FigureValue::Count(*v), ReferralFigure::Risk(o.copied()), rule);
+        }
+        referral(
+            &mut out,
+            "median_days_to_first_contact",
+            "",
+            FigureValue::Number(r.median_days_to_first_contact),
+            ReferralFigure::WithFirstContact,
+            format!("median of first_contact_on − referred_on in days over the {referred} that have a first contact (the mean of the middle two for an even count)"),
+        );
+
+        out.push(Figure {
+            name: Some("women_supported".into()),
+            section: "women_supported",
+            item: String::new(),
+            measure: "women_supported".into(),
+            category: String::new(),
+            value: FigureValue::Count(self.women_supported),
+            basis: Some(Basis::Cases(sc.clone(), CaseSet::Women)),
+            rule: format!("distinct women with a case open on at least one day {span} (opened on or before {}, not closed before {})", sc.to, sc.from),
+        });
+
+        let case = |out: &mut Vec<Figure>,
+                    section: &'static str,
+                    measure: &str,
+                    category: &str,
+                    v: FigureValue,
+                    basis: Basis,
+                    rule: String| {
+            let name = if category.is_empty() {
+                format!("{section}.{measure}")
+            } else {
+                format!("{section}.{measure}.{category}")
+            };
+            out.push(Figure {
+                name: Some(name),
+                section,
+                item: String::new(),
+                measure: measure.into(),
+                category: category.into(),
+                value: v,
+                basis: Some(basis),
+                rule,
+            })
+        };
+        let cl = &self.caseload;
+        let cases = |set: CaseSet| Basis::Cases(sc.clone(), set);
+        case(
+            &mut out,
+            "caseload",
+            "open_at_start",
+            "",
+            FigureValue::Count(cl.open_at_start),
+            cases(CaseSet::OpenAtStart),
+            format!("cases opened before {} and not closed before it", sc.from),
+        );
+        case(
+            &mut out,
+            "caseload",
+            "opened",
+            "",
+            FigureValue::Count(cl.opened),
+            cases(CaseSet::Opened),
+            format!("cases opened {span}"),
+        );
+        case(
+            &mut out,
+            "caseload",
+            "closed",
+            "",
+            FigureValue::Count(cl.closed),
+            cases(CaseSet::Closed),
+            format!("cases closed {span}"),
+        );
+        let open_end = format!("cases opened on or before {} and not closed on or before it", sc.to);
+        case(
+            &mut out,
+            "caseload",
+            "open_at_end",
+            "",
+            FigureValue::Count(cl.open_at_end),
+            cases(CaseSet::OpenAtEnd),
+            open_end.clone(),
+        );
+        for (t, v) in &cl.by_tier.0 {
+            case(
+                &mut out,
+                "caseload",
+                "by_tier",
+                t,
+                FigureValue::Count(*v),
+                cases(CaseSet::TierAtEnd(t.clone())),
+                format!("{open_end}, at tier {t} on {} (the tier change with the latest date on or before it)", sc.to),
+            );
+        }
+        case(
+            &mut out,
+            "caseload",
+            "committed_hours_per_week",
+            "",
+            FigureValue::Number(cl.committed_hours_per_week),
+            Basis::Hours(sc.clone()),
+            format!("the weekly hours of the tier on {} of each of the {open_end}", sc.to),
+        );
+        for (o, (k, v)) in CaseOutcome::ALL.iter().zip(&self.closures.by_outcome.0) {
+            case(
+                &mut out,
+                "closures",
+                "by_outcome",
+                k,
+                FigureValue::Count(*v),
+                cases(CaseSet::ClosedWith(*o)),
+                format!("cases closed {span} with outcome {k}"),
+            );
+        }
+        case(
+            &mut out,
+            "closures",
+            "positive_rate",
+            "",
+            FigureValue::Number(self.closures.positive_rate),
+            cases(CaseSet::Closed),
+            format!("cases closed {span} with outcome positive ÷ all cases closed {span}, rounded to 4 places"),
+        );
+
+        for t in &self.targets {
+            let item = t.service.clone().or(t.grant.clone()).unwrap_or_default();
+            let item = format!("{item} ({})", t.period);
+            let line = |category: &str, value: FigureValue| Figure {
+                name: None,
+                section: "targets",
+                item: item.clone(),
+                measure: t.measure.as_str().into(),
+                category: category.into(),
+                value,
+                basis: None,
+                rule: String::new(),
+            };
+            out.push(line("target", FigureValue::Int(t.target)));
+            let w = &t.scope;
+            let basis = match target_basis(t.measure) {
+                None => Basis::Referrals(w.clone(), ReferralFigure::Total),
+                Some(set) => Basis::Cases(w.clone(), set),
+            };
+            let whose = match (&t.service, &t.grant) {
+                (Some(s), _) => format!("of {s} (and its spokes, for a hub)"),
+                (None, Some(g)) => format!("of the services grant {g} funds"),
+                _ => String::new(),
+            };
+            let rule = match t.measure {
+                Measure::Referrals => {
+                    format!("referrals to the services {whose} with referred_on from {} to {}", w.from, w.to)
+                }
+                Measure::WomenSupported => format!(
+                    "distinct women with a case at the services {whose} open on at least one day from {} to {}",
+                    w.from, w.to
+                ),
+                Measure::PositiveOutcomes => {
+                    format!("cases at the services {whose} closed from {} to {} with outcome positive", w.from, w.to)
+                }
+            };
+            out.push(Figure {
+                name: Some(t.figure.clone()),
+                basis: Some(basis),
+                rule,
+                ..line("actual", FigureValue::Count(t.actual))
+            });
+            out.push(line("percent", FigureValue::Number(t.percent)));
+        }
+
+        for g in &self.grants {
+            let line = |measure: &str, value: FigureValue| Figure {
+                name: None,
+                section: "grants",
+                item: g.grant.clone(),
+                measure: measure.into(),
+                category: String::new(),
+                value,
+                basis: None,
+                rule: String::new(),
+            };
+            out.push(line("decision", FigureValue::Text(Some(g.decision.clone()))));
+            out.push(line("recipient", FigureValue::Text(Some(g.recipient.clone()))));
+            let money = [
+                ("awarded", g.awarded, Basis::Awarded(g.id), format!("the amount of grant {}", g.grant)),
+                (
+                    "paid_in_period",
+                    g.paid_in_period,
+                    Basis::Payments(sc.clone(), g.id, q::PaymentSet::InPeriod),
+                    format!("payments under grant {} paid {span}", g.grant),
+                ),
+                (
+                    "paid_to_date",
+                    g.paid_to_date,
+                    Basis::Payments(sc.clone(), g.id, q::PaymentSet::ToDate),
+                    format!("payments under grant {} paid on or before {}", g.grant, sc.to),
+                ),
+                (
+                    "outstanding",
+                    g.outstanding,
+                    Basis::Outstanding(sc.clone(), g.id),
+                    format!("the amount of grant {} less its payments on or before {}", g.grant, sc.to),
+                ),
+            ];
+            for (m, v, basis, rule) in money {
+                out.push(Figure {
+                    name: Some(format!("grants.{}.{m}", g.grant)),
+                    basis: Some(basis),
+                    rule,
+                    ..line(m, FigureValue::Money(v))
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_agree_with_chrono() {
+        let base = Date::ymd(2000, 1, 1);
+        for s in ["2000-01-01", "2000-02-29", "2000-03-01", "2021-04-30", "2022-03-31", "1999-12-31", "2024-02-29"] {
+            let d: Date = s.parse().unwrap();
+            assert_eq!(day_number(s).unwrap() - day_number("2000-01-01").unwrap(), base.days_until(d), "{s}");
+        }
+        assert_eq!(day_number("2021-4-1"), None);
+        assert_eq!(day_number("2021-04-0x"), None);
+    }
+
+    #[test]
+    fn medians() {
+        let h = |v: &[i64]| {
+            let mut m = BTreeMap::new();
+            for x in v {
+                *m.entry(*x).or_insert(0) += 1;
+            }
+            median(&m)
+        };
+        assert_eq!(h(&[]), None);
+        assert_eq!(h(&[4]), Some(4.0));
+        assert_eq!(h(&[1, 2]), Some(1.5));
+        assert_eq!(h(&[0, 0, 7]), Some(0.0));
+        assert_eq!(h(&[1, 3, 3, 9]), Some(3.0));
+        assert_eq!(h(&[1, 2, 3, 10]), Some(2.5));
+        assert_eq!(h(&[5, 1, 9, 2, 8]), Some(5.0));
+    }
+
+    #[test]
+    fn rounding_places() {
+        assert_eq!(round_to(2.0 / 3.0, 4), 0.6667);
+        assert_eq!(round_to(131.75, 1), 131.8);
+        assert_eq!(round_to(527.0 * 100.0 / 400.0, 1), 131.8);
+    }
+}

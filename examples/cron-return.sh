@@ -1,0 +1,51 @@
+#!/bin/sh
+# Write last month's commissioner return as JSON and CSV into a folder.
+#
+# crontab line (06:00 on the 1st of each month):
+#   0 6 1 * * PATHWAY_DB=/srv/centre/pathway.db /usr/local/bin/cron-return.sh /srv/centre/returns >>/var/log/pathway-return.log 2>&1
+#
+# Usage: cron-return.sh OUTPUT_DIR [extra `report return` options, e.g. --service "Beth Centre" --suppress 5]
+#
+# Quiet on success; on failure it says what failed on stderr and exits
+# non-zero (cron mails stderr). Files are written under a temporary name
+# and renamed only when complete, so a reader never sees half a return.
+# Exit codes are pathway's: 66 no database, 75 database busy (try again),
+# 2 bad options, 1 anything else. Set PATHWAY_NOW to fix generated_at.
+set -eu
+
+die() {
+    echo "cron-return: $*" >&2
+    exit 1
+}
+
+[ $# -ge 1 ] || die "usage: cron-return.sh OUTPUT_DIR [report return options...]"
+out=$1
+shift
+command -v pathway >/dev/null 2>&1 || die "pathway is not on PATH ($PATH)"
+mkdir -p "$out" || die "cannot create $out"
+
+# The month before the current one, in plain POSIX shell (no GNU date -d).
+year=$(date +%Y)
+month=$(date +%m)
+month=${month#0}
+if [ "$month" -eq 1 ]; then
+    year=$((year - 1))
+    month=12
+else
+    month=$((month - 1))
+fi
+period=$(printf '%04d-%02d' "$year" "$month")
+
+umask 077 # returns hold figures about vulnerable women: owner-only files
+for format in json csv; do
+    file="$out/return-$period.$format"
+    tmp="$file.tmp.$$"
+    if pathway -q report return --period "$period" --format "$format" "$@" >"$tmp"; then
+        mv -f "$tmp" "$file" || die "cannot write $file"
+    else
+        code=$?
+        rm -f "$tmp"
+        echo "cron-return: pathway report return --period $period --format $format failed with exit code $code" >&2
+        exit "$code"
+    fi
+done
