@@ -209,7 +209,7 @@ fn a_first_client_ref_is_recorded_and_refs_are_checked() {
         ],
         65,
     );
-    assert_eq!(err, "pathway: the value is too long for a client_ref (at most 64 characters)\n");
+    assert_eq!(err, "pathway: the client_ref is too long (at most 64 characters)\n");
     assert_eq!(p.dump(), before);
 }
 

@@ -53,7 +53,7 @@ fn kill_9_mid_import_leaves_all_or_nothing() {
         let q = Pathway::new();
         q.ok(&["service", "add", "Beth Centre", "--provider", "London Women's Consortium", "--area", "Lambeth"]);
         let f = q.file("big.csv", referrals(n));
-        let mut child = q.cmd(&["referral", "import", f.to_str().unwrap()]).as_std().spawn().unwrap();
+        let mut child = q.spawnable(&["referral", "import", f.to_str().unwrap()]).spawn().unwrap();
         let wait = Duration::from_micros(lcg(&mut seed) % (full.as_micros() as u64 * 11 / 10 + 1));
         std::thread::sleep(wait);
         let _ = child.kill(); // SIGKILL
@@ -77,12 +77,8 @@ fn kill_9_mid_import_leaves_all_or_nothing() {
 fn signal_mid_import(signal: &str, code: i32) {
     let p = setup();
     let f = p.file("big.csv", referrals(200_000));
-    let mut child = p
-        .cmd(&["referral", "import", f.to_str().unwrap()])
-        .as_std()
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        p.spawnable(&["referral", "import", f.to_str().unwrap()]).stderr(std::process::Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let status = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(status.success());
@@ -127,7 +123,7 @@ fn a_busy_file_waits_then_exits_75() {
     c.execute_batch("ROLLBACK").unwrap();
     // Waiting, not failing: a lock released within the wait is fine.
     c.execute_batch("BEGIN IMMEDIATE; INSERT INTO settings VALUES ('lock', 'held');").unwrap();
-    let child = p.cmd(&["service", "add", "Croydon spoke", "--provider", "London Women's Consortium"]).as_std().spawn();
+    let child = p.spawnable(&["service", "add", "Croydon spoke", "--provider", "London Women's Consortium"]).spawn();
     let mut child = child.unwrap();
     std::thread::sleep(Duration::from_millis(500));
     c.execute_batch("ROLLBACK").unwrap();
@@ -155,8 +151,7 @@ fn eight_payments_at_once_against_one_grant() {
     let grant = p.json(&["grant", "list"])[0]["ref"].as_str().unwrap().to_string();
     let children: Vec<_> = (0..8)
         .map(|_| {
-            p.cmd(&["grant", "pay", &grant, "--amount", "60", "--date", "30/06/21"])
-                .as_std()
+            p.spawnable(&["grant", "pay", &grant, "--amount", "60", "--date", "30/06/21"])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()

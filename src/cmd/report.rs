@@ -14,7 +14,15 @@ use crate::value::names::{CaseOutcome, Need, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
 
+pub const EXAMPLES: &str = "\
+Examples:
+  pathway report return --period 2021-04
+  pathway report return --period 2021/22-Q1 --service \"Beth Centre\" --suppress 5 --format json
+  pathway report caseload --as-of 2021-09-30 --fail-over-capacity
+  pathway report explain referrals.by_source.police --period 2021-04";
+
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,

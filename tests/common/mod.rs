@@ -38,6 +38,17 @@ impl Pathway {
         c
     }
 
+    /// The same command as a plain std::process::Command (to spawn, signal, kill).
+    pub fn spawnable(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pathway"));
+        c.current_dir(self.dir.path())
+            .env("PATHWAY_DB", &self.db)
+            .env("NO_COLOR", "1")
+            .env("PATHWAY_BUSY_TIMEOUT", "10")
+            .args(args);
+        c
+    }
+
     /// Run and return the output whatever the exit code.
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().expect("run pathway")
