@@ -77,7 +77,7 @@ fn kill_9_mid_import_leaves_all_or_nothing() {
 fn signal_mid_import(signal: &str, code: i32) {
     let p = setup();
     let f = p.file("big.csv", referrals(200_000));
-    let mut child =
+    let child =
         p.spawnable(&["referral", "import", f.to_str().unwrap()]).stderr(std::process::Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let status = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
