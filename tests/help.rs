@@ -18,10 +18,14 @@ fn walk(cmd: &clap::Command, path: &str, problems: &mut Vec<String>) {
         if sub.get_about().is_none() {
             problems.push(format!("`{name}` has no one-line purpose"));
         }
-        let after = sub.get_after_help().map(|s| s.to_string()).unwrap_or_default()
-            + &sub.get_after_long_help().map(|s| s.to_string()).unwrap_or_default();
-        if !after.lines().any(|l| l.trim_start().starts_with("pathway ") || l.trim_start().starts_with("PATHWAY_DB=")) {
-            problems.push(format!("`{name}` has no example line starting with `pathway `"));
+        // -h shows after_help; --help shows after_long_help when there is one.
+        let short = sub.get_after_help().map(|s| s.to_string()).unwrap_or_default();
+        let long = sub.get_after_long_help().map(|s| s.to_string()).unwrap_or_else(|| short.clone());
+        let has_example = |t: &str| {
+            t.lines().any(|l| l.trim_start().starts_with("pathway ") || l.trim_start().starts_with("PATHWAY_DB="))
+        };
+        if !has_example(&short) || !has_example(&long) {
+            problems.push(format!("`{name}` has no example line starting with `pathway ` in both -h and --help"));
         }
         walk(sub, &name, problems);
     }

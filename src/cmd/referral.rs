@@ -89,7 +89,7 @@ Columns for names, addresses or dates of birth are always refused.",
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = VALUES)]
+#[command(after_long_help = format!("{VALUES}\n{}", "Examples:\n  pathway referral add --client BC-0042 --service \"Beth Centre\" --date 12/04/21 --source probation\n  pathway referral add --client BC-0043 --service \"Southwark spoke\" --date 2021-04-13 --source police --needs \"domestic_abuse;housing\" --risk high --marac yes --ref R-2021-0043"))]
 pub struct AddArgs {
     /// The woman's pseudonymous client_ref (never a name or date of birth)
     #[arg(long, value_name = "REF")]
@@ -127,7 +127,7 @@ pub struct AddArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = VALUES)]
+#[command(after_long_help = format!("{VALUES}\n{}", "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none"))]
 pub struct UpdateArgs {
     /// The provider's ref, or '#ID'
     pub referral: String,
