@@ -2,9 +2,10 @@
 //! close, list, import, export).
 
 use crate::app::Ctx;
+use crate::cmd::report_summary;
 use crate::db::caseload::{CaseLine, Tier, Worker};
 use crate::domain::caseload::{self as dom, CaseId, CaseInput, Hours, ListOptions, WorkerEdit, WorkerInput};
-use crate::import::{self, ImportOptions, Summary};
+use crate::import::{self, ImportOptions};
 use crate::output::{Cell, Format};
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
@@ -570,25 +571,6 @@ fn export(a: ExportArgs, ctx: &mut Ctx) -> Result<u8> {
             ])
         })?;
         rows.finish()?;
-    }
-    Ok(0)
-}
-
-fn report_summary(ctx: &mut Ctx, s: &Summary, what: &str) -> Result<u8> {
-    if ctx.format == Format::Table {
-        ctx.say(&s.message(what));
-    } else {
-        ctx.out().record(
-            &["file", "rows", "new", "updated", "unchanged", "rejected"],
-            vec![
-                Cell::text(&s.file),
-                Cell::Int(s.rows as i64),
-                Cell::Int(s.new as i64),
-                Cell::Int(s.updated as i64),
-                Cell::Int(s.unchanged as i64),
-                Cell::Int(s.rejected as i64),
-            ],
-        )?;
     }
     Ok(0)
 }

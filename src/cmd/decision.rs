@@ -2,6 +2,7 @@
 //! commissioners' decisions (Notices of Decision).
 
 use crate::app::Ctx;
+use crate::cmd::report_summary;
 use crate::db::Db;
 use crate::domain::decision::{self as rules, Approval, BudgetYear, Decision, Detail, Edit, Filter, Listed};
 use crate::import::{self, ImportOptions};
@@ -624,27 +625,4 @@ fn detail_cells(detail: &Detail) -> (Vec<&'static str>, Vec<Cell>) {
         Cell::opt_text(d.confidential_category.as_deref()),
     ];
     (columns, cells)
-}
-
-/// An import's summary: a line on stderr for people, a record on stdout for
-/// scripts.
-pub(crate) fn report_summary(ctx: &Ctx, s: &import::Summary, what: &str) -> Result<u8> {
-    if ctx.format == Format::Table {
-        ctx.say(&s.message(what));
-    } else {
-        let mut out = ctx.out();
-        out.record(
-            &["file", "rows", "new", "updated", "unchanged", "rejected"],
-            vec![
-                Cell::text(&s.file),
-                Cell::Int(s.rows as i64),
-                Cell::Int(s.new as i64),
-                Cell::Int(s.updated as i64),
-                Cell::Int(s.unchanged as i64),
-                Cell::Int(s.rejected as i64),
-            ],
-        )?;
-        out.flush()?;
-    }
-    Ok(0)
 }

@@ -1,8 +1,9 @@
 //! `pathway referral add|list|show|update|import|export`.
 
 use crate::app::Ctx;
+use crate::cmd::report_summary;
 use crate::domain::referral::{self, Changes, Clearable, ListOptions, OutcomeFilter, Referral, Stored, YesNo};
-use crate::import::{ImportOptions, Summary};
+use crate::import::ImportOptions;
 use crate::output::{Cell, Format, Out};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
@@ -212,26 +213,6 @@ impl ImportArgs {
             progress: ctx.interactive && !ctx.quiet,
         }
     }
-}
-
-/// Tell what an import did: a sentence on stderr for people, a record on
-/// stdout for scripts.
-pub fn report_summary(ctx: &Ctx, summary: &Summary, what: &str) -> Result<()> {
-    if ctx.format == Format::Table {
-        ctx.say(&summary.message(what));
-        return Ok(());
-    }
-    ctx.out().record(
-        &["file", "rows", "new", "updated", "unchanged", "rejected"],
-        vec![
-            Cell::text(&summary.file),
-            Cell::Int(summary.rows as i64),
-            Cell::Int(summary.new as i64),
-            Cell::Int(summary.updated as i64),
-            Cell::Int(summary.unchanged as i64),
-            Cell::Int(summary.rejected as i64),
-        ],
-    )
 }
 
 const LIST_COLUMNS: &[&str] = &[
