@@ -37,3 +37,47 @@ fn every_subcommand_has_a_purpose_and_examples() {
     walk(&Cli::command(), "pathway", &mut problems);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+fn pathway(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("pathway")).args(args).output().unwrap()
+}
+
+#[test]
+fn bash_completions_are_valid_bash() {
+    let out = pathway(&["completions", "bash"]);
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("pathway.bash");
+    std::fs::write(&f, &out.stdout).unwrap();
+    let check = std::process::Command::new("bash").arg("-n").arg(&f).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("referral"));
+    for shell in ["zsh", "fish", "powershell"] {
+        let o = pathway(&["completions", shell]);
+        assert!(o.status.success() && !o.stdout.is_empty(), "{shell}");
+    }
+}
+
+#[test]
+fn man_page_is_roff_that_groff_renders() {
+    let out = pathway(&["man"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(".ie") || text.starts_with(".TH") || text.contains("\n.TH "), "not roff: {}", &text[..80]);
+    assert!(text.contains("pathway"));
+    let Ok(mut groff) = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("groff is not installed: the roff was checked only for its header");
+        return;
+    };
+    use std::io::Write;
+    groff.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    let res = groff.wait_with_output().unwrap();
+    assert!(res.status.success());
+    let warnings = String::from_utf8_lossy(&res.stderr);
+    assert!(warnings.trim().is_empty(), "groff warnings: {warnings}");
+}
