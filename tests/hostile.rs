@@ -16,7 +16,8 @@ fn setup() -> Pathway {
     let p = Pathway::new();
     p.ok(&["service", "add", "Beth Centre", "--provider", "London Women's Consortium", "--area", "Lambeth"]);
     // Something already there, so "nothing written" is not trivially true.
-    let f = p.file("existing.csv", format!("{HEADER}\nW00900,2021-05-01,probation,Beth Centre,Lambeth,debt,,,R000900\n"));
+    let f =
+        p.file("existing.csv", format!("{HEADER}\nW00900,2021-05-01,probation,Beth Centre,Lambeth,debt,,,R000900\n"));
     p.ok(&["referral", "import", f.to_str().unwrap()]);
     p
 }

@@ -55,7 +55,16 @@ fn writers_reporters_and_backups_at_once() {
         "--received",
         "15.03.21",
     ]);
-    p.ok(&["grant", "add", "--decision", "2021.027", "--recipient", "Nottingham Women's Centre", "--amount", "1000000"]);
+    p.ok(&[
+        "grant",
+        "add",
+        "--decision",
+        "2021.027",
+        "--recipient",
+        "Nottingham Women's Centre",
+        "--amount",
+        "1000000",
+    ]);
     let grant = p.json(&["grant", "list"])[0]["ref"].as_str().unwrap().to_string();
     std::fs::create_dir(p.path("backups")).unwrap();
 
@@ -78,12 +87,16 @@ fn writers_reporters_and_backups_at_once() {
                     ));
                 }
                 let f = p.file(&format!("round-{round}.csv"), s);
-                if run(&mut p.spawnable(&["-q", "referral", "import", f.to_str().unwrap()]), "referral import", &failures)
-                {
+                if run(
+                    &mut p.spawnable(&["-q", "referral", "import", f.to_str().unwrap()]),
+                    "referral import",
+                    &failures,
+                ) {
                     imported += ROWS_PER_FILE;
                 }
                 let client = format!("A{round:05}");
-                let add = ["-q", "referral", "add", "--client", &client, "--service", "Beth Centre", "--date", "2021-07-01"];
+                let add =
+                    ["-q", "referral", "add", "--client", &client, "--service", "Beth Centre", "--date", "2021-07-01"];
                 let mut args = add.to_vec();
                 args.extend(["--source", "probation", "--needs", "mental_health"]);
                 if run(&mut p.spawnable(&args), "referral add", &failures) {
@@ -108,7 +121,8 @@ fn writers_reporters_and_backups_at_once() {
                 if run(&mut p.spawnable(&ret), "report return", &failures) {
                     reports += 1;
                 }
-                if run(&mut p.spawnable(&["-q", "report", "caseload", "--format", "csv"]), "report caseload", &failures) {
+                if run(&mut p.spawnable(&["-q", "report", "caseload", "--format", "csv"]), "report caseload", &failures)
+                {
                     reports += 1;
                 }
             }
