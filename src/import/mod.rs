@@ -211,11 +211,17 @@ pub struct Reader {
     /// Lines to add to the csv crate's line numbers: 1 for CRLF files,
     /// whose records it reports one line early (BurntSushi/rust-csv#395).
     line_fix: u64,
+    /// Set once the input has ended inside a quoted field (see `QuoteTracker`).
+    unclosed: std::rc::Rc<std::cell::Cell<Option<u64>>>,
 }
 
 struct Counting<R> {
     inner: R,
     bar: Option<indicatif::ProgressBar>,
+    quotes: QuoteTracker,
+    /// Shared with the `Reader`: the line on which a quoted field opened
+    /// and never closed, known once the end of the input was reached.
+    unclosed: std::rc::Rc<std::cell::Cell<Option<u64>>>,
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -224,8 +230,68 @@ impl<R: Read> Read for Counting<R> {
         if let Some(b) = &self.bar {
             b.inc(n as u64);
         }
+        if n == 0 {
+            self.unclosed.set(self.quotes.open_since());
+        } else {
+            self.quotes.feed(&buf[..n]);
+        }
         Ok(n)
     }
+}
+
+/// Follows CSV quoting as the csv crate reads it (double quotes, `""` as an
+/// escaped quote), because that crate reads an unclosed quote silently to
+/// the end of the file as one field.
+#[derive(Default)]
+struct QuoteTracker {
+    state: QuoteState,
+    line: u64,
+    opened_on: u64,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum QuoteState {
+    #[default]
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: the end, or the first half of `""`.
+    QuoteInQuoted,
+}
+
+impl QuoteTracker {
+    fn feed(&mut self, bytes: &[u8]) {
+        use QuoteState::*;
+        for &b in bytes {
+            let separator = matches!(b, b',' | b'\n' | b'\r');
+            self.state = match (self.state, b) {
+                (FieldStart, b'"') => {
+                    self.opened_on = self.line + 1;
+                    Quoted
+                }
+                (FieldStart | Unquoted | QuoteInQuoted, _) if separator => FieldStart,
+                (FieldStart | Unquoted, _) => Unquoted,
+                (Quoted, b'"') => QuoteInQuoted,
+                (Quoted, _) => Quoted,
+                (QuoteInQuoted, b'"') => Quoted,
+                (QuoteInQuoted, _) => Unquoted,
+            };
+            if b == b'\n' {
+                self.line += 1;
+            }
+        }
+    }
+
+    /// The line where the still-open quoted field began, if one is open.
+    fn open_since(&self) -> Option<u64> {
+        (self.state == QuoteState::Quoted).then_some(self.opened_on)
+    }
+}
+
+fn unclosed_quote_message() -> String {
+    "an unclosed quote: the quoted value that starts on this line never ends, so the rest of the file \
+     would be read into it; add the closing quote"
+        .into()
 }
 
 impl Reader {
@@ -258,7 +324,13 @@ impl Reader {
             b.set_message(format!("importing {label}"));
             b
         });
-        let source: Box<dyn Read> = Box::new(Counting { inner: source, bar: bar.clone() });
+        let unclosed = std::rc::Rc::new(std::cell::Cell::new(None));
+        let source: Box<dyn Read> = Box::new(Counting {
+            inner: source,
+            bar: bar.clone(),
+            quotes: QuoteTracker::default(),
+            unclosed: unclosed.clone(),
+        });
         let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(source);
         let mut headers = csv::ByteRecord::new();
         let header_error = |message: String| -> anyhow::Error {
@@ -273,6 +345,11 @@ impl Reader {
             Ok(true) => {}
             Ok(false) => return Err(header_error("the file is empty; it needs a header row".into())),
             Err(e) => return Err(header_error(csv_error_message(&e))),
+        }
+        if let Some(line) = unclosed.get() {
+            if line == 1 {
+                return Err(header_error(unclosed_quote_message()));
+            }
         }
         // After a header ended by CRLF the reader still stands on line 1
         // (it takes the LF as the start of the next record), and every
@@ -325,7 +402,7 @@ impl Reader {
             (Some(p), true) => {
                 let tmp = p.with_extension("tmp-rejects");
                 let f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-                let mut w = csv::Writer::from_writer(f);
+                let mut w = csv::WriterBuilder::new().flexible(true).from_writer(f);
                 let mut h = headers.clone();
                 h.push_field(b"error");
                 w.write_byte_record(&h)?;
@@ -350,6 +427,7 @@ impl Reader {
             summary,
             signals: Signals::watch(),
             line_fix,
+            unclosed,
         })
     }
 
@@ -378,6 +456,19 @@ impl Reader {
                 }
             };
             self.summary.rows += 1;
+            // A record completed at the end of the input inside a quoted
+            // field is the one holding the unclosed quote, in its last field.
+            if let Some(quote_line) = self.unclosed.get() {
+                let column = self
+                    .headers
+                    .get(self.record.len().saturating_sub(1))
+                    .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                    .unwrap_or_else(|| "row".into());
+                let err = RowError { line: quote_line, column, message: unclosed_quote_message() };
+                let rec = self.record.clone();
+                self.reject(err, Some(&rec))?;
+                break;
+            }
             if self.record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
                 self.summary.rows -= 1; // blank line
                 continue;
