@@ -7,3 +7,4 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
 scripts/bench.sh --smoke
+scripts/fuzz-smoke.sh 10
