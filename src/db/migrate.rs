@@ -22,6 +22,12 @@ pub const STEPS: &[&str] = &[];
 /// Check the file's versions; create the schema in a new file, migrate an
 /// older one. Returns the version it migrated from, if it did.
 pub fn ensure_current(conn: &Connection, path: &Path) -> Result<Option<i64>> {
+    ensure_version(conn, path, CURRENT_VERSION, STEPS)
+}
+
+/// `ensure_current` for a given newest version and its steps (so that the
+/// mechanism is tested before there is a version 2).
+fn ensure_version(conn: &Connection, path: &Path, current: i64, steps: &[&str]) -> Result<Option<i64>> {
     let (app_id, version): (i64, i64) = conn.query_row(
         "SELECT (SELECT application_id FROM pragma_application_id), (SELECT user_version FROM pragma_user_version)",
         [],
@@ -39,12 +45,12 @@ pub fn ensure_current(conn: &Connection, path: &Path) -> Result<Option<i64>> {
         create(conn)?;
         return Ok(None);
     }
-    if version > CURRENT_VERSION {
-        return Err(Error::NewerDatabase { path: path.to_path_buf(), found: version, known: CURRENT_VERSION }.into());
+    if version > current {
+        return Err(Error::NewerDatabase { path: path.to_path_buf(), found: version, known: current }.into());
     }
-    if version < CURRENT_VERSION {
+    if version < current {
         backup_before_migration(conn, path, version)?;
-        migrate(conn, version)?;
+        migrate(conn, version, current, steps)?;
         return Ok(Some(version));
     }
     Ok(None)
@@ -77,17 +83,78 @@ fn backup_before_migration(conn: &Connection, path: &Path, from: i64) -> Result<
     super::tx::backup_to(conn, &dest).with_context(|| format!("cannot back up {} before migrating it", path.display()))
 }
 
-/// Run the steps from `from` to `CURRENT_VERSION` in one transaction.
-pub fn migrate(conn: &Connection, from: i64) -> Result<()> {
+/// Run the steps from `from` to `current` in one transaction.
+fn migrate(conn: &Connection, from: i64, current: i64, steps: &[&str]) -> Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if now != from {
         return Ok(()); // someone else migrated it meanwhile
     }
-    for (i, step) in STEPS.iter().enumerate().skip((from - 1).max(0) as usize) {
+    for (i, step) in steps.iter().enumerate().skip((from - 1).max(0) as usize) {
         tx.execute_batch(step).with_context(|| format!("migration step {} to {} failed", i + 1, i + 2))?;
     }
-    tx.execute_batch(&format!("PRAGMA user_version = {CURRENT_VERSION};"))?;
+    tx.execute_batch(&format!("PRAGMA user_version = {current};"))?;
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v1(dir: &Path) -> (Connection, std::path::PathBuf) {
+        let path = dir.join("old.db");
+        let conn = Connection::open(&path).unwrap();
+        ensure_current(&conn, &path).unwrap();
+        conn.execute("INSERT INTO settings (key, value) VALUES ('kept', 'yes')", []).unwrap();
+        (conn, path)
+    }
+
+    fn backups(dir: &Path) -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains(".v1-") && p.to_string_lossy().ends_with(".bak"))
+            .collect()
+    }
+
+    #[test]
+    fn steps_match_the_version() {
+        assert_eq!(STEPS.len() as i64, CURRENT_VERSION - 1);
+    }
+
+    #[test]
+    fn an_older_file_is_migrated_in_one_step_after_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, path) = v1(dir.path());
+        let steps = ["ALTER TABLE settings ADD COLUMN note TEXT; UPDATE settings SET note = 'migrated';"];
+        assert_eq!(ensure_version(&conn, &path, 2, &steps).unwrap(), Some(1));
+        let (v, note): (i64, String) = conn
+            .query_row("SELECT (SELECT user_version FROM pragma_user_version), note FROM settings", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((v, note.as_str()), (2, "migrated"));
+        let b = backups(dir.path());
+        assert_eq!(b.len(), 1, "one backup beside the file");
+        let old = Connection::open(&b[0]).unwrap();
+        let bv: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(bv, 1, "the backup is the file before migration");
+        // Opening again does nothing more.
+        assert_eq!(ensure_version(&conn, &path, 2, &steps).unwrap(), None);
+    }
+
+    #[test]
+    fn a_failing_step_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, path) = v1(dir.path());
+        let steps = ["ALTER TABLE settings ADD COLUMN note TEXT; SELECT * FROM no_such_table;"];
+        assert!(ensure_version(&conn, &path, 2, &steps).is_err());
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, 1);
+        let cols: i64 = conn.query_row("SELECT count(*) FROM pragma_table_info('settings')", [], |r| r.get(0)).unwrap();
+        assert_eq!(cols, 2, "the half-done step was rolled back");
+        let kept: String = conn.query_row("SELECT value FROM settings WHERE key = 'kept'", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, "yes");
+    }
 }

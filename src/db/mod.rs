@@ -126,8 +126,8 @@ pub fn open(path: &Path, how: Open) -> Result<Db> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
-    configure(&conn, path)?;
-    let migrated_from = migrate::ensure_current(&conn, path)?;
+    configure(&conn, path).map_err(|e| explain_open_error(e, path))?;
+    let migrated_from = migrate::ensure_current(&conn, path).map_err(|e| explain_open_error(e, path))?;
     Ok(Db { conn, path: path.to_path_buf(), migrated_from })
 }
 
@@ -146,6 +146,33 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
+}
+
+/// Whether pathway can write the file and create files beside it.
+fn writable(path: &Path) -> bool {
+    let file_ok = std::fs::OpenOptions::new().append(true).open(path).is_ok();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".pathway-write-test-{}", std::process::id()));
+    let dir_ok = std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    file_ok && dir_ok
+}
+
+/// A read-only file, folder or disk shows up from SQLite as "unable to open
+/// database file" or "readonly database": say what it means.
+fn explain_open_error(e: anyhow::Error, path: &Path) -> anyhow::Error {
+    let sqlite_code = e.chain().find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
+        Some(rusqlite::Error::SqliteFailure(f, _)) => Some(f.code),
+        _ => None,
+    });
+    match sqlite_code {
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly) if !writable(path) => anyhow::anyhow!(
+            "cannot use the database {}: the file, its folder or its disk is read-only, and pathway needs to write \
+             the file and its -wal and -shm files beside it; copy it to a writable folder, or give another file with --db",
+            path.display()
+        ),
+        _ => e,
+    }
 }
 
 /// Give the connection a page cache sized for bulk work.
