@@ -17,7 +17,18 @@ fn examples() -> Pathway {
     p.ok(&["-q", "grant", "import", &f("grants.csv")]);
     p.ok(&["-q", "grant", "import", "--payments", &f("payments.csv")]);
     p.ok(&["-q", "service", "import", &f("services.csv")]);
-    p.ok(&["-q", "service", "target", "Beth Centre", "--measure", "referrals", "--period", "2021/22", "--value", "400"]);
+    p.ok(&[
+        "-q",
+        "service",
+        "target",
+        "Beth Centre",
+        "--measure",
+        "referrals",
+        "--period",
+        "2021/22",
+        "--value",
+        "400",
+    ]);
     p.ok(&["-q", "client", "import", &f("clients.csv")]);
     p.ok(&["-q", "referral", "import", &f("referrals.csv")]);
     p.ok(&["-q", "caseload", "worker", "import", &f("workers.csv")]);
@@ -149,7 +160,16 @@ fn the_same_inputs_give_the_same_page() {
 #[test]
 fn text_is_escaped() {
     let p = Pathway::new();
-    p.ok(&["-q", "service", "add", "Tom & Jerry's <b>\"Hub\"</b>", "--provider", "Women in Prison", "--area", "Lambeth"]);
+    p.ok(&[
+        "-q",
+        "service",
+        "add",
+        "Tom & Jerry's <b>\"Hub\"</b>",
+        "--provider",
+        "Women in Prison",
+        "--area",
+        "Lambeth",
+    ]);
     let doc = html(&p, &["--service", "Tom & Jerry's <b>\"Hub\"</b>"]);
     check_well_formed(&doc);
     assert!(doc.contains("Tom &amp; Jerry&#39;s &lt;b&gt;&quot;Hub&quot;&lt;/b&gt;"));

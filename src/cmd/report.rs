@@ -57,6 +57,10 @@ Formats:
          (2021/22)\") or the grant ref; `measure` and `category` name the
          figure within its section (e.g. by_source, police); `value` is the
          count, \"<N\", a number, money as 23966.00, or text.
+  html   one self-contained page to print (A4) or send: the table's sections,
+         bar charts of referrals by source and caseload by tier, and a header
+         with the period, service, suppression and generation time. No
+         scripts, nothing fetched; a withheld count shows as \"<N\" with no bar.
 
 generated_at is the current UTC time; set PATHWAY_NOW (RFC 3339, e.g.
 2021-05-01T06:00:00Z) to fix it, so that two runs give identical files.
@@ -74,7 +78,8 @@ const RETURN_EXAMPLES: &str = "\
 Examples:
   pathway report return --period 2021-04
   pathway report return --period 2021/22-Q1 --service \"Beth Centre\" --format json > return.json
-  pathway report return --period 2021/22 --suppress 10 --round 5 --format csv > return.csv";
+  pathway report return --period 2021/22 --suppress 10 --round 5 --format csv > return.csv
+  pathway report return --period 2021-04 --service \"Beth Centre\" --suppress 5 --format html > return.html";
 
 const CASELOAD_LONG: &str = "\
 Each key worker's open cases on a day (opened on or before it and not closed
@@ -133,7 +138,7 @@ Examples:
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// The commissioner return for a period (table, CSV or JSON)
+    /// The commissioner return for a period (table, CSV, JSON or HTML)
     #[command(long_about = RETURN_LONG, after_help = RETURN_EXAMPLES)]
     Return(ReturnArgs),
     /// Each key worker's open cases by tier, hours and capacity on a day

@@ -158,12 +158,7 @@ fn chart(h: &mut String, c: &Chart) {
     for (i, (label, v)) in c.bars.iter().enumerate() {
         let y = ROW_H * i as f64 + 2.0;
         let mid = y + ROW_H / 2.0 + 4.0;
-        let _ = writeln!(
-            h,
-            "<text x=\"{}\" y=\"{mid}\" text-anchor=\"end\">{}</text>",
-            LABEL_W - 6.0,
-            escape(label)
-        );
+        let _ = writeln!(h, "<text x=\"{}\" y=\"{mid}\" text-anchor=\"end\">{}</text>", LABEL_W - 6.0, escape(label));
         let shown = escape(&v.for_table());
         match value(v) {
             Some(n) => {
@@ -206,10 +201,8 @@ mod tests {
 
     #[test]
     fn a_withheld_count_has_no_bar() {
-        let c = Chart {
-            title: "T".into(),
-            bars: vec![("a".into(), Cell::Int(10)), ("b".into(), Cell::Text("<5".into()))],
-        };
+        let c =
+            Chart { title: "T".into(), bars: vec![("a".into(), Cell::Int(10)), ("b".into(), Cell::Text("<5".into()))] };
         let mut h = String::new();
         chart(&mut h, &c);
         assert_eq!(h.matches("<rect").count(), 1);
