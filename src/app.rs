@@ -81,6 +81,13 @@ impl Ctx {
 /// Run a parsed command line. Returns the exit code for outcomes that are
 /// not errors but still non-zero (e.g. `db check` finding problems).
 pub fn run(cli: Cli) -> Result<u8> {
+    // Checked before anything is opened or written: HTML is a page for
+    // people, made only for the return.
+    if cli.global.format == crate::output::Format::Html
+        && !matches!(&cli.command, Command::Report(r) if matches!(r.command, cmd::report::Command::Return(_)))
+    {
+        return Err(crate::output::html_only());
+    }
     let db = locate(&cli.global)?;
     let mut ctx = Ctx {
         db,

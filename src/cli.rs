@@ -50,7 +50,7 @@ pub struct GlobalArgs {
     pub db: Option<PathBuf>,
 
     /// Output format: a table for people; CSV, JSON or JSON Lines for scripts
-    /// (same column names in all)
+    /// (same column names in all); html only for `report return`
     #[arg(long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub format: Format,
 

@@ -233,6 +233,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             let held = client::held(&db.conn, &client_ref)?;
             let mut out = ctx.out();
             match ctx.format {
+                Format::Html => return Err(crate::output::html_only()),
                 Format::Json | Format::Jsonl => out.json(&held)?,
                 Format::Csv => long_csv(&mut out, &held)?,
                 Format::Table => out.sections(&sections(&held))?,

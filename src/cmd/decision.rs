@@ -527,6 +527,7 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
     let mut out = ctx.out();
     let (columns, cells) = detail_cells(&detail);
     match out.format {
+        Format::Html => return Err(crate::output::html_only()),
         Format::Json | Format::Jsonl => {
             let mut obj: serde_json::Map<String, serde_json::Value> =
                 columns.iter().zip(&cells).map(|(c, v)| (c.to_string(), v.to_json())).collect();

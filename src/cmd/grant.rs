@@ -465,6 +465,7 @@ fn giving(filter: Filter, prefix: Option<String>, ctx: &mut Ctx) -> Result<u8> {
     }
     let mut out = export_out(ctx);
     match out.format {
+        Format::Html => return Err(crate::output::html_only()),
         Format::Json => {
             if g.grants.is_empty() {
                 return Err(crate::error::invalid(
@@ -555,6 +556,7 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
     ];
     let mut out = ctx.out();
     match out.format {
+        Format::Html => return Err(crate::output::html_only()),
         Format::Json | Format::Jsonl => {
             let mut obj: serde_json::Map<String, serde_json::Value> =
                 columns.iter().zip(&cells).map(|(c, v)| (c.to_string(), v.to_json())).collect();

@@ -5,7 +5,7 @@ use crate::app::Ctx;
 use crate::db::report::{self as q, ServiceSet};
 use crate::db::Conn;
 use crate::error::{not_found, suggestion, usage};
-use crate::output::{Cell, Format, Out, Section};
+use crate::output::{html, html_only, Cell, Format, Out, Section};
 use crate::report::explain::{self, Explanation, RecordValue};
 use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
 use crate::report::suppress::{Count, Suppression};
@@ -57,6 +57,10 @@ Formats:
          (2021/22)\") or the grant ref; `measure` and `category` name the
          figure within its section (e.g. by_source, police); `value` is the
          count, \"<N\", a number, money as 23966.00, or text.
+  html   one self-contained page to print (A4) or send: the table's sections,
+         bar charts of referrals by source and caseload by tier, and a header
+         with the period, service, suppression and generation time. No
+         scripts, nothing fetched; a withheld count shows as \"<N\" with no bar.
 
 generated_at is the current UTC time; set PATHWAY_NOW (RFC 3339, e.g.
 2021-05-01T06:00:00Z) to fix it, so that two runs give identical files.
@@ -74,7 +78,8 @@ const RETURN_EXAMPLES: &str = "\
 Examples:
   pathway report return --period 2021-04
   pathway report return --period 2021/22-Q1 --service \"Beth Centre\" --format json > return.json
-  pathway report return --period 2021/22 --suppress 10 --round 5 --format csv > return.csv";
+  pathway report return --period 2021/22 --suppress 10 --round 5 --format csv > return.csv
+  pathway report return --period 2021-04 --service \"Beth Centre\" --suppress 5 --format html > return.html";
 
 const CASELOAD_LONG: &str = "\
 Each key worker's open cases on a day (opened on or before it and not closed
@@ -133,7 +138,7 @@ Examples:
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// The commissioner return for a period (table, CSV or JSON)
+    /// The commissioner return for a period (table, CSV, JSON or HTML)
     #[command(long_about = RETURN_LONG, after_help = RETURN_EXAMPLES)]
     Return(ReturnArgs),
     /// Each key worker's open cases by tier, hours and capacity on a day
@@ -256,9 +261,58 @@ fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
         Format::Json | Format::Jsonl => out.json(&ret)?,
         Format::Csv => return_csv(&ret, &mut out)?,
         Format::Table => out.sections(&return_sections(&ret))?,
+        Format::Html => out.text(&return_html(&ret))?,
     }
     out.flush()?;
     Ok(0)
+}
+
+/// The return as a page: the table's sections, a header and two charts.
+fn return_html(r: &Return) -> String {
+    let mut header = vec![("Period".to_string(), format!("{} ({} to {})", r.period.label, r.period.from, r.period.to))];
+    if let Some(s) = &r.service {
+        let mut v = s.name.clone();
+        if !s.includes.is_empty() {
+            v.push_str(&format!(" (with {})", s.includes.join(", ")));
+        }
+        header.push(("Service".to_string(), v));
+    }
+    let t = r.suppression.threshold;
+    header.push((
+        "Suppression".to_string(),
+        if t > 1 {
+            format!("counts from 1 to {}, and counts that would reveal them, show as <{t}", t - 1)
+        } else {
+            "none".to_string()
+        },
+    ));
+    if let Some(n) = r.suppression.rounding {
+        header.push(("Rounding".to_string(), format!("counts shown are rounded to the nearest {n}")));
+    }
+    header.push(("Generated".to_string(), r.generated_at.clone()));
+    let by_source = breakdown_rows(&r.referrals.by_source, &|k| k.parse::<Source>().ok().map(Source::label));
+    let charts = vec![
+        html::Chart { title: "Referrals by source".into(), bars: bars(by_source) },
+        html::Chart {
+            title: format!("Caseload by tier on {}", r.period.to),
+            bars: r.caseload.by_tier.0.iter().map(|(t, v)| (t.clone(), count_cell(*v))).collect(),
+        },
+    ];
+    let mut sections = return_sections(r);
+    // The header already says what the first section's note does.
+    if let Some(first) = sections.first_mut() {
+        first.note.clear();
+    }
+    html::render(&html::Page { title: format!("Return {}", r.period.label), header, charts, sections: &sections })
+}
+
+fn bars(rows: Vec<Vec<Cell>>) -> Vec<(String, Cell)> {
+    rows.into_iter()
+        .filter_map(|mut r| {
+            let v = r.pop()?;
+            Some((r.pop()?.for_table(), v))
+        })
+        .collect()
 }
 
 fn count_cell(c: Count) -> Cell {
@@ -577,6 +631,7 @@ fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
             ));
             out.sections(&sections)?;
         }
+        Format::Html => return Err(html_only()),
         Format::Csv | Format::Jsonl => {
             let mut rows = out.rows(&[
                 "decision",
@@ -646,6 +701,7 @@ fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
                 format!("{} = {} ({} {} to {})", e.figure, value_text(&e), e.period.label, e.period.from, e.period.to);
             out.sections(&[section(title, note, EXPLAIN_COLUMNS, explain_rows(&e))])?;
         }
+        Format::Html => return Err(html_only()),
         Format::Csv | Format::Jsonl => {
             let mut rows = out.rows(EXPLAIN_COLUMNS)?;
             for r in explain_rows(&e) {

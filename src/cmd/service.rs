@@ -146,6 +146,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             let d = service::detail(&db.conn, &name)?;
             let mut out = ctx.out();
             match ctx.format {
+                Format::Html => return Err(crate::output::html_only()),
                 Format::Json | Format::Jsonl => out.json(&d)?,
                 Format::Csv => {
                     let mut cols = LIST_COLUMNS.to_vec();

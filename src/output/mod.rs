@@ -7,6 +7,7 @@
 //! uses no more memory than one of ten.
 
 mod cell;
+pub mod html;
 mod table;
 
 pub use cell::{neutralise, unneutralise, Cell};
@@ -27,6 +28,13 @@ pub enum Format {
     Json,
     /// JSON Lines: one object per line.
     Jsonl,
+    /// One self-contained HTML page to print or send (only `report return`).
+    Html,
+}
+
+/// The usage error for `--format html` anywhere but `report return`.
+pub fn html_only() -> anyhow::Error {
+    crate::error::usage("--format html is only for `report return`; use table, csv, json or jsonl")
 }
 
 /// Where data goes, and how.
@@ -45,6 +53,9 @@ impl<'w> Out<'w> {
 
     /// Start a list of rows under `columns`.
     pub fn rows<'o>(&'o mut self, columns: &[&str]) -> Result<Rows<'o, 'w>> {
+        if self.format == Format::Html {
+            return Err(html_only());
+        }
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         match self.format {
             Format::Csv => {
@@ -64,6 +75,9 @@ impl<'w> Out<'w> {
     /// One record (e.g. `decision show`): a two-column table for people, an
     /// object in JSON, one row in CSV.
     pub fn record(&mut self, columns: &[&str], cells: Vec<Cell>) -> Result<()> {
+        if self.format == Format::Html {
+            return Err(html_only());
+        }
         match self.format {
             Format::Table => {
                 let pairs: Vec<(String, String)> =
@@ -86,6 +100,9 @@ impl<'w> Out<'w> {
 
     /// A document already shaped for JSON (reports).
     pub fn json<T: Serialize>(&mut self, value: &T) -> Result<()> {
+        if self.format == Format::Html {
+            return Err(html_only());
+        }
         match self.format {
             Format::Jsonl => serde_json::to_writer(&mut self.w, value)?,
             _ => serde_json::to_writer_pretty(&mut self.w, value)?,
@@ -96,6 +113,9 @@ impl<'w> Out<'w> {
 
     /// A report's sections as tables, each under its heading.
     pub fn sections(&mut self, sections: &[Section]) -> Result<()> {
+        if self.format == Format::Html {
+            return Err(html_only());
+        }
         for (i, s) in sections.iter().enumerate() {
             if i > 0 {
                 writeln!(self.w)?;
@@ -149,7 +169,7 @@ impl Rows<'_, '_> {
     pub fn push(&mut self, cells: Vec<Cell>) -> Result<()> {
         debug_assert_eq!(cells.len(), self.columns.len());
         match self.out.format {
-            Format::Table => self.buffered.push(cells),
+            Format::Table | Format::Html => self.buffered.push(cells),
             Format::Csv => {
                 let raw = self.out.raw_csv;
                 self.line.clear();
@@ -197,7 +217,7 @@ impl Rows<'_, '_> {
                     writeln!(self.out.w, "{}", table::render(&headers, &rows, &self.buffered))?;
                 }
             }
-            Format::Csv => {}
+            Format::Csv | Format::Html => {}
             Format::Json => {
                 self.out.w.write_all(if self.count > 0 { b"\n]\n" } else { b"]\n" })?;
             }
