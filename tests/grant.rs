@@ -471,5 +471,19 @@ fn threesixty_giving_export_validates_against_the_standard() {
          Recipient Org:Identifier,Recipient Org:Name,Funding Org:Identifier,Funding Org:Name"
     ));
     assert!(lines.next().unwrap().starts_with("360G-nottspcc-2021_021-1,"), "{csv}");
+    // The standard's "grants" sheet titles come first, in the standard's
+    // order (tests/fixtures/360giving/grants-sheet-columns.csv); custom
+    // columns, which the standard allows, only after them.
+    let standard = std::fs::read_to_string(root().join("tests/fixtures/360giving/grants-sheet-columns.csv")).unwrap();
+    let standard: Vec<&str> = standard.trim().split(',').collect();
+    let ours: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let known = ours.iter().take_while(|c| standard.contains(c)).count();
+    assert!(known >= 14, "the standard's columns must come first: {ours:?}");
+    for custom in &ours[known..] {
+        assert!(!standard.contains(custom), "{custom:?} is a standard title placed after a custom column");
+        assert!(!custom.contains('.'), "the standard warns against full stops in titles: {custom:?}");
+    }
+    let positions: Vec<usize> = ours[..known].iter().map(|c| standard.iter().position(|s| s == c).unwrap()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "columns out of the standard's order: {ours:?}");
     assert_eq!(csv.lines().count(), 5);
 }
