@@ -1,8 +1,8 @@
 //! `pathway client import|list|export|show|erase`.
 
 use crate::app::Ctx;
-use crate::cmd::referral::ImportArgs;
 use crate::cmd::report_summary;
+use crate::cmd::ImportArgs;
 use crate::domain::client::{self, ClientRow, Held};
 use crate::error::usage;
 use crate::output::{Cell, Format, Out, Section};

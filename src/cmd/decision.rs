@@ -2,15 +2,14 @@
 //! commissioners' decisions (Notices of Decision).
 
 use crate::app::Ctx;
-use crate::cmd::report_summary;
+use crate::cmd::{report_summary, ImportArgs};
 use crate::db::Db;
 use crate::domain::decision::{self as rules, Approval, BudgetYear, Decision, Detail, Edit, Filter, Listed};
-use crate::import::{self, ImportOptions};
+use crate::import;
 use crate::output::{Cell, Format, Out};
 use crate::value::names::{DecisionStatus, SpendType};
 use crate::value::{Date, Pence, Period};
 use anyhow::Result;
-use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -285,35 +284,6 @@ pub struct FilterArgs {
     /// 2021-04-01..2021-06-30 (both ends included)
     #[arg(long, value_name = "PERIOD")]
     period: Option<Period>,
-}
-
-/// The options every import takes.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ImportArgs {
-    /// The CSV file, or - for standard input
-    #[arg(value_name = "FILE")]
-    file: String,
-    /// Skip columns pathway does not know instead of refusing the file
-    #[arg(long)]
-    ignore_unknown: bool,
-    /// Import the valid rows and leave out the invalid ones
-    #[arg(long)]
-    skip_invalid: bool,
-    /// With --skip-invalid: write the invalid rows, with an error column, to FILE
-    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
-    rejects: Option<PathBuf>,
-}
-
-impl ImportArgs {
-    pub fn options(&self, ctx: &Ctx) -> ImportOptions {
-        ImportOptions {
-            path: self.file.clone(),
-            ignore_unknown: self.ignore_unknown,
-            skip_invalid: self.skip_invalid,
-            rejects: self.rejects.clone(),
-            progress: ctx.interactive && !ctx.quiet,
-        }
-    }
 }
 
 impl From<FilterArgs> for Filter {

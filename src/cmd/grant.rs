@@ -2,8 +2,9 @@
 //! and the payments made against them.
 
 use crate::app::Ctx;
-use crate::cmd::decision::{export_out, near_miss, ImportArgs};
+use crate::cmd::decision::{export_out, near_miss};
 use crate::cmd::report_summary;
+use crate::cmd::ImportArgs;
 use crate::domain::decision::BudgetYear;
 use crate::domain::grant::{self as rules, Filter, Grant, GrantInput, Listed, Payment};
 use crate::import;

@@ -15,8 +15,9 @@ pub mod report;
 pub mod service;
 
 use crate::app::Ctx;
-use crate::import::Summary;
+use crate::import::{ImportOptions, Summary};
 use crate::output::{Cell, Format};
+use std::path::PathBuf;
 
 /// What an import did: a sentence on stderr for people (nothing with -q), a
 /// record on stdout for scripts (csv, json, jsonl).
@@ -39,4 +40,33 @@ pub fn report_summary(ctx: &Ctx, s: &Summary, what: &str) -> anyhow::Result<u8> 
         out.flush()?;
     }
     Ok(0)
+}
+
+/// The arguments every CSV import takes.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The CSV file, or - for standard input
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Skip columns pathway does not know (normally an error, to catch typos)
+    #[arg(long)]
+    pub ignore_unknown: bool,
+    /// Import the good rows even if some are invalid (use with --rejects)
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Write the invalid rows, with an error column, to this file
+    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
+    pub rejects: Option<PathBuf>,
+}
+
+impl ImportArgs {
+    pub fn options(&self, ctx: &Ctx) -> ImportOptions {
+        ImportOptions {
+            path: self.file.clone(),
+            ignore_unknown: self.ignore_unknown,
+            skip_invalid: self.skip_invalid,
+            rejects: self.rejects.clone(),
+            progress: ctx.interactive && !ctx.quiet,
+        }
+    }
 }

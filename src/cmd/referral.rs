@@ -1,14 +1,12 @@
 //! `pathway referral add|list|show|update|import|export`.
 
 use crate::app::Ctx;
-use crate::cmd::report_summary;
+use crate::cmd::{report_summary, ImportArgs};
 use crate::domain::referral::{self, Changes, Clearable, ListOptions, OutcomeFilter, Referral, Stored, YesNo};
-use crate::import::ImportOptions;
 use crate::output::{Cell, Format, Out};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
-use std::path::PathBuf;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -182,35 +180,6 @@ impl FilterArgs {
             source: self.source,
             outcome: self.outcome,
             client: self.client,
-        }
-    }
-}
-
-/// The options every import takes.
-#[derive(Debug, clap::Args)]
-pub struct ImportArgs {
-    /// The CSV file, or - for standard input
-    #[arg(value_name = "FILE")]
-    pub file: String,
-    /// Skip columns pathway does not know (normally an error, to catch typos)
-    #[arg(long)]
-    pub ignore_unknown: bool,
-    /// Import the good rows even if some are invalid (use with --rejects)
-    #[arg(long)]
-    pub skip_invalid: bool,
-    /// Write the invalid rows, with an error column, to this file
-    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
-    pub rejects: Option<PathBuf>,
-}
-
-impl ImportArgs {
-    pub fn options(&self, ctx: &Ctx) -> ImportOptions {
-        ImportOptions {
-            path: self.file.clone(),
-            ignore_unknown: self.ignore_unknown,
-            skip_invalid: self.skip_invalid,
-            rejects: self.rejects.clone(),
-            progress: ctx.interactive && !ctx.quiet,
         }
     }
 }

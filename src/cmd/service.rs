@@ -1,8 +1,8 @@
 //! `pathway service add|list|show|target|import`.
 
 use crate::app::Ctx;
-use crate::cmd::referral::ImportArgs;
 use crate::cmd::report_summary;
+use crate::cmd::ImportArgs;
 use crate::domain::referral::Change;
 use crate::domain::service::{self, NewService};
 use crate::output::{Cell, Format, Section};
