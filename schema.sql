@@ -247,13 +247,17 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 
 -- Every change: when, which command, what entity, what changed. Never the
--- personal detail itself: no client_ref, no equality data.
+-- personal detail itself: no client_ref, no equality data. A row about one
+-- referral or case keeps the internal id of the client it belongs to (no
+-- foreign key: it outlives nothing, since `client erase` removes the rows
+-- with her), so that erasure finds every row about her.
 CREATE TABLE audit_log (
-    id       INTEGER PRIMARY KEY,
-    at       TEXT NOT NULL,
-    command  TEXT NOT NULL,
-    entity   TEXT NOT NULL,
-    key      TEXT,
-    action   TEXT NOT NULL,
-    detail   TEXT
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    command   TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    key       TEXT,
+    action    TEXT NOT NULL,
+    detail    TEXT,
+    client_id INTEGER
 );

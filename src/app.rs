@@ -49,6 +49,12 @@ impl Ctx {
     /// Open the existing database (not creating it).
     pub fn open(&self) -> Result<Db> {
         let d = db::open(&self.db.path, Open::Existing)?;
+        if d.read_only {
+            self.say(&format!(
+                "note: {} is read-only here (the file, its folder or its disk cannot be written); it was opened for reading only",
+                self.db.path.display()
+            ));
+        }
         if let Some(from) = d.migrated_from {
             self.say(&format!(
                 "migrated {} from schema version {from} to {} (a backup was left beside it)",
@@ -97,7 +103,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         command: command_name(&cli.command),
         interactive: std::io::stderr().is_terminal(),
     };
-    match cli.command {
+    let path = ctx.db.path.clone();
+    let result = match cli.command {
         Command::Init(a) => cmd::init::run(a, &mut ctx),
         Command::Decision(a) => cmd::decision::run(a, &mut ctx),
         Command::Grant(a) => cmd::grant::run(a, &mut ctx),
@@ -109,7 +116,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Db(a) => cmd::db::run(a, &mut ctx),
         Command::Completions(a) => cmd::completions::run(a, &mut ctx),
         Command::Man(a) => cmd::man::run(a, &mut ctx),
-    }
+    };
+    // SQLite finding the file damaged, or refusing to write it, is named
+    // as such with the file, whatever the command was doing.
+    result.map_err(|e| db::classify(e, &path))
 }
 
 fn command_name(c: &Command) -> String {

@@ -6,7 +6,8 @@
 //! | 1    | anything else (a database from a newer pathway, a bug...)    |
 //! | 2    | wrong usage (bad option or argument value)                  |
 //! | 65   | invalid input data; nothing was written                     |
-//! | 66   | an input file is missing or unreadable                      |
+//! | 66   | an input file (or the database) is missing or unreadable    |
+//! | 74   | the database file is damaged; restore the latest backup     |
 //! | 75   | the database stayed busy longer than the wait; try again    |
 
 use std::fmt;
@@ -17,6 +18,7 @@ pub const EXIT_OTHER: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_DATA: i32 = 65;
 pub const EXIT_NOINPUT: i32 = 66;
+pub const EXIT_DAMAGED: i32 = 74;
 pub const EXIT_BUSY: i32 = 75;
 
 /// How many row errors an import lists before it summarises the rest.
@@ -61,8 +63,22 @@ pub enum Error {
     #[error("interrupted by {signal}; nothing was written")]
     Interrupted { signal: &'static str, code: i32 },
 
-    #[error("{} is not a pathway database (it is some other SQLite file); give another file with --db", .path.display())]
-    NotPathway { path: PathBuf },
+    /// An SQLite file that is not pathway's: refused before anything in it
+    /// is changed. `why` says what gave it away.
+    #[error("{} is not a pathway database ({why}); give another file with --db", .path.display())]
+    NotPathway { path: PathBuf, why: String },
+
+    /// SQLite found the file damaged (SQLITE_CORRUPT or SQLITE_NOTADB).
+    #[error("the database {} is damaged (SQLite: {sqlite}); nothing was changed; restore the latest backup (pathway db backup makes them) or run pathway db check for details", .path.display())]
+    Damaged { path: PathBuf, sqlite: String },
+
+    /// `db check` found SQLite's own checks failing: the file is damaged.
+    #[error("{problems} problem(s) found in {}: SQLite finds the file damaged (its findings are listed above); restore the latest backup (pathway db backup makes them), then run pathway db check on it", .path.display())]
+    DamageFound { path: PathBuf, problems: usize },
+
+    /// The database cannot be written here (file, folder or disk).
+    #[error("the database {} is read-only (the file, its folder or its disk cannot be written): pathway can read it but not change it; nothing was changed; copy it to a writable folder, or give another file with --db", .path.display())]
+    ReadOnly { path: PathBuf },
 }
 
 struct ImportErrors<'a>(&'a String, &'a Vec<RowError>, usize);
@@ -105,7 +121,8 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
                 Error::Usage(_) => EXIT_USAGE,
                 Error::NoInput { .. } => EXIT_NOINPUT,
                 Error::Busy { .. } => EXIT_BUSY,
-                Error::NewerDatabase { .. } | Error::NotPathway { .. } => EXIT_OTHER,
+                Error::Damaged { .. } | Error::DamageFound { .. } => EXIT_DAMAGED,
+                Error::NewerDatabase { .. } | Error::NotPathway { .. } | Error::ReadOnly { .. } => EXIT_OTHER,
                 Error::Interrupted { code, .. } => *code,
             };
         }
@@ -180,6 +197,9 @@ mod tests {
         assert_eq!(exit_code(&anyhow::anyhow!("x")), 1);
         let e: anyhow::Error = Error::NoInput { path: "a.csv".into(), reason: "missing".into() }.into();
         assert_eq!(exit_code(&e.context("reading")), 66);
+        let e: anyhow::Error =
+            Error::Damaged { path: "p.db".into(), sqlite: "database disk image is malformed".into() }.into();
+        assert_eq!(exit_code(&e), 74);
     }
 
     #[test]

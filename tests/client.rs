@@ -180,7 +180,10 @@ fn erase_leaves_no_trace_in_the_files() {
 
     let out = p.run(&["client", "erase", secret, "--yes"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "erased: 1 client, 3 referrals, 1 case removed");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "erased: 1 client, 3 referrals, 1 case removed, with 0 audit entries about them"
+    );
 
     // Nothing of hers is left in the database file or its write-ahead log.
     let bytes = everywhere();
@@ -201,7 +204,7 @@ fn erase_leaves_no_trace_in_the_files() {
         })
         .unwrap();
     assert_eq!(key, None);
-    assert_eq!(detail, "1 client, 3 referrals, 1 case removed");
+    assert_eq!(detail, "1 client, 3 referrals, 1 case removed, with 0 audit entries about them");
     let all: String = c
         .query_row(
             "SELECT group_concat(coalesce(key, '') || ' ' || coalesce(detail, ''), '|') FROM audit_log",
@@ -216,4 +219,98 @@ fn erase_leaves_no_trace_in_the_files() {
     let err = p.fails(&["client", "erase", secret, "--yes"], 65);
     assert!(err.contains("no client is recorded with that client_ref"), "{err}");
     assert!(p.run(&["db", "check"]).status.success());
+}
+
+/// Her referrals and cases made one by one (each with its own audit row),
+/// changed, closed, and then erased: no ref of hers survives in the file,
+/// its write-ahead log or a backup made afterwards.
+#[test]
+fn erase_removes_her_refs_from_the_audit_log_and_later_backups() {
+    let p = setup();
+    p.ok(&["caseload", "worker", "add", "--code", "KW06"]);
+    let her = "BC-0042";
+    p.ok(&[
+        "referral",
+        "add",
+        "--client",
+        her,
+        "--service",
+        "Beth Centre",
+        "--date",
+        "01/04/21",
+        "--source",
+        "police",
+        "--needs",
+        "housing",
+        "--ref",
+        "R-2104-0004",
+    ]);
+    p.ok(&["referral", "update", "R-2104-0004", "--outcome", "engaged", "--ref", "R-2104-0044"]);
+    p.ok(&["referral", "add", "--client", her, "--service", "Beth Centre", "--date", "02/04/21", "--source", "self"]);
+    p.ok(&["referral", "update", "#2", "--risk", "high"]);
+    p.ok(&[
+        "caseload",
+        "open",
+        "--client",
+        her,
+        "--worker",
+        "KW06",
+        "--service",
+        "Beth Centre",
+        "--tier",
+        "T2",
+        "--opened",
+        "12/04/21",
+        "--ref",
+        "CASE-0042",
+    ]);
+    p.ok(&["caseload", "retier", "CASE-0042", "--tier", "T3", "--from", "01/06/21"]);
+    p.ok(&["caseload", "close", "CASE-0042", "--closed", "2021-06-30", "--outcome", "positive"]);
+    // Someone else's records stay, with their audit rows.
+    p.ok(&[
+        "referral",
+        "add",
+        "--client",
+        "BC-0043",
+        "--service",
+        "Beth Centre",
+        "--date",
+        "03/04/21",
+        "--source",
+        "gp",
+        "--ref",
+        "R-2104-0005",
+    ]);
+    let wal = p.db.with_extension("db-wal");
+    let files = || [file_bytes(&p.db), file_bytes(&wal)].concat();
+    assert!(contains(&files(), b"R-2104-0044"), "her referral ref should be in the files before erasure");
+
+    let out = p.run(&["client", "erase", her, "--yes"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "erased: 1 client, 2 referrals, 1 case removed, with 7 audit entries about them"
+    );
+    p.ok(&["db", "backup", "later.db"]);
+    let backup = file_bytes(&p.path("later.db"));
+    for (name, bytes) in [("the database and its log", files()), ("a later backup", backup)] {
+        for gone in [her, "R-2104-0004", "R-2104-0044", "CASE-0042"] {
+            assert!(!contains(&bytes, gone.as_bytes()), "{gone} is still in {name}");
+        }
+        assert!(contains(&bytes, b"R-2104-0005"), "someone else's referral must stay in {name}");
+    }
+    // One entry says that an erasure happened, naming nobody.
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    let (n, key, detail): (i64, Option<String>, String) = c
+        .query_row(
+            "SELECT count(*), key, detail FROM audit_log WHERE entity = 'client' AND action = 'erase'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((n, key.as_deref()), (1, None));
+    assert_eq!(detail, "1 client, 2 referrals, 1 case removed, with 7 audit entries about them");
+    let left: i64 =
+        c.query_row("SELECT count(*) FROM audit_log WHERE entity IN ('referral', 'case')", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 1, "only the other woman's referral is still in the audit log");
 }

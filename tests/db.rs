@@ -22,7 +22,7 @@ fn init_creates_a_private_wal_database_and_is_idempotent() {
     let app: i64 = c.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
     assert_eq!(app, 0x5041_5448);
     let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(v, 1);
+    assert_eq!(v, 2);
     drop(c);
     let before = p.dump();
     let again = p.run(&["init"]);

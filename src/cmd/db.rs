@@ -73,6 +73,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 rows.push(vec![Cell::text(p.check), Cell::text(&p.message)])?;
             }
             rows.finish()?;
+            if crate::domain::db::damaged(&problems) {
+                return Err(
+                    crate::error::Error::DamageFound { path: ctx.db.path.clone(), problems: problems.len() }.into()
+                );
+            }
             Err(crate::error::invalid(format!("{} problem(s) found in {}", problems.len(), ctx.db.path.display())))
         }
         DbCommand::Migrate => {

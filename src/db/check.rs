@@ -47,41 +47,101 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The name of SQLite's own check in `Problem::check`.
+pub const INTEGRITY: &str = "integrity";
+
+/// SQLite's `integrity_check` (every finding, one per row, e.g. "Tree 5
+/// page 12 cell 3: …" or "Page 40: never used"), then foreign keys and the
+/// domain's invariants. On a damaged file a check that meets the damage is
+/// reported as a problem of its own and the others still run.
 pub fn run(conn: &Connection) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
-    {
-        let mut st = conn.prepare("PRAGMA integrity_check")?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-        for r in rows {
-            let r = r?;
-            if r != "ok" {
-                problems.push(Problem { check: "integrity", message: r });
-            }
-        }
+    match integrity(conn) {
+        Ok(found) => problems.extend(found.into_iter().map(|message| Problem { check: INTEGRITY, message })),
+        Err(e) => problems.push(Problem { check: INTEGRITY, message: damage_or(e)? }),
     }
-    {
-        let mut st = conn.prepare("PRAGMA foreign_key_check")?;
-        let rows =
-            st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?)))?;
-        for r in rows {
-            let (table, rowid, parent) = r?;
-            problems.push(Problem {
-                check: "foreign keys",
-                message: format!(
-                    "{table} row {} refers to a missing {parent} row",
-                    rowid.map(|r| r.to_string()).unwrap_or_default()
-                ),
-            });
-        }
+    match foreign_keys(conn) {
+        Ok(found) => problems.extend(found.into_iter().map(|message| Problem { check: "foreign keys", message })),
+        Err(e) => problems.push(Problem { check: "foreign keys", message: damage_or(e)? }),
     }
     for (name, sql) in INVARIANTS {
-        let mut st = conn.prepare(sql)?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-        for r in rows {
-            problems.push(Problem { check: name, message: pence_words(&r?) });
+        match rows(conn, sql) {
+            Ok(found) => problems.extend(found.into_iter().map(|r| Problem { check: name, message: pence_words(&r) })),
+            Err(e) => problems.push(Problem { check: name, message: damage_or(e)? }),
         }
     }
     Ok(problems)
+}
+
+/// A check that failed because the file is damaged becomes a problem
+/// ("could not be checked: …"); any other failure stays an error.
+fn damage_or(e: anyhow::Error) -> Result<String> {
+    if super::is_damage(&e) {
+        let why = e
+            .chain()
+            .find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
+                Some(rusqlite::Error::SqliteFailure(_, Some(m))) => Some(m.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "database disk image is malformed".into());
+        return Ok(format!("could not be checked: the file is damaged (SQLite: {why})"));
+    }
+    Err(e)
+}
+
+/// SQLite's findings; SQLite may stop with an error part-way through a
+/// damaged file, after the findings it has made so far.
+fn integrity(conn: &Connection) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut st = conn.prepare("PRAGMA integrity_check")?;
+    let mut rows = st.query([])?;
+    loop {
+        match rows.next() {
+            Ok(Some(row)) => {
+                let r: String = row.get(0)?;
+                // SQLite heads its first finding with the schema's name.
+                for line in r.lines().map(str::trim) {
+                    if !line.is_empty() && line != "ok" && line != "*** in database main ***" {
+                        out.push(line.to_string());
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e)
+                if !out.is_empty()
+                    && matches!(
+                        e.sqlite_error_code(),
+                        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+                    ) =>
+            {
+                out.push(format!("SQLite stopped checking here ({e})"));
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+fn foreign_keys(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare("PRAGMA foreign_key_check")?;
+    let rows =
+        st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?)))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (table, rowid, parent) = r?;
+        out.push(format!(
+            "{table} row {} refers to a missing {parent} row",
+            rowid.map(|r| r.to_string()).unwrap_or_default()
+        ));
+    }
+    Ok(out)
+}
+
+fn rows(conn: &Connection, sql: &str) -> Result<Vec<String>> {
+    let mut st = conn.prepare(sql)?;
+    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Turn "1234 pence" in a message into "£12.34".

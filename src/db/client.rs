@@ -152,17 +152,37 @@ pub fn cases_of(conn: &Connection, client_id: i64) -> Result<Vec<CaseHeld>> {
     Ok(cases)
 }
 
-/// Remove a client and everything held about them: tier history, cases,
-/// referrals, then the client. Returns (referrals, cases, case_tiers)
-/// removed. Call inside a write transaction.
-pub fn erase(conn: &Connection, client_id: i64) -> Result<(usize, usize, usize)> {
-    let tiers = conn
+/// What `erase` removed, by table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub referrals: usize,
+    pub cases: usize,
+    pub case_tiers: usize,
+    pub audit_rows: usize,
+}
+
+/// Remove a client and everything held about them: the audit rows about
+/// her referrals and cases (found by her id, or, for rows written before
+/// audit rows carried it, by the referrals' and cases' refs and `#ID`s),
+/// tier history, cases, referrals, then the client. Call inside a write
+/// transaction.
+pub fn erase(conn: &Connection, client_id: i64) -> Result<Removed> {
+    let audit_rows = conn
+        .prepare_cached(
+            "DELETE FROM audit_log WHERE client_id = ?1
+                OR (entity = 'referral' AND key IN (SELECT ref FROM referrals WHERE client_id = ?1 AND ref IS NOT NULL
+                                                    UNION ALL SELECT '#' || id FROM referrals WHERE client_id = ?1))
+                OR (entity = 'case' AND key IN (SELECT ref FROM cases WHERE client_id = ?1 AND ref IS NOT NULL
+                                                UNION ALL SELECT '#' || id FROM cases WHERE client_id = ?1))",
+        )?
+        .execute(params![client_id])?;
+    let case_tiers = conn
         .prepare_cached("DELETE FROM case_tiers WHERE case_id IN (SELECT id FROM cases WHERE client_id = ?1)")?
         .execute(params![client_id])?;
     let cases = conn.prepare_cached("DELETE FROM cases WHERE client_id = ?1")?.execute(params![client_id])?;
     let referrals = conn.prepare_cached("DELETE FROM referrals WHERE client_id = ?1")?.execute(params![client_id])?;
     conn.prepare_cached("DELETE FROM clients WHERE id = ?1")?.execute(params![client_id])?;
-    Ok((referrals, cases, tiers))
+    Ok(Removed { referrals, cases, case_tiers, audit_rows })
 }
 
 /// Copy the write-ahead log into the database file and empty it

@@ -13,11 +13,23 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The schema version this binary writes and understands.
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
 
 /// Steps from version N to N+1: `STEPS[0]` takes 1 to 2, and so on.
 /// Each step is SQL run inside the migration's one transaction.
-pub const STEPS: &[&str] = &[];
+pub const STEPS: &[&str] = &[
+    // 1 to 2: audit rows about a referral or a case keep the internal id of
+    // its client, so that `client erase` removes them with her.
+    "ALTER TABLE audit_log ADD COLUMN client_id INTEGER;
+     UPDATE audit_log SET client_id = coalesce(
+         (SELECT r.client_id FROM referrals AS r WHERE r.ref = audit_log.key),
+         (SELECT r.client_id FROM referrals AS r WHERE '#' || r.id = audit_log.key))
+      WHERE entity = 'referral' AND key IS NOT NULL;
+     UPDATE audit_log SET client_id = coalesce(
+         (SELECT c.client_id FROM cases AS c WHERE c.ref = audit_log.key),
+         (SELECT c.client_id FROM cases AS c WHERE '#' || c.id = audit_log.key))
+      WHERE entity = 'case' AND key IS NOT NULL;",
+];
 
 /// Check the file's versions; create the schema in a new file, migrate an
 /// older one. Returns the version it migrated from, if it did.
@@ -33,15 +45,26 @@ fn ensure_version(conn: &Connection, path: &Path, current: i64, steps: &[&str]) 
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    let not_pathway =
+        |why: &str| -> anyhow::Error { Error::NotPathway { path: path.to_path_buf(), why: why.into() }.into() };
+    if version < 0 {
+        return Err(not_pathway("its schema version is negative; it is another program's file"));
+    }
     if app_id != APPLICATION_ID {
-        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         if app_id != 0 || tables > 0 {
-            return Err(Error::NotPathway { path: path.to_path_buf() }.into());
+            return Err(not_pathway("it is some other SQLite file"));
         }
         create(conn)?;
         return Ok(None);
     }
     if version == 0 {
+        if tables > 0 {
+            return Err(not_pathway(
+                "it holds tables but its schema version (user_version) is 0: it is another program's file, or a \
+                 damaged pathway database; if it was yours, restore the latest backup",
+            ));
+        }
         create(conn)?;
         return Ok(None);
     }
@@ -102,10 +125,14 @@ fn migrate(conn: &Connection, from: i64, current: i64, steps: &[&str]) -> Result
 mod tests {
     use super::*;
 
+    /// The schema of version 1, as pathway 0.1 wrote it.
+    const SCHEMA_V1: &str = include_str!("../../tests/fixtures/schema-v1.sql");
+
     fn v1(dir: &Path) -> (Connection, std::path::PathBuf) {
         let path = dir.join("old.db");
         let conn = Connection::open(&path).unwrap();
-        ensure_current(&conn, &path).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;")).unwrap();
         conn.execute("INSERT INTO settings (key, value) VALUES ('kept', 'yes')", []).unwrap();
         (conn, path)
     }
@@ -156,5 +183,57 @@ mod tests {
         assert_eq!(cols, 2, "the half-done step was rolled back");
         let kept: String = conn.query_row("SELECT value FROM settings WHERE key = 'kept'", [], |r| r.get(0)).unwrap();
         assert_eq!(kept, "yes");
+    }
+
+    /// Every table's columns and every index, as SQLite reports them.
+    fn shape(conn: &Connection) -> Vec<String> {
+        let mut st = conn
+            .prepare(
+                "SELECT m.type || ' ' || m.name || ': ' || coalesce((SELECT group_concat(p.name || ' ' || p.type || ' ' || p.\"notnull\" || ' ' || coalesce(p.dflt_value, '') || ' ' || p.pk, ', ')
+                        FROM pragma_table_info(m.name) AS p), '')
+                 FROM sqlite_schema AS m WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.type, m.name",
+            )
+            .unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+    }
+
+    #[test]
+    fn the_steps_from_version_1_give_the_schema_of_a_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, path) = v1(dir.path());
+        assert_eq!(ensure_current(&old, &path).unwrap(), Some(1));
+        let fresh_path = dir.path().join("new.db");
+        let fresh = Connection::open(&fresh_path).unwrap();
+        assert_eq!(ensure_current(&fresh, &fresh_path).unwrap(), None);
+        assert_eq!(shape(&old), shape(&fresh), "schema.sql and the migration steps disagree");
+        let v: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, CURRENT_VERSION);
+    }
+
+    #[test]
+    fn step_2_finds_the_client_of_older_audit_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, path) = v1(dir.path());
+        conn.execute_batch(
+            "INSERT INTO organisations (id, name, kind) VALUES (1, 'London Women''s Consortium', 'provider');
+             INSERT INTO services (id, name, provider_id) VALUES (1, 'Beth Centre', 1);
+             INSERT INTO clients (id, client_ref) VALUES (7, 'BC-0042');
+             INSERT INTO referrals (id, client_id, service_id, referred_on, source, ref) VALUES (3, 7, 1, '2021-04-01', 'police', 'R-2104-0004');
+             INSERT INTO referrals (id, client_id, service_id, referred_on, source) VALUES (4, 7, 1, '2021-04-02', 'self');
+             INSERT INTO audit_log (at, command, entity, key, action) VALUES
+                 ('2021-04-01T09:00:00Z', 'referral add', 'referral', 'R-2104-0004', 'add'),
+                 ('2021-04-02T09:00:00Z', 'referral add', 'referral', '#4', 'add'),
+                 ('2021-04-02T09:00:00Z', 'service add', 'service', 'Beth Centre', 'add');",
+        )
+        .unwrap();
+        ensure_current(&conn, &path).unwrap();
+        let ids: Vec<Option<i64>> = conn
+            .prepare("SELECT client_id FROM audit_log ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(ids, vec![Some(7), Some(7), None]);
     }
 }

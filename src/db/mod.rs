@@ -60,6 +60,29 @@ pub struct Db {
     pub path: PathBuf,
     /// Set when opening the file migrated it from an older version.
     pub migrated_from: Option<i64>,
+    /// Opened for reading only: the file, its folder or its disk cannot be
+    /// written here. Every write is refused with `Error::ReadOnly`.
+    pub read_only: bool,
+}
+
+/// Create a new file readable and writable by its owner only (0600,
+/// whatever the umask), failing if it exists. Every file pathway writes is
+/// made through this.
+pub fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(f)
 }
 
 /// Create `path` empty with mode 0600 before SQLite touches it, so that the
@@ -70,14 +93,7 @@ fn create_private(path: &Path) -> Result<()> {
             create_private_dir(dir)?;
         }
     }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    match opts.open(path) {
+    match create_private_file(path) {
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e).with_context(|| format!("cannot create the database {}", path.display())),
@@ -108,27 +124,215 @@ pub fn set_private(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What a read-only look at an existing file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// A pathway database (of some schema version).
+    Pathway,
+    /// An SQLite file with nothing in it: `pathway init` may fill it.
+    Blank,
+}
+
 /// Open (or with `Open::Create`, create) the database at `path`.
+///
+/// An existing file is first looked at read-only (its header, then
+/// `application_id`, `user_version` and its tables), and only a pathway
+/// database (or, for `init`, an empty one) is then opened for writing and
+/// given pathway's pragmas: a file that is refused is left byte for byte as
+/// it was. A missing or empty file is never initialised except by `init`.
 pub fn open(path: &Path, how: Open) -> Result<Db> {
-    let exists = path.exists();
-    if !exists {
-        match how {
-            Open::Existing => return Err(Error::NoInput {
+    let size = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(Error::NoInput {
+                path: path.to_path_buf(),
+                reason: "it is a folder, not a database file; give the database file with --db".into(),
+            }
+            .into())
+        }
+        Ok(m) => Some(m.len()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::NoInput { path: path.to_path_buf(), reason: e.to_string() }.into()),
+    };
+    match (size, how) {
+        (None, Open::Existing) => {
+            return Err(Error::NoInput {
                 path: path.to_path_buf(),
                 reason:
                     "there is no database there yet; run `pathway init` to create it, or give another file with --db"
                         .into(),
             }
-            .into()),
-            Open::Create => create_private(path)?,
+            .into())
         }
+        (Some(0), Open::Existing) => {
+            return Err(Error::NoInput {
+                path: path.to_path_buf(),
+                reason: "the file is empty, not a pathway database yet; run `pathway init` to create the database \
+                         in it, or give another file with --db"
+                    .into(),
+            }
+            .into())
+        }
+        (None, Open::Create) => create_private(path)?,
+        _ => {}
+    }
+    if size.unwrap_or(0) > 0 {
+        let found = inspect(path)?;
+        if found == Found::Blank && how == Open::Existing {
+            return Err(Error::NoInput {
+                path: path.to_path_buf(),
+                reason: "it is an SQLite file with nothing in it, not a pathway database yet; run `pathway init` \
+                         to create the database in it, or give another file with --db"
+                    .into(),
+            }
+            .into());
+        }
+        // A migration backup killed half-way leaves its temporary file here.
+        remove_stale_temporaries(path.parent().unwrap_or(Path::new("")), Some(&file_name(path)));
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
-    configure(&conn, path).map_err(|e| explain_open_error(e, path))?;
-    let migrated_from = migrate::ensure_current(&conn, path).map_err(|e| explain_open_error(e, path))?;
-    Ok(Db { conn, path: path.to_path_buf(), migrated_from })
+    // SQLite quietly opens a file it cannot write for reading only; then
+    // the -wal and -shm files it would make beside it would be read-only
+    // too, and left behind.
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        drop(conn);
+        return open_read_only(path, how);
+    }
+    if let Err(e) = configure(&conn, path) {
+        if cannot_write(&e) && !writable(path) {
+            drop(conn);
+            return open_read_only(path, how);
+        }
+        return Err(classify(explain_open_error(e, path), path));
+    }
+    let migrated_from =
+        migrate::ensure_current(&conn, path).map_err(|e| classify(explain_open_error(e, path), path))?;
+    Ok(Db { conn, path: path.to_path_buf(), migrated_from, read_only: false })
+}
+
+/// The file name of `path`, for naming files beside it.
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "pathway.db".into())
+}
+
+/// `path` as an SQLite `file:` URI with `query`.
+fn uri(path: &Path, query: &str) -> String {
+    let mut out = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out.push('?');
+    out.push_str(query);
+    out
+}
+
+/// The write-ahead log beside `path`.
+fn wal_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push("-wal");
+    PathBuf::from(s)
+}
+
+/// Whether the write-ahead log beside `path` holds anything.
+fn has_wal(path: &Path) -> bool {
+    std::fs::metadata(wal_path(path)).map(|m| m.len() > 0).unwrap_or(false)
+}
+
+/// Open `path` for reading only, creating nothing beside it: when it has no
+/// write-ahead log the file is all there is, and SQLite is told it is
+/// immutable (no -shm file); otherwise it is opened read-only.
+fn open_read_only_conn(path: &Path) -> Result<Connection> {
+    let query = if has_wal(path) { "mode=ro" } else { "mode=ro&immutable=1" };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(uri(path, query), flags)
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(busy_seconds()))?;
+    Ok(conn)
+}
+
+/// Look at an existing, non-empty file without changing it: refuse what is
+/// not SQLite (exit 66), not pathway's, or damaged.
+fn inspect(path: &Path) -> Result<Found> {
+    let mut head = [0u8; 100];
+    let n = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path)
+            .map_err(|e| Error::NoInput { path: path.to_path_buf(), reason: e.to_string() })?;
+        let mut n = 0;
+        while n < head.len() {
+            match f.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) => return Err(Error::NoInput { path: path.to_path_buf(), reason: e.to_string() }.into()),
+            }
+        }
+        n
+    };
+    if n < head.len() || &head[..16] != b"SQLite format 3\0" {
+        return Err(Error::NoInput {
+            path: path.to_path_buf(),
+            reason: "it is not a database file (not SQLite at all); give the pathway database with --db".into(),
+        }
+        .into());
+    }
+    let look = || -> Result<(i64, i64, i64, bool)> {
+        let conn = open_read_only_conn(path)?;
+        Ok(conn.query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id),
+                    (SELECT user_version FROM pragma_user_version),
+                    (SELECT count(*) FROM sqlite_schema),
+                    (SELECT count(*) = 2 FROM sqlite_schema WHERE type = 'table' AND name IN ('referrals', 'audit_log'))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?)
+    };
+    let busy = || Error::Busy { path: path.to_path_buf(), seconds: busy_seconds() };
+    let (app_id, version, objects, pathway_tables) = look().map_err(|e| classify(map_busy(e, busy), path))?;
+    let not_pathway = |why: String| -> anyhow::Error { Error::NotPathway { path: path.to_path_buf(), why }.into() };
+    if version < 0 {
+        return Err(not_pathway(format!(
+            "its schema version is {version}, and pathway's are 1 and up; it is another program's file"
+        )));
+    }
+    if app_id == APPLICATION_ID || pathway_tables {
+        if version == 0 {
+            return Err(not_pathway(
+                "it holds tables but its schema version (user_version) is 0: it is another program's file, or a \
+                 damaged pathway database; if it was yours, restore the latest backup"
+                    .into(),
+            ));
+        }
+        if app_id != APPLICATION_ID {
+            return Err(not_pathway("it is some other SQLite file".into()));
+        }
+        return Ok(Found::Pathway);
+    }
+    if app_id == 0 && version == 0 && objects == 0 {
+        return Ok(Found::Blank);
+    }
+    Err(not_pathway("it is some other SQLite file".into()))
+}
+
+/// Open a pathway database that cannot be written here for reading only.
+fn open_read_only(path: &Path, how: Open) -> Result<Db> {
+    let conn = open_read_only_conn(path).map_err(|e| classify(e, path))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA query_only = ON;").map_err(|e| classify(e.into(), path))?;
+    let version = user_version(&conn).map_err(|e| classify(e, path))?;
+    if version > migrate::CURRENT_VERSION {
+        return Err(
+            Error::NewerDatabase { path: path.to_path_buf(), found: version, known: migrate::CURRENT_VERSION }.into()
+        );
+    }
+    if version < migrate::CURRENT_VERSION || how == Open::Create {
+        // It needs its schema written or upgraded, which a read-only file
+        // cannot have.
+        return Err(Error::ReadOnly { path: path.to_path_buf() }.into());
+    }
+    Ok(Db { conn, path: path.to_path_buf(), migrated_from: None, read_only: true })
 }
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
@@ -158,21 +362,122 @@ fn writable(path: &Path) -> bool {
     file_ok && dir_ok
 }
 
+/// The SQLite result code somewhere in an error's chain, with SQLite's
+/// own words.
+fn sqlite_failure(e: &anyhow::Error) -> Option<(rusqlite::ErrorCode, String)> {
+    e.chain().find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
+        Some(rusqlite::Error::SqliteFailure(f, msg)) => {
+            Some((f.code, msg.clone().unwrap_or_else(|| rusqlite::Error::SqliteFailure(*f, None).to_string())))
+        }
+        _ => None,
+    })
+}
+
+fn cannot_write(e: &anyhow::Error) -> bool {
+    matches!(sqlite_failure(e), Some((rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly, _)))
+}
+
+/// Whether an error is SQLite finding the file damaged.
+pub fn is_damage(e: &anyhow::Error) -> bool {
+    matches!(sqlite_failure(e), Some((rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase, _)))
+}
+
+/// Turn SQLite's "database disk image is malformed" / "file is not a
+/// database" into `Error::Damaged`, and "attempt to write a readonly
+/// database" into `Error::ReadOnly`, both naming the file. Errors that
+/// already say what they are pass through.
+pub fn classify(err: anyhow::Error, path: &Path) -> anyhow::Error {
+    if err.chain().any(|c| c.downcast_ref::<Error>().is_some()) {
+        return err;
+    }
+    match sqlite_failure(&err) {
+        Some((rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase, sqlite)) => {
+            Error::Damaged { path: path.to_path_buf(), sqlite }.into()
+        }
+        Some((rusqlite::ErrorCode::ReadOnly, _)) => Error::ReadOnly { path: path.to_path_buf() }.into(),
+        _ => err,
+    }
+}
+
 /// A read-only file, folder or disk shows up from SQLite as "unable to open
 /// database file" or "readonly database": say what it means.
 fn explain_open_error(e: anyhow::Error, path: &Path) -> anyhow::Error {
-    let sqlite_code = e.chain().find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
-        Some(rusqlite::Error::SqliteFailure(f, _)) => Some(f.code),
-        _ => None,
-    });
-    match sqlite_code {
-        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly) if !writable(path) => anyhow::anyhow!(
-            "cannot use the database {}: the file, its folder or its disk is read-only, and pathway needs to write \
-             the file and its -wal and -shm files beside it; copy it to a writable folder, or give another file with --db",
-            path.display()
-        ),
-        _ => e,
+    if cannot_write(&e) && !writable(path) {
+        return Error::ReadOnly { path: path.to_path_buf() }.into();
     }
+    e
+}
+
+/// Remove temporary files that a killed `db backup` (or a killed backup
+/// before a migration) left in `dir`: `.NAME.tmp-PID` and its `-journal`,
+/// whose process is gone (or is not the one that made it). With `only`,
+/// just those whose NAME starts with `only` and a dot (the database's own
+/// migration backups). Best effort: a file that cannot be removed stays.
+pub fn remove_stale_temporaries(dir: &Path, only: Option<&str>) {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((target, pid)) = temporary_name(&name) else { continue };
+        if only.is_some_and(|o| !target.starts_with(&format!("{o}."))) {
+            continue;
+        }
+        if stale(pid, &entry.path()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `.NAME.tmp-PID` or `.NAME.tmp-PID-journal` → (NAME, PID).
+pub fn temporary_name(name: &str) -> Option<(&str, u32)> {
+    let rest = name.strip_prefix('.')?;
+    let rest = rest.strip_suffix("-journal").unwrap_or(rest);
+    let (target, pid) = rest.rsplit_once(".tmp-")?;
+    if target.is_empty() || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((target, pid.parse().ok()?))
+}
+
+/// Whether the temporary file `file` of process `pid` is left over: the
+/// process is gone, it is this process (an earlier one with the same id
+/// made it), or the process with that id started after the file was last
+/// written (the id was reused).
+fn stale(pid: u32, file: &Path) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc_dir = Path::new("/proc");
+    if proc_dir.join("self").exists() {
+        let Some(started) = process_start(pid) else { return true };
+        let written = std::fs::metadata(file).and_then(|m| m.modified()).ok();
+        return written.is_some_and(|w| started > w + Duration::from_secs(1));
+    }
+    // No /proc: ask the system whether the process exists.
+    !std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(true)
+}
+
+/// When process `pid` started (Linux), or None when there is no such
+/// process.
+fn process_start(pid: u32) -> Option<std::time::SystemTime> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and brackets: fields follow the last ')'.
+    let after = &stat[stat.rfind(')')? + 1..];
+    let ticks: u64 = after.split_whitespace().nth(19)?.parse().ok()?;
+    let btime: u64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    // USER_HZ is 100 on every Linux pathway runs on.
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(btime) + Duration::from_millis(ticks * 10))
 }
 
 /// Give the connection a page cache sized for bulk work.

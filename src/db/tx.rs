@@ -1,24 +1,56 @@
 //! Writing: every write is one `BEGIN IMMEDIATE` transaction with its audit
 //! rows, and the only way to write is through `write`.
 
+use crate::error::Error;
 use anyhow::{Context, Result};
-use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::Path;
+
+/// A write that changes at least this many rows (an import, in practice)
+/// runs SQLite's `quick_check` of the whole file before it commits.
+pub const CHECK_BULK_CHANGES: u64 = 100;
 
 /// Run `f` in one IMMEDIATE transaction: the write lock is taken first (a
 /// deferred transaction that reads and then writes would fail at once with
 /// "database is locked" whatever the busy wait), every check inside `f` sees
 /// the data it will change, and either all of `f` is committed or none.
+///
+/// A bulk write (`CHECK_BULK_CHANGES` rows or more) is committed only into
+/// a file that passes `PRAGMA quick_check` (about a second per million
+/// referrals): new records are not poured into a damaged file.
 pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let before = tx.total_changes();
     let out = f(&tx)?;
+    if tx.total_changes().saturating_sub(before) >= CHECK_BULK_CHANGES {
+        quick_check(&tx)?;
+    }
     tx.commit()?;
     Ok(out)
+}
+
+/// `PRAGMA quick_check`: Ok when SQLite finds the file sound, else SQLite's
+/// first finding as a corruption error (which `db::classify` names).
+pub fn quick_check(conn: &Connection) -> Result<()> {
+    let first: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+    if first == "ok" {
+        return Ok(());
+    }
+    let finding = first.trim_start_matches("*** in database main ***").trim().to_string();
+    Err(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+        Some(format!("quick_check: {finding}")),
+    )
+    .into())
 }
 
 /// Record one change. `detail` must never hold personal detail: no
 /// client_ref and no equality data, only refs of non-personal records and
 /// counts.
+///
+/// A row about one referral or one case also records the internal id of
+/// the client it belongs to (never shown), so that `client erase` can
+/// remove every row about her.
 pub fn audit(
     tx: &Transaction,
     command: &str,
@@ -28,42 +60,64 @@ pub fn audit(
     detail: Option<&str>,
 ) -> Result<()> {
     let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let client_id = match (entity, key) {
+        ("referral", Some(k)) => client_of(tx, "referrals", k)?,
+        ("case", Some(k)) => client_of(tx, "cases", k)?,
+        _ => None,
+    };
     tx.prepare_cached(
-        "INSERT INTO audit_log (at, command, entity, key, action, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO audit_log (at, command, entity, key, action, detail, client_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![at, command, entity, key, action, detail])?;
+    .execute(params![at, command, entity, key, action, detail, client_id])?;
     Ok(())
 }
 
+/// The client of the referral or case named by `key` (its ref, or `#ID`).
+fn client_of(tx: &Transaction, table: &str, key: &str) -> Result<Option<i64>> {
+    let by_ref = tx
+        .prepare_cached(&format!("SELECT client_id FROM {table} WHERE ref = ?1"))?
+        .query_row(params![key], |r| r.get(0))
+        .optional()?;
+    if by_ref.is_some() {
+        return Ok(by_ref);
+    }
+    let Some(id) = key.strip_prefix('#').and_then(|n| n.parse::<i64>().ok()) else { return Ok(None) };
+    Ok(tx
+        .prepare_cached(&format!("SELECT client_id FROM {table} WHERE id = ?1"))?
+        .query_row(params![id], |r| r.get(0))
+        .optional()?)
+}
+
 /// A consistent copy of the live database in one step (`VACUUM INTO` reads
-/// one snapshot), written to a temporary 0600 file beside `dest`, synced,
-/// then renamed into place.
+/// one snapshot), written to a temporary 0600 file `.NAME.tmp-PID` beside
+/// `dest`, synced, then renamed into place.
+///
+/// The temporary file never outlives the copy: it is removed on any error
+/// and on Ctrl-C or SIGTERM (which stop the copy; exit 130 or 143), and
+/// those left in the folder by a copy that was killed outright (kill -9, a
+/// power cut) are removed first.
 pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
     let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !dir.exists() {
         super::create_private_dir(dir)?;
     }
+    super::remove_stale_temporaries(dir, None);
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let journal = dir.join(format!(".{name}.tmp-{}-journal", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
     // Made 0600 before SQLite writes into it.
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        opts.open(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    }
-    super::set_private(&tmp)?;
+    super::create_private_file(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let signals = Interrupts::watch(conn);
     let result = (|| -> Result<()> {
         // VACUUM INTO wants a missing or empty file: ours is empty.
-        conn.execute("VACUUM INTO ?1", params![tmp.to_string_lossy()])
-            .with_context(|| format!("cannot write the backup {}", tmp.display()))?;
+        let copied = conn.execute("VACUUM INTO ?1", params![tmp.to_string_lossy()]);
+        signals.check()?;
+        copied.with_context(|| format!("cannot write the backup {}", tmp.display()))?;
         super::set_private(&tmp)?;
         std::fs::File::open(&tmp)?.sync_all()?;
+        signals.check()?;
         std::fs::rename(&tmp, dest)
             .with_context(|| format!("cannot move the backup into place at {}", dest.display()))?;
         if let Ok(d) = std::fs::File::open(dir) {
@@ -71,8 +125,59 @@ pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
         }
         Ok(())
     })();
+    drop(signals);
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    let _ = std::fs::remove_file(&journal);
     result
+}
+
+/// Ctrl-C and SIGTERM while a copy runs: the copy is stopped (SQLite's
+/// interrupt) instead of the process dying with the temporary file on disk.
+struct Interrupts {
+    got: std::sync::Arc<std::sync::atomic::AtomicI32>,
+    handle: Option<signal_hook::iterator::Handle>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Interrupts {
+    fn watch(conn: &Connection) -> Interrupts {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let got = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            return Interrupts { got, handle: None, thread: None };
+        };
+        let handle = signals.handle();
+        let interrupt = conn.get_interrupt_handle();
+        let seen = got.clone();
+        let thread = std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                seen.store(sig, std::sync::atomic::Ordering::SeqCst);
+                interrupt.interrupt();
+            }
+        });
+        Interrupts { got, handle: Some(handle), thread: Some(thread) }
+    }
+
+    /// `Error::Interrupted` once a signal came.
+    fn check(&self) -> Result<()> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        match self.got.load(std::sync::atomic::Ordering::SeqCst) {
+            SIGINT => Err(Error::Interrupted { signal: "Ctrl-C (SIGINT)", code: 130 }.into()),
+            SIGTERM => Err(Error::Interrupted { signal: "SIGTERM", code: 143 }.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Interrupts {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.close();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

@@ -312,6 +312,8 @@ pub struct Erased {
     pub referrals: usize,
     pub cases: usize,
     pub case_tiers: usize,
+    /// Audit rows about her referrals and cases, removed with them.
+    pub audit_rows: usize,
     /// Whether the write-ahead log was emptied into the database file at
     /// once (false when another process was reading; it empties later).
     pub checkpointed: bool,
@@ -322,13 +324,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl Erased {
-    /// "1 client, 3 referrals, 1 case removed": the audit detail (counts only).
+    /// "1 client, 3 referrals, 1 case removed, with 5 audit entries about
+    /// them": the audit detail (counts only).
     pub fn detail(&self) -> String {
         format!(
-            "{}, {}, {} removed",
+            "{}, {}, {} removed, with {} about them",
             plural(self.clients, "client", "clients"),
             plural(self.referrals, "referral", "referrals"),
-            plural(self.cases, "case", "cases")
+            plural(self.cases, "case", "cases"),
+            plural(self.audit_rows, "audit entry", "audit entries")
         )
     }
 }
@@ -340,8 +344,15 @@ impl Erased {
 pub fn erase(conn: &mut Conn, client_ref: &str, command: &str) -> Result<Erased> {
     let mut erased = tx::write(conn, |tx| {
         let id = lookup(tx, client_ref)?;
-        let (referrals, cases, case_tiers) = db::client::erase(tx, id)?;
-        let e = Erased { clients: 1, referrals, cases, case_tiers, checkpointed: false };
+        let r = db::client::erase(tx, id)?;
+        let e = Erased {
+            clients: 1,
+            referrals: r.referrals,
+            cases: r.cases,
+            case_tiers: r.case_tiers,
+            audit_rows: r.audit_rows,
+            checkpointed: false,
+        };
         tx::audit(tx, command, "client", None, "erase", Some(&e.detail()))?;
         Ok(e)
     })?;
@@ -392,10 +403,10 @@ mod tests {
 
     #[test]
     fn erasure_detail_is_counts_only() {
-        let e = Erased { clients: 1, referrals: 3, cases: 1, case_tiers: 2, checkpointed: true };
-        assert_eq!(e.detail(), "1 client, 3 referrals, 1 case removed");
-        let e = Erased { clients: 1, referrals: 1, cases: 0, ..e };
-        assert_eq!(e.detail(), "1 client, 1 referral, 0 cases removed");
+        let e = Erased { clients: 1, referrals: 3, cases: 1, case_tiers: 2, audit_rows: 5, checkpointed: true };
+        assert_eq!(e.detail(), "1 client, 3 referrals, 1 case removed, with 5 audit entries about them");
+        let e = Erased { clients: 1, referrals: 1, cases: 0, audit_rows: 1, ..e };
+        assert_eq!(e.detail(), "1 client, 1 referral, 0 cases removed, with 1 audit entry about them");
     }
 
     #[test]

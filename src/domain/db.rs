@@ -37,3 +37,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 pub fn check(conn: &Conn) -> Result<Vec<Problem>> {
     db::check::run(conn)
 }
+
+/// Whether the problems include SQLite's own findings: the file is damaged,
+/// and the way out is the latest backup.
+pub fn damaged(problems: &[Problem]) -> bool {
+    problems.iter().any(|p| p.check == db::check::INTEGRITY)
+}
