@@ -169,3 +169,89 @@ fn bad_global_values_are_usage_errors() {
     let err = p.fails(&["--format", "xml", "db", "path"], 2);
     assert!(err.contains("table"), "{err}");
 }
+
+/// The id of a process that has finished (so no process has it now).
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_killed_backups_temporary_files_go_at_the_next_backup() {
+    let p = Pathway::new();
+    let dir = p.path("backups");
+    std::fs::create_dir(&dir).unwrap();
+    let dead = dead_pid();
+    // What a backup killed with -9 leaves: its half-written copy and journal.
+    for stale in
+        [format!(".copy.db.tmp-{dead}"), format!(".copy.db.tmp-{dead}-journal"), format!(".april.db.tmp-{dead}")]
+    {
+        std::fs::write(dir.join(stale), "BC-0042 half a copy").unwrap();
+    }
+    // A backup that is running now (this process is alive and started
+    // before the file was written) keeps its file.
+    let running = format!(".may.db.tmp-{}", std::process::id());
+    std::fs::write(dir.join(&running), "in progress").unwrap();
+    // Not pathway's: left alone.
+    std::fs::write(dir.join("notes.tmp-1"), "mine").unwrap();
+    p.ok(&["db", "backup", "backups/copy.db"]);
+    assert_eq!(names_in(&dir), vec![running, "copy.db".to_string(), "notes.tmp-1".to_string()]);
+    assert_eq!(mode(&dir.join("copy.db")), 0o600);
+}
+
+#[test]
+fn a_killed_migration_backups_temporary_file_goes_at_the_next_open() {
+    let p = Pathway::new();
+    let dead = dead_pid();
+    let stale = p.path(&format!(".pathway.db.v1-20211201T090000Z.bak.tmp-{dead}"));
+    std::fs::write(&stale, "BC-0042 half a copy").unwrap();
+    let other = p.path(&format!(".other.db.v1-20211201T090000Z.bak.tmp-{dead}"));
+    std::fs::write(&other, "another database's").unwrap();
+    p.ok(&["referral", "list"]);
+    assert!(!stale.exists(), "the stale temporary file is still there");
+    assert!(other.exists(), "another database's files are left to it");
+}
+
+#[test]
+fn an_older_database_is_migrated_after_a_private_backup() {
+    let p = Pathway::empty();
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    c.execute_batch(include_str!("fixtures/schema-v1.sql")).unwrap();
+    c.execute_batch(
+        "PRAGMA application_id = 1346458696; PRAGMA user_version = 1;
+         INSERT INTO organisations (id, name, kind) VALUES (1, 'London Women''s Consortium', 'provider');
+         INSERT INTO services (id, name, provider_id) VALUES (1, 'Beth Centre', 1);
+         INSERT INTO clients (id, client_ref) VALUES (1, 'BC-0042');
+         INSERT INTO referrals (id, client_id, service_id, referred_on, source, ref)
+             VALUES (1, 1, 1, '2021-04-01', 'police', 'R-2104-0004');
+         INSERT INTO audit_log (at, command, entity, key, action)
+             VALUES ('2021-04-01T09:00:00Z', 'referral add', 'referral', 'R-2104-0004', 'add');",
+    )
+    .unwrap();
+    drop(c);
+    let out = p.run(&["referral", "list", "--format", "csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("migrated {} from schema version 1 to 2 (a backup was left beside it)\n", p.db.display())
+    );
+    let names = names_in(p.dir.path());
+    let backups: Vec<&String> =
+        names.iter().filter(|n| n.starts_with("pathway.db.v1-") && n.ends_with(".bak")).collect();
+    assert_eq!(backups.len(), 1, "{names:?}");
+    assert_eq!(mode(&p.path(backups[0])), 0o600);
+    assert!(!names.iter().any(|n| n.contains(".tmp-")), "{names:?}");
+    // The old audit row now belongs to her, so erasure removes it.
+    assert_eq!(p.sql_i64("SELECT client_id FROM audit_log WHERE key = 'R-2104-0004'"), 1);
+    p.ok(&["client", "erase", "BC-0042", "--yes"]);
+    assert_eq!(p.sql_i64("SELECT count(*) FROM audit_log WHERE key = 'R-2104-0004'"), 0);
+}

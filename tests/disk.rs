@@ -84,3 +84,35 @@ fn a_read_only_database_is_a_clear_error_not_a_panic() {
     assert!(err.contains("read-only") && err.contains("--db"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_read_only_database_is_read_without_leaving_files_beside_it() {
+    let scratch = Pathway::empty();
+    let Some(m) = Mount::tmpfs(&scratch.path("ro-read"), "4m") else { return };
+    let mut p = Pathway::empty();
+    p.db = m.0.join("pathway.db");
+    p.ok(&["init"]);
+    p.ok(&["service", "add", "Beth Centre", "--provider", "London Women's Consortium"]);
+    m.read_only();
+    let note = format!(
+        "note: {} is read-only here (the file, its folder or its disk cannot be written); it was opened for reading only\n",
+        p.db.display()
+    );
+    let out = p.run(&["service", "list", "--format", "csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Beth Centre"));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), note);
+    let err = p.fails(&["service", "add", "Croydon spoke", "--provider", "London Women's Consortium"], 1);
+    assert_eq!(
+        err,
+        format!(
+            "{note}pathway: the database {} is read-only (the file, its folder or its disk cannot be written): pathway \
+             can read it but not change it; nothing was changed; copy it to a writable folder, or give another file \
+             with --db\n",
+            p.db.display()
+        )
+    );
+    let beside: Vec<String> =
+        std::fs::read_dir(&m.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(beside, vec!["pathway.db".to_string()], "no -wal or -shm left beside a read-only database");
+}

@@ -224,3 +224,86 @@ fn kill_9_during_the_commit_leaves_all_or_nothing() {
     // Printed for the README's reliability figures (cargo test -- --nocapture).
     println!("kill -9 during the commit: {trials} trials, {in_commit} landed after the commit had begun writing and before the process ended; {none} left none of the import, {all} all of it, 0 partial");
 }
+
+// ------------------------------------------------------------------ backup
+
+/// Temporary files of a backup (`.NAME.tmp-PID`, `-journal`) in `dir`.
+fn temporaries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n.contains(".tmp-"))
+        .collect()
+}
+
+/// A database big enough that a backup takes a while.
+fn big_database() -> Pathway {
+    let p = setup();
+    let f = p.file("big.csv", referrals(100_000));
+    p.ok(&["referral", "import", f.to_str().unwrap()]);
+    p
+}
+
+#[test]
+fn kill_9_mid_backup_leaves_no_temporary_file_after_the_next_backup() {
+    let trials: usize = std::env::var("PATHWAY_KILL_TRIALS").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
+    let p = big_database();
+    let dir = p.path("backups");
+    std::fs::create_dir(&dir).unwrap();
+    let t = Instant::now();
+    p.ok(&["db", "backup", "backups/timed.db"]);
+    let full = t.elapsed();
+    let mut seed = 7u64;
+    let mut left = 0;
+    for trial in 0..trials {
+        let target = format!("backups/copy-{trial}.db");
+        let mut child = p.spawnable(&["db", "backup", &target]).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let wait = Duration::from_micros(lcg(&mut seed) % (full.as_micros() as u64 * 11 / 10 + 1));
+        std::thread::sleep(wait);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if !temporaries(&dir).is_empty() {
+            left += 1;
+        }
+        // A copy is either whole or absent.
+        let copy = p.path(&target);
+        if copy.exists() {
+            let c = rusqlite::Connection::open(&copy).unwrap();
+            let ok: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0)).unwrap();
+            assert_eq!(ok, "ok", "trial {trial}: a partial backup at {}", copy.display());
+        }
+        // The next backup to the folder clears what the killed one left.
+        p.ok(&["db", "backup", "--force", "backups/next.db"]);
+        assert_eq!(temporaries(&dir), Vec::<String>::new(), "trial {trial}: killed at {wait:?}");
+    }
+    println!("kill -9 mid-backup: {trials} trials; {left} left a temporary file, each removed by the next backup");
+}
+
+fn signal_mid_backup(signal: &str, code: i32, name: &str) {
+    let p = big_database();
+    let t = Instant::now();
+    p.ok(&["db", "backup", "timed.db"]);
+    let full = t.elapsed();
+    let child = p.spawnable(&["db", "backup", "copy.db"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(full / 3);
+    let status = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(temporaries(p.dir.path()), Vec::<String>::new(), "the temporary file outlived {signal}");
+    if out.status.success() {
+        return; // the backup beat the signal
+    }
+    assert_eq!(out.status.code(), Some(code));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), format!("pathway: interrupted by {name}; nothing was written\n"));
+    assert!(!p.path("copy.db").exists());
+}
+
+#[test]
+fn ctrl_c_mid_backup_removes_the_temporary_file() {
+    signal_mid_backup("-INT", 130, "Ctrl-C (SIGINT)");
+}
+
+#[test]
+fn sigterm_mid_backup_removes_the_temporary_file() {
+    signal_mid_backup("-TERM", 143, "SIGTERM");
+}

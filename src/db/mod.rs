@@ -173,6 +173,7 @@ pub fn open(path: &Path, how: Open) -> Result<Db> {
             .into())
         }
         (None, Open::Create) => create_private(path)?,
+        (Some(0), Open::Create) => set_private(path)?,
         _ => {}
     }
     if size.unwrap_or(0) > 0 {
