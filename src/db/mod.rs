@@ -238,16 +238,20 @@ fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Whether the write-ahead log beside `path` holds anything.
-fn has_wal(path: &Path) -> bool {
-    std::fs::metadata(wal_path(path)).map(|m| m.len() > 0).unwrap_or(false)
+/// Whether a write-ahead log or its index (`-shm`) is beside `path`: the
+/// file is in use in WAL mode, or was left so by a process that was killed.
+fn in_wal_use(path: &Path) -> bool {
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    wal_path(path).exists() || Path::new(&shm).exists()
 }
 
-/// Open `path` for reading only, creating nothing beside it: when it has no
-/// write-ahead log the file is all there is, and SQLite is told it is
-/// immutable (no -shm file); otherwise it is opened read-only.
+/// Open `path` for reading only, creating nothing beside it: when no other
+/// connection has it open in WAL mode (no -wal or -shm beside it) the file
+/// is all there is, and SQLite is told it is immutable (so it makes no -shm
+/// file); otherwise it is opened read-only, sharing the files already there.
 fn open_read_only_conn(path: &Path) -> Result<Connection> {
-    let query = if has_wal(path) { "mode=ro" } else { "mode=ro&immutable=1" };
+    let query = if in_wal_use(path) { "mode=ro" } else { "mode=ro&immutable=1" };
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(uri(path, query), flags)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
