@@ -135,18 +135,26 @@ pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
 
 /// Ctrl-C and SIGTERM while a copy runs: the copy is stopped (SQLite's
 /// interrupt) instead of the process dying with the temporary file on disk.
+/// Afterwards they act as before (end the process): a handler, once
+/// installed, stays, so a default action is armed in its place.
 struct Interrupts {
     got: std::sync::Arc<std::sync::atomic::AtomicI32>,
     handle: Option<signal_hook::iterator::Handle>,
     thread: Option<std::thread::JoinHandle<()>>,
+    after: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Interrupts {
     fn watch(conn: &Connection) -> Interrupts {
         use signal_hook::consts::{SIGINT, SIGTERM};
         let got = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+        let after = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        for sig in [SIGINT, SIGTERM] {
+            let _ = signal_hook::flag::register_conditional_default(sig, after.clone());
+        }
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
-            return Interrupts { got, handle: None, thread: None };
+            after.store(true, std::sync::atomic::Ordering::SeqCst);
+            return Interrupts { got, handle: None, thread: None, after };
         };
         let handle = signals.handle();
         let interrupt = conn.get_interrupt_handle();
@@ -157,7 +165,7 @@ impl Interrupts {
                 interrupt.interrupt();
             }
         });
-        Interrupts { got, handle: Some(handle), thread: Some(thread) }
+        Interrupts { got, handle: Some(handle), thread: Some(thread), after }
     }
 
     /// `Error::Interrupted` once a signal came.
@@ -179,5 +187,6 @@ impl Drop for Interrupts {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        self.after.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
