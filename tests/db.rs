@@ -255,3 +255,57 @@ fn an_older_database_is_migrated_after_a_private_backup() {
     p.ok(&["client", "erase", "BC-0042", "--yes"]);
     assert_eq!(p.sql_i64("SELECT count(*) FROM audit_log WHERE key = 'R-2104-0004'"), 0);
 }
+
+/// `pathway ARGS` run as the user nobody (needs root and setpriv; None
+/// where they are missing).
+fn as_nobody(p: &Pathway, args: &[&str]) -> Option<std::process::Output> {
+    let root = std::process::Command::new("id").arg("-u").output().ok()?.stdout == b"0\n";
+    if !root {
+        eprintln!("NOTE: not root: the test as another user is skipped");
+        return None;
+    }
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(assert_cmd::cargo::cargo_bin("pathway"))
+        .arg("--db")
+        .arg(&p.db)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output();
+    match out {
+        Ok(o) => Some(o),
+        Err(_) => {
+            eprintln!("NOTE: no setpriv: the test as another user is skipped");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_database_you_cannot_write_is_read_without_leaving_files_beside_it() {
+    let p = Pathway::new();
+    p.ok(&["service", "add", "Beth Centre", "--provider", "London Women's Consortium"]);
+    // Another user's database, readable by all, in a folder anyone may write.
+    std::fs::set_permissions(p.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(&p.db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let Some(out) = as_nobody(&p, &["service", "list", "--format", "csv"]) else { return };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Beth Centre"));
+    let note = format!(
+        "note: {} is read-only here (the file, its folder or its disk cannot be written); it was opened for reading only\n",
+        p.db.display()
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), note);
+    let out = as_nobody(&p, &["service", "add", "Croydon spoke", "--provider", "London Women's Consortium"]).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "{note}pathway: the database {} is read-only (the file, its folder or its disk cannot be written): pathway \
+             can read it but not change it; nothing was changed; copy it to a writable folder, or give another file \
+             with --db\n",
+            p.db.display()
+        )
+    );
+    assert_eq!(names_in(p.dir.path()), vec!["pathway.db".to_string()], "no -wal or -shm left beside it");
+}
