@@ -71,16 +71,7 @@ fn an_empty_file_is_not_initialised_by_a_read() {
         assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "{args:?} wrote into the empty file");
         assert_eq!(side_files(p.dir.path(), "empty.db"), Vec::<String>::new());
     }
-    // init may fill it, and makes it private.
-    assert!(with_db(&p, "empty.db", &["init"]).status.success());
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&empty).unwrap().permissions().mode() & 0o777, 0o600);
-    assert!(with_db(&p, "empty.db", &["referral", "list"]).status.success());
-}
-
-#[test]
-fn a_missing_database_is_not_created_by_a_read() {
-    let p = Pathway::empty();
+    // Nor is a missing one created.
     let out = with_db(&p, "nothere.db", &["referral", "list"]);
     assert_eq!(out.status.code(), Some(66));
     assert_eq!(
@@ -89,6 +80,11 @@ fn a_missing_database_is_not_created_by_a_read() {
          another file with --db\n"
     );
     assert!(!p.path("nothere.db").exists());
+    // init may fill it, and makes it private.
+    assert!(with_db(&p, "empty.db", &["init"]).status.success());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&empty).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(with_db(&p, "empty.db", &["referral", "list"]).status.success());
 }
 
 #[test]
