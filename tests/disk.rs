@@ -116,3 +116,26 @@ fn a_read_only_database_is_read_without_leaving_files_beside_it() {
         std::fs::read_dir(&m.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(beside, vec!["pathway.db".to_string()], "no -wal or -shm left beside a read-only database");
 }
+
+#[test]
+fn an_older_database_on_a_read_only_disk_says_it_needs_upgrading() {
+    let scratch = Pathway::empty();
+    let Some(m) = Mount::tmpfs(&scratch.path("ro-old"), "4m") else { return };
+    let mut p = Pathway::empty();
+    p.db = m.0.join("pathway.db");
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    c.execute_batch(include_str!("fixtures/schema-v1.sql")).unwrap();
+    c.execute_batch("PRAGMA application_id = 1346458696; PRAGMA user_version = 1;").unwrap();
+    drop(c);
+    m.read_only();
+    let err = p.fails(&["referral", "list"], 1);
+    assert_eq!(
+        err,
+        format!(
+            "pathway: the database {} is from an older pathway (schema version 1) and must be upgraded to version 2 \
+             before use, but it is read-only here (the file, its folder or its disk cannot be written); copy it to a \
+             writable folder, or give another file with --db\n",
+            p.db.display()
+        )
+    );
+}

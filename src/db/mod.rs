@@ -198,12 +198,12 @@ pub fn open(path: &Path, how: Open) -> Result<Db> {
     // too, and left behind.
     if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
         drop(conn);
-        return open_read_only(path, how);
+        return open_read_only(path);
     }
     if let Err(e) = configure(&conn, path) {
         if cannot_write(&e) && !writable(path) {
             drop(conn);
-            return open_read_only(path, how);
+            return open_read_only(path);
         }
         return Err(classify(explain_open_error(e, path), path));
     }
@@ -323,7 +323,7 @@ fn inspect(path: &Path) -> Result<Found> {
 }
 
 /// Open a pathway database that cannot be written here for reading only.
-fn open_read_only(path: &Path, how: Open) -> Result<Db> {
+fn open_read_only(path: &Path) -> Result<Db> {
     let conn = open_read_only_conn(path).map_err(|e| classify(e, path))?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA query_only = ON;").map_err(|e| classify(e.into(), path))?;
     let version = user_version(&conn).map_err(|e| classify(e, path))?;
@@ -332,10 +332,18 @@ fn open_read_only(path: &Path, how: Open) -> Result<Db> {
             Error::NewerDatabase { path: path.to_path_buf(), found: version, known: migrate::CURRENT_VERSION }.into()
         );
     }
-    if version < migrate::CURRENT_VERSION || how == Open::Create {
-        // It needs its schema written or upgraded, which a read-only file
-        // cannot have.
+    if version == 0 {
+        // An empty file for `init`: it needs its schema written.
         return Err(Error::ReadOnly { path: path.to_path_buf() }.into());
+    }
+    if version < migrate::CURRENT_VERSION {
+        anyhow::bail!(
+            "the database {} is from an older pathway (schema version {version}) and must be upgraded to version {} \
+             before use, but it is read-only here (the file, its folder or its disk cannot be written); copy it to a \
+             writable folder, or give another file with --db",
+            path.display(),
+            migrate::CURRENT_VERSION
+        );
     }
     Ok(Db { conn, path: path.to_path_buf(), migrated_from: None, read_only: true })
 }
