@@ -370,7 +370,7 @@ fn writable(path: &Path) -> bool {
     let file_ok = std::fs::OpenOptions::new().append(true).open(path).is_ok();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let probe = dir.join(format!(".pathway-write-test-{}", std::process::id()));
-    let dir_ok = std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).is_ok();
+    let dir_ok = create_private_file(&probe).is_ok();
     let _ = std::fs::remove_file(&probe);
     file_ok && dir_ok
 }
@@ -536,4 +536,38 @@ pub fn user_version(conn: &Connection) -> Result<i64> {
 /// The version of SQLite linked into this binary.
 pub fn sqlite_version() -> &'static str {
     rusqlite::version()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_are_recognised() {
+        assert_eq!(temporary_name(".copy.db.tmp-123"), Some(("copy.db", 123)));
+        assert_eq!(temporary_name(".copy.db.tmp-123-journal"), Some(("copy.db", 123)));
+        assert_eq!(
+            temporary_name(".pathway.db.v1-20211201T090000Z.bak.tmp-9"),
+            Some(("pathway.db.v1-20211201T090000Z.bak", 9))
+        );
+        for not_ours in ["copy.db.tmp-1", ".copy.db.tmp-", ".copy.db.tmp-12a", "..tmp-3", ".copy.db", ".x.tmp-1-wal"] {
+            assert_eq!(temporary_name(not_ours), None, "{not_ours}");
+        }
+    }
+
+    #[test]
+    fn paths_become_uris_that_sqlite_reads_back() {
+        assert_eq!(uri(Path::new("/tmp/a b/p#1?.db"), "mode=ro"), "file:/tmp/a%20b/p%231%3F.db?mode=ro");
+    }
+
+    #[test]
+    fn a_live_process_that_started_before_the_file_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join(".copy.db.tmp-1");
+        std::fs::write(&f, "x").unwrap();
+        // pid 1 started before the file was written; this process is "an
+        // earlier run with the same id" of itself.
+        assert!(!stale(1, &f));
+        assert!(stale(std::process::id(), &f));
+    }
 }
