@@ -262,8 +262,14 @@ fn kill_9_mid_backup_leaves_no_temporary_file_after_the_next_backup() {
         std::thread::sleep(wait);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
-        if !temporaries(&dir).is_empty() {
+        let temps = temporaries(&dir);
+        if !temps.is_empty() {
             left += 1;
+        }
+        for t in &temps {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(t)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "trial {trial}: the temporary file {t} is readable by others");
         }
         // A copy is either whole or absent.
         let copy = p.path(&target);
