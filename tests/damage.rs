@@ -260,3 +260,32 @@ fn a_report_that_reads_a_damaged_page_says_the_file_is_damaged() {
         assert_eq!(stderr_of(&out), damage_message(&p.db, "database disk image is malformed"), "{args:?}");
     }
 }
+
+#[test]
+fn an_sqlite_file_with_nothing_in_it_or_a_folder_is_not_a_database_yet() {
+    let p = Pathway::empty();
+    let blank = p.path("blank.db");
+    let c = rusqlite::Connection::open(&blank).unwrap();
+    c.execute_batch("CREATE TABLE t (x); DROP TABLE t;").unwrap();
+    drop(c);
+    let before = std::fs::read(&blank).unwrap();
+    assert!(!before.is_empty());
+    let out = with_db(&p, "blank.db", &["referral", "list"]);
+    assert_eq!(out.status.code(), Some(66));
+    assert_eq!(
+        stderr_of(&out),
+        "pathway: cannot read blank.db: it is an SQLite file with nothing in it, not a pathway database yet; run \
+         `pathway init` to create the database in it, or give another file with --db\n"
+    );
+    assert!(std::fs::read(&blank).unwrap() == before);
+    assert!(with_db(&p, "blank.db", &["init"]).status.success());
+    assert!(with_db(&p, "blank.db", &["referral", "list"]).status.success());
+
+    std::fs::create_dir(p.path("folder.db")).unwrap();
+    let out = with_db(&p, "folder.db", &["referral", "list"]);
+    assert_eq!(out.status.code(), Some(66));
+    assert_eq!(
+        stderr_of(&out),
+        "pathway: cannot read folder.db: it is a folder, not a database file; give the database file with --db\n"
+    );
+}
