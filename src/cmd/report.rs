@@ -230,14 +230,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
 
 /// generated_at: `PATHWAY_NOW` when set (RFC 3339), else now; UTC.
 fn generated_at() -> Result<String> {
-    let now = match std::env::var("PATHWAY_NOW").ok().filter(|s| !s.trim().is_empty()) {
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s.trim())
-            .map_err(|_| {
-                usage(format!("PATHWAY_NOW={s:?} is not a time; write it in RFC 3339, e.g. 2021-05-01T06:00:00Z"))
-            })?
-            .with_timezone(&chrono::Utc),
-        None => chrono::Utc::now(),
-    };
+    let now = crate::value::date::now().map_err(usage)?;
     Ok(now.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
