@@ -1310,6 +1310,7 @@ fn cron_script_writes_last_month_quietly_and_fails_loudly() {
             .arg(&out_dir)
             .args(["--suppress", "5"])
             .env("PATH", &path)
+            .env("PATHWAY_BIN", &bin)
             .env("PATHWAY_DB", db)
             .output()
             .unwrap()
