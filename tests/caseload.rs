@@ -646,3 +646,36 @@ fn the_examples_import() {
     assert_eq!(p.ok(&["caseload", "export"]), std::fs::read_to_string(&cases).unwrap());
     assert_eq!(p.ok(&["caseload", "export", "--tiers"]), std::fs::read_to_string(&retiers).unwrap());
 }
+
+#[test]
+fn worker_export_imports_back_unchanged() {
+    let p = setup();
+    p.ok(&[
+        "caseload",
+        "worker",
+        "add",
+        "--code",
+        "KW09",
+        "--name",
+        "Key worker, nine",
+        "--capacity",
+        "22.5",
+        "--inactive",
+    ]);
+    let export = p.ok(&["caseload", "worker", "export"]);
+    assert_eq!(
+        export,
+        "code,name,capacity_hours,active\nKW01,,37.5,yes\nKW06,,22.5,yes\nKW09,\"Key worker, nine\",22.5,no\n"
+    );
+    // Export → import into a fresh database → export: the same bytes.
+    let q = Pathway::new();
+    q.file("workers.csv", &export);
+    assert_eq!(q.json(&["caseload", "worker", "import", "workers.csv"])["new"], 3);
+    assert_eq!(q.ok(&["caseload", "worker", "export"]), export);
+    assert_eq!(q.json(&["caseload", "worker", "import", "workers.csv"])["unchanged"], 3);
+    let j = p.json(&["caseload", "worker", "export"]);
+    assert_eq!(
+        j[2],
+        serde_json::json!({"code": "KW09", "name": "Key worker, nine", "capacity_hours": 22.5, "active": false})
+    );
+}
