@@ -129,3 +129,19 @@ fn payments_dated_after_today_or_before_1900_are_refused() {
         ],
     );
 }
+
+#[test]
+fn today_is_pathway_now_for_defaults_too() {
+    let p = setup();
+    let run = |args: &[&str]| {
+        let out = p.cmd(args).env("PATHWAY_NOW", "2022-01-31T10:00:00Z").output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    // grant pay without --date pays today: PATHWAY_NOW's day.
+    let (_, said) = run(&["grant", "pay", "2021.021-1", "--amount", "100"]);
+    assert!(said.starts_with("grant 2021.021-1: paid £100.00 on 2022-01-31;"), "{said}");
+    // report caseload without --as-of reports on that day.
+    let (csv, _) = run(&["report", "caseload", "--format", "csv"]);
+    assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("2022-01-31,")), "{csv}");
+}

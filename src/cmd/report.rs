@@ -545,7 +545,10 @@ fn return_sections(r: &Return) -> Vec<Section> {
 
 fn run_caseload(a: CaseloadArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let as_of = a.as_of.unwrap_or_else(Date::today);
+    let as_of = match a.as_of {
+        Some(d) => d,
+        None => crate::value::date::today().map_err(usage)?,
+    };
     let report = caseload::build(&db.conn, as_of)?;
     let mut out = ctx.out();
     let tier_cols: Vec<String> = report.tiers.iter().map(|(t, _)| t.to_lowercase()).collect();
