@@ -1,10 +1,16 @@
 #!/bin/sh
 # Write last month's commissioner return as JSON and CSV into a folder.
 #
-# crontab line (06:00 on the 1st of each month):
-#   0 6 1 * * PATHWAY_DB=/srv/centre/pathway.db /usr/local/bin/cron-return.sh /srv/centre/returns >>/var/log/pathway-return.log 2>&1
+# crontab line (06:00 on the 1st of each month), as in the README:
+#   0 6 1 * *  PATHWAY_DB=/srv/centre/pathway.db sh /opt/pathway/examples/cron-return.sh /srv/centre/returns
 #
 # Usage: cron-return.sh OUTPUT_DIR [extra `report return` options, e.g. --service "Beth Centre" --suppress 5]
+#
+# cron runs with a bare PATH (/usr/bin:/bin), so the script looks for pathway
+# in this order: $PATHWAY_BIN if set; the release build of the checkout the
+# script is in (target/release/pathway, after `cargo build --release`); pathway
+# on PATH; ~/.cargo/bin/pathway (where `cargo install --path .` puts it). When
+# none is there it says so and exits 1.
 #
 # Quiet on success; on failure it says what failed on stderr and exits
 # non-zero (cron mails stderr). Files are written under a temporary name
@@ -21,7 +27,19 @@ die() {
 [ $# -ge 1 ] || die "usage: cron-return.sh OUTPUT_DIR [report return options...]"
 out=$1
 shift
-command -v pathway >/dev/null 2>&1 || die "pathway is not on PATH ($PATH)"
+checkout=$(cd "$(dirname "$0")/.." && pwd)
+if [ -n "${PATHWAY_BIN:-}" ]; then
+    [ -x "$PATHWAY_BIN" ] || die "PATHWAY_BIN=$PATHWAY_BIN is not an executable file"
+    pathway=$PATHWAY_BIN
+elif [ -x "$checkout/target/release/pathway" ]; then
+    pathway=$checkout/target/release/pathway
+elif command -v pathway >/dev/null 2>&1; then
+    pathway=$(command -v pathway)
+elif [ -n "${HOME:-}" ] && [ -x "$HOME/.cargo/bin/pathway" ]; then
+    pathway=$HOME/.cargo/bin/pathway
+else
+    die "cannot find pathway: not in \$PATHWAY_BIN, not built in $checkout/target/release, not on PATH ($PATH), not in ~/.cargo/bin. Build it (cd $checkout && cargo build --release) or put PATHWAY_BIN=/path/to/pathway in the crontab line"
+fi
 mkdir -p "$out" || die "cannot create $out"
 
 # The month before the current one, in plain POSIX shell (no GNU date -d).
@@ -40,7 +58,7 @@ umask 077 # returns hold figures about vulnerable women: owner-only files
 for format in json csv; do
     file="$out/return-$period.$format"
     tmp="$file.tmp.$$"
-    if pathway -q report return --period "$period" --format "$format" "$@" >"$tmp"; then
+    if "$pathway" -q report return --period "$period" --format "$format" "$@" >"$tmp"; then
         mv -f "$tmp" "$file" || die "cannot write $file"
     else
         code=$?

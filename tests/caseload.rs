@@ -298,6 +298,49 @@ fn two_open_cases_at_one_service_are_refused() {
 }
 
 #[test]
+fn a_backdated_case_is_told_it_overlaps_a_later_episode() {
+    let p = setup();
+    open_c1(&p);
+    p.ok(&["caseload", "close", "C-0001", "--closed", "2021-06-30", "--outcome", "neutral"]);
+    // Opened before C-0001 and still open: it would run into C-0001.
+    let err = p.fails(
+        &[
+            "caseload",
+            "open",
+            "--client",
+            "BC-0001",
+            "--worker",
+            "KW01",
+            "--service",
+            "Beth Centre",
+            "--tier",
+            "T1",
+            "--opened",
+            "2021-03-01",
+        ],
+        65,
+    );
+    assert_eq!(
+        err,
+        "pathway: this case would overlap a later episode of the same client at Beth Centre (case C-0001, 2021-04-12 to 2021-06-30); a case that opens before it closes on or before the day it opened, 2021-04-12\n"
+    );
+    // Imported, opened before and closed after C-0001 opened.
+    p.file(
+        "back.csv",
+        format!("{HEADER}BC-0001,KW01,Beth Centre,T1,2021-03-01,2021-05-01,Moved away,neutral,C-0009\n"),
+    );
+    let err = p.fails(&["caseload", "import", "back.csv"], 65);
+    let line = "back.csv:2: closed_on: this case would overlap a later episode of the same client at Beth Centre (case C-0001, 2021-04-12 to 2021-06-30); a case that opens before it closes on or before the day it opened, 2021-04-12";
+    assert!(err.lines().any(|l| l == line), "{err}");
+    // Closed on the day C-0001 opened is fine.
+    p.file(
+        "back.csv",
+        format!("{HEADER}BC-0001,KW01,Beth Centre,T1,2021-03-01,2021-04-12,Moved away,neutral,C-0009\n"),
+    );
+    p.ok(&["caseload", "import", "back.csv"]);
+}
+
+#[test]
 fn episodes_of_one_client_at_one_service_do_not_overlap() {
     let p = setup();
     open_c1(&p);
@@ -602,4 +645,37 @@ fn the_examples_import() {
     // Round trip of the examples themselves.
     assert_eq!(p.ok(&["caseload", "export"]), std::fs::read_to_string(&cases).unwrap());
     assert_eq!(p.ok(&["caseload", "export", "--tiers"]), std::fs::read_to_string(&retiers).unwrap());
+}
+
+#[test]
+fn worker_export_imports_back_unchanged() {
+    let p = setup();
+    p.ok(&[
+        "caseload",
+        "worker",
+        "add",
+        "--code",
+        "KW09",
+        "--name",
+        "Key worker, nine",
+        "--capacity",
+        "22.5",
+        "--inactive",
+    ]);
+    let export = p.ok(&["caseload", "worker", "export"]);
+    assert_eq!(
+        export,
+        "code,name,capacity_hours,active\nKW01,,37.5,yes\nKW06,,22.5,yes\nKW09,\"Key worker, nine\",22.5,no\n"
+    );
+    // Export → import into a fresh database → export: the same bytes.
+    let q = Pathway::new();
+    q.file("workers.csv", &export);
+    assert_eq!(q.json(&["caseload", "worker", "import", "workers.csv"])["new"], 3);
+    assert_eq!(q.ok(&["caseload", "worker", "export"]), export);
+    assert_eq!(q.json(&["caseload", "worker", "import", "workers.csv"])["unchanged"], 3);
+    let j = p.json(&["caseload", "worker", "export"]);
+    assert_eq!(
+        j[2],
+        serde_json::json!({"code": "KW09", "name": "Key worker, nine", "capacity_hours": 22.5, "active": false})
+    );
 }

@@ -58,6 +58,65 @@ fn import_list_export_idempotent() {
 }
 
 #[test]
+fn equality_answers_as_people_write_them_are_accepted() {
+    let p = setup();
+    p.file(
+        "people.csv",
+        format!(
+            "{HEADER}\n\
+             BC-0001,1985,White British,Yes,No\n\
+             BC-0002,1990,White - British,Y,None\n\
+             BC-0003,1979,  black   BRITISH ,N,2\n\
+             BC-0004,1988,Asian British,Prefer not to say,Unknown\n\
+             BC-0005,1992,Mixed,Unknown,Not known\n\
+             BC-0006,1970,Not stated,Not known,Prefer not to say\n\
+             BC-0007,1966,Prefer not to say,no,1\n\
+             BC-0008,1999,Unknown,Not stated,0\n"
+        ),
+    );
+    let s = p.json(&["client", "import", "people.csv"]);
+    assert_eq!(s["new"], 8, "{s}");
+    assert_eq!(
+        p.ok(&["client", "export"]),
+        format!(
+            "{HEADER}\n\
+             BC-0001,1985,white_british,yes,0\n\
+             BC-0002,1990,white_british,yes,0\n\
+             BC-0003,1979,black_other,no,2\n\
+             BC-0004,1988,asian_other,prefer_not_to_say,\n\
+             BC-0005,1992,mixed_other,,\n\
+             BC-0006,1970,,,\n\
+             BC-0007,1966,prefer_not_to_say,no,1\n\
+             BC-0008,1999,,,0\n"
+        )
+    );
+    // "Yes" children is refused: the number is what is recorded.
+    p.file("yes.csv", format!("{HEADER}\nBC-0009,1985,white_british,no,Yes\n"));
+    let err = p.fails(&["client", "import", "yes.csv"], 65);
+    assert!(
+        err.lines().any(|l| l
+            == "yes.csv:2: dependent_children: the value says yes but not how many; write the number of dependent children (1 to 30)"),
+        "{err}"
+    );
+    // The help lists what is accepted.
+    let help = p.ok(&["client", "import", "--help"]);
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for listed in [
+        "\"White British\" → white_british",
+        "\"Black British\" → black_other",
+        "\"Asian British\" → asian_other",
+        "\"Mixed\" → mixed_other",
+        "\"Y\" → yes",
+        "\"N\" → no",
+        "\"Unknown\", \"Not known\", \"Not stated\"",
+        "\"Prefer not to say\"",
+        "(\"White - British\" is \"white british\")",
+    ] {
+        assert!(flat.contains(listed), "{listed} not in:\n{help}");
+    }
+}
+
+#[test]
 fn errors_never_repeat_equality_data_or_refs() {
     let p = setup();
     let before = p.dump();

@@ -163,7 +163,7 @@ fn month_return_matches_hand_count() {
         "period": {"label": "2021-04", "from": "2021-04-01", "to": "2021-04-30"},
         "generated_at": "2021-05-01T06:00:00Z",
         "database_schema_version": 2,
-        "suppression": {"threshold": 0},
+        "suppression": {"threshold": 0, "primary": 0, "secondary": 0, "legend": {}},
         "service": null,
         "referrals": {
             "total": 5,
@@ -849,6 +849,9 @@ mod contract {
     pub struct Suppression {
         pub threshold: u32,
         pub rounding: Option<u32>,
+        pub primary: u32,
+        pub secondary: u32,
+        pub legend: BTreeMap<String, String>,
     }
 
     #[derive(Deserialize)]
@@ -994,21 +997,29 @@ fn suppress_five_hides_small_counts_and_what_would_reveal_them() {
             }
             let args = [plain_args.as_slice(), &["--suppress", "5"]].concat();
             let r = ret(&p, &args);
-            assert_eq!(r["suppression"], json!({"threshold": 5}));
+            assert_eq!(r["suppression"]["threshold"], json!(5));
+            assert_eq!(r["suppression"].get("rounding"), None);
             let plain = ret(&p, &plain_args);
             let (cells, rels) = counts_and_relations(&r);
             let (raw, _) = counts_and_relations(&plain);
-            let hidden: Vec<&String> = cells.iter().filter(|(_, v)| v == &json!("<5")).map(|(k, _)| k).collect();
+            let is_hidden = |v: &Value| v == &json!("<5") || v == &json!("[c]");
+            let hidden: Vec<&String> = cells.iter().filter(|(_, v)| is_hidden(v)).map(|(k, _)| k).collect();
             hidden_somewhere += hidden.len();
             for ((name, v), (_, raw)) in cells.iter().zip(&raw) {
                 let n = raw.as_i64().unwrap();
-                // No count from 1 to 4 appears; a shown count is the true one.
+                // No count from 1 to 4 appears, each is "<5"; "<5" is never
+                // shown for anything else; a shown count is the true one.
                 if (1..5).contains(&n) {
                     assert_eq!(v, &json!("<5"), "{name} = {n} shown for {label} {service:?}");
-                } else if v != &json!("<5") {
+                } else if !is_hidden(v) {
                     assert_eq!(v, raw, "{name}");
+                } else {
+                    assert_eq!(v, &json!("[c]"), "{name} = {n} shown as {v} for {label} {service:?}");
                 }
             }
+            let count = |s: &str| cells.iter().filter(|(_, v)| v == &json!(s)).count();
+            assert_eq!(r["suppression"]["primary"], json!(count("<5")), "{label} {service:?}");
+            assert_eq!(r["suppression"]["secondary"], json!(count("[c]")), "{label} {service:?}");
             // No relation (breakdown + total, or the caseload flow) is left
             // with exactly one hidden count, which subtraction would reveal.
             for rel in &rels {
@@ -1016,10 +1027,10 @@ fn suppress_five_hides_small_counts_and_what_would_reveal_them() {
                 assert!(n != 1, "{rel:?} has one hidden count for {label} {service:?}");
             }
             // Derived figures over hidden bases are withheld.
-            if r["caseload"]["by_tier"].as_object().unwrap().values().any(|v| v == "<5") {
+            if r["caseload"]["by_tier"].as_object().unwrap().values().any(is_hidden) {
                 assert_eq!(r["caseload"]["committed_hours_per_week"], Value::Null);
             }
-            if r["closures"]["by_outcome"].as_object().unwrap().values().any(|v| v == "<5") {
+            if r["closures"]["by_outcome"].as_object().unwrap().values().any(is_hidden) {
                 assert_eq!(r["closures"]["positive_rate"], Value::Null);
             }
         }
@@ -1053,11 +1064,12 @@ fn suppress_five_hides_small_counts_and_what_would_reveal_them() {
 fn ons_ten_five_rounds_what_it_shows() {
     let p = generated();
     let r = ret(&p, &["--period", "2021/22", "--suppress", "10", "--round", "5"]);
-    assert_eq!(r["suppression"], json!({"threshold": 10, "rounding": 5}));
+    assert_eq!(r["suppression"]["threshold"], json!(10));
+    assert_eq!(r["suppression"]["rounding"], json!(5));
     let (cells, _) = counts_and_relations(&r);
     for (name, v) in cells {
         match v {
-            Value::String(s) => assert_eq!(s, "<10", "{name}"),
+            Value::String(s) => assert!(s == "<10" || s == "[c]", "{name}: {s}"),
             Value::Number(n) => assert_eq!(n.as_i64().unwrap() % 5, 0, "{name} = {n}"),
             other => panic!("{name}: {other}"),
         }
@@ -1298,6 +1310,7 @@ fn cron_script_writes_last_month_quietly_and_fails_loudly() {
             .arg(&out_dir)
             .args(["--suppress", "5"])
             .env("PATH", &path)
+            .env("PATHWAY_BIN", &bin)
             .env("PATHWAY_DB", db)
             .output()
             .unwrap()

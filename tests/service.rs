@@ -158,3 +158,79 @@ fn import_is_idempotent_and_round_trips_through_list() {
     assert!(err.contains("bad.csv:3: kind: \"hubb\" is not a kind of service"), "{err}");
     assert_eq!(q.dump(), before);
 }
+
+/// The seed decisions and grants, as examples/first-return.sh loads them.
+fn with_example_grants(p: &Pathway) {
+    let ex = common::root().join("examples");
+    p.ok(&["-q", "decision", "import", ex.join("decisions.csv").to_str().unwrap()]);
+    p.ok(&["-q", "grant", "import", ex.join("grants.csv").to_str().unwrap()]);
+}
+
+#[test]
+fn service_export_imports_back_unchanged() {
+    let p = Pathway::new();
+    with_example_grants(&p);
+    p.ok(&["-q", "service", "import", common::root().join("examples/services.csv").to_str().unwrap()]);
+    p.ok(&[
+        "service",
+        "add",
+        "Juno DAPC",
+        "--provider",
+        "Juno Women's Aid",
+        "--area",
+        "Nottingham",
+        "--kind",
+        "other",
+        "--grant",
+        "2021.021-1",
+        "--grant",
+        "2021.021-2",
+    ]);
+    let export = p.ok(&["service", "export"]);
+    let lines: Vec<&str> = export.lines().collect();
+    assert_eq!(lines[0], "name,provider,area,kind,hub,grants");
+    assert_eq!(lines[1], "Beth Centre,London Women's Consortium,Lambeth,hub,,");
+    assert_eq!(lines[2], "Croydon spoke,London Women's Consortium,Croydon,spoke,Beth Centre,");
+    assert!(lines.contains(&"Juno DAPC,Juno Women's Aid,Nottingham,other,,2021.021-1;2021.021-2"), "{export}");
+    assert!(lines.contains(&"\"Women's Outreach, Lambeth\",London Women's Consortium,Lambeth,outreach,,"), "{export}");
+
+    // Export → import into a fresh database → export: the same bytes.
+    let q = Pathway::new();
+    with_example_grants(&q);
+    q.file("services.csv", &export);
+    let s = q.json(&["service", "import", "services.csv"]);
+    assert_eq!(s["new"], lines.len() as u64 - 1, "{s}");
+    assert_eq!(q.ok(&["service", "export"]), export);
+    // Importing it again changes nothing.
+    assert_eq!(q.json(&["service", "import", "services.csv"])["unchanged"], lines.len() as u64 - 1);
+    // JSON and JSON Lines carry the same fields.
+    let j = p.json(&["service", "export"]);
+    assert_eq!(
+        j[0],
+        serde_json::json!({"name": "Beth Centre", "provider": "London Women's Consortium", "area": "Lambeth",
+                           "kind": "hub", "hub": null, "grants": []})
+    );
+    let jl = p.ok(&["service", "export", "--format", "jsonl"]);
+    assert_eq!(jl.lines().count(), lines.len() - 1);
+}
+
+#[test]
+fn a_hubs_target_counts_its_spokes_and_says_so() {
+    let p = Pathway::empty();
+    let help = p.ok(&["service", "target", "--help"]);
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "A hub's target counts the referrals and cases of its spokes as well as its own, as `report return --service HUB` does"
+        ),
+        "{help}"
+    );
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "A hub's target counts the referrals and cases of its spokes as well as its own (as `--service` does)"
+        ),
+        "README"
+    );
+}

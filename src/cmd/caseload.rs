@@ -257,7 +257,20 @@ pub enum WorkerCommand {
     List(WorkerListArgs),
     Edit(WorkerEditArgs),
     Import(WorkerImportArgs),
+    Export(WorkerExportArgs),
 }
+
+/// Export key workers with exactly the import's columns.
+///
+/// Columns: code,name,capacity_hours,active, the columns of `caseload
+/// worker import`, so the file imports back as it is. CSV unless
+/// --format json or jsonl is given.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  pathway caseload worker export > workers.csv
+  pathway caseload worker export | pathway --db copy.db caseload worker import -")]
+pub struct WorkerExportArgs {}
 
 /// List key workers.
 ///
@@ -592,8 +605,9 @@ fn worker(c: WorkerCommand, ctx: &mut Ctx) -> Result<u8> {
             )?;
             ctx.say(&format!("added worker {} ({} hours a week)", w.code, w.capacity_hours));
         }
-        WorkerCommand::List(_) => {
-            let mut out = ctx.out();
+        which @ (WorkerCommand::List(_) | WorkerCommand::Export(_)) => {
+            let export = matches!(which, WorkerCommand::Export(_));
+            let mut out = if export { crate::cmd::decision::export_out(ctx) } else { ctx.out() };
             let mut rows = out.rows(WORKER_COLUMNS)?;
             for w in dom::workers(&db.conn)? {
                 rows.push(worker_cells(w))?;

@@ -22,11 +22,17 @@ pub struct Args {
     pub command: Command,
 }
 
-#[derive(Debug, clap::Subcommand)]
-pub enum Command {
-    /// Import equality-monitoring data (client_ref,birth_year,ethnicity,disability,dependent_children)
-    #[command(
-        long_about = "Import clients' equality-monitoring attributes from a CSV file with the columns
+/// `client import --help`: the columns, and every answer accepted for the
+/// equality columns, from the lists the parsers use.
+fn import_long() -> String {
+    use crate::domain::client::{DISABILITY_SPELLINGS, ETHNICITY_SPELLINGS, NOT_RECORDED, PREFER_NOT};
+    use crate::value::names::Ethnicity;
+    let spellings: Vec<String> = ETHNICITY_SPELLINGS.iter().map(|(w, e)| format!("\"{w}\" → {}", e.as_str())).collect();
+    let quoted = |l: &[&str]| l.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ");
+    let disability: Vec<String> =
+        DISABILITY_SPELLINGS.iter().map(|(w, d)| format!("\"{w}\" → {}", d.as_str())).collect();
+    format!(
+        "Import clients' equality-monitoring attributes from a CSV file with the columns
   client_ref,birth_year,ethnicity,disability,dependent_children
 All five columns must be present; an empty cell means \"not recorded\" (and clears a value recorded before).
 A client is matched by client_ref: new refs are added, changed rows update the client.
@@ -34,11 +40,28 @@ A client is matched by client_ref: new refs are added, changed rows update the c
 client_ref: the provider's pseudonymous reference (letters, digits, - _ / . and at least one digit); names
   and dates of birth are refused, and so is any column for names, addresses or dates of birth.
 birth_year: four digits (only the year is ever recorded).
-ethnicity (ONS 2021): asian_bangladeshi, asian_chinese, asian_indian, asian_pakistani, asian_other,
-  black_african, black_caribbean, black_other, mixed_white_asian, mixed_white_black_african,
-  mixed_white_black_caribbean, mixed_other, white_british, white_irish, white_gypsy_irish_traveller,
-  white_roma, white_other, other_arab, other_any, prefer_not_to_say.
-disability: yes, no, prefer_not_to_say.    dependent_children: 0 to 30.",
+ethnicity (ONS 2021): {}.
+  Also the labels (\"White: British\", \"Asian: Bangladeshi\") and these spellings, recorded as shown
+  (a broad group without its detail counts as that group's \"other\"): {}.
+disability: yes, no, prefer_not_to_say; also {}.
+dependent_children: 0 to 30; also \"No\" or \"None\" (0). \"Yes\" is refused: write how many.
+In every equality column, case, spaces and punctuation do not matter (\"White - British\" is
+  \"white british\"), {} mean \"prefer not to say\" (for dependent_children: not recorded),
+  and {} are not recorded, as an empty cell is.
+Values are stored as the codes above; messages never repeat a value.",
+        Ethnicity::names(),
+        spellings.join(", "),
+        disability.join(", "),
+        quoted(PREFER_NOT),
+        quoted(NOT_RECORDED),
+    )
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Import equality-monitoring data (client_ref,birth_year,ethnicity,disability,dependent_children)
+    #[command(
+        long_about = import_long(),
         after_help = "Examples:\n  pathway client import clients.csv\n  pathway client import clients.csv --skip-invalid --rejects client-rejects.csv"
     )]
     Import(ImportArgs),

@@ -285,8 +285,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Show { reference } => show(&reference, ctx),
         Command::Pay { reference, amount, date, note } => {
             let mut db = ctx.open()?;
-            let p =
-                Payment { grant: reference, paid_on: date.unwrap_or_else(Date::today), amount, note: trimmed(note) };
+            let paid_on = match date {
+                Some(d) => d,
+                None => crate::value::date::today().map_err(crate::error::usage)?,
+            };
+            let p = Payment { grant: reference, paid_on, amount, note: trimmed(note) };
             let paid = rules::pay(&mut db.conn, &p, &ctx.command)?;
             ctx.say(&format!(
                 "grant {}: paid {} on {}; {} paid to date, {} outstanding",

@@ -34,9 +34,9 @@ outcome, area and DASH risk; median days to first contact), women supported,
 caseload (open at start, opened, closed, open at end, by tier, committed hours
 per week), closures by outcome with the positive-outcome rate, each target with
 actual and percentage, and grant money (awarded, paid in the period, paid to
-date, outstanding). Every figure is defined in the README (\"What the numbers
-in a return mean\"); `pathway report explain FIGURE` lists the records behind
-any one of them.
+date, outstanding). Every figure is defined in the section \"What the numbers
+in a return mean\" of README.md, at the top of pathway's source repository;
+`pathway report explain FIGURE` lists the records behind any one of them.
 
 PERIOD is 2021-04 (a month), 2021/22 (a financial year, April to March),
 2021/22-Q1 (a financial quarter, Q1 = April to June) or 2021-04-01..2021-06-30
@@ -45,7 +45,8 @@ PERIOD is 2021-04 (a month), 2021/22 (a financial year, April to March),
 Formats:
   table  readable sections, one per part of the return.
   json   the layout \"pathway.return/1\": `pathway report schema` prints its
-         JSON Schema. Counts are numbers, or the text \"<N\" when suppressed;
+         JSON Schema. Counts are numbers, or the text \"<N\" or \"[c]\" when
+         suppressed (see below; `suppression` counts each kind);
          money is a string with two decimals (\"23966.00\"); a median, rate,
          percentage or hours figure is null when there is nothing to compute
          it from or its base is suppressed. jsonl gives the same on one line.
@@ -56,20 +57,27 @@ Formats:
          closures, targets or grants; `item` names the target (\"Beth Centre
          (2021/22)\") or the grant ref; `measure` and `category` name the
          figure within its section (e.g. by_source, police); `value` is the
-         count, \"<N\", a number, money as 23966.00, or text.
+         count, \"<N\", \"[c]\", a number, money as 23966.00, or text. Under
+         --suppress the last rows (measure `legend`) say what the symbols mean.
   html   one self-contained page to print (A4) or send: the table's sections,
          bar charts of referrals by source and caseload by tier, and a header
          with the period, service, suppression and generation time. No
-         scripts, nothing fetched; a withheld count shows as \"<N\" with no bar.
+         scripts, nothing fetched; a withheld count shows as \"<N\" or \"[c]\"
+         with no bar, and a key at the end says what they mean.
 
 generated_at is the current UTC time; set PATHWAY_NOW (RFC 3339, e.g.
 2021-05-01T06:00:00Z) to fix it, so that two runs give identical files.
 
 Suppression, for returns that leave the organisation: --suppress N shows every
-count from 1 to N-1 as \"<N\"; where that count is part of a breakdown whose
-total is shown (or of open at start + opened - closed = open at end), the next
-smallest count of it is shown as \"<N\" too, so no hidden count can be worked
-back out by subtraction; so \"<N\" means \"withheld\", not always \"below N\".
+count from 1 to N-1 as \"<N\" (primary suppression); where that count is part
+of a breakdown whose total is shown (or of open at start + opened - closed =
+open at end), the next smallest count of it is withheld too and shown as \"[c]\"
+(secondary suppression; the Government Statistical Service symbol for a value
+withheld to protect confidentiality), so no hidden count can be worked back out
+by subtraction. \"<N\" always means from 1 to N-1; \"[c]\" may stand for any count.
+Every format carries the key: the table and the HTML end with it, the CSV's
+last rows and the JSON's `suppression.legend` hold it, and the JSON's
+`suppression` counts the two kinds (primary, secondary).
 A median, rate, percentage or hours figure whose base is withheld is null.
 --round R rounds every count still shown to the nearest multiple of R: the ONS
 \"10-5\" rule is --suppress 10 --round 5. The output says which was applied.";
@@ -167,7 +175,7 @@ pub struct ReturnArgs {
     /// Only this service (for a hub: with its spokes)
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
-    /// Show counts from 1 to N-1 as "<N" (and what would reveal them)
+    /// Show counts from 1 to N-1 as "<N" (and those that would reveal them as "[c]")
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub suppress: Option<u32>,
     /// Round the counts still shown to the nearest multiple of R (ONS: --suppress 10 --round 5)
@@ -222,14 +230,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
 
 /// generated_at: `PATHWAY_NOW` when set (RFC 3339), else now; UTC.
 fn generated_at() -> Result<String> {
-    let now = match std::env::var("PATHWAY_NOW").ok().filter(|s| !s.trim().is_empty()) {
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s.trim())
-            .map_err(|_| {
-                usage(format!("PATHWAY_NOW={s:?} is not a time; write it in RFC 3339, e.g. 2021-05-01T06:00:00Z"))
-            })?
-            .with_timezone(&chrono::Utc),
-        None => chrono::Utc::now(),
-    };
+    let now = crate::value::date::now().map_err(usage)?;
     Ok(now.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
@@ -281,7 +282,10 @@ fn return_html(r: &Return) -> String {
     header.push((
         "Suppression".to_string(),
         if t > 1 {
-            format!("counts from 1 to {}, and counts that would reveal them, show as <{t}", t - 1)
+            format!(
+                "counts from 1 to {} show as <{t}; counts that would reveal them show as [c] (see the key at the end)",
+                t - 1
+            )
         } else {
             "none".to_string()
         },
@@ -318,7 +322,7 @@ fn bars(rows: Vec<Vec<Cell>>) -> Vec<(String, Cell)> {
 fn count_cell(c: Count) -> Cell {
     match c {
         Count::Value(v) => Cell::Int(v),
-        Count::Hidden(_) => Cell::Text(c.text()),
+        Count::Below(_) | Count::Confidential => Cell::Text(c.text()),
     }
 }
 
@@ -393,7 +397,7 @@ fn return_sections(r: &Return) -> Vec<Section> {
     if r.suppression.threshold > 1 {
         let t = r.suppression.threshold;
         head.push_str(&format!(
-            "\nSuppressed: counts from 1 to {}, and counts that would reveal them, show as <{t}",
+            "\nSuppressed: counts from 1 to {} show as <{t}; counts that would reveal them show as [c] (key at the end)",
             t - 1
         ));
     }
@@ -404,7 +408,7 @@ fn return_sections(r: &Return) -> Vec<Section> {
     let cl = &r.caseload;
     let median = match rf.median_days_to_first_contact {
         Some(m) => format!("{m:.1}"),
-        None if r.suppression.is_small(rf.with_first_contact) => "withheld".to_string(),
+        None if r.suppression.options().is_small(rf.with_first_contact) => "withheld".to_string(),
         None => "none".to_string(),
     };
     let mut out = vec![
@@ -522,12 +526,29 @@ fn return_sections(r: &Return) -> Vec<Section> {
             })
             .collect(),
     ));
+    if !r.suppression.legend.is_empty() {
+        out.push(section(
+            "Key to withheld counts",
+            format!(
+                "{} count{} withheld as <{}, {} as [c].",
+                r.suppression.primary,
+                if r.suppression.primary == 1 { "" } else { "s" },
+                r.suppression.threshold,
+                r.suppression.secondary
+            ),
+            &["symbol", "meaning"],
+            r.suppression.legend.iter().map(|(k, v)| vec![Cell::text(k.clone()), Cell::text(v.clone())]).collect(),
+        ));
+    }
     out
 }
 
 fn run_caseload(a: CaseloadArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let as_of = a.as_of.unwrap_or_else(Date::today);
+    let as_of = match a.as_of {
+        Some(d) => d,
+        None => crate::value::date::today().map_err(usage)?,
+    };
     let report = caseload::build(&db.conn, as_of)?;
     let mut out = ctx.out();
     let tier_cols: Vec<String> = report.tiers.iter().map(|(t, _)| t.to_lowercase()).collect();

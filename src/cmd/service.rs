@@ -1,4 +1,4 @@
-//! `pathway service add|list|show|target|import`.
+//! `pathway service add|list|show|target|import|export`.
 
 use crate::app::Ctx;
 use crate::cmd::report_summary;
@@ -51,7 +51,13 @@ for several grants.",
     #[command(
         long_about = "Set a service's target for one measure over one period: referrals (referrals to the \
 service), women_supported (distinct women with a case open at the service) or positive_outcomes (cases \
-closed with a positive outcome). Setting the same service, measure and period again changes the value.",
+closed with a positive outcome). Setting the same service, measure and period again changes the value.
+
+A hub's target counts the referrals and cases of its spokes as well as its own, as `report return \
+--service HUB` does: a target of 400 referrals for the Beth Centre is met by referrals to the Beth Centre \
+and to its Croydon, Southwark and Lewisham spokes together. A spoke's target counts the spoke alone. The \
+return shows each target whose period overlaps its own, with the actual counted over the target's period \
+up to the return's last day (year to date for a year's target).",
         after_help = "Examples:\n  pathway service target \"Beth Centre\" --measure referrals --period 2016/17 --value 400\n  pathway service target \"Beth Centre\" --measure women_supported --period 2021/22-Q1 --value 60"
     )]
     Target(TargetArgs),
@@ -64,6 +70,14 @@ updates the service. All or nothing, like every import: --skip-invalid --rejects
         after_help = "Examples:\n  pathway service import examples/services.csv\n  pathway service list --format csv | pathway --db copy.db service import -"
     )]
     Import(ImportArgs),
+    /// Export services with exactly the import's columns (name,provider,area,kind,hub,grants)
+    #[command(
+        long_about = "Export every service with the columns of `service import`: name,provider,area,kind,hub,grants \
+(grant references separated by ;), each hub before its spokes, so the file imports back as it is. CSV unless --format json or jsonl is \
+given.",
+        after_help = "Examples:\n  pathway service export > services.csv\n  pathway service export | pathway --db copy.db service import -"
+    )]
+    Export,
 }
 
 #[derive(Debug, clap::Args)]
@@ -131,9 +145,10 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             ctx.say(&format!("recorded service '{}'", a.name.trim()));
             Ok(0)
         }
-        Command::List => {
+        which @ (Command::List | Command::Export) => {
             let db = ctx.open()?;
-            let mut out = ctx.out();
+            let export = matches!(which, Command::Export);
+            let mut out = if export { crate::cmd::decision::export_out(ctx) } else { ctx.out() };
             let mut rows = out.rows(LIST_COLUMNS)?;
             for s in service::list(&db.conn)? {
                 rows.push(row_cells(&s))?;

@@ -23,6 +23,7 @@
 
 use crate::db::caseload::{self as q, Case, CaseFilter, CaseLine, NewCase, Tier, TierChangeLine, Worker};
 use crate::db::{self, Conn};
+use crate::domain::dates;
 use crate::error::{closest, invalid, not_found, suggestion};
 use crate::import::Applied;
 use crate::value::names::CaseOutcome;
@@ -179,6 +180,10 @@ pub fn check_closure(
     reason: Option<&str>,
     outcome: Option<CaseOutcome>,
 ) -> Result<(), Fault> {
+    dates::happened(opened_on).map_err(|m| fault("opened_on", m))?;
+    if let Some(c) = closed_on {
+        dates::happened(c).map_err(|m| fault("closed_on", m))?;
+    }
     let Some(closed) = closed_on else {
         if reason.is_some() {
             return Err(fault("close_reason", "a close reason is given but no closed_on date; give both or neither"));
@@ -212,6 +217,7 @@ pub fn check_retier(
     from: Date,
     tier: &str,
 ) -> Result<(), Fault> {
+    dates::happened(from).map_err(|m| fault("from_on", m))?;
     if from < opened_on {
         return Err(fault("from_on", format!("a tier change on {from} is before the case opened on {opened_on}")));
     }
@@ -430,7 +436,7 @@ pub fn record(
     check!(check_closure(c.opened_on, None, c.closed_on, c.close_reason, c.outcome));
     if let Some(cid) = client_id {
         if let Some(other) = q::overlapping(conn, cid, service_id, c.opened_on, c.closed_on, None)? {
-            return Ok(Err(overlap_fault(&other, &service, c.closed_on.is_none())));
+            return Ok(Err(overlap_fault(&other, &service, c.opened_on, c.closed_on.is_none())));
         }
     }
     let client_id = lk.client_or_insert(conn, c.client_ref.trim())?;
@@ -460,8 +466,19 @@ fn inactive_fault(code: &str) -> Fault {
     )
 }
 
-fn overlap_fault(other: &Case, service: &str, new_is_open: bool) -> Fault {
-    if other.closed_on.is_none() && new_is_open {
+/// The episode `other` overlaps the case opening on `opened_on`: say
+/// whether it is an earlier or a later one, and what would fix it.
+fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool) -> Fault {
+    if other.opened_on > opened_on {
+        fault(
+            "closed_on",
+            format!(
+                "this case would overlap a later episode of the same client at {service} ({}); a case that opens before it closes on or before the day it opened, {}",
+                describe(other),
+                other.opened_on
+            ),
+        )
+    } else if other.closed_on.is_none() && new_is_open {
         fault(
             "client_ref",
             format!(
@@ -535,7 +552,7 @@ fn update(
         if let Some(other) =
             q::overlapping(conn, old.client_id, old.service_id, old.opened_on, c.closed_on, Some(old.id))?
         {
-            return Ok(Err(overlap_fault(&other, &service, c.closed_on.is_none())));
+            return Ok(Err(overlap_fault(&other, &service, old.opened_on, c.closed_on.is_none())));
         }
     }
     let new = Case {
@@ -574,6 +591,10 @@ pub fn find(conn: &Conn, id: &CaseId) -> Result<Case> {
 
 /// Open a case (`pathway caseload open`): one transaction with its audit row.
 pub fn open(conn: &mut Conn, c: &CaseInput<'_>, command: &str) -> Result<String> {
+    dates::check_option("opened_on", c.opened_on)?;
+    if let Some(d) = c.closed_on {
+        dates::check_option("closed_on", d)?;
+    }
     db::tx::write(conn, |tx| {
         let mut lk = Lookups::load(tx)?;
         let (_, key) = record(tx, &mut lk, c, Mode::Open)?.map_err(Fault::into_error)?;
@@ -591,6 +612,7 @@ pub fn open(conn: &mut Conn, c: &CaseInput<'_>, command: &str) -> Result<String>
 
 /// Change a case's tier from a day on (`pathway caseload retier`).
 pub fn retier(conn: &mut Conn, id: &CaseId, tier: &str, from: Date, command: &str) -> Result<String> {
+    dates::check_option("from_on", from)?;
     db::tx::write(conn, |tx| {
         let case = find(tx, id)?;
         let lk = Lookups::load(tx)?;
@@ -615,6 +637,7 @@ pub fn close(
     outcome: CaseOutcome,
     command: &str,
 ) -> Result<String> {
+    dates::check_option("closed_on", closed_on)?;
     db::tx::write(conn, |tx| {
         let case = find(tx, id)?;
         let key = case_key(case.ref_.as_deref(), case.id);

@@ -204,23 +204,148 @@ pub fn parse_birth_year(s: &str) -> Result<i64, String> {
     }
 }
 
-/// The number of dependent children: 0 to 30.
-pub fn parse_children(s: &str) -> Result<i64, String> {
+/// An equality answer folded for matching: lower case, apostrophes dropped,
+/// every other run of non-alphanumeric characters one space ("White -
+/// British" and "white_british" both give "white british").
+fn fold(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.trim().chars().filter(|c| *c != '\'' && *c != '\u{2019}') {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with(' ') && !out.is_empty() {
+            out.push(' ');
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// Answers that mean nothing was recorded, for every equality column.
+pub const NOT_RECORDED: &[&str] = &["Unknown", "Not known", "Not stated", "Not recorded", "Not given", "Don't know"];
+
+/// Answers meaning the woman chose not to say.
+pub const PREFER_NOT: &[&str] = &["Prefer not to say", "Prefer not to state", "Declined", "Refused"];
+
+fn one_of(list: &[&str], folded: &str) -> bool {
+    list.iter().any(|n| fold(n) == folded)
+}
+
+/// How people write ethnic groups, beyond the codes and the labels, and the
+/// group each is recorded as. A broad group without its detail ("Black
+/// British", "Mixed") is recorded as that group's "other" member, so that it
+/// counts in the right ONS 2021 group.
+pub const ETHNICITY_SPELLINGS: &[(&str, Ethnicity)] = &[
+    ("White British", Ethnicity::WhiteBritish),
+    ("White English", Ethnicity::WhiteBritish),
+    ("White Welsh", Ethnicity::WhiteBritish),
+    ("White Scottish", Ethnicity::WhiteBritish),
+    ("White Northern Irish", Ethnicity::WhiteBritish),
+    ("White English, Welsh, Scottish, Northern Irish or British", Ethnicity::WhiteBritish),
+    ("Irish", Ethnicity::WhiteIrish),
+    ("Gypsy or Irish Traveller", Ethnicity::WhiteGypsyIrishTraveller),
+    ("Irish Traveller", Ethnicity::WhiteGypsyIrishTraveller),
+    ("Roma", Ethnicity::WhiteRoma),
+    ("White", Ethnicity::WhiteOther),
+    ("Any other White background", Ethnicity::WhiteOther),
+    ("Black", Ethnicity::BlackOther),
+    ("Black British", Ethnicity::BlackOther),
+    ("Black or Black British", Ethnicity::BlackOther),
+    ("Black, Black British, Caribbean or African", Ethnicity::BlackOther),
+    ("African", Ethnicity::BlackAfrican),
+    ("Black British African", Ethnicity::BlackAfrican),
+    ("Caribbean", Ethnicity::BlackCaribbean),
+    ("Black British Caribbean", Ethnicity::BlackCaribbean),
+    ("Any other Black background", Ethnicity::BlackOther),
+    ("Asian", Ethnicity::AsianOther),
+    ("Asian British", Ethnicity::AsianOther),
+    ("Asian or Asian British", Ethnicity::AsianOther),
+    ("Asian, Asian British or Asian Welsh", Ethnicity::AsianOther),
+    ("Indian", Ethnicity::AsianIndian),
+    ("Pakistani", Ethnicity::AsianPakistani),
+    ("Bangladeshi", Ethnicity::AsianBangladeshi),
+    ("Chinese", Ethnicity::AsianChinese),
+    ("Any other Asian background", Ethnicity::AsianOther),
+    ("Mixed", Ethnicity::MixedOther),
+    ("Mixed or multiple ethnic groups", Ethnicity::MixedOther),
+    ("White and Asian", Ethnicity::MixedWhiteAsian),
+    ("White and Black African", Ethnicity::MixedWhiteBlackAfrican),
+    ("White and Black Caribbean", Ethnicity::MixedWhiteBlackCaribbean),
+    ("Any other Mixed background", Ethnicity::MixedOther),
+    ("Arab", Ethnicity::OtherArab),
+    ("Other", Ethnicity::OtherAny),
+    ("Any other ethnic group", Ethnicity::OtherAny),
+];
+
+/// How people write disability answers, beyond the codes and labels.
+pub const DISABILITY_SPELLINGS: &[(&str, Disability)] =
+    &[("Y", Disability::Yes), ("Disabled", Disability::Yes), ("N", Disability::No), ("Not disabled", Disability::No)];
+
+/// The number of dependent children: 0 to 30; `No`, `N` or `None` are 0;
+/// not-recorded and prefer-not-to-say answers record nothing (None). `Yes`
+/// is refused: the number is what is recorded.
+pub fn parse_children(s: &str) -> Result<Option<i64>, String> {
+    let f = fold(s);
+    if one_of(NOT_RECORDED, &f) || one_of(PREFER_NOT, &f) {
+        return Ok(None);
+    }
+    if matches!(f.as_str(), "no" | "n" | "none") {
+        return Ok(Some(0));
+    }
+    if matches!(f.as_str(), "yes" | "y") {
+        return Err("the value says yes but not how many; write the number of dependent children (1 to 30)".into());
+    }
     match s.trim().parse::<i64>() {
-        Ok(n) if (0..=30).contains(&n) => Ok(n),
-        _ => Err("the value is not a number of dependent children; write a whole number from 0 to 30".into()),
+        Ok(n) if (0..=30).contains(&n) => Ok(Some(n)),
+        _ => {
+            Err("the value is not a number of dependent children; write a whole number from 0 to 30, No, or Unknown"
+                .into())
+        }
     }
 }
 
-/// An ethnic group, with a message that does not repeat the value.
-pub fn parse_ethnicity(s: &str) -> Result<Ethnicity, String> {
-    s.parse()
-        .map_err(|_| format!("the value is not one of the ONS 2021 ethnic groups; use one of: {}", Ethnicity::names()))
+/// An ethnic group: a code, a label, or one of ETHNICITY_SPELLINGS, in any
+/// case and spacing; a not-recorded answer records nothing (None). The
+/// message does not repeat the value.
+pub fn parse_ethnicity(s: &str) -> Result<Option<Ethnicity>, String> {
+    let f = fold(s);
+    if one_of(NOT_RECORDED, &f) {
+        return Ok(None);
+    }
+    if one_of(PREFER_NOT, &f) {
+        return Ok(Some(Ethnicity::PreferNotToSay));
+    }
+    if let Some(e) = Ethnicity::ALL.iter().find(|e| fold(e.as_str()) == f || fold(e.label()) == f) {
+        return Ok(Some(*e));
+    }
+    if let Some((_, e)) = ETHNICITY_SPELLINGS.iter().find(|(w, _)| fold(w) == f) {
+        return Ok(Some(*e));
+    }
+    Err(format!(
+        "the value is not one of the ONS 2021 ethnic groups; use one of: {}, or a spelling that `pathway client import --help` lists, or Unknown",
+        Ethnicity::names()
+    ))
 }
 
-/// A disability answer, with a message that does not repeat the value.
-pub fn parse_disability(s: &str) -> Result<Disability, String> {
-    s.parse().map_err(|_| format!("the value is not a disability answer; use one of: {}", Disability::names()))
+/// A disability answer: a code or label, or one of DISABILITY_SPELLINGS; a
+/// not-recorded answer records nothing (None). The message does not repeat
+/// the value.
+pub fn parse_disability(s: &str) -> Result<Option<Disability>, String> {
+    let f = fold(s);
+    if one_of(NOT_RECORDED, &f) {
+        return Ok(None);
+    }
+    if one_of(PREFER_NOT, &f) {
+        return Ok(Some(Disability::PreferNotToSay));
+    }
+    if let Some(d) = Disability::ALL.iter().find(|d| fold(d.as_str()) == f || fold(d.label()) == f) {
+        return Ok(Some(*d));
+    }
+    if let Some((_, d)) = DISABILITY_SPELLINGS.iter().find(|(w, _)| fold(w) == f) {
+        return Ok(Some(*d));
+    }
+    Err(format!(
+        "the value is not a disability answer; use one of: {} (also Y, N, Prefer not to say, or Unknown)",
+        Disability::names()
+    ))
 }
 
 /// What applying a client row did.
@@ -386,9 +511,52 @@ mod tests {
         assert_eq!(parse_birth_year("1985"), Ok(1985));
         assert!(parse_birth_year("85").is_err());
         assert!(parse_birth_year("3000").is_err());
-        assert_eq!(parse_children("0"), Ok(0));
-        assert_eq!(parse_ethnicity("white_british"), Ok(Ethnicity::WhiteBritish));
-        assert_eq!(parse_disability("Prefer not to say"), Ok(Disability::PreferNotToSay));
+        assert_eq!(parse_children("0"), Ok(Some(0)));
+        assert_eq!(parse_ethnicity("white_british"), Ok(Some(Ethnicity::WhiteBritish)));
+        assert_eq!(parse_disability("Prefer not to say"), Ok(Some(Disability::PreferNotToSay)));
+    }
+
+    #[test]
+    fn equality_answers_as_people_write_them() {
+        for (s, e) in [
+            ("White British", Some(Ethnicity::WhiteBritish)),
+            ("White - British", Some(Ethnicity::WhiteBritish)),
+            ("  white   british ", Some(Ethnicity::WhiteBritish)),
+            ("WHITE: BRITISH", Some(Ethnicity::WhiteBritish)),
+            ("Black British", Some(Ethnicity::BlackOther)),
+            ("Asian British", Some(Ethnicity::AsianOther)),
+            ("Mixed", Some(Ethnicity::MixedOther)),
+            ("Mixed: White and Black Caribbean", Some(Ethnicity::MixedWhiteBlackCaribbean)),
+            ("Asian: Bangladeshi", Some(Ethnicity::AsianBangladeshi)),
+            ("Prefer not to say", Some(Ethnicity::PreferNotToSay)),
+            ("Unknown", None),
+            ("not KNOWN", None),
+            ("Not stated", None),
+            ("Don't know", None),
+        ] {
+            assert_eq!(parse_ethnicity(s), Ok(e), "{s}");
+        }
+        for (s, d) in [
+            ("Yes", Some(Disability::Yes)),
+            ("y", Some(Disability::Yes)),
+            ("No", Some(Disability::No)),
+            ("N", Some(Disability::No)),
+            ("prefer not to say", Some(Disability::PreferNotToSay)),
+            ("Unknown", None),
+        ] {
+            assert_eq!(parse_disability(s), Ok(d), "{s}");
+        }
+        for (s, n) in
+            [("2", Some(2)), ("No", Some(0)), ("none", Some(0)), ("Unknown", None), ("Prefer not to say", None)]
+        {
+            assert_eq!(parse_children(s), Ok(n), "{s}");
+        }
+        assert!(parse_children("Yes").is_err());
+        assert!(parse_ethnicity("British").is_err());
+        // Every spelling is reachable (none is shadowed by another meaning).
+        for (w, e) in ETHNICITY_SPELLINGS {
+            assert_eq!(parse_ethnicity(w), Ok(Some(*e)), "{w}");
+        }
     }
 
     #[test]

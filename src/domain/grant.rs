@@ -13,6 +13,7 @@
 //!   recipient as a provider, an intermediary or match funder as a partner.
 
 use crate::db::{self, Conn, Tx};
+use crate::domain::dates;
 use crate::domain::decision::{self as decision_rules, BudgetYear, Problem};
 use crate::error;
 use crate::import::Applied;
@@ -365,6 +366,9 @@ pub fn pay_one(
     let Some((id, grant)) = db::grant::get(tx, &p.grant)? else {
         return Ok(Err(Problem::new("grant", unknown_message(tx, &p.grant)?)));
     };
+    if let Err(m) = dates::happened(p.paid_on) {
+        return Ok(Err(Problem::new("paid_on", m)));
+    }
     let paid = db::grant::paid(tx, id, None)?;
     if let Some(n) = occurrence {
         if db::grant::identical_payments(tx, id, p)? > n {
@@ -395,6 +399,7 @@ pub fn pay_one(
 
 /// `grant pay`.
 pub fn pay(conn: &mut Conn, p: &Payment, command: &str) -> Result<Paid> {
+    dates::check_option("paid_on", p.paid_on)?;
     db::tx::write(conn, |tx| {
         pay_one(tx, p, None, command)?.map(|(_, paid)| paid).map_err(|pr| {
             if pr.column == "grant" {

@@ -3,6 +3,7 @@
 
 pub mod caseload;
 pub mod client;
+pub mod dates;
 pub mod db;
 pub mod decision;
 pub mod grant;

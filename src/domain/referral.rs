@@ -9,6 +9,7 @@
 
 use crate::db::{self, tx, Conn};
 use crate::domain::client::{self, Clients};
+use crate::domain::dates;
 use crate::domain::service::ServiceNames;
 use crate::error::{invalid, not_found, usage};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
@@ -78,6 +79,10 @@ fn problem(column: &'static str, message: impl Into<String>) -> Problem {
 
 /// The rules a referral's own values must keep.
 pub fn check(r: &Referral<'_>) -> Result<(), Problem> {
+    dates::happened(r.referred_on).map_err(|m| problem("referred_on", m))?;
+    if let Some(f) = r.first_contact_on {
+        dates::happened(f).map_err(|m| problem("first_contact_on", m))?;
+    }
     if let Some(f) = r.first_contact_on {
         if f < r.referred_on {
             return Err(problem(

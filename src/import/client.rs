@@ -38,9 +38,9 @@ fn parse<'r>(f: &Fields<'r>) -> Result<(&'r str, Attributes), RowError> {
         client_ref,
         Attributes {
             birth_year: with(f, BIRTH_YEAR, parse_birth_year)?,
-            ethnicity: with(f, ETHNICITY, parse_ethnicity)?,
-            disability: with(f, DISABILITY, parse_disability)?,
-            dependent_children: with(f, DEPENDENT_CHILDREN, parse_children)?,
+            ethnicity: with(f, ETHNICITY, parse_ethnicity)?.flatten(),
+            disability: with(f, DISABILITY, parse_disability)?.flatten(),
+            dependent_children: with(f, DEPENDENT_CHILDREN, parse_children)?.flatten(),
         },
     ))
 }

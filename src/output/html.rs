@@ -124,7 +124,7 @@ fn section(h: &mut String, s: &Section) {
 /// Right-aligned: numbers, and withheld counts ("<5") that stand for one.
 fn numeric(c: &Cell) -> bool {
     match c {
-        Cell::Text(t) => t.starts_with('<'),
+        Cell::Text(t) => t.starts_with('<') || t == crate::report::suppress::CONFIDENTIAL,
         _ => c.is_numeric(),
     }
 }

@@ -28,10 +28,13 @@ pub fn render(headers: &[String], rows: &[Vec<String>], typed: &[Vec<Cell>]) -> 
     for r in rows {
         t.add_row(r);
     }
-    // Right-align numeric columns.
+    // Right-align numeric columns: those whose first row is a number, or
+    // a withheld count ("<5", "[c]") that stands for one.
     if let Some(first) = typed.first() {
         for (i, c) in first.iter().enumerate() {
-            if c.is_numeric() {
+            let withheld = matches!(c, Cell::Text(t) if t.starts_with('<') || t == "[c]")
+                && typed.iter().any(|r| r.get(i).is_some_and(Cell::is_numeric));
+            if c.is_numeric() || withheld {
                 if let Some(col) = t.column_mut(i) {
                     col.set_cell_alignment(CellAlignment::Right);
                 }

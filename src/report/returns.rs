@@ -9,7 +9,7 @@
 //! it was counted over, so the CSV layout, `report explain` and the JSON
 //! all come from one list.
 
-use super::suppress::{Count, Ledger, Suppression};
+use super::suppress::{Applied, Count, Ledger, Suppression};
 use crate::db::report::{self as q, CaseSet, ReferralRow, Scope, ServiceSet};
 use crate::db::Conn;
 use crate::value::names::{CaseOutcome, Measure, Need, ReferralOutcome, Risk, Source};
@@ -49,7 +49,7 @@ pub struct Return {
     pub period: PeriodOut,
     pub generated_at: String,
     pub database_schema_version: i64,
-    pub suppression: Suppression,
+    pub suppression: Applied,
     /// The service the return is limited to, with the spokes it includes;
     /// null for every service.
     pub service: Option<ServiceOut>,
@@ -453,7 +453,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
         period: PeriodOut { label: p.label.clone(), from: p.from, to: p.to },
         generated_at: opts.generated_at.clone(),
         database_schema_version: q::schema_version(conn)?,
-        suppression: opts.suppression,
+        suppression: Applied::new(opts.suppression, &[]),
         service: opts
             .service
             .as_ref()
@@ -567,6 +567,7 @@ impl Return {
 
         // Write back in the same order.
         let out = ledger.publish(s);
+        self.suppression = Applied::new(s, &out);
         let mut it = out.into_iter();
         let mut next = || it.next().expect("one published count per cell");
         let r = &mut self.referrals;
@@ -678,6 +679,8 @@ impl Return {
         meta(&mut out, "service_includes", FigureValue::Text(self.service.as_ref().map(|s| s.includes.join(";"))));
         meta(&mut out, "suppression_threshold", FigureValue::Int(i64::from(self.suppression.threshold)));
         meta(&mut out, "suppression_rounding", FigureValue::Int(i64::from(self.suppression.rounding.unwrap_or(0))));
+        meta(&mut out, "suppression_primary", FigureValue::Int(self.suppression.primary as i64));
+        meta(&mut out, "suppression_secondary", FigureValue::Int(self.suppression.secondary as i64));
 
         let referral =
             |out: &mut Vec<Figure>, measure: &str, category: &str, v: FigureValue, f: ReferralFigure, rule: String| {
@@ -942,6 +945,20 @@ impl Return {
                     ..line(m, FigureValue::Money(v))
                 });
             }
+        }
+        // The key to the symbols of hidden counts, last, so that a reader
+        // of the CSV alone knows what "<5" and "[c]" mean.
+        for (symbol, meaning) in &self.suppression.legend {
+            out.push(Figure {
+                name: None,
+                section: "return",
+                item: String::new(),
+                measure: "legend".into(),
+                category: symbol.clone(),
+                value: FigureValue::Text(Some(meaning.clone())),
+                basis: None,
+                rule: String::new(),
+            });
         }
         out
     }

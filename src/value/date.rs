@@ -28,6 +28,8 @@ impl Date {
         self.to_string()
     }
 
+    /// Today on the computer's clock. Rules and reports use `today()`,
+    /// which honours `PATHWAY_NOW`.
     pub fn today() -> Date {
         Date(chrono::Local::now().date_naive())
     }
@@ -53,6 +55,45 @@ impl Date {
     pub fn from_db(s: &str) -> Option<Date> {
         parse_iso(s.as_bytes()).ok()
     }
+}
+
+/// The environment variable that fixes "now" (RFC 3339), so that a run can
+/// be repeated exactly: the `generated_at` of a return, and the "today"
+/// that no record may be dated after.
+pub const NOW_VAR: &str = "PATHWAY_NOW";
+
+/// `PATHWAY_NOW` as given, parsed; `Ok(None)` when unset or empty.
+pub fn parse_now(value: Option<&str>) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>, String> {
+    match value.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(Some)
+            .map_err(|_| format!("{NOW_VAR}={s:?} is not a time; write it in RFC 3339, e.g. 2021-05-01T06:00:00Z")),
+    }
+}
+
+/// Now, in UTC: `PATHWAY_NOW` when set, else the clock.
+pub fn now() -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let var = std::env::var(NOW_VAR).ok();
+    Ok(match parse_now(var.as_deref())? {
+        Some(t) => t.with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    })
+}
+
+/// Today: the date of `PATHWAY_NOW` (as written, in its own offset) when
+/// set, else the computer's date. Read once per run.
+pub fn today() -> Result<Date, String> {
+    static TODAY: std::sync::OnceLock<Result<Date, String>> = std::sync::OnceLock::new();
+    TODAY
+        .get_or_init(|| {
+            let var = std::env::var(NOW_VAR).ok();
+            Ok(match parse_now(var.as_deref())? {
+                Some(t) => Date(t.date_naive()),
+                None => Date::today(),
+            })
+        })
+        .clone()
 }
 
 impl fmt::Display for Date {
