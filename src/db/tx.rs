@@ -10,9 +10,36 @@ use std::path::Path;
 /// "database is locked" whatever the busy wait), every check inside `f` sees
 /// the data it will change, and either all of `f` is committed or none.
 pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    write_watched(conn, &(), f)
+}
+
+/// Told when a write's commit starts and how it ended, so that an import
+/// can hold a signal that arrives during the commit until it is over.
+pub trait CommitWatch {
+    fn committing(&self);
+    /// `ok`: the commit succeeded. An error here is what the write returns.
+    fn committed(&self, ok: bool) -> Result<()>;
+}
+
+impl CommitWatch for () {
+    fn committing(&self) {}
+    fn committed(&self, _ok: bool) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// `write`, with `watch` told about the commit.
+pub fn write_watched<T>(
+    conn: &mut Connection,
+    watch: &dyn CommitWatch,
+    f: impl FnOnce(&Transaction) -> Result<T>,
+) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let out = f(&tx)?;
-    tx.commit()?;
+    watch.committing();
+    let done = tx.commit();
+    watch.committed(done.is_ok())?;
+    done?;
     Ok(out)
 }
 
