@@ -194,6 +194,28 @@ fn ctrl_c_is_honoured_inside_a_row_while_waiting_on_stdin() {
     assert_eq!(err, "pathway: interrupted by Ctrl-C (SIGINT); nothing was written\n");
 }
 
+#[test]
+fn ctrl_c_is_honoured_while_waiting_for_the_write_lock() {
+    let p = setup();
+    p.file("r.csv", referrals(10));
+    // Another writer holds the write lock.
+    let other = rusqlite::Connection::open(&p.db).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut child = p.spawnable(&["referral", "import", "r.csv"]).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(child.try_wait().unwrap().is_none(), "the import did not wait for the lock");
+    let sent = Instant::now();
+    assert!(std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let (status, _) = wait_for(&mut child, Duration::from_secs(15), "the import waiting for the lock");
+    let took = sent.elapsed();
+    other.execute_batch("ROLLBACK").unwrap();
+    let err = stderr_of(&mut child);
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(took < Duration::from_secs(1), "SIGINT took {took:?}");
+    assert_eq!(err, "pathway: interrupted by Ctrl-C (SIGINT); nothing was written\n");
+    assert_eq!(count(&p), 0);
+}
+
 // ------------------------------------------------------------ the header row
 
 #[test]
