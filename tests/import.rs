@@ -492,6 +492,30 @@ fn the_rejects_file_is_private_under_umask_000_and_holds_exactly_the_refused_row
     assert_eq!(count(&p), 1);
 }
 
+#[cfg(unix)]
+#[test]
+fn the_rejects_file_is_never_written_through_a_planted_link() {
+    let p = setup();
+    p.file(
+        "mixed.csv",
+        format!(
+            "{HEADER}\n\
+             BC-0001,2021-04-01,police,Beth Centre,Lambeth,housing,,,R-2104-0001\n\
+             BC-0002,2021-04-31,police,Beth Centre,Lambeth,housing,,,R-2104-0002\n"
+        ),
+    );
+    let victim = p.file("victim.txt", "untouched");
+    // The temporary name the rejects file used to be written under.
+    std::os::unix::fs::symlink(&victim, p.path("rejects.tmp-rejects")).unwrap();
+    p.ok(&["referral", "import", "mixed.csv", "--skip-invalid", "--rejects", "rejects.csv"]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    let meta = std::fs::symlink_metadata(p.path("rejects.csv")).unwrap();
+    assert!(meta.file_type().is_file(), "the rejects file is a link");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(p.path("rejects.csv")).unwrap().contains("R-2104-0002"));
+}
+
 // ------------------------------------------------------------ imports of nothing
 
 #[test]

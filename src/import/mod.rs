@@ -1052,6 +1052,26 @@ mod tests {
         assert!(!only_month_first("2021-04-13"));
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_is_never_created_through_a_planted_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "untouched").unwrap();
+        std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let path = dir.path().join(".rejects.csv.tmp-1");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let mut f = create_private_file(&path).unwrap();
+        std::io::Write::write_all(&mut f, b"refused rows").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        assert_eq!(std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777, 0o644);
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_file());
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "refused rows");
+    }
+
     #[test]
     fn semicolon_files_are_sniffed() {
         let spec: &[Column] = &[req("client_ref"), req("needs")];
