@@ -216,6 +216,38 @@ fn ctrl_c_is_honoured_while_waiting_for_the_write_lock() {
     assert_eq!(count(&p), 0);
 }
 
+/// A signal that arrives once the commit has begun (the write-ahead log,
+/// empty while the rows are read into the page cache, starts to grow) is
+/// held until the commit ends, and the import says it was written.
+#[test]
+fn sigterm_during_the_commit_waits_for_it_and_says_the_import_was_written() {
+    let p = setup();
+    let n = 100_000;
+    p.file("big.csv", referrals(n));
+    let wal = p.path("pathway.db-wal");
+    let mut child =
+        p.spawnable(&["referral", "import", "big.csv"]).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let t = Instant::now();
+    loop {
+        if std::fs::metadata(&wal).map(|m| m.len() > 0).unwrap_or(false) {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the import ended before its commit was seen");
+        assert!(t.elapsed() < Duration::from_secs(120), "no commit seen");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    assert!(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let (status, _) = wait_for(&mut child, Duration::from_secs(60), "the import signalled during its commit");
+    let err = stderr_of(&mut child);
+    assert_eq!(status.code(), Some(143), "{err}");
+    assert_eq!(
+        err,
+        "pathway: interrupted by SIGTERM during the commit; pathway waited for the commit to finish, so the import was written\n"
+    );
+    assert_eq!(count(&p), n as i64);
+    assert!(p.run(&["db", "check"]).status.success());
+}
+
 // ------------------------------------------------------------ the header row
 
 #[test]
