@@ -549,46 +549,70 @@ impl Tracker {
     }
 
     fn feed(&mut self, bytes: &[u8]) -> Result<(), Limit> {
-        use QuoteState::*;
-        for &b in bytes {
-            let quoted = self.state == Quoted;
-            if (b == b'\n' || b == b'\r') && !quoted {
-                self.state = FieldStart;
-                self.between = true;
-                self.record_bytes = 0;
-                self.field = 0;
-            } else {
-                if self.between {
-                    self.between = false;
-                    self.record_line = self.line + 1;
-                }
-                self.record_bytes += 1;
-                let sep = b == self.sep && !quoted;
-                if sep {
-                    self.field += 1;
-                }
-                self.state = match (self.state, b) {
-                    (FieldStart, b'"') => {
-                        self.opened_on = self.line + 1;
-                        Quoted
-                    }
-                    (FieldStart | Unquoted | QuoteInQuoted, _) if sep => FieldStart,
-                    (FieldStart | Unquoted, _) => Unquoted,
-                    (Quoted, b'"') => QuoteInQuoted,
-                    (Quoted, _) => Quoted,
-                    (QuoteInQuoted, b'"') => Quoted,
-                    (QuoteInQuoted, _) => Unquoted,
-                };
+        let mut i = 0;
+        while i < bytes.len() {
+            // Most bytes are plain text inside a field: skip over a run of
+            // them at once, up to the next byte that may change the state.
+            if !self.between && matches!(self.state, QuoteState::Unquoted | QuoteState::Quoted) {
+                let (sep, quoted) = (self.sep, self.state == QuoteState::Quoted);
+                let run = bytes[i..]
+                    .iter()
+                    .position(|&b| if quoted { b == b'"' || b == b'\n' } else { b == sep || b == b'\n' || b == b'\r' })
+                    .unwrap_or(bytes.len() - i);
+                self.record_bytes += run;
                 if self.record_bytes > MAX_RECORD_BYTES {
                     return Err(Limit { line: self.record_line, field: self.field, kind: LimitKind::RowBytes });
                 }
-                if self.field >= MAX_COLUMNS {
-                    return Err(Limit { line: self.record_line, field: self.field, kind: LimitKind::Columns });
+                i += run;
+                if i == bytes.len() {
+                    break;
                 }
             }
-            if b == b'\n' {
-                self.line += 1;
+            self.step(bytes[i])?;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, b: u8) -> Result<(), Limit> {
+        use QuoteState::*;
+        let quoted = self.state == Quoted;
+        if (b == b'\n' || b == b'\r') && !quoted {
+            self.state = FieldStart;
+            self.between = true;
+            self.record_bytes = 0;
+            self.field = 0;
+        } else {
+            if self.between {
+                self.between = false;
+                self.record_line = self.line + 1;
             }
+            self.record_bytes += 1;
+            let sep = b == self.sep && !quoted;
+            if sep {
+                self.field += 1;
+            }
+            self.state = match (self.state, b) {
+                (FieldStart, b'"') => {
+                    self.opened_on = self.line + 1;
+                    Quoted
+                }
+                (FieldStart | Unquoted | QuoteInQuoted, _) if sep => FieldStart,
+                (FieldStart | Unquoted, _) => Unquoted,
+                (Quoted, b'"') => QuoteInQuoted,
+                (Quoted, _) => Quoted,
+                (QuoteInQuoted, b'"') => Quoted,
+                (QuoteInQuoted, _) => Unquoted,
+            };
+            if self.record_bytes > MAX_RECORD_BYTES {
+                return Err(Limit { line: self.record_line, field: self.field, kind: LimitKind::RowBytes });
+            }
+            if self.field >= MAX_COLUMNS {
+                return Err(Limit { line: self.record_line, field: self.field, kind: LimitKind::Columns });
+            }
+        }
+        if b == b'\n' {
+            self.line += 1;
         }
         Ok(())
     }
@@ -1039,6 +1063,26 @@ mod tests {
         assert_eq!(t.feed(quoted.as_bytes()), Ok(()));
         let long = vec![b'\0'; MAX_RECORD_BYTES + 1];
         assert_eq!(t.feed(&long), Err(Limit { line: 3, field: 0, kind: LimitKind::RowBytes }));
+    }
+
+    proptest::proptest! {
+        /// The fast path over plain bytes agrees with reading byte by byte.
+        #[test]
+        fn the_tracker_skips_runs_exactly(input in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b'"', b',', b';', b'\n', b'\r', b' ']), 0..400),
+            cut in 0usize..400)
+        {
+            let mut whole = Tracker::new(b',', 0);
+            let cut = cut.min(input.len());
+            whole.feed(&input[..cut]).unwrap();
+            whole.feed(&input[cut..]).unwrap();
+            let mut bytewise = Tracker::new(b',', 0);
+            for &b in &input {
+                bytewise.step(b).unwrap();
+            }
+            let key = |t: &Tracker| (t.line, t.opened_on, t.record_line, t.record_bytes, t.field, t.between, t.state as u8);
+            proptest::prop_assert_eq!(key(&whole), key(&bytewise));
+        }
     }
 
     #[test]
