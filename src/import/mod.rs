@@ -176,11 +176,6 @@ impl Check<'_, '_> {
         }
     }
 
-    /// Add an error found by a rule of the row.
-    pub fn push(&mut self, e: RowError) {
-        self.errors.push(e);
-    }
-
     /// `Ok` when no error was kept; else the first, with the others handed
     /// to the reader so that every one is listed.
     pub fn done(self) -> Result<(), RowError> {
