@@ -42,9 +42,17 @@ pub enum Error {
     #[error("{0}")]
     NotFound(String),
 
-    /// An import file with invalid rows; nothing was written.
-    #[error("{}", ImportErrors(.file, .errors, *.total))]
-    Import { file: String, errors: Vec<RowError>, total: usize },
+    /// An import file with invalid rows; nothing was written. `rows` rows
+    /// were invalid, with `total` errors among them, of which `errors`
+    /// holds the first (at most `MAX_LISTED_ERRORS` are shown).
+    #[error("{}", ImportErrors(.file, &format!("{} invalid row{}", .rows, if *.rows == 1 { "" } else { "s" }), .errors, *.total))]
+    Import { file: String, errors: Vec<RowError>, total: usize, rows: usize },
+
+    /// An import file refused whole, not row by row: its header row, a
+    /// limit, month-first dates. `what` says which ("the header row has 3
+    /// problems"); nothing was written.
+    #[error("{}", ImportErrors(.file, .what, .errors, *.total))]
+    ImportFile { file: String, what: String, errors: Vec<RowError>, total: usize },
 
     /// Wrong usage that clap could not catch (e.g. two options that conflict).
     #[error("{0}")]
@@ -59,9 +67,14 @@ pub enum Error {
     #[error("the database {} was written by a newer version of pathway (schema version {found}; this pathway knows up to {known}); install the newer pathway to use it", .path.display())]
     NewerDatabase { path: PathBuf, found: i64, known: i64 },
 
-    /// Stopped by a signal (Ctrl-C, or a timeout's SIGTERM); rolled back.
-    #[error("interrupted by {signal}; nothing was written")]
-    Interrupted { signal: &'static str, code: i32 },
+    /// Stopped by a signal (Ctrl-C, or a timeout's SIGTERM): rolled back,
+    /// or, when it came during the commit, after the commit finished.
+    #[error("interrupted by {signal}{}", if *.written {
+        " during the commit; pathway waited for the commit to finish, so the import was written"
+    } else {
+        "; nothing was written"
+    })]
+    Interrupted { signal: &'static str, code: i32, written: bool },
 
     /// An SQLite file that is not pathway's: refused before anything in it
     /// is changed. `why` says what gave it away.
@@ -81,23 +94,29 @@ pub enum Error {
     ReadOnly { path: PathBuf },
 }
 
-struct ImportErrors<'a>(&'a String, &'a Vec<RowError>, usize);
+/// "FILE: WHAT; nothing was imported", then at most `MAX_LISTED_ERRORS`
+/// lines `FILE:LINE: column: message` and "... and N more".
+struct ImportErrors<'a>(&'a String, &'a str, &'a Vec<RowError>, usize);
 
 impl fmt::Display for ImportErrors<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ImportErrors(file, errors, total) = self;
-        writeln!(f, "{file}: {total} invalid row{}; nothing was imported", if *total == 1 { "" } else { "s" })?;
-        for (i, e) in errors.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{file}:{}: {}: {}", e.line, e.column, e.message)?;
+        let ImportErrors(file, what, errors, total) = self;
+        write!(f, "{file}: {what}; nothing was imported")?;
+        let listed = errors.len().min(MAX_LISTED_ERRORS);
+        for e in &errors[..listed] {
+            write!(f, "\n{file}:{}: {}: {}", e.line, e.column, e.message)?;
         }
-        if *total > errors.len() {
-            write!(f, "\n... and {} more", total - errors.len())?;
+        let total = (*total).max(errors.len());
+        if total > listed {
+            write!(f, "\n... and {} more", total - listed)?;
         }
         Ok(())
     }
+}
+
+/// "the header row has 3 problems" and the like.
+pub fn count_of(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn invalid(msg: impl Into<String>) -> anyhow::Error {
@@ -117,7 +136,7 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<Error>() {
             return match e {
-                Error::Invalid(_) | Error::NotFound(_) | Error::Import { .. } => EXIT_DATA,
+                Error::Invalid(_) | Error::NotFound(_) | Error::Import { .. } | Error::ImportFile { .. } => EXIT_DATA,
                 Error::Usage(_) => EXIT_USAGE,
                 Error::NoInput { .. } => EXIT_NOINPUT,
                 Error::Busy { .. } => EXIT_BUSY,
@@ -212,10 +231,30 @@ mod tests {
                 message: "\"31/02/2021\" is not a date".into(),
             }],
             total: 3,
+            rows: 2,
         };
         assert_eq!(
             e.to_string(),
-            "referrals.csv: 3 invalid rows; nothing was imported\nreferrals.csv:14: referred_on: \"31/02/2021\" is not a date\n... and 2 more"
+            "referrals.csv: 2 invalid rows; nothing was imported\nreferrals.csv:14: referred_on: \"31/02/2021\" is not a date\n... and 2 more"
         );
+    }
+
+    #[test]
+    fn every_error_list_is_capped() {
+        let errors: Vec<RowError> =
+            (0..200).map(|i| RowError { line: 1, column: "header".into(), message: format!("problem {i}") }).collect();
+        let e = Error::ImportFile {
+            file: "wide.csv".into(),
+            what: "the header row has 1000 problems".into(),
+            errors,
+            total: 1000,
+        };
+        let text = e.to_string();
+        assert_eq!(text.lines().count(), 1 + MAX_LISTED_ERRORS + 1);
+        assert!(text.starts_with(
+            "wide.csv: the header row has 1000 problems; nothing was imported\nwide.csv:1: header: problem 0\n"
+        ));
+        assert!(text.ends_with("\nwide.csv:1: header: problem 49\n... and 950 more"), "{text}");
+        assert_eq!(exit_code(&e.into()), 65);
     }
 }

@@ -58,7 +58,19 @@ fn a_ten_megabyte_field() {
     let p = setup();
     let huge = "A".repeat(10 * 1024 * 1024);
     let row = format!("W00002,2021-04-01,police,Beth Centre,{huge},housing,,,R000002");
-    let err = refused(&p, "referral", referral_file(&row), 3, "area", "at most 10000 are accepted");
+    // Past the row limit of 1,000,000 bytes the file is not read further.
+    let err = refused(&p, "referral", referral_file(&row), 3, "area", "a value may be at most 10000 bytes");
+    assert!(err.len() < 10_000, "the error must not echo the value ({} bytes)", err.len());
+    // Under it, a value too long is an error of its row.
+    let row = format!("W00002,2021-04-01,police,Beth Centre,{},housing,,,R000002", "A".repeat(20_000));
+    let err = refused(
+        &p,
+        "referral",
+        referral_file(&row),
+        3,
+        "area",
+        "the value is 20000 bytes long; at most 10000 are accepted",
+    );
     assert!(err.len() < 10_000, "the error must not echo the value ({} bytes)", err.len());
 }
 

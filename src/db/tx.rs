@@ -19,13 +19,40 @@ pub const CHECK_BULK_CHANGES: u64 = 100;
 /// a file that passes `PRAGMA quick_check` (about a second per million
 /// referrals): new records are not poured into a damaged file.
 pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    write_watched(conn, &(), f)
+}
+
+/// Told when a write's commit starts and how it ended, so that an import
+/// can hold a signal that arrives during the commit until it is over.
+pub trait CommitWatch {
+    fn committing(&self);
+    /// `ok`: the commit succeeded. An error here is what the write returns.
+    fn committed(&self, ok: bool) -> Result<()>;
+}
+
+impl CommitWatch for () {
+    fn committing(&self) {}
+    fn committed(&self, _ok: bool) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// `write`, with `watch` told about the commit.
+pub fn write_watched<T>(
+    conn: &mut Connection,
+    watch: &dyn CommitWatch,
+    f: impl FnOnce(&Transaction) -> Result<T>,
+) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let before = tx.total_changes();
     let out = f(&tx)?;
     if tx.total_changes().saturating_sub(before) >= CHECK_BULK_CHANGES {
         quick_check(&tx)?;
     }
-    tx.commit()?;
+    watch.committing();
+    let done = tx.commit();
+    watch.committed(done.is_ok())?;
+    done?;
     Ok(out)
 }
 
@@ -172,8 +199,8 @@ impl Interrupts {
     fn check(&self) -> Result<()> {
         use signal_hook::consts::{SIGINT, SIGTERM};
         match self.got.load(std::sync::atomic::Ordering::SeqCst) {
-            SIGINT => Err(Error::Interrupted { signal: "Ctrl-C (SIGINT)", code: 130 }.into()),
-            SIGTERM => Err(Error::Interrupted { signal: "SIGTERM", code: 143 }.into()),
+            SIGINT => Err(Error::Interrupted { signal: "Ctrl-C (SIGINT)", code: 130, written: false }.into()),
+            SIGTERM => Err(Error::Interrupted { signal: "SIGTERM", code: 143, written: false }.into()),
             _ => Ok(()),
         }
     }

@@ -61,26 +61,69 @@ fn at(f: &Fields<'_>, fault: Fault) -> RowError {
     RowError { line: f.line, column: fault.column.to_string(), message: fault.message }
 }
 
+/// One case row, parsed; every bad value is an error of the row.
+fn case_row<'r>(f: &Fields<'r>) -> Result<CaseInput<'r>, RowError> {
+    let mut c = f.check();
+    let client_ref = c.take(f.required(CLIENT_REF));
+    let worker = c.take(f.required(WORKER));
+    let service = c.take(f.required(SERVICE));
+    let tier = c.take(f.required(TIER));
+    let opened_on = c.take(f.date_required(OPENED_ON));
+    let closed_on = c.take(f.date(CLOSED_ON)).flatten();
+    let close_reason = c.take(f.get(CLOSE_REASON)).flatten();
+    let outcome = c.take(f.parse::<CaseOutcome>(OUTCOME)).flatten();
+    let ref_ = c.take(f.get(REF)).flatten();
+    c.done()?;
+    let (Some(client_ref), Some(worker), Some(service), Some(tier), Some(opened_on)) =
+        (client_ref, worker, service, tier, opened_on)
+    else {
+        unreachable!("a missing value is an error")
+    };
+    Ok(CaseInput { client_ref, worker, service, tier, opened_on, closed_on, close_reason, outcome, ref_ })
+}
+
+type TierRow<'r> = (Option<&'r str>, Option<&'r str>, Option<&'r str>, Option<Date>, Date, &'r str);
+
+/// One tier-change row, parsed; every bad value is an error of the row.
+fn tier_row<'r>(f: &Fields<'r>) -> Result<TierRow<'r>, RowError> {
+    let mut c = f.check();
+    let ref_ = c.take(f.get(T_REF)).flatten();
+    let client_ref = c.take(f.get(T_CLIENT_REF)).flatten();
+    let service = c.take(f.get(T_SERVICE)).flatten();
+    let opened_on = c.take(f.date(T_OPENED_ON)).flatten();
+    let from = c.take(f.date_required(T_FROM_ON));
+    let tier = c.take(f.required(T_TIER));
+    c.done()?;
+    let (Some(from), Some(tier)) = (from, tier) else { unreachable!("a missing value is an error") };
+    Ok((ref_, client_ref, service, opened_on, from, tier))
+}
+
+/// One worker row, parsed; every bad value is an error of the row.
+fn worker_row<'r>(f: &Fields<'r>) -> Result<WorkerInput<'r>, RowError> {
+    let mut c = f.check();
+    let code = c.take(f.required(W_CODE));
+    let name = c.take(f.get(W_NAME)).flatten();
+    let capacity = c.take(f.parse::<Hours>(W_CAPACITY)).flatten().unwrap_or(Hours(FULL_TIME_HOURS));
+    let active = c
+        .take(match f.get(W_ACTIVE) {
+            Ok(None) => Ok(true),
+            Ok(Some(s)) => parse_yes_no(s).ok_or_else(|| f.error(W_ACTIVE, format!("{s:?} is not yes or no"))),
+            Err(e) => Err(e),
+        })
+        .unwrap_or(true);
+    c.done()?;
+    let Some(code) = code else { unreachable!("a missing value is an error") };
+    Ok(WorkerInput { code, name, capacity, active })
+}
+
 /// Import cases. All or nothing unless `--skip-invalid`.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    db::tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut lk = Lookups::load(tx)?;
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
-            let row = (|| -> Result<CaseInput<'_>, RowError> {
-                Ok(CaseInput {
-                    client_ref: f.required(CLIENT_REF)?,
-                    worker: f.required(WORKER)?,
-                    service: f.required(SERVICE)?,
-                    tier: f.required(TIER)?,
-                    opened_on: f.parse_required::<Date>(OPENED_ON)?,
-                    closed_on: f.parse::<Date>(CLOSED_ON)?,
-                    close_reason: f.get(CLOSE_REASON)?,
-                    outcome: f.parse::<CaseOutcome>(OUTCOME)?,
-                    ref_: f.get(REF)?,
-                })
-            })();
+            let row = case_row(f);
             let row = match row {
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
@@ -91,7 +134,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             })
         })?;
         let summary = reader.finish()?;
-        db::tx::audit(tx, command, "case", None, "import", Some(&counts(&summary)))?;
+        super::audit(tx, command, "case", &summary, &counts(&summary))?;
         Ok(summary)
     })
 }
@@ -99,20 +142,11 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
 /// Import tier changes (`caseload import --tiers`).
 pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    db::tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut lk = Lookups::load(tx)?;
         let mut reader = Reader::open(opts, TIER_COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
-            let parsed = (|| -> Result<_, RowError> {
-                Ok((
-                    f.get(T_REF)?,
-                    f.get(T_CLIENT_REF)?,
-                    f.get(T_SERVICE)?,
-                    f.parse::<Date>(T_OPENED_ON)?,
-                    f.parse_required::<Date>(T_FROM_ON)?,
-                    f.required(T_TIER)?,
-                ))
-            })();
+            let parsed = tier_row(f);
             let (r, c, s, o, from, tier) = match parsed {
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
@@ -125,28 +159,17 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
             .map_err(|fault| at(f, fault)))
         })?;
         let summary = reader.finish()?;
-        db::tx::audit(tx, command, "case_tier", None, "import", Some(&counts(&summary)))?;
+        super::audit(tx, command, "case_tier", &summary, &counts(&summary))?;
         Ok(summary)
     })
 }
 
 /// Import workers (`caseload worker import`), matched on code.
 pub fn run_workers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    db::tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut reader = Reader::open(opts, WORKER_COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
-            let parsed = (|| -> Result<WorkerInput<'_>, RowError> {
-                let active = match f.get(W_ACTIVE)? {
-                    None => true,
-                    Some(s) => parse_yes_no(s).ok_or_else(|| f.error(W_ACTIVE, format!("{s:?} is not yes or no")))?,
-                };
-                Ok(WorkerInput {
-                    code: f.required(W_CODE)?,
-                    name: f.get(W_NAME)?,
-                    capacity: f.parse::<Hours>(W_CAPACITY)?.unwrap_or(Hours(FULL_TIME_HOURS)),
-                    active,
-                })
-            })();
+            let parsed = worker_row(f);
             let w = match parsed {
                 Ok(w) => w,
                 Err(e) => return Ok(Err(e)),
@@ -154,7 +177,7 @@ pub fn run_workers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<S
             Ok(dom::record_worker(tx, &w)?.map_err(|fault| at(f, fault)))
         })?;
         let summary = reader.finish()?;
-        db::tx::audit(tx, command, "worker", None, "import", Some(&counts(&summary)))?;
+        super::audit(tx, command, "worker", &summary, &counts(&summary))?;
         Ok(summary)
     })
 }

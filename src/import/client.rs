@@ -4,17 +4,15 @@
 //! Every column must be present (an empty cell means "not recorded"), so
 //! that a file with fewer columns can never blank attributes by accident.
 //! Columns that would hold names, addresses or dates of birth are refused
-//! by every import that carries client refs, whatever the options.
+//! by every import, whatever the options (the shared reader's header check).
 
-use crate::db::{self, tx, Db};
+use crate::db::{self, Db};
 use crate::domain::client::{
-    check_ref, is_personal_column, parse_birth_year, parse_children, parse_disability, parse_ethnicity,
-    personal_column_message, set_attributes, Attributes, Change,
+    check_ref, parse_birth_year, parse_children, parse_disability, parse_ethnicity, set_attributes, Attributes, Change,
 };
-use crate::error::{Error, RowError};
+use crate::error::RowError;
 use crate::import::{req, Applied, Column, Fields, ImportOptions, Reader, Summary};
 use anyhow::Result;
-use std::io::{BufRead, Read};
 
 pub const COLUMNS: &[Column] =
     &[req("client_ref"), req("birth_year"), req("ethnicity"), req("disability"), req("dependent_children")];
@@ -31,25 +29,24 @@ fn with<T>(f: &Fields<'_>, col: usize, parse: impl Fn(&str) -> Result<T, String>
     }
 }
 
+/// One row's values, parsed; every bad value is an error of the row.
 fn parse<'r>(f: &Fields<'r>) -> Result<(&'r str, Attributes), RowError> {
-    let client_ref = f.required(CLIENT_REF)?;
-    check_ref(client_ref).map_err(|m| f.error(CLIENT_REF, m))?;
-    Ok((
-        client_ref,
-        Attributes {
-            birth_year: with(f, BIRTH_YEAR, parse_birth_year)?,
-            ethnicity: with(f, ETHNICITY, parse_ethnicity)?.flatten(),
-            disability: with(f, DISABILITY, parse_disability)?.flatten(),
-            dependent_children: with(f, DEPENDENT_CHILDREN, parse_children)?.flatten(),
-        },
-    ))
+    let mut c = f.check();
+    let client_ref =
+        c.take(f.required(CLIENT_REF).and_then(|r| check_ref(r).map(|()| r).map_err(|m| f.error(CLIENT_REF, m))));
+    let birth_year = c.take(with(f, BIRTH_YEAR, parse_birth_year)).flatten();
+    let ethnicity = c.take(with(f, ETHNICITY, parse_ethnicity)).flatten().flatten();
+    let disability = c.take(with(f, DISABILITY, parse_disability)).flatten().flatten();
+    let dependent_children = c.take(with(f, DEPENDENT_CHILDREN, parse_children)).flatten().flatten();
+    c.done()?;
+    let Some(client_ref) = client_ref else { unreachable!("a missing value is an error") };
+    Ok((client_ref, Attributes { birth_year, ethnicity, disability, dependent_children }))
 }
 
 /// Import a clients file in one transaction.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    refuse_personal_columns(opts)?;
     db::use_bulk_cache(&db.conn)?;
-    tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
             let (client_ref, a) = match parse(f) {
@@ -63,55 +60,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             }))
         })?;
         let summary = reader.finish()?;
-        tx::audit(tx, command, "client", None, "import", Some(&crate::import::referral::counts(&summary)))?;
+        crate::import::audit(tx, command, "client", &summary, &crate::import::referral::counts(&summary))?;
         Ok(summary)
     })
-}
-
-/// Refuse a file whose header has a column for names, addresses, dates of
-/// birth or contact details (data minimisation), even with
-/// `--ignore-unknown`. The header is peeked at without consuming it: a
-/// file is opened separately; for standard input, the bytes already
-/// buffered are looked at. (Should a header not fit in that buffer, such a
-/// column is still never stored: it is unknown to every import.)
-pub fn refuse_personal_columns(opts: &ImportOptions) -> Result<()> {
-    let (label, first_line): (String, Vec<u8>) = if opts.path == "-" {
-        let stdin = std::io::stdin();
-        let mut lock = stdin.lock();
-        let buf = lock.fill_buf().unwrap_or_default();
-        match buf.iter().position(|&b| b == b'\n') {
-            Some(n) => ("<stdin>".into(), buf[..n].to_vec()),
-            // Only whole fields: drop the last, perhaps cut, one.
-            None => {
-                let cut = buf.iter().rposition(|&b| b == b',').unwrap_or(0);
-                ("<stdin>".into(), buf[..cut].to_vec())
-            }
-        }
-    } else {
-        let Ok(file) = std::fs::File::open(&opts.path) else { return Ok(()) };
-        let mut line = Vec::new();
-        let mut r = std::io::BufReader::new(file).take(1 << 20);
-        if r.read_until(b'\n', &mut line).is_err() {
-            return Ok(());
-        }
-        (opts.path.clone(), line)
-    };
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(first_line.as_slice());
-    let mut record = csv::ByteRecord::new();
-    if !matches!(csv.read_byte_record(&mut record), Ok(true)) {
-        return Ok(());
-    }
-    let mut errors = Vec::new();
-    for field in record.iter() {
-        let field = field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field);
-        let name = String::from_utf8_lossy(field);
-        if is_personal_column(&name) {
-            errors.push(RowError { line: 1, column: "header".into(), message: personal_column_message(name.trim()) });
-        }
-    }
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let total = errors.len();
-    Err(Error::Import { file: label, errors, total }.into())
 }

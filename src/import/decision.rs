@@ -5,7 +5,7 @@ use crate::db::{self, Db};
 use crate::domain::decision::{self, Decision, Mode};
 use crate::error::RowError;
 use crate::value::names::DecisionStatus;
-use crate::value::{Date, Pence};
+use crate::value::Pence;
 use anyhow::Result;
 
 /// The columns, in the order `decision export` writes them.
@@ -60,31 +60,50 @@ pub fn parse_yes_no(f: &Fields<'_>, col: usize) -> Result<Option<bool>, RowError
     }
 }
 
+/// One row's values, parsed; every bad value is an error of the row.
 fn row(f: &Fields<'_>) -> Result<Decision, RowError> {
-    let received_on = f.parse::<Date>(RECEIVED_ON)?;
-    let decided_on = f.parse::<Date>(DECIDED_ON)?;
-    let status =
-        f.parse::<DecisionStatus>(STATUS)?.unwrap_or_else(|| decision::default_status(received_on, decided_on));
-    let confidential_category = f.get(CONFIDENTIAL_CATEGORY)?.map(str::to_string);
-    let confidential = parse_yes_no(f, CONFIDENTIAL)?.unwrap_or(confidential_category.is_some());
-    let approvals = match f.get(APPROVALS)? {
-        None => Vec::new(),
-        Some(s) => decision::parse_approvals(s).map_err(|m| f.error(APPROVALS, m))?,
+    let mut c = f.check();
+    let text = |c: &mut crate::import::Check<'_, '_>, col| c.take(f.get(col)).flatten().map(str::to_string);
+    let reference = c.take(f.required(REF));
+    let commissioner = c.take(f.required(COMMISSIONER));
+    let title = c.take(f.required(TITLE));
+    let summary = text(&mut c, SUMMARY);
+    let author = text(&mut c, AUTHOR);
+    let received_on = c.take(f.date(RECEIVED_ON)).flatten();
+    let decided_on = c.take(f.date(DECIDED_ON)).flatten();
+    let status = c.take(f.parse::<DecisionStatus>(STATUS)).flatten();
+    let amount = c.take(f.parse_required::<Pence>(AMOUNT));
+    let funding_source = text(&mut c, FUNDING_SOURCE);
+    let spend_type = c.take(f.parse(SPEND_TYPE)).flatten();
+    let budget_year = c.take(f.parse(BUDGET_YEAR)).flatten();
+    let confidential = c.take(parse_yes_no(f, CONFIDENTIAL)).flatten();
+    let confidential_category = text(&mut c, CONFIDENTIAL_CATEGORY);
+    let approvals = c
+        .take(match f.get(APPROVALS) {
+            Ok(None) => Ok(Vec::new()),
+            Ok(Some(s)) => decision::parse_approvals(s).map_err(|m| f.error(APPROVALS, m)),
+            Err(e) => Err(e),
+        })
+        .unwrap_or_default();
+    c.done()?;
+    let (Some(reference), Some(commissioner), Some(title), Some(amount)) = (reference, commissioner, title, amount)
+    else {
+        unreachable!("a missing value is an error")
     };
     Ok(Decision {
-        reference: f.required(REF)?.to_string(),
-        commissioner: f.required(COMMISSIONER)?.to_string(),
-        title: f.required(TITLE)?.to_string(),
-        summary: f.get(SUMMARY)?.map(str::to_string),
-        author: f.get(AUTHOR)?.map(str::to_string),
+        reference: reference.to_string(),
+        commissioner: commissioner.to_string(),
+        title: title.to_string(),
+        summary,
+        author,
         received_on,
         decided_on,
-        status,
-        amount: f.parse_required::<Pence>(AMOUNT)?,
-        funding_source: f.get(FUNDING_SOURCE)?.map(str::to_string),
-        spend_type: f.parse(SPEND_TYPE)?,
-        budget_year: f.parse(BUDGET_YEAR)?,
-        confidential,
+        status: status.unwrap_or_else(|| decision::default_status(received_on, decided_on)),
+        amount,
+        funding_source,
+        spend_type,
+        budget_year,
+        confidential: confidential.unwrap_or(confidential_category.is_some()),
         confidential_category,
         approvals,
     })
@@ -94,7 +113,7 @@ fn row(f: &Fields<'_>) -> Result<Decision, RowError> {
 /// on ref, so importing a file twice adds nothing.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    db::tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
             let d = match row(f) {
@@ -108,7 +127,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             "{}: {} new, {} updated, {} unchanged, {} rejected",
             summary.file, summary.new, summary.updated, summary.unchanged, summary.rejected
         );
-        db::tx::audit(tx, command, "decision", None, "import", Some(&detail))?;
+        crate::import::audit(tx, command, "decision", &summary, &detail)?;
         Ok(summary)
     })
 }

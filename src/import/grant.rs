@@ -63,22 +63,42 @@ fn text(f: &Fields<'_>, col: usize) -> Result<Option<String>, RowError> {
     Ok(f.get(col)?.map(str::to_string))
 }
 
+/// One row's values, parsed; every bad value is an error of the row.
 fn row(f: &Fields<'_>) -> Result<GrantInput, RowError> {
+    let mut c = f.check();
+    let reference = c.take(text(f, REF)).flatten();
+    let decision = c.take(f.required(DECISION));
+    let funder = c.take(text(f, FUNDER)).flatten();
+    let recipient = c.take(f.required(RECIPIENT));
+    let intermediary = c.take(text(f, INTERMEDIARY)).flatten();
+    let title = c.take(text(f, TITLE)).flatten();
+    let purpose = c.take(text(f, PURPOSE)).flatten();
+    let conditions = c.take(text(f, CONDITIONS)).flatten();
+    let amount = c.take(f.parse_required::<Pence>(AMOUNT));
+    let start_on = c.take(f.date(START_ON)).flatten();
+    let end_on = c.take(f.date(END_ON)).flatten();
+    let status = c.take(f.parse::<GrantStatus>(STATUS)).flatten();
+    let match_amount = c.take(f.parse::<Pence>(MATCH_AMOUNT)).flatten();
+    let match_funder = c.take(text(f, MATCH_FUNDER)).flatten();
+    c.done()?;
+    let (Some(decision), Some(recipient), Some(amount)) = (decision, recipient, amount) else {
+        unreachable!("a missing value is an error")
+    };
     Ok(GrantInput {
-        reference: text(f, REF)?,
-        decision: f.required(DECISION)?.to_string(),
-        funder: text(f, FUNDER)?,
-        recipient: f.required(RECIPIENT)?.to_string(),
-        intermediary: text(f, INTERMEDIARY)?,
-        title: text(f, TITLE)?,
-        purpose: text(f, PURPOSE)?,
-        conditions: text(f, CONDITIONS)?,
-        amount: f.parse_required::<Pence>(AMOUNT)?,
-        start_on: f.parse::<Date>(START_ON)?,
-        end_on: f.parse::<Date>(END_ON)?,
-        status: f.parse::<GrantStatus>(STATUS)?,
-        match_amount: f.parse::<Pence>(MATCH_AMOUNT)?,
-        match_funder: text(f, MATCH_FUNDER)?,
+        reference,
+        decision: decision.to_string(),
+        funder,
+        recipient: recipient.to_string(),
+        intermediary,
+        title,
+        purpose,
+        conditions,
+        amount,
+        start_on,
+        end_on,
+        status,
+        match_amount,
+        match_funder,
     })
 }
 
@@ -88,7 +108,7 @@ fn row(f: &Fields<'_>) -> Result<GrantInput, RowError> {
 /// rows of the same file.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    db::tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
             let g = match row(f) {
@@ -102,18 +122,23 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             "{}: {} new, {} updated, {} unchanged, {} rejected",
             summary.file, summary.new, summary.updated, summary.unchanged, summary.rejected
         );
-        db::tx::audit(tx, command, "grant", None, "import", Some(&detail))?;
+        crate::import::audit(tx, command, "grant", &summary, &detail)?;
         Ok(summary)
     })
 }
 
+/// One payment row, parsed; every bad value is an error of the row.
 fn payment_row(f: &Fields<'_>) -> Result<Payment, RowError> {
-    Ok(Payment {
-        grant: f.required(P_GRANT)?.to_string(),
-        paid_on: f.parse_required::<Date>(P_PAID_ON)?,
-        amount: f.parse_required::<Pence>(P_AMOUNT)?,
-        note: text(f, P_NOTE)?,
-    })
+    let mut c = f.check();
+    let grant = c.take(f.required(P_GRANT));
+    let paid_on = c.take(f.date_required(P_PAID_ON));
+    let amount = c.take(f.parse_required::<Pence>(P_AMOUNT));
+    let note = c.take(text(f, P_NOTE)).flatten();
+    c.done()?;
+    let (Some(grant), Some(paid_on), Some(amount)) = (grant, paid_on, amount) else {
+        unreachable!("a missing value is an error")
+    };
+    Ok(Payment { grant: grant.to_string(), paid_on, amount, note })
 }
 
 /// Import payments. Payments have no ref: a row counts as present already
@@ -122,7 +147,7 @@ fn payment_row(f: &Fields<'_>) -> Result<Payment, RowError> {
 /// twice adds nothing and two equal instalments on one day stay two.
 pub fn run_payments(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    db::tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut reader = Reader::open(opts, PAYMENT_COLUMNS)?;
         let mut seen: HashMap<(String, Date, i64, Option<String>), u64> = HashMap::new();
         reader.for_each(|f| {
@@ -143,7 +168,7 @@ pub fn run_payments(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<
             "{}: {} new, {} unchanged, {} rejected",
             summary.file, summary.new, summary.unchanged, summary.rejected
         );
-        db::tx::audit(tx, command, "payment", None, "import", Some(&detail))?;
+        crate::import::audit(tx, command, "payment", &summary, &detail)?;
         Ok(summary)
     })
 }

@@ -8,68 +8,68 @@
 //!
 //! Accepted: a header row with columns in any order; UTF-8 with or without
 //! a byte-order mark; LF or CRLF; quoted fields with commas, quotes and
-//! newlines; `-` for standard input.
+//! newlines; `;`-separated files from European Excel (with or without a
+//! first line `sep=;`); `-` for standard input. The input is read once, so
+//! a pipe or a FIFO works like a file.
+//!
+//! Limits, enforced while reading (so that memory stays bounded whatever
+//! the input): a value of at most `MAX_FIELD_BYTES`, a row of at most
+//! `MAX_RECORD_BYTES`, at most `MAX_COLUMNS` columns.
+//!
+//! The header row is checked once, as a whole: unknown, repeated or
+//! missing columns, columns for personal detail (refused whatever the
+//! options) and a first line that is data rather than a header. A header
+//! cell that could be data is never repeated in a message.
 
 pub mod caseload;
 pub mod client;
 pub mod decision;
 pub mod grant;
+pub mod interrupt;
 pub mod referral;
 pub mod service;
 
-use crate::error::{Error, RowError, MAX_LISTED_ERRORS};
+use crate::db::{tx, Conn, Tx};
+use crate::domain::client::{is_personal_column, personal_column_message};
+use crate::error::{count_of, Error, RowError, MAX_LISTED_ERRORS};
 use crate::output::unneutralise;
+use crate::value::Date;
 use anyhow::{Context, Result};
 use serde::Serialize;
+use std::cell::{Cell, RefCell};
 use std::io::Read;
-use std::path::PathBuf;
-
-/// Watches for SIGINT and SIGTERM while an import runs, so that Ctrl-C or a
-/// cron timeout rolls the import back cleanly with a message instead of
-/// killing the process mid-write (which SQLite would survive anyway).
-struct Signals {
-    int: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    term: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    ids: Vec<signal_hook::SigId>,
-}
-
-impl Signals {
-    fn watch() -> Signals {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let int = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let term = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let mut ids = Vec::new();
-        if let Ok(id) = signal_hook::flag::register(SIGINT, int.clone()) {
-            ids.push(id);
-        }
-        if let Ok(id) = signal_hook::flag::register(SIGTERM, term.clone()) {
-            ids.push(id);
-        }
-        Signals { int, term, ids }
-    }
-
-    fn check(&self) -> Result<()> {
-        use std::sync::atomic::Ordering;
-        if self.int.load(Ordering::Relaxed) {
-            return Err(Error::Interrupted { signal: "Ctrl-C (SIGINT)", code: 130 }.into());
-        }
-        if self.term.load(Ordering::Relaxed) {
-            return Err(Error::Interrupted { signal: "SIGTERM", code: 143 }.into());
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Signals {
-    fn drop(&mut self) {
-        for id in self.ids.drain(..) {
-            signal_hook::low_level::unregister(id);
-        }
-    }
-}
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// The longest value accepted in any field: 10,000 bytes.
 pub const MAX_FIELD_BYTES: usize = 10_000;
+
+/// The longest row (or header row) read: 1,000,000 bytes. Past this the
+/// file is refused and not read further.
+pub const MAX_RECORD_BYTES: usize = 1_000_000;
+
+/// The most columns a header (or any row) may have.
+pub const MAX_COLUMNS: usize = 1_000;
+
+/// How much of the start is looked at to tell `,` from `;` files.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Run an import's one transaction, hearing SIGINT and SIGTERM throughout
+/// (see `interrupt`): before the commit they roll it back, during it they
+/// wait for it.
+pub fn write<T>(conn: &mut Conn, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+    interrupt::begin();
+    tx::write_watched(conn, &interrupt::Watch, f)
+}
+
+/// The import's audit row, unless it read no rows: a header-only file
+/// changes nothing, so it leaves no trace.
+pub fn audit(tx: &Tx, command: &str, entity: &str, summary: &Summary, detail: &str) -> Result<()> {
+    if summary.rows == 0 {
+        return Ok(());
+    }
+    tx::audit(tx, command, entity, None, "import", Some(detail))
+}
 
 /// Options every import takes.
 #[derive(Debug, Clone, Default)]
@@ -136,9 +136,89 @@ pub struct Fields<'r> {
     map: &'r [Option<usize>],
     spec: &'static [Column],
     pub line: u64,
+    /// The row's errors after the first (see `Check`).
+    more: RefCell<Vec<RowError>>,
+    /// The first date that shows the file to be month-first.
+    month_first: &'r RefCell<Option<MonthFirst>>,
+}
+
+/// Where a file shows that its dates are month-first.
+#[derive(Debug, Clone)]
+struct MonthFirst {
+    line: u64,
+    column: &'static str,
+    value: String,
+}
+
+/// Collects every error of a row, so that all its bad cells are listed at
+/// once rather than one per run:
+///
+/// ```ignore
+/// let mut c = f.check();
+/// let a = c.take(f.required(A));
+/// let b = c.take(f.date(B));
+/// c.done()?; // every error, or none
+/// ```
+pub struct Check<'f, 'r> {
+    fields: &'f Fields<'r>,
+    errors: Vec<RowError>,
+}
+
+impl Check<'_, '_> {
+    /// The value, or `None` with its error kept.
+    pub fn take<T>(&mut self, r: Result<T, RowError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        }
+    }
+
+    /// `Ok` when no error was kept; else the first, with the others handed
+    /// to the reader so that every one is listed.
+    pub fn done(self) -> Result<(), RowError> {
+        let mut errors = self.errors.into_iter();
+        match errors.next() {
+            None => Ok(()),
+            Some(first) => {
+                self.fields.more.borrow_mut().extend(errors);
+                Err(first)
+            }
+        }
+    }
 }
 
 impl<'r> Fields<'r> {
+    /// Start collecting this row's errors.
+    pub fn check(&self) -> Check<'_, 'r> {
+        Check { fields: self, errors: Vec::new() }
+    }
+
+    /// Column `col` as a date (day-first or ISO). A value that can only be
+    /// month-first (`04/13/2021`) is an error of its row and is kept as
+    /// evidence that the whole file is month-first.
+    pub fn date(&self, col: usize) -> Result<Option<Date>, RowError> {
+        let Some(s) = self.get(col)? else { return Ok(None) };
+        match s.parse::<Date>() {
+            Ok(d) => Ok(Some(d)),
+            Err(e) => {
+                if only_month_first(s) {
+                    let mut m = self.month_first.borrow_mut();
+                    if m.is_none() {
+                        *m = Some(MonthFirst { line: self.line, column: self.spec[col].name, value: s.to_string() });
+                    }
+                }
+                Err(self.error(col, e.to_string()))
+            }
+        }
+    }
+
+    pub fn date_required(&self, col: usize) -> Result<Date, RowError> {
+        self.date(col)?.ok_or_else(|| self.error(col, "a value is required".to_string()))
+    }
+
     /// The trimmed value of column `col` (an index into the import's spec),
     /// or `None` when the column is absent or the cell empty.
     pub fn get(&self, col: usize) -> Result<Option<&'r str>, RowError> {
@@ -193,6 +273,125 @@ impl<'r> Fields<'r> {
     }
 }
 
+/// `04/13/2021`: not a date day-first, but one month-first.
+fn only_month_first(s: &str) -> bool {
+    let s = s.trim();
+    let Some(sep) = ['/', '.'].into_iter().find(|c| s.contains(*c)) else { return false };
+    let parts: Vec<&str> = s.split(sep).collect();
+    let [m, d, y] = parts[..] else { return false };
+    match (m.parse::<u32>(), d.parse::<u32>()) {
+        (Ok(month), Ok(day)) if (1..=12).contains(&month) && day > 12 => {
+            format!("{d}{sep}{m}{sep}{y}").parse::<Date>().is_ok()
+        }
+        _ => false,
+    }
+}
+
+/// Whether a header cell could be a value rather than a column name: it
+/// is then never repeated in a message. Shaped like a ref, a date or a
+/// number; a value of a closed set (`police`, `black_african`, `yes`);
+/// words with capitals, as a name is written; anything long or unusual.
+pub fn could_be_data(s: &str) -> bool {
+    use crate::value::names::*;
+    let s = s.trim();
+    if s.chars().count() > 40
+        || !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '(' | ')' | '/' | '?'))
+    {
+        return true;
+    }
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let letters = s.chars().filter(char::is_ascii_alphabetic).count();
+    let digit_run = s.as_bytes().windows(3).any(|w| w.iter().all(u8::is_ascii_digit));
+    if letters == 0 || digit_run || (digits > 0 && (letters <= 2 || digits >= letters)) {
+        return true;
+    }
+    let closed = s.parse::<Source>().is_ok()
+        || s.parse::<Need>().is_ok()
+        || s.parse::<ReferralOutcome>().is_ok()
+        || s.parse::<Risk>().is_ok()
+        || s.parse::<CaseOutcome>().is_ok()
+        || s.parse::<DecisionStatus>().is_ok()
+        || s.parse::<SpendType>().is_ok()
+        || s.parse::<GrantStatus>().is_ok()
+        || s.parse::<OrgKind>().is_ok()
+        || s.parse::<ServiceKind>().is_ok()
+        || s.parse::<Disability>().is_ok()
+        || crate::domain::client::parse_ethnicity(s).is_ok()
+        || crate::domain::client::parse_disability(s).is_ok()
+        || caseload::parse_yes_no(s).is_some();
+    if closed {
+        return true;
+    }
+    // "Jane Smith": capitalised words.
+    s.contains(' ') && s.split(' ').filter(|w| !w.is_empty()).all(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// Checks a header row against an import's columns: the column map, or
+/// what to call the problem and the problems (one message each).
+fn check_header(
+    headers: &csv::ByteRecord,
+    spec: &'static [Column],
+    ignore_unknown: bool,
+) -> Result<Vec<Option<usize>>, (String, Vec<String>)> {
+    let cells: Vec<Option<&str>> = headers.iter().map(|raw| std::str::from_utf8(raw).ok().map(str::trim)).collect();
+    let known = |name: &str| spec.iter().position(|c| c.name.eq_ignore_ascii_case(name));
+    let n = cells.len();
+    let matched = cells.iter().filter(|c| c.is_some_and(|s| known(s).is_some())).count();
+    let personal = cells.iter().any(|c| c.is_some_and(|s| known(s).is_none() && is_personal_column(s)));
+    let data_like = cells.iter().any(|c| c.map_or(true, |s| known(s).is_none() && could_be_data(s)));
+    if !personal && (matched == 0 || (matched * 2 < n && data_like)) {
+        let expected: Vec<&str> = spec.iter().map(|c| c.name).collect();
+        let which = match (matched, n) {
+            (0, 1) => "its one cell is not a column of this import".to_string(),
+            (0, _) => format!("none of its {n} cells is a column of this import"),
+            _ => format!("only {matched} of its {n} cells are columns of this import"),
+        };
+        return Err((
+            "no header row".into(),
+            vec![format!(
+                "the first line is not a header row: {which} (expected: {}); add the header row",
+                expected.join(",")
+            )],
+        ));
+    }
+    let names: Vec<&str> = spec.iter().map(|c| c.name).collect();
+    let skip = "; use --ignore-unknown to skip columns pathway does not know";
+    let mut map = vec![None; spec.len()];
+    let mut problems = Vec::new();
+    for (i, cell) in cells.iter().enumerate() {
+        let Some(name) = *cell else {
+            problems.push(format!("column {} has a name that is not UTF-8 text", i + 1));
+            continue;
+        };
+        match known(name) {
+            Some(k) if map[k].is_some() => problems.push(format!("the column {:?} appears twice", spec[k].name)),
+            Some(k) => map[k] = Some(i),
+            None if is_personal_column(name) => problems.push(personal_column_message(name)),
+            None if ignore_unknown => {}
+            None if name.is_empty() => problems.push(format!("column {} has no name{skip}", i + 1)),
+            None if could_be_data(name) => problems.push(format!(
+                "column {} is not a column of this import (its name is not repeated here: it looks like a value, not a column name){}{skip}",
+                i + 1,
+                crate::error::suggestion(name, names.iter().copied())
+            )),
+            None => problems.push(format!(
+                "unknown column {name:?}{}{skip}",
+                crate::error::suggestion(name, names.iter().copied())
+            )),
+        }
+    }
+    for (k, c) in spec.iter().enumerate() {
+        if c.required && map[k].is_none() {
+            problems.push(format!("the required column {:?} is missing", c.name));
+        }
+    }
+    if problems.is_empty() {
+        Ok(map)
+    } else {
+        Err((format!("the header row has {}", count_of(problems.len(), "problem", "problems")), problems))
+    }
+}
+
 /// Reads an import file: header checks, then rows.
 pub struct Reader {
     label: String,
@@ -203,50 +402,121 @@ pub struct Reader {
     record: csv::ByteRecord,
     errors: Vec<RowError>,
     error_count: usize,
+    /// The file could not be read to its end (a limit): refused whole.
+    fatal: bool,
     skip_invalid: bool,
-    rejects: Option<(PathBuf, csv::Writer<std::fs::File>)>,
+    rejects: Option<Rejects>,
     progress: Option<indicatif::ProgressBar>,
     summary: Summary,
-    signals: Signals,
     /// Lines to add to the csv crate's line numbers: 1 for CRLF files,
-    /// whose records it reports one line early (BurntSushi/rust-csv#395).
+    /// whose records it reports one line early (BurntSushi/rust-csv#395),
+    /// and 1 for a first line `sep=;`, which the csv crate never sees.
     line_fix: u64,
-    /// Set once the input has ended inside a quoted field (see `QuoteTracker`).
-    unclosed: std::rc::Rc<std::cell::Cell<Option<u64>>>,
+    /// Set once the input has ended inside a quoted field (see `Tracker`).
+    unclosed: Rc<Cell<Option<u64>>>,
+    /// Set when a limit was passed (see `Tracker`).
+    limit: Rc<Cell<Option<Limit>>>,
+    month_first: RefCell<Option<MonthFirst>>,
 }
 
+/// The rejects file, written to a private temporary file beside it and
+/// renamed into place when the import succeeds.
+struct Rejects {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: csv::Writer<std::fs::File>,
+}
+
+/// A new file readable by its owner only (0600 whatever the umask),
+/// created afresh: never through a symlink planted at `path`, never into
+/// a file that is already there.
+fn create_private_file(path: &Path) -> Result<std::fs::File> {
+    let open = || {
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        o.open(path)
+    };
+    let file = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // A leftover (or a planted link): removed, not followed.
+            std::fs::remove_file(path).and_then(|()| open())
+        }
+        other => other,
+    }
+    .with_context(|| format!("cannot create {}", path.display()))?;
+    crate::db::set_private(path)?;
+    Ok(file)
+}
+
+/// Counts what it passes on: progress, the quoting, and the limits.
 struct Counting<R> {
     inner: R,
     bar: Option<indicatif::ProgressBar>,
-    quotes: QuoteTracker,
+    track: Tracker,
     /// Shared with the `Reader`: the line on which a quoted field opened
     /// and never closed, known once the end of the input was reached.
-    unclosed: std::rc::Rc<std::cell::Cell<Option<u64>>>,
+    unclosed: Rc<Cell<Option<u64>>>,
+    /// Shared with the `Reader`: the limit passed, if one was.
+    limit: Rc<Cell<Option<Limit>>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.limit.get().is_some() {
+            return Err(std::io::Error::other("over a limit"));
+        }
         let n = self.inner.read(buf)?;
         if let Some(b) = &self.bar {
             b.inc(n as u64);
         }
         if n == 0 {
-            self.unclosed.set(self.quotes.open_since());
-        } else {
-            self.quotes.feed(&buf[..n]);
+            self.unclosed.set(self.track.open_since());
+        } else if let Err(limit) = self.track.feed(&buf[..n]) {
+            self.limit.set(Some(limit));
+            return Err(std::io::Error::other("over a limit"));
         }
         Ok(n)
     }
 }
 
+/// A limit passed while reading: where, and which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Limit {
+    /// The line the row began on.
+    line: u64,
+    /// The field being read (0-based).
+    field: usize,
+    kind: LimitKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LimitKind {
+    RowBytes,
+    Columns,
+}
+
 /// Follows CSV quoting as the csv crate reads it (double quotes, `""` as an
 /// escaped quote), because that crate reads an unclosed quote silently to
-/// the end of the file as one field.
-#[derive(Default)]
-struct QuoteTracker {
+/// the end of the file as one field, and buffers a whole row before it
+/// hands it over: the row's size and width are counted here, as the bytes
+/// go by, so that a file without a line end cannot fill the memory.
+struct Tracker {
+    sep: u8,
     state: QuoteState,
+    /// Line ends seen (plus the lines the csv crate never sees).
     line: u64,
     opened_on: u64,
+    /// The line the current row began on.
+    record_line: u64,
+    record_bytes: usize,
+    field: usize,
+    /// Between rows: after a line end, before the next row's first byte.
+    between: bool,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -259,27 +529,87 @@ enum QuoteState {
     QuoteInQuoted,
 }
 
-impl QuoteTracker {
-    fn feed(&mut self, bytes: &[u8]) {
+impl Tracker {
+    fn new(sep: u8, lines_before: u64) -> Tracker {
+        Tracker {
+            sep,
+            state: QuoteState::FieldStart,
+            line: lines_before,
+            opened_on: 0,
+            record_line: lines_before + 1,
+            record_bytes: 0,
+            field: 0,
+            between: true,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), Limit> {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Most bytes are plain text inside a field: skip over a run of
+            // them at once, up to the next byte that may change the state.
+            if !self.between && matches!(self.state, QuoteState::Unquoted | QuoteState::Quoted) {
+                let (sep, quoted) = (self.sep, self.state == QuoteState::Quoted);
+                let run = bytes[i..]
+                    .iter()
+                    .position(|&b| if quoted { b == b'"' || b == b'\n' } else { b == sep || b == b'\n' || b == b'\r' })
+                    .unwrap_or(bytes.len() - i);
+                self.record_bytes += run;
+                if self.record_bytes > MAX_RECORD_BYTES {
+                    return Err(Limit { line: self.record_line, field: self.field, kind: LimitKind::RowBytes });
+                }
+                i += run;
+                if i == bytes.len() {
+                    break;
+                }
+            }
+            self.step(bytes[i])?;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, b: u8) -> Result<(), Limit> {
         use QuoteState::*;
-        for &b in bytes {
-            let separator = matches!(b, b',' | b'\n' | b'\r');
+        let quoted = self.state == Quoted;
+        if (b == b'\n' || b == b'\r') && !quoted {
+            self.state = FieldStart;
+            self.between = true;
+            self.record_bytes = 0;
+            self.field = 0;
+        } else {
+            if self.between {
+                self.between = false;
+                self.record_line = self.line + 1;
+            }
+            self.record_bytes += 1;
+            let sep = b == self.sep && !quoted;
+            if sep {
+                self.field += 1;
+            }
             self.state = match (self.state, b) {
                 (FieldStart, b'"') => {
                     self.opened_on = self.line + 1;
                     Quoted
                 }
-                (FieldStart | Unquoted | QuoteInQuoted, _) if separator => FieldStart,
+                (FieldStart | Unquoted | QuoteInQuoted, _) if sep => FieldStart,
                 (FieldStart | Unquoted, _) => Unquoted,
                 (Quoted, b'"') => QuoteInQuoted,
                 (Quoted, _) => Quoted,
                 (QuoteInQuoted, b'"') => Quoted,
                 (QuoteInQuoted, _) => Unquoted,
             };
-            if b == b'\n' {
-                self.line += 1;
+            if self.record_bytes > MAX_RECORD_BYTES {
+                return Err(Limit { line: self.record_line, field: self.field, kind: LimitKind::RowBytes });
+            }
+            if self.field >= MAX_COLUMNS {
+                return Err(Limit { line: self.record_line, field: self.field, kind: LimitKind::Columns });
             }
         }
+        if b == b'\n' {
+            self.line += 1;
+        }
+        Ok(())
     }
 
     /// The line where the still-open quoted field began, if one is open.
@@ -294,9 +624,68 @@ fn unclosed_quote_message() -> String {
         .into()
 }
 
+/// The start of the input, read to tell a `;` file from a `,` one: the
+/// bytes to read again first, the separator, and whether a first line
+/// `sep=X` was dropped.
+fn sniff(source: &mut dyn Read, spec: &[Column]) -> std::io::Result<(Vec<u8>, u8, bool)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    while buf.len() < SNIFF_BYTES && !buf.contains(&b'\n') {
+        let n = match source.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let end = buf.iter().position(|&b| b == b'\n');
+    let first = &buf[..end.unwrap_or(buf.len())];
+    let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    // Excel's "sep=;" line names the separator.
+    if let [s, e, p, b'=', sep] = *first {
+        if [s, e, p].eq_ignore_ascii_case(b"sep") && matches!(sep, b',' | b';' | b'\t' | b'|') {
+            let rest = end.map(|n| buf[n + 1..].to_vec()).unwrap_or_default();
+            return Ok((rest, sep, true));
+        }
+    }
+    let semicolons = !first.contains(&b',')
+        && first.contains(&b';')
+        && first.split(|&b| b == b';').any(|cell| {
+            let cell = String::from_utf8_lossy(cell);
+            let cell = cell.trim().trim_matches('"').trim();
+            spec.iter().any(|c| c.name.eq_ignore_ascii_case(cell))
+        });
+    Ok((buf, if semicolons { b';' } else { b',' }, false))
+}
+
+fn limit_message(limit: Limit, header: bool) -> String {
+    match (limit.kind, header) {
+        (LimitKind::Columns, true) => format!(
+            "the header row has more than {MAX_COLUMNS} columns, more than pathway reads; is this the right file?"
+        ),
+        (LimitKind::RowBytes, true) => format!(
+            "the first line is more than {MAX_RECORD_BYTES} bytes long, more than pathway reads in one row; \
+             is this a CSV file with a header row?"
+        ),
+        (LimitKind::Columns, false) => {
+            format!(
+                "the row has more than {MAX_COLUMNS} fields, more than pathway reads; the file was not read further"
+            )
+        }
+        (LimitKind::RowBytes, false) => format!(
+            "the row is more than {MAX_RECORD_BYTES} bytes long (a value may be at most {MAX_FIELD_BYTES} bytes); \
+             the file was not read further"
+        ),
+    }
+}
+
 impl Reader {
     pub fn open(opts: &ImportOptions, spec: &'static [Column]) -> Result<Reader> {
-        let (label, source, size): (String, Box<dyn Read>, Option<u64>) = if opts.path == "-" {
+        let (label, mut source, size): (String, Box<dyn Read>, Option<u64>) = if opts.path == "-" {
             ("<stdin>".into(), Box::new(std::io::stdin()), None)
         } else {
             let path = PathBuf::from(&opts.path);
@@ -308,12 +697,26 @@ impl Reader {
                     _ => e.to_string(),
                 },
             })?;
-            if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            let meta = f.metadata().ok();
+            if meta.as_ref().is_some_and(|m| m.is_dir()) {
                 return Err(Error::NoInput { path, reason: "it is a folder, not a file".into() }.into());
             }
-            let size = f.metadata().ok().map(|m| m.len());
+            // A pipe or FIFO has no size to show progress against.
+            let size = meta.filter(|m| m.is_file()).map(|m| m.len());
             (opts.path.clone(), Box::new(std::io::BufReader::with_capacity(256 * 1024, f)), size)
         };
+        let header_error = |what: &str, message: String| -> anyhow::Error {
+            Error::ImportFile {
+                file: label.clone(),
+                what: what.into(),
+                errors: vec![RowError { line: 1, column: "header".into(), message }],
+                total: 1,
+            }
+            .into()
+        };
+        let (start, sep, sep_line) = sniff(&mut source, spec)
+            .map_err(|e| header_error("the header row has 1 problem", format!("cannot read the file: {e}")))?;
+        let lines_before = u64::from(sep_line);
         let bar = (opts.progress && size.is_some()).then(|| {
             let b = indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
             b.set_style(
@@ -324,37 +727,36 @@ impl Reader {
             b.set_message(format!("importing {label}"));
             b
         });
-        let unclosed = std::rc::Rc::new(std::cell::Cell::new(None));
+        let unclosed = Rc::new(Cell::new(None));
+        let limit = Rc::new(Cell::new(None));
         let source: Box<dyn Read> = Box::new(Counting {
-            inner: source,
+            inner: std::io::Cursor::new(start).chain(source),
             bar: bar.clone(),
-            quotes: QuoteTracker::default(),
+            track: Tracker::new(sep, lines_before),
             unclosed: unclosed.clone(),
+            limit: limit.clone(),
         });
-        let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(source);
+        let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).delimiter(sep).from_reader(source);
         let mut headers = csv::ByteRecord::new();
-        let header_error = |message: String| -> anyhow::Error {
-            Error::Import {
-                file: label.clone(),
-                errors: vec![RowError { line: 1, column: "header".into(), message }],
-                total: 1,
-            }
-            .into()
-        };
+        let one = "the header row has 1 problem";
         match csv.read_byte_record(&mut headers) {
             Ok(true) => {}
-            Ok(false) => return Err(header_error("the file is empty; it needs a header row".into())),
-            Err(e) => return Err(header_error(csv_error_message(&e))),
-        }
-        if let Some(line) = unclosed.get() {
-            if line == 1 {
-                return Err(header_error(unclosed_quote_message()));
+            Ok(false) => return Err(header_error(one, "the file is empty; it needs a header row".into())),
+            Err(e) => {
+                let message = match limit.get() {
+                    Some(l) => limit_message(l, true),
+                    None => csv_error_message(&e),
+                };
+                return Err(header_error(one, message));
             }
+        }
+        if unclosed.get() == Some(1 + lines_before) {
+            return Err(header_error(one, unclosed_quote_message()));
         }
         // After a header ended by CRLF the reader still stands on line 1
         // (it takes the LF as the start of the next record), and every
         // later record is reported one line early.
-        let line_fix = u64::from(csv.position().line() == 1 && csv.position().byte() > 0);
+        let line_fix = u64::from(csv.position().line() == 1 && csv.position().byte() > 0) + lines_before;
         // Strip a UTF-8 byte-order mark from the first header.
         if let Some(first) = headers.get(0) {
             if let Some(rest) = first.strip_prefix(b"\xEF\xBB\xBF") {
@@ -366,47 +768,26 @@ impl Reader {
                 headers = fixed;
             }
         }
-        let mut map = vec![None; spec.len()];
-        let mut problems = Vec::new();
-        for (i, raw) in headers.iter().enumerate() {
-            let Ok(name) = std::str::from_utf8(raw) else {
-                problems.push(format!("column {} has a name that is not UTF-8 text", i + 1));
-                continue;
-            };
-            let name = name.trim();
-            match spec.iter().position(|c| c.name.eq_ignore_ascii_case(name)) {
-                Some(k) if map[k].is_some() => problems.push(format!("the column {name:?} appears twice")),
-                Some(k) => map[k] = Some(i),
-                None if opts.ignore_unknown => {}
-                None => {
-                    let known: Vec<&str> = spec.iter().map(|c| c.name).collect();
-                    problems.push(format!(
-                        "unknown column {name:?}{}; use --ignore-unknown to skip columns pathway does not know",
-                        crate::error::suggestion(name, known.iter().copied())
-                    ));
-                }
-            }
-        }
-        for (k, c) in spec.iter().enumerate() {
-            if c.required && map[k].is_none() {
-                problems.push(format!("the required column {:?} is missing", c.name));
-            }
-        }
-        if !problems.is_empty() {
+        let map = check_header(&headers, spec, opts.ignore_unknown).map_err(|(what, problems)| {
             let total = problems.len();
-            let errors =
-                problems.into_iter().map(|message| RowError { line: 1, column: "header".into(), message }).collect();
-            return Err(Error::Import { file: label, errors, total }.into());
-        }
+            let errors = problems
+                .into_iter()
+                .take(MAX_LISTED_ERRORS)
+                .map(|message| RowError { line: 1 + lines_before, column: "header".into(), message })
+                .collect();
+            Error::ImportFile { file: label.clone(), what, errors, total }
+        })?;
         let rejects = match (&opts.rejects, opts.skip_invalid) {
             (Some(p), true) => {
-                let tmp = p.with_extension("tmp-rejects");
-                let f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+                let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+                let f = create_private_file(&tmp)?;
                 let mut w = csv::WriterBuilder::new().flexible(true).from_writer(f);
                 let mut h = headers.clone();
                 h.push_field(b"error");
                 w.write_byte_record(&h)?;
-                Some((p.clone(), w))
+                Some(Rejects { path: p.clone(), tmp, writer: w })
             }
             (Some(_), false) => return Err(crate::error::usage("--rejects goes with --skip-invalid")),
             _ => None,
@@ -421,13 +802,15 @@ impl Reader {
             record: csv::ByteRecord::new(),
             errors: Vec::new(),
             error_count: 0,
+            fatal: false,
             skip_invalid: opts.skip_invalid,
             rejects,
             progress: bar,
             summary,
-            signals: Signals::watch(),
             line_fix,
             unclosed,
+            limit,
+            month_first: RefCell::new(None),
         })
     }
 
@@ -435,19 +818,35 @@ impl Reader {
         &self.label
     }
 
+    /// The name of the header's column `i`, for messages: never a cell
+    /// that could be data.
+    fn column_name(&self, i: usize) -> String {
+        match self.headers.get(i).and_then(|h| std::str::from_utf8(h).ok()).map(str::trim) {
+            Some(name) if !could_be_data(name) => name.to_string(),
+            _ => "row".into(),
+        }
+    }
+
     /// Read every row and hand it to `apply`. Rows that fail are recorded;
     /// `apply` must not write anything for a row it rejects.
     pub fn for_each(&mut self, mut apply: impl FnMut(&Fields<'_>) -> Result<Result<Applied, RowError>>) -> Result<()> {
         loop {
-            if self.summary.rows % 1024 == 0 {
-                self.signals.check()?;
-            }
             let line = match self.csv.read_byte_record(&mut self.record) {
                 Ok(false) => break,
                 Ok(true) => self.record.position().map(|p| p.line()).unwrap_or(0) + self.line_fix,
                 Err(e) => {
+                    if let Some(limit) = self.limit.get() {
+                        let column = match limit.kind {
+                            LimitKind::RowBytes => self.column_name(limit.field),
+                            LimitKind::Columns => "row".into(),
+                        };
+                        let err = RowError { line: limit.line, column, message: limit_message(limit, false) };
+                        self.fatal = true;
+                        self.reject(vec![err], None)?;
+                        break;
+                    }
                     let line = e.position().map(|p| p.line()).unwrap_or(0) + self.line_fix;
-                    self.reject(RowError { line, column: "row".into(), message: csv_error_message(&e) }, None)?;
+                    self.reject(vec![RowError { line, column: "row".into(), message: csv_error_message(&e) }], None)?;
                     // An unclosed quote or broken UTF-8 framing: stop here.
                     if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                         break;
@@ -459,14 +858,10 @@ impl Reader {
             // A record completed at the end of the input inside a quoted
             // field is the one holding the unclosed quote, in its last field.
             if let Some(quote_line) = self.unclosed.get() {
-                let column = self
-                    .headers
-                    .get(self.record.len().saturating_sub(1))
-                    .map(|h| String::from_utf8_lossy(h).trim().to_string())
-                    .unwrap_or_else(|| "row".into());
+                let column = self.column_name(self.record.len().saturating_sub(1));
                 let err = RowError { line: quote_line, column, message: unclosed_quote_message() };
                 let rec = self.record.clone();
-                self.reject(err, Some(&rec))?;
+                self.reject(vec![err], Some(&rec))?;
                 break;
             }
             if self.record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
@@ -484,55 +879,101 @@ impl Reader {
                     ),
                 };
                 let rec = self.record.clone();
-                self.reject(err, Some(&rec))?;
+                self.reject(vec![err], Some(&rec))?;
                 continue;
             }
-            let fields = Fields { record: &self.record, map: &self.map, spec: self.spec, line };
-            match apply(&fields)? {
+            let fields = Fields {
+                record: &self.record,
+                map: &self.map,
+                spec: self.spec,
+                line,
+                more: RefCell::new(Vec::new()),
+                month_first: &self.month_first,
+            };
+            let applied = apply(&fields)?;
+            let more = fields.more.into_inner();
+            match applied {
                 Ok(Applied::New) => self.summary.new += 1,
                 Ok(Applied::Updated) => self.summary.updated += 1,
                 Ok(Applied::Unchanged) => self.summary.unchanged += 1,
                 Err(e) => {
+                    let mut errors = vec![e];
+                    errors.extend(more);
                     let rec = self.record.clone();
-                    self.reject(e, Some(&rec))?;
+                    self.reject(errors, Some(&rec))?;
                 }
             }
         }
         Ok(())
     }
 
-    fn reject(&mut self, err: RowError, record: Option<&csv::ByteRecord>) -> Result<()> {
-        self.error_count += 1;
+    /// One refused row and all its errors.
+    fn reject(&mut self, errors: Vec<RowError>, record: Option<&csv::ByteRecord>) -> Result<()> {
         self.summary.rejected += 1;
-        if let (Some((_, w)), Some(rec)) = (&mut self.rejects, record) {
-            let mut r = rec.clone();
-            r.push_field(format!("{}: {}", err.column, err.message).as_bytes());
-            w.write_byte_record(&r)?;
+        self.error_count += errors.len();
+        if let (Some(r), Some(rec)) = (&mut self.rejects, record) {
+            let mut row = rec.clone();
+            let why: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.column, e.message)).collect();
+            row.push_field(why.join("; ").as_bytes());
+            r.writer.write_byte_record(&row)?;
         }
-        if self.errors.len() < MAX_LISTED_ERRORS {
-            self.errors.push(err);
+        for e in errors {
+            if self.errors.len() < MAX_LISTED_ERRORS {
+                self.errors.push(e);
+            }
         }
         Ok(())
     }
 
     /// After the rows: the error to return (rolling back) if any row was
-    /// invalid and invalid rows are not to be skipped; else the summary.
+    /// invalid and invalid rows are not to be skipped (or the file could
+    /// not be read to its end, or shows month-first dates); else the
+    /// summary.
     pub fn finish(mut self) -> Result<Summary> {
         if let Some(b) = &self.progress {
             b.finish_and_clear();
         }
-        self.signals.check()?;
-        if self.error_count > 0 && !self.skip_invalid {
-            if let Some((p, _)) = &self.rejects {
-                let _ = std::fs::remove_file(p.with_extension("tmp-rejects"));
+        let refused = if let Some(m) = self.month_first.take() {
+            Some(Error::ImportFile {
+                file: self.label.clone(),
+                what: "its dates are month-first".into(),
+                errors: vec![RowError {
+                    line: m.line,
+                    column: m.column.into(),
+                    message: format!(
+                        "{:?} can only be read month-first (there is no month {}), so this file writes its dates \
+                         month-first and a date such as 04/05/2021 in it would be misread as 4 May; pathway reads \
+                         dates day-first: save the file with dates as 2021-04-13 or 13/04/2021 and import it again",
+                        m.value,
+                        m.value.split(['/', '.']).nth(1).unwrap_or_default()
+                    ),
+                }],
+                total: 1,
+            })
+        } else if self.summary.rejected > 0 && (!self.skip_invalid || self.fatal) {
+            Some(Error::Import {
+                file: self.label.clone(),
+                errors: std::mem::take(&mut self.errors),
+                total: self.error_count,
+                rows: self.summary.rejected as usize,
+            })
+        } else {
+            None
+        };
+        if let Some(err) = refused {
+            if let Some(r) = self.rejects.take() {
+                drop(r.writer);
+                let _ = std::fs::remove_file(&r.tmp);
             }
-            return Err(Error::Import { file: self.label, errors: self.errors, total: self.error_count }.into());
+            return Err(err.into());
         }
-        if let Some((path, mut w)) = self.rejects.take() {
-            w.flush()?;
-            drop(w);
-            std::fs::rename(path.with_extension("tmp-rejects"), &path)
-                .with_context(|| format!("cannot write the rejects file {}", path.display()))?;
+        if let Some(mut r) = self.rejects.take() {
+            r.writer.flush()?;
+            let file = r.writer.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))?;
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&r.tmp, &r.path)
+                .with_context(|| format!("cannot write the rejects file {}", r.path.display()))?;
         }
         Ok(self.summary)
     }
@@ -545,5 +986,142 @@ fn csv_error_message(e: &csv::Error) -> String {
         }
         csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
         _ => format!("the CSV is malformed ({e}); check for an unclosed quote"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(line: &str) -> csv::ByteRecord {
+        let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
+        let mut rec = csv::ByteRecord::new();
+        assert!(r.read_byte_record(&mut rec).unwrap());
+        rec
+    }
+
+    const SPEC: &[Column] = &[req("client_ref"), req("birth_year"), opt("ethnicity")];
+
+    #[test]
+    fn values_are_told_from_column_names() {
+        for data in [
+            "C-000001",
+            "BC-0042",
+            "1990",
+            "2021-04-01",
+            "13/04/2021",
+            "black_african",
+            "police",
+            "yes",
+            "T1",
+            "Jane Smith",
+            "jane@example.org",
+            "£47,013",
+            "R-2104-0004",
+            "2021.021",
+            "",
+        ] {
+            assert!(could_be_data(data), "{data:?}");
+        }
+        for name in ["outcom", "referal_date", "address_line_1", "notes", "worker_code", "q1 notes", "client ref"] {
+            assert!(!could_be_data(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn a_first_line_of_data_is_not_a_header() {
+        let (what, problems) = check_header(&header("C-000001,1990,black_african"), SPEC, false).unwrap_err();
+        assert_eq!(what, "no header row");
+        assert_eq!(
+            problems,
+            ["the first line is not a header row: none of its 3 cells is a column of this import (expected: client_ref,birth_year,ethnicity); add the header row"]
+        );
+        // Even when unknown columns are to be ignored.
+        assert!(check_header(&header("C-000001,1990,black_african"), SPEC, true).is_err());
+        // A header with a typo is still a header.
+        let (what, problems) = check_header(&header("client_ref,birth_yaer"), SPEC, false).unwrap_err();
+        assert_eq!(what, "the header row has 2 problems");
+        assert_eq!(problems[0], "unknown column \"birth_yaer\"; did you mean 'birth_year'?; use --ignore-unknown to skip columns pathway does not know");
+    }
+
+    #[test]
+    fn the_tracker_counts_rows_and_columns_as_the_bytes_go_by() {
+        let mut t = Tracker::new(b',', 0);
+        assert_eq!(t.feed(b"a,b\n\"x\ny\",z\n"), Ok(()));
+        let wide = ",".repeat(MAX_COLUMNS);
+        let mut t = Tracker::new(b',', 0);
+        assert_eq!(t.feed(b"a,b\n"), Ok(()));
+        assert_eq!(t.feed(wide.as_bytes()), Err(Limit { line: 2, field: MAX_COLUMNS, kind: LimitKind::Columns }));
+        // Separators inside quotes are not columns; a semicolon file counts its own.
+        let mut t = Tracker::new(b';', 1);
+        let quoted = format!("\"{wide}\"\n");
+        assert_eq!(t.feed(quoted.as_bytes()), Ok(()));
+        let long = vec![b'\0'; MAX_RECORD_BYTES + 1];
+        assert_eq!(t.feed(&long), Err(Limit { line: 3, field: 0, kind: LimitKind::RowBytes }));
+    }
+
+    proptest::proptest! {
+        /// The fast path over plain bytes agrees with reading byte by byte.
+        #[test]
+        fn the_tracker_skips_runs_exactly(input in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b'"', b',', b';', b'\n', b'\r', b' ']), 0..400),
+            cut in 0usize..400)
+        {
+            let mut whole = Tracker::new(b',', 0);
+            let cut = cut.min(input.len());
+            whole.feed(&input[..cut]).unwrap();
+            whole.feed(&input[cut..]).unwrap();
+            let mut bytewise = Tracker::new(b',', 0);
+            for &b in &input {
+                bytewise.step(b).unwrap();
+            }
+            let key = |t: &Tracker| (t.line, t.opened_on, t.record_line, t.record_bytes, t.field, t.between, t.state as u8);
+            proptest::prop_assert_eq!(key(&whole), key(&bytewise));
+        }
+    }
+
+    #[test]
+    fn month_first_is_told_from_day_first() {
+        assert!(only_month_first("04/13/2021"));
+        assert!(only_month_first("4.30.21"));
+        assert!(!only_month_first("13/04/2021"));
+        assert!(!only_month_first("04/05/2021"));
+        assert!(!only_month_first("31/02/2021"));
+        assert!(!only_month_first("02/30/2021"));
+        assert!(!only_month_first("2021-04-13"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_private_file_is_never_created_through_a_planted_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "untouched").unwrap();
+        std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let path = dir.path().join(".rejects.csv.tmp-1");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let mut f = create_private_file(&path).unwrap();
+        std::io::Write::write_all(&mut f, b"refused rows").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        assert_eq!(std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777, 0o644);
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_file());
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "refused rows");
+    }
+
+    #[test]
+    fn semicolon_files_are_sniffed() {
+        let spec: &[Column] = &[req("client_ref"), req("needs")];
+        let s = |text: &str| {
+            let (rest, sep, dropped) = sniff(&mut text.as_bytes(), spec).unwrap();
+            (String::from_utf8(rest).unwrap(), sep as char, dropped)
+        };
+        assert_eq!(s("client_ref;needs\nA;b\n"), ("client_ref;needs\nA;b\n".into(), ';', false));
+        assert_eq!(s("sep=;\r\nclient_ref;needs\n"), ("client_ref;needs\n".into(), ';', true));
+        assert_eq!(s("client_ref,needs\nA,housing;debt\n").1, ',');
+        assert_eq!(s("a;b\n").1, ',');
+        assert_eq!(s("").1, ',');
     }
 }

@@ -7,7 +7,7 @@
 //! cached, fields are borrowed from the reader's one record buffer, and the
 //! whole file is one transaction.
 
-use crate::db::{self, tx, Db};
+use crate::db::{self, Db};
 use crate::domain::referral::{parse_marac, Change, Importer, Referral};
 use crate::error::RowError;
 use crate::import::{opt, req, Applied, Column, Fields, ImportOptions, Reader, Summary};
@@ -44,31 +44,38 @@ pub fn header() -> Vec<&'static str> {
     COLUMNS.iter().map(|c| c.name).collect()
 }
 
-/// One row's values, parsed; the first bad value is the row's error.
+/// One row's values, parsed; every bad value is an error of the row.
 fn parse<'r>(f: &Fields<'r>) -> Result<Referral<'r>, RowError> {
-    Ok(Referral {
-        client_ref: f.required(CLIENT_REF)?,
-        referred_on: f.parse_required(REFERRED_ON)?,
-        source: f.parse_required(SOURCE)?,
-        service: f.required(SERVICE)?,
-        area: f.get(AREA)?,
-        needs: f.parse(NEEDS)?.unwrap_or_default(),
-        outcome: f.parse(OUTCOME)?,
-        first_contact_on: f.parse(FIRST_CONTACT_ON)?,
-        ref_: f.get(REF)?,
-        risk: f.parse(RISK)?,
-        marac: match f.get(MARAC)? {
-            None => false,
-            Some(s) => parse_marac(s).map_err(|m| f.error(MARAC, m))?,
-        },
-    })
+    let mut c = f.check();
+    let client_ref = c.take(f.required(CLIENT_REF));
+    let referred_on = c.take(f.date_required(REFERRED_ON));
+    let source = c.take(f.parse_required(SOURCE));
+    let service = c.take(f.required(SERVICE));
+    let area = c.take(f.get(AREA)).flatten();
+    let needs = c.take(f.parse(NEEDS)).flatten().unwrap_or_default();
+    let outcome = c.take(f.parse(OUTCOME)).flatten();
+    let first_contact_on = c.take(f.date(FIRST_CONTACT_ON)).flatten();
+    let ref_ = c.take(f.get(REF)).flatten();
+    let risk = c.take(f.parse(RISK)).flatten();
+    let marac = c
+        .take(match f.get(MARAC) {
+            Ok(None) => Ok(false),
+            Ok(Some(s)) => parse_marac(s).map_err(|m| f.error(MARAC, m)),
+            Err(e) => Err(e),
+        })
+        .unwrap_or_default();
+    c.done()?;
+    let (Some(client_ref), Some(referred_on), Some(source), Some(service)) = (client_ref, referred_on, source, service)
+    else {
+        unreachable!("a missing value is an error")
+    };
+    Ok(Referral { client_ref, referred_on, source, service, area, needs, outcome, first_contact_on, ref_, risk, marac })
 }
 
 /// Import a referrals file in one transaction.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    crate::import::client::refuse_personal_columns(opts)?;
     db::use_bulk_cache(&db.conn)?;
-    tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut importer = Importer::new(tx)?;
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
@@ -88,7 +95,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
         })?;
         let summary = reader.finish()?;
         importer.finish(tx)?;
-        tx::audit(tx, command, "referral", None, "import", Some(&counts(&summary)))?;
+        crate::import::audit(tx, command, "referral", &summary, &counts(&summary))?;
         Ok(summary)
     })
 }

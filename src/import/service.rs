@@ -3,7 +3,7 @@
 //! before its spokes (or be recorded already). Services are matched by
 //! name, so importing the same file twice changes nothing.
 
-use crate::db::{tx, Db};
+use crate::db::Db;
 use crate::domain::referral::Change;
 use crate::domain::service::{Importer, NewService};
 use crate::error::RowError;
@@ -18,23 +18,27 @@ const KIND: usize = 3;
 const HUB: usize = 4;
 const GRANTS: usize = 5;
 
+/// One row's values, parsed; every bad value is an error of the row.
 fn parse<'r>(f: &Fields<'r>) -> Result<NewService<'r>, RowError> {
-    Ok(NewService {
-        name: f.required(NAME)?,
-        provider: f.required(PROVIDER)?,
-        area: f.get(AREA)?,
-        kind: f.parse(KIND)?,
-        hub: f.get(HUB)?,
-        grants: f
-            .get(GRANTS)?
-            .map(|g| g.split(';').map(str::trim).filter(|g| !g.is_empty()).collect())
-            .unwrap_or_default(),
-    })
+    let mut c = f.check();
+    let name = c.take(f.required(NAME));
+    let provider = c.take(f.required(PROVIDER));
+    let area = c.take(f.get(AREA)).flatten();
+    let kind = c.take(f.parse(KIND)).flatten();
+    let hub = c.take(f.get(HUB)).flatten();
+    let grants = c
+        .take(f.get(GRANTS))
+        .flatten()
+        .map(|g| g.split(';').map(str::trim).filter(|g| !g.is_empty()).collect())
+        .unwrap_or_default();
+    c.done()?;
+    let (Some(name), Some(provider)) = (name, provider) else { unreachable!("a missing value is an error") };
+    Ok(NewService { name, provider, area, kind, hub, grants })
 }
 
 /// Import a services file in one transaction.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    tx::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, |tx| {
         let mut importer = Importer::new(tx)?;
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
@@ -50,7 +54,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             })
         })?;
         let summary = reader.finish()?;
-        tx::audit(tx, command, "service", None, "import", Some(&crate::import::referral::counts(&summary)))?;
+        crate::import::audit(tx, command, "service", &summary, &crate::import::referral::counts(&summary))?;
         Ok(summary)
     })
 }
