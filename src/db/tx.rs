@@ -16,6 +16,24 @@ pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>
     Ok(out)
 }
 
+/// Like `write`, but with `dry_run` everything `f` did is rolled back at
+/// the end (an import's `--dry-run`: every check runs, nothing is kept, not
+/// even the audit rows).
+pub fn write_unless_dry<T>(
+    conn: &mut Connection,
+    dry_run: bool,
+    f: impl FnOnce(&Transaction) -> Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    if dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
+    Ok(out)
+}
+
 /// Record one change. `detail` must never hold personal detail: no
 /// client_ref and no equality data, only refs of non-personal records and
 /// counts.

@@ -9,10 +9,11 @@
 use crate::db::{self, tx, Db};
 use crate::domain::client::{
     check_ref, is_personal_column, parse_birth_year, parse_children, parse_disability, parse_ethnicity,
-    personal_column_message, set_attributes, Attributes, Change,
+    personal_column_message, set_attributes, Attributes,
 };
+use crate::domain::trust::Tracker;
 use crate::error::{Error, RowError};
-use crate::import::{req, Applied, Column, Fields, ImportOptions, Reader, Summary};
+use crate::import::{req, Column, Fields, ImportOptions, Reader, Summary};
 use anyhow::Result;
 use std::io::{BufRead, Read};
 
@@ -49,20 +50,18 @@ fn parse<'r>(f: &Fields<'r>) -> Result<(&'r str, Attributes), RowError> {
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     refuse_personal_columns(opts)?;
     db::use_bulk_cache(&db.conn)?;
-    tx::write(&mut db.conn, |tx| {
+    tx::write_unless_dry(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
             let (client_ref, a) = match parse(f) {
                 Ok(x) => x,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(Ok(match set_attributes(tx, client_ref, &a)? {
-                Change::New => Applied::New,
-                Change::Updated => Applied::Updated,
-                Change::Unchanged => Applied::Unchanged,
-            }))
+            Ok(set_attributes(tx, client_ref, &a, &mut tracker, f.line)?.map(crate::import::referral::applied))
         })?;
-        let summary = reader.finish()?;
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
         tx::audit(tx, command, "client", None, "import", Some(&crate::import::referral::counts(&summary)))?;
         Ok(summary)
     })

@@ -2,7 +2,8 @@
 
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
-use crate::domain::decision::{self, Decision, Mode};
+use crate::domain::decision::{self, Decision};
+use crate::domain::trust::Tracker;
 use crate::error::RowError;
 use crate::value::names::DecisionStatus;
 use crate::value::{Date, Pence};
@@ -60,7 +61,12 @@ pub fn parse_yes_no(f: &Fields<'_>, col: usize) -> Result<Option<bool>, RowError
     }
 }
 
-fn row(f: &Fields<'_>) -> Result<Decision, RowError> {
+fn row(f: &Fields<'_>) -> Result<(Decision, decision::Given), RowError> {
+    let given = decision::Given { status: f.get(STATUS)?.is_some(), confidential: f.get(CONFIDENTIAL)?.is_some() };
+    Ok((decision_of(f)?, given))
+}
+
+fn decision_of(f: &Fields<'_>) -> Result<Decision, RowError> {
     let received_on = f.parse::<Date>(RECEIVED_ON)?;
     let decided_on = f.parse::<Date>(DECIDED_ON)?;
     let status =
@@ -94,20 +100,19 @@ fn row(f: &Fields<'_>) -> Result<Decision, RowError> {
 /// on ref, so importing a file twice adds nothing.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    db::tx::write(&mut db.conn, |tx| {
+    db::tx::write_unless_dry(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
-            let d = match row(f) {
+            let (d, given) = match row(f) {
                 Ok(d) => d,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(decision::write_one(tx, &d, Mode::Upsert, command)?.map(|w| w.applied).map_err(|p| p.at(f.line)))
+            decision::import_one(tx, &d, given, &mut tracker, f.line, command)
         })?;
-        let summary = reader.finish()?;
-        let detail = format!(
-            "{}: {} new, {} updated, {} unchanged, {} rejected",
-            summary.file, summary.new, summary.updated, summary.unchanged, summary.rejected
-        );
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
+        let detail = format!("{}: {}", summary.file, super::referral::counts(&summary));
         db::tx::audit(tx, command, "decision", None, "import", Some(&detail))?;
         Ok(summary)
     })
