@@ -58,7 +58,7 @@ A client_ref seen for the first time is recorded as a new client.",
         long_about = "Change a referral's outcome, first contact date, needs, area, DASH risk, MARAC or ref. \
 Name the referral by its provider ref, or by '#ID' (the id shown by `referral list`; quote it, since # starts a \
 comment in shells). Give `none` to clear an outcome, first contact, risk or area.",
-        after_help = "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none"
+        after_help = "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none\n  pathway referral update R-2021-0042 --client BC-0043 --date 13/04/21"
     )]
     Update(UpdateArgs),
     /// Import referrals from a CSV file (all or nothing; safe to repeat)
@@ -126,7 +126,7 @@ pub struct AddArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = format!("{VALUES}\n{}", "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none"))]
+#[command(after_long_help = format!("{VALUES}\n{}", "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none\n  pathway referral update R-2021-0042 --client BC-0043 --date 13/04/21"))]
 pub struct UpdateArgs {
     /// The provider's ref, or '#ID'
     pub referral: String,
@@ -151,6 +151,12 @@ pub struct UpdateArgs {
     /// Give the referral a provider ref
     #[arg(long = "ref", value_name = "REF")]
     pub ref_: Option<String>,
+    /// Correct the client the referral is of (the client_ref; an import never moves a referral)
+    #[arg(long, value_name = "CLIENT_REF")]
+    pub client: Option<String>,
+    /// Correct the referral date (an import never changes it)
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<Date>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -286,6 +292,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 needs: a.needs,
                 area: a.area.map(|c| c.0.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
                 ref_: a.ref_.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+                client_ref: a.client.map(|s| s.trim().to_string()),
+                referred_on: a.date,
             };
             if changes.outcome.is_none()
                 && changes.first_contact_on.is_none()
@@ -294,9 +302,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 && changes.needs.is_none()
                 && changes.area.is_none()
                 && changes.ref_.is_none()
+                && changes.client_ref.is_none()
+                && changes.referred_on.is_none()
             {
                 return Err(crate::error::usage(
-                    "nothing to change: give --outcome, --first-contact, --needs, --area, --risk, --marac or --ref",
+                    "nothing to change: give --outcome, --first-contact, --needs, --area, --risk, --marac, --ref, --client or --date",
                 ));
             }
             let r = referral::update(&mut db.conn, &a.referral, &changes, &ctx.command)?;

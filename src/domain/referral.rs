@@ -444,6 +444,10 @@ pub struct Changes {
     pub needs: Option<Needs>,
     pub area: Option<Option<String>>,
     pub ref_: Option<String>,
+    /// A corrected client (what an import refuses to change).
+    pub client_ref: Option<String>,
+    /// A corrected referral date.
+    pub referred_on: Option<Date>,
 }
 
 /// `referral update`: change a referral's outcome, first contact and the
@@ -498,6 +502,23 @@ pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Resul
             }
             new.ref_ = Some(v.clone());
         }
+        let mut client_id = old.client_id;
+        if let Some(v) = &c.client_ref {
+            client::check_ref(v).map_err(|m| invalid(format!("--client: {m}")))?;
+            let (id, _) = db::client::id_or_insert(tx, v.trim())?;
+            if id != old.client_id {
+                fields.push("client_ref");
+            }
+            client_id = id;
+            new.client_ref = v.trim().to_string();
+            new.client_id = id;
+        }
+        if let Some(d) = c.referred_on {
+            if d != old.referred_on {
+                fields.push("referred_on");
+            }
+            new.referred_on = d;
+        }
         let r = Referral {
             client_ref: &new.client_ref,
             referred_on: new.referred_on,
@@ -515,7 +536,16 @@ pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Resul
         if fields.is_empty() {
             return Ok(new);
         }
-        db::referral::update(tx, old.id, old.client_id, old.service_id, &r)?;
+        if r.ref_.is_none() && (client_id != old.client_id || r.referred_on != old.referred_on) {
+            if let Some((other, _)) = db::referral::find_by_key(tx, client_id, old.service_id, &r, false)? {
+                if other != old.id {
+                    return Err(invalid(format!(
+                        "referral #{other} has that client, service, date and source already; two referrals without a ref cannot share them"
+                    )));
+                }
+            }
+        }
+        db::referral::update(tx, old.id, client_id, old.service_id, &r)?;
         let key = new.ref_.clone().unwrap_or_else(|| format!("#{}", old.id));
         tx::audit(tx, command, "referral", Some(&key), "update", Some(&fields.join(", ")))?;
         Ok(new)
@@ -651,45 +681,51 @@ mod tests {
         let s = NewService { name: "Beth Centre", provider: "London Women's Consortium", ..Default::default() };
         service::add(&mut db.conn, &s, "test").unwrap();
         let conn = &db.conn;
-        let mut imp = Importer::new(conn).unwrap();
-        let mut apply = |r: &Referral<'_>| {
+        // Each call is a one-row import of its own.
+        let apply = |r: &Referral<'_>| {
+            let mut imp = Importer::new(conn, Rules::default()).unwrap();
             let sid = imp.check(r).unwrap();
-            imp.apply(conn, sid, r).unwrap()
+            imp.apply(conn, sid, r, 2).unwrap()
         };
         let r = referral();
-        assert_eq!(apply(&r), Change::New);
-        assert_eq!(apply(&r), Change::Unchanged);
+        assert_eq!(apply(&r), Ok(Change::New));
+        assert_eq!(apply(&r), Ok(Change::Unchanged));
         // Same key (client, service, date, source), other values: the same referral, updated.
         let engaged = Referral { outcome: Some(ReferralOutcome::Engaged), ..r.clone() };
-        assert_eq!(apply(&engaged), Change::Updated);
-        assert_eq!(apply(&engaged), Change::Unchanged);
+        assert_eq!(apply(&engaged), Ok(Change::Updated));
+        assert_eq!(apply(&engaged), Ok(Change::Unchanged));
+        // An empty outcome does not blank the recorded one.
+        assert_eq!(apply(&r).unwrap_err().column, "outcome");
         // Another source is another referral.
         let gp = Referral { source: Source::Gp, ..r.clone() };
-        assert_eq!(apply(&gp), Change::New);
+        assert_eq!(apply(&gp), Ok(Change::New));
         // A ref given for the first time attaches to the referral without one.
         let with_ref = Referral { ref_: Some("R-1"), ..engaged.clone() };
-        assert_eq!(apply(&with_ref), Change::Updated);
-        assert_eq!(apply(&with_ref), Change::Unchanged);
-        // Matched on ref, even when the key changes.
+        assert_eq!(apply(&with_ref), Ok(Change::Updated));
+        assert_eq!(apply(&with_ref), Ok(Change::Unchanged));
+        // Matched on ref, a row with another date is refused, never moved.
         let moved = Referral { referred_on: Date::ymd(2021, 4, 13), ..with_ref.clone() };
-        assert_eq!(apply(&moved), Change::Updated);
+        assert_eq!(apply(&moved).unwrap_err().column, "referred_on");
         // A row without a ref matches it on the key and keeps its ref.
-        let no_ref = Referral { ref_: None, ..moved.clone() };
-        assert_eq!(apply(&no_ref), Change::Unchanged);
+        let no_ref = Referral { ref_: None, ..with_ref.clone() };
+        assert_eq!(apply(&no_ref), Ok(Change::Unchanged));
         assert_eq!(db::referral::id_by_ref(conn, "R-1").unwrap(), Some(1));
-        assert_eq!(db::referral::get(conn, 1).unwrap().unwrap().referred_on, Date::ymd(2021, 4, 13));
         // A new client is recorded, with a new referral.
         let other = Referral { client_ref: "BC-0002", ref_: Some("R-2"), ..r.clone() };
-        assert_eq!(apply(&other), Change::New);
-        assert_eq!(apply(&other), Change::Unchanged);
+        assert_eq!(apply(&other), Ok(Change::New));
+        assert_eq!(apply(&other), Ok(Change::Unchanged));
         assert!(db::client::id(conn, "BC-0002").unwrap().is_some());
+        // A ref of another client's referral is refused, and the new client is not kept.
+        let stolen = Referral { client_ref: "BC-0003", ..other.clone() };
+        assert_eq!(apply(&stolen).unwrap_err().column, "client_ref");
+        assert!(db::client::id(conn, "BC-0003").unwrap().is_none());
     }
 
     #[test]
     fn rows_are_checked_before_anything_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
-        let imp = Importer::new(&db.conn).unwrap();
+        let imp = Importer::new(&db.conn, Rules::default()).unwrap();
         let r = referral();
         let p = imp.check(&r).unwrap_err();
         assert_eq!(p.column, "service");

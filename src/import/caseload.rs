@@ -14,8 +14,9 @@
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
 use crate::domain::caseload::{
-    self as dom, CaseInput, Fault, Hours, Lookups, Mode, TierChangeInput, WorkerInput, FULL_TIME_HOURS,
+    self as dom, CaseInput, Fault, Hours, Lookups, Mode, TierChangeInput, WorkerGiven, WorkerInput, FULL_TIME_HOURS,
 };
+use crate::domain::trust::Tracker;
 use crate::error::RowError;
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
@@ -64,8 +65,9 @@ fn at(f: &Fields<'_>, fault: Fault) -> RowError {
 /// Import cases. All or nothing unless `--skip-invalid`.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    db::tx::write(&mut db.conn, |tx| {
+    db::tx::write_unless_dry(&mut db.conn, opts.dry_run, |tx| {
         let mut lk = Lookups::load(tx)?;
+        lk.tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
             let row = (|| -> Result<CaseInput<'_>, RowError> {
@@ -85,12 +87,14 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
             };
+            lk.line = f.line;
             Ok(match dom::record(tx, &mut lk, &row, Mode::Import)? {
                 Ok((applied, _)) => Ok(applied),
                 Err(fault) => Err(at(f, fault)),
             })
         })?;
-        let summary = reader.finish()?;
+        let mut summary = reader.finish()?;
+        summary.changes = std::mem::take(&mut lk.tracker.changes);
         db::tx::audit(tx, command, "case", None, "import", Some(&counts(&summary)))?;
         Ok(summary)
     })
@@ -99,8 +103,9 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
 /// Import tier changes (`caseload import --tiers`).
 pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    db::tx::write(&mut db.conn, |tx| {
+    db::tx::write_unless_dry(&mut db.conn, opts.dry_run, |tx| {
         let mut lk = Lookups::load(tx)?;
+        lk.tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, TIER_COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
             let parsed = (|| -> Result<_, RowError> {
@@ -117,6 +122,7 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
+            lk.line = f.line;
             Ok(dom::record_tier_change(
                 tx,
                 &mut lk,
@@ -124,7 +130,8 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
             )?
             .map_err(|fault| at(f, fault)))
         })?;
-        let summary = reader.finish()?;
+        let mut summary = reader.finish()?;
+        summary.changes = std::mem::take(&mut lk.tracker.changes);
         db::tx::audit(tx, command, "case_tier", None, "import", Some(&counts(&summary)))?;
         Ok(summary)
     })
@@ -132,28 +139,34 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
 
 /// Import workers (`caseload worker import`), matched on code.
 pub fn run_workers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    db::tx::write(&mut db.conn, |tx| {
+    db::tx::write_unless_dry(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, WORKER_COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
-            let parsed = (|| -> Result<WorkerInput<'_>, RowError> {
+            let parsed = (|| -> Result<(WorkerInput<'_>, WorkerGiven), RowError> {
                 let active = match f.get(W_ACTIVE)? {
                     None => true,
                     Some(s) => parse_yes_no(s).ok_or_else(|| f.error(W_ACTIVE, format!("{s:?} is not yes or no")))?,
                 };
-                Ok(WorkerInput {
-                    code: f.required(W_CODE)?,
-                    name: f.get(W_NAME)?,
-                    capacity: f.parse::<Hours>(W_CAPACITY)?.unwrap_or(Hours(FULL_TIME_HOURS)),
-                    active,
-                })
+                let given = WorkerGiven { capacity: f.get(W_CAPACITY)?.is_some(), active: f.get(W_ACTIVE)?.is_some() };
+                Ok((
+                    WorkerInput {
+                        code: f.required(W_CODE)?,
+                        name: f.get(W_NAME)?,
+                        capacity: f.parse::<Hours>(W_CAPACITY)?.unwrap_or(Hours(FULL_TIME_HOURS)),
+                        active,
+                    },
+                    given,
+                ))
             })();
-            let w = match parsed {
+            let (w, given) = match parsed {
                 Ok(w) => w,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(dom::record_worker(tx, &w)?.map_err(|fault| at(f, fault)))
+            Ok(dom::record_worker(tx, &w, given, &mut tracker, f.line)?.map_err(|fault| at(f, fault)))
         })?;
-        let summary = reader.finish()?;
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
         db::tx::audit(tx, command, "worker", None, "import", Some(&counts(&summary)))?;
         Ok(summary)
     })
@@ -169,5 +182,5 @@ pub fn parse_yes_no(s: &str) -> Option<bool> {
 }
 
 fn counts(s: &Summary) -> String {
-    format!("{} new, {} updated, {} unchanged, {} rejected", s.new, s.updated, s.unchanged, s.rejected)
+    super::referral::counts(s)
 }
