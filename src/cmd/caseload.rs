@@ -41,7 +41,7 @@ pub enum Command {
     Retier(RetierArgs),
     Close(CloseArgs),
     List(ListArgs),
-    Import(ImportArgs),
+    Import(CaseImportArgs),
     Export(ExportArgs),
     Worker(WorkerArgs),
     Tier(TierArgs),
@@ -199,7 +199,7 @@ Examples:
   pathway caseload import examples/cases.csv
   pathway caseload import --tiers examples/retiers.csv
   pathway caseload import cases.csv --skip-invalid --rejects rejected.csv")]
-pub struct ImportArgs {
+pub struct CaseImportArgs {
     #[command(flatten)]
     pub import: crate::cmd::ImportArgs,
     /// The file holds tier changes, not cases

@@ -230,7 +230,7 @@ pub fn compare(old: &Grant, g: &GrantInput, decision: &str) -> Comparison {
     fn s<T: ToString>(o: &Option<T>) -> Option<String> {
         o.as_ref().map(|x| x.to_string())
     }
-    let how = "an import never moves a grant to another decision; give the row its own ref";
+    let how = "give the row its own ref, or add the grant under that decision with `pathway grant add`";
     let mut c = Comparison::new("grant", old.reference.clone(), how);
     let funder = g.funder.clone().unwrap_or_else(|| old.funder.clone());
     c.identity("decision", old.decision == decision)

@@ -265,10 +265,15 @@ pub struct Importer {
 
 const COLUMN_NAMES: &[&str] = &["name", "provider", "area", "kind", "hub", "grants"];
 
-/// A row compared with the service of that name: its provider, area, kind
-/// and hub are recorded values (grants are only ever added).
+/// A row compared with the service of that name: a spoke's hub is what it
+/// is; its provider, area and kind are recorded values (grants are only
+/// ever added).
 pub fn compare(old: &ServiceRow, s: &NewService<'_>, kind: ServiceKind) -> Comparison {
-    let mut c = Comparison::new("service", old.name.clone(), "");
+    let mut c = Comparison::new(
+        "service",
+        old.name.clone(),
+        "a spoke stays with its hub; record a new spoke for the other hub",
+    );
     let hub = s.hub.map(|h| h.trim().to_string());
     let same_hub = match (&old.hub, &hub) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
@@ -281,8 +286,13 @@ pub fn compare(old: &ServiceRow, s: &NewService<'_>, kind: ServiceKind) -> Compa
         Some(if same_provider { old.provider.clone() } else { s.provider.trim().to_string() }),
     )
     .value("area", old.area.clone(), s.area.map(|a| a.trim().to_string()))
-    .value("kind", Some(old.kind.to_string()), Some(kind.to_string()))
-    .value("hub", old.hub.clone(), if same_hub { old.hub.clone() } else { hub });
+    .value("kind", Some(old.kind.to_string()), Some(kind.to_string()));
+    // A spoke given another hub is moved: refused. A hub left empty blanks it.
+    let moved = old.hub.is_some() && hub.is_some() && !same_hub;
+    c.identity("hub", !moved);
+    if !moved {
+        c.value("hub", old.hub.clone(), if same_hub { old.hub.clone() } else { hub });
+    }
     c
 }
 
