@@ -537,6 +537,31 @@ fn damaged_case_referral_and_client_refs_are_refused() {
         err.ends_with("k.csv:2: ref: 50 is not a known case, but 0050 is: a spreadsheet may have turned the ref into a number; write it as text\n"),
         "{err}"
     );
+    // In the tier changes' reference to a case, and a service's to a grant.
+    p.file("t.csv", "ref,from_on,tier\n50,2021-06-01,T2\n");
+    let err = p.fails(&["caseload", "import", "--tiers", "t.csv"], 65);
+    assert!(
+        err.ends_with("t.csv:2: ref: 50 is not a known case, but 0050 is: a spreadsheet may have turned the ref into a number; write it as text\n"),
+        "{err}"
+    );
+    p.ok(&[
+        "grant",
+        "add",
+        "--decision",
+        "2021.021",
+        "--recipient",
+        "Juno Women's Aid",
+        "--amount",
+        "10",
+        "--ref",
+        "2021.10",
+    ]);
+    p.file("s.csv", "name,provider,grants\nCroydon spoke,London Women's Consortium,2021.1\n");
+    let err = p.fails(&["service", "import", "s.csv"], 65);
+    assert!(
+        err.ends_with("s.csv:2: grants: 2021.1 is not a known grant, but 2021.10 is: a spreadsheet may have turned the ref into a number; write it as text\n"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -774,7 +774,12 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
     let case = if let Some(r) = ref_ {
         match q::case_by_ref(conn, r.trim())? {
             Some(c) => c,
-            None => return Ok(Err(fault("ref", format!("there is no case {:?}; import the cases first", r.trim())))),
+            None => {
+                if let Some(known) = spreadsheet_original(conn, r.trim())? {
+                    return Ok(Err(fault("ref", trust::damaged_ref_message(r.trim(), "case", &known))));
+                }
+                return Ok(Err(fault("ref", format!("there is no case {:?}; import the cases first", r.trim()))));
+            }
         }
     } else {
         let (Some(cr), Some(s), Some(o)) = (client_ref, service, opened_on) else {

@@ -175,6 +175,10 @@ fn resolve(conn: &Conn, names: &ServiceNames, s: &NewService<'_>) -> Result<Resu
         match db::service::grant_id(conn, g)? {
             Some(id) => grant_ids.push(id),
             None => {
+                if let Some(known) = crate::domain::grant::spreadsheet_original(conn, g)? {
+                    let m = crate::domain::trust::damaged_ref_message(g.trim(), "grant", &known);
+                    return Ok(Err(problem("grants", m)));
+                }
                 let known = db::service::grant_refs(conn)?;
                 let hint = if known.is_empty() {
                     " (no grants are recorded yet; add it with `pathway grant add`)".to_string()
