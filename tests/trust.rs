@@ -595,3 +595,18 @@ fn referral_update_corrects_the_client_and_the_date() {
         "pathway: first_contact_on: the first contact (2021-04-15) is before the referral date (2021-04-16); first contact is never earlier\n"
     );
 }
+
+#[test]
+fn an_import_never_reopens_a_case_even_with_allow_clear() {
+    let c = CASES.iter().find(|c| c.name == "case").unwrap();
+    let p = prepared(c);
+    p.file("reopen.csv", format!("{}\n{}\n", c.header, "BC-0042,KW01,Beth Centre,T2,2021-04-16,,,,C-0042"));
+    let before = state(&p);
+    let err = p.fails(&["caseload", "import", "--allow-clear", "reopen.csv"], 65);
+    assert_eq!(
+        err,
+        "pathway: reopen.csv: 1 invalid row; nothing was imported\n\
+         reopen.csv:2: closed_on: case C-0042 was closed on 2021-09-30; an import does not reopen a case: open a new case instead\n"
+    );
+    assert_eq!(state(&p), before);
+}

@@ -87,7 +87,7 @@ pub struct ImportArgs {
     pub allow_clear: bool,
     /// Check the whole file and list every change it would make (line,
     /// record, column, old and new value), then write nothing
-    #[arg(long)]
+    #[arg(long, conflicts_with = "rejects")]
     pub dry_run: bool,
 }
 

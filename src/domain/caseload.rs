@@ -558,6 +558,14 @@ fn update(
         )));
     }
     let history = q::tier_history(conn, old.id)?;
+    // A closed case is never reopened by an import, --allow-clear or not
+    // (unless an earlier row of the same file is what closed it).
+    if let (Some(was), None, None) = (old.closed_on, c.closed_on, lk.tracker.first_line(old.id)) {
+        return Ok(Err(fault(
+            "closed_on",
+            format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
+        )));
+    }
     {
         fn s<T: ToString>(o: Option<T>) -> Option<String> {
             o.map(|x| x.to_string())
