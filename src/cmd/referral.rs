@@ -57,7 +57,8 @@ A client_ref seen for the first time is recorded as a new client.",
     #[command(
         long_about = "Change a referral's outcome, first contact date, needs, area, DASH risk, MARAC or ref. \
 Name the referral by its provider ref, or by '#ID' (the id shown by `referral list`; quote it, since # starts a \
-comment in shells). Give `none` to clear an outcome, first contact, risk or area.",
+comment in shells). Give `none` to clear an outcome, first contact, risk or area. --client and --date correct \
+what an import never changes: the client and the referral date (checked as `referral add` checks them, and audited).",
         after_help = "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none\n  pathway referral update R-2021-0042 --client BC-0043 --date 13/04/21"
     )]
     Update(UpdateArgs),
@@ -73,8 +74,14 @@ FILE:LINE: column: message. With --skip-invalid --rejects FILE the good rows are
 written to FILE with an error column. It is idempotent: rows are matched on ref where given, else on client,
 service, referred_on and source, so importing the same file twice adds nothing (the summary says how many rows
 were new, updated and unchanged). A client_ref seen for the first time is recorded as a new client.
-Columns for names, addresses or dates of birth are always refused.",
-        after_help = "Examples:\n  pathway referral import referrals.csv\n  pathway referral import april.csv --skip-invalid --rejects april-rejects.csv\n  pathway referral export --period 2021/22 | pathway --db other.db referral import -"
+Columns for names, addresses or dates of birth are always refused.
+
+Nothing changes silently: a row whose ref belongs to a referral of another client, service or date is refused
+(correct those with `referral update --client/--date`); an empty cell where a value is recorded is refused
+unless --allow-clear; two rows describing one referral differently are refused, naming both lines, and
+identical repeats are counted as repeated; a new ref that a spreadsheet could have made from a recorded one
+(2104.1 from 2104.10) is refused. --dry-run lists every change and writes nothing.",
+        after_help = "Examples:\n  pathway referral import referrals.csv\n  pathway referral import april.csv --skip-invalid --rejects april-rejects.csv\n  pathway referral import --dry-run april.csv\n  pathway referral export --period 2021/22 | pathway --db other.db referral import -"
     )]
     Import(ImportArgs),
     /// Export referrals as CSV with exactly the import's columns
