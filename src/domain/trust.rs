@@ -112,14 +112,6 @@ impl Comparison {
     fn differing(&self) -> Vec<&'static str> {
         self.fields.iter().filter(|f| f.differs()).map(|f| f.column).collect()
     }
-
-    pub fn record(&self) -> &'static str {
-        self.record
-    }
-
-    pub fn key(&self) -> &str {
-        &self.key
-    }
 }
 
 /// What a row matched to a recorded one does.
