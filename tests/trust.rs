@@ -610,3 +610,38 @@ fn an_import_never_reopens_a_case_even_with_allow_clear() {
     );
     assert_eq!(state(&p), before);
 }
+
+#[test]
+fn a_damaged_ref_is_refused_when_its_original_is_earlier_in_the_same_file() {
+    let c = CASES.iter().find(|c| c.name == "referral").unwrap();
+    let p = prepared(c);
+    p.file(
+        "r.csv",
+        format!(
+            "{}\n{}\n{}\n",
+            c.header, "0077,2021-04-12,self,Beth Centre,,,,,2104.10", "77,2021-04-13,self,Beth Centre,,,,,2104.1"
+        ),
+    );
+    let before = state(&p);
+    let err = p.fails(&["referral", "import", "r.csv"], 65);
+    assert_eq!(
+        err,
+        "pathway: r.csv: 1 invalid row; nothing was imported\n\
+         r.csv:3: client_ref: this client_ref is not known, but one that differs from it only by the zeros a spreadsheet drops is: a spreadsheet may have turned the ref into a number; write it as text\n"
+    );
+    assert_eq!(state(&p), before);
+    p.file(
+        "r2.csv",
+        format!(
+            "{}\n{}\n{}\n",
+            c.header,
+            "BC-0077,2021-04-12,self,Beth Centre,,,,,2104.10",
+            "BC-0077,2021-04-13,self,Beth Centre,,,,,2104.1"
+        ),
+    );
+    let err = p.fails(&["referral", "import", "r2.csv"], 65);
+    assert!(
+        err.ends_with("r2.csv:3: ref: 2104.1 is not a known referral, but 2104.10 is: a spreadsheet may have turned the ref into a number; write it as text\n"),
+        "{err}"
+    );
+}

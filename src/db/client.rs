@@ -42,7 +42,16 @@ pub fn each_ref(conn: &Connection, mut each: impl FnMut(&str, i64)) -> Result<()
     Ok(())
 }
 
-/// Record a new client (known not to exist); returns its id.
+/// Whether some recorded client_ref may be one a spreadsheet damages (see
+/// `db::referral::any_fragile_ref`).
+pub fn any_fragile_ref(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM clients WHERE client_ref GLOB '0[0-9]*' OR client_ref GLOB '[0-9]*.*0')",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// Remove a client recorded by the current import for a row that was then
 /// refused, if nothing refers to it.
 pub fn delete_unused(conn: &Connection, id: i64) -> Result<()> {
@@ -54,6 +63,7 @@ pub fn delete_unused(conn: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Record a new client (known not to exist); returns its id.
 pub fn insert(conn: &Connection, client_ref: &str) -> Result<i64> {
     conn.prepare_cached("INSERT INTO clients (client_ref) VALUES (?1)")?.execute(params![client_ref])?;
     Ok(conn.last_insert_rowid())

@@ -185,6 +185,10 @@ pub struct Importer {
     /// The return's index, dropped for a bulk load into an empty table.
     suspended_index: Option<String>,
     pub tracker: Tracker,
+    /// Whether a recorded referral ref (or client_ref) could be one a
+    /// spreadsheet damages; only then are new refs checked for damage.
+    fragile_refs: bool,
+    fragile_clients: bool,
 }
 
 /// A referral's key in messages: its ref, else `#id`.
@@ -231,6 +235,8 @@ impl Importer {
             had_rows,
             suspended_index: if had_rows { None } else { db::referral::suspend_return_index(conn)? },
             tracker: Tracker::new(rules),
+            fragile_refs: db::referral::any_fragile_ref(conn)?,
+            fragile_clients: db::client::any_fragile_ref(conn)?,
         })
     }
 
@@ -300,10 +306,14 @@ impl Importer {
         r: &Referral<'_>,
         line: u64,
     ) -> Result<Result<Change, Problem>> {
-        if !self.clients.knows(r.client_ref) && client::spreadsheet_damaged(conn, r.client_ref)? {
+        if self.fragile_clients && !self.clients.knows(r.client_ref) && client::spreadsheet_damaged(conn, r.client_ref)?
+        {
             return Ok(Err(problem("client_ref", trust::damaged_client_ref_message())));
         }
         let (client_id, new_client) = self.clients.id_or_insert(conn, r.client_ref)?;
+        if new_client && trust::could_be_damaged(r.client_ref) {
+            self.fragile_clients = true;
+        }
         let ids = (client_id, service_id);
         let result = self.apply_for(conn, ids, new_client, r, line)?;
         if result.is_err() && new_client {
@@ -323,6 +333,9 @@ impl Importer {
     ) -> Result<Result<Change, Problem>> {
         let (client_id, service_id) = ids;
         if let Some(x) = r.ref_ {
+            if trust::could_be_damaged(x) {
+                self.fragile_refs = true;
+            }
             // Into a table that had referrals, look before inserting: most
             // rows of a repeated import are recorded already, and a ref
             // given for the first time may belong to a referral recorded
@@ -365,6 +378,9 @@ impl Importer {
     /// The recorded ref a spreadsheet could have turned `given` into, when
     /// `given` itself is not recorded.
     fn damaged_ref(&self, conn: &Conn, given: &str) -> Result<Option<String>> {
+        if !self.fragile_refs {
+            return Ok(None);
+        }
         let originals = trust::spreadsheet_originals(given);
         if originals.is_empty() || db::referral::id_by_ref(conn, given)?.is_some() {
             return Ok(None);

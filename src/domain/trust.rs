@@ -312,6 +312,20 @@ pub fn spreadsheet_originals(given: &str) -> Vec<String> {
     out
 }
 
+/// Whether a spreadsheet would damage `r` by reading it as a number (a
+/// leading zero, or a trailing zero after a decimal point): only when such
+/// refs are recorded does a big import need to look for damaged ones.
+pub fn could_be_damaged(r: &str) -> bool {
+    let (int, frac) = match r.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (r, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(int)
+        && frac.map_or(true, digits)
+        && ((int.len() > 1 && int.starts_with('0')) || frac.is_some_and(|f| f.ends_with('0')))
+}
+
 /// The refusal of a ref that a spreadsheet made from the known `known`.
 pub fn damaged_ref_message(given: &str, record: &str, known: &str) -> String {
     format!(
@@ -341,6 +355,12 @@ mod tests {
         assert!(o.contains(&"42.0".to_string()));
         for none in ["R-2104-0004", "0042", "2021.010", "", "DMPCD 2015 116", "4a", "1.2.3"] {
             assert!(spreadsheet_originals(none).is_empty(), "{none}");
+        }
+        for fragile in ["0042", "2021.010", "2021.0", "00"] {
+            assert!(could_be_damaged(fragile), "{fragile}");
+        }
+        for safe in ["42", "2021.01", "R-0042", "0", "2021.021", "DMPCD 2015 116", ""] {
+            assert!(!could_be_damaged(safe), "{safe}");
         }
     }
 
