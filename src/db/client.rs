@@ -46,7 +46,8 @@ pub fn each_ref(conn: &Connection, mut each: impl FnMut(&str, i64)) -> Result<()
 /// `db::referral::any_fragile_ref`).
 pub fn any_fragile_ref(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM clients WHERE client_ref GLOB '0[0-9]*' OR client_ref GLOB '[0-9]*.*0')",
+        "SELECT EXISTS (SELECT 1 FROM clients WHERE client_ref >= '0' AND client_ref < ':'
+                AND (client_ref GLOB '0[0-9]*' OR client_ref GLOB '[0-9]*.*0'))",
         [],
         |r| r.get(0),
     )?)
