@@ -548,7 +548,7 @@ fn import_is_idempotent_and_a_closing_row_is_an_update() {
     let out = p.json(&["caseload", "import", "cases.csv"]);
     assert_eq!(
         out,
-        serde_json::json!({"file": "cases.csv", "rows": 3, "new": 0, "updated": 0, "unchanged": 3, "rejected": 0})
+        serde_json::json!({"file": "cases.csv", "rows": 3, "new": 0, "updated": 0, "unchanged": 3, "rejected": 0, "repeated": 0})
     );
     assert_eq!(p.dump(), before);
 
@@ -563,7 +563,7 @@ fn import_is_idempotent_and_a_closing_row_is_an_update() {
     let out = p.json(&["caseload", "import", "later.csv"]);
     assert_eq!(
         out,
-        serde_json::json!({"file": "later.csv", "rows": 3, "new": 0, "updated": 2, "unchanged": 1, "rejected": 0})
+        serde_json::json!({"file": "later.csv", "rows": 3, "new": 0, "updated": 2, "unchanged": 1, "rejected": 0, "repeated": 0})
     );
     assert_eq!(p.sql_i64("SELECT count(*) FROM cases WHERE closed_on = '2021-09-30' AND outcome = 'positive'"), 1);
     assert_eq!(p.sql_i64("SELECT count(*) FROM cases WHERE ref = 'C-0002' AND worker_id = 2"), 1);

@@ -274,7 +274,8 @@ fn malformed_values_in_an_import_write_nothing() {
          2021.050,Nottinghamshire OPCC,Approved without a date,1000,approved,\n\
          2021.021,Nottinghamshire OPCC,Domestic Abuse Partnership Car Pilot,47013,draft,\n",
     );
-    let err = p.fails(&["decision", "import", "rules.csv"], 65);
+    // (--allow-clear: the row leaves summary and the like empty on purpose.)
+    let err = p.fails(&["decision", "import", "--allow-clear", "rules.csv"], 65);
     assert!(err.contains("rules.csv:2: decided_on: decision 2021.050 is approved, so it needs the date"), "{err}");
     assert!(err.contains("rules.csv:3: status: decision 2021.021 is approved, which is final"), "{err}");
     assert_eq!(p.dump(), before);

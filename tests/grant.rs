@@ -174,7 +174,7 @@ fn payments_never_exceed_the_grant() {
     assert!(table.contains("Q2 instalment") && table.contains("£11,983.00"), "{table}");
     // A grant's amount may not drop below what has been paid.
     p.file("lower.csv", "ref,decision,recipient,amount\n2021.021-1,2021.021,Juno Women's Aid,10000\n");
-    let err = p.fails(&["grant", "import", "lower.csv"], 65);
+    let err = p.fails(&["grant", "import", "--allow-clear", "lower.csv"], 65);
     assert!(
         err.contains("lower.csv:2: amount: grant 2021.021-1 cannot be £10,000.00: £11,983.00 has been paid"),
         "{err}"
@@ -272,13 +272,19 @@ fn importing_twice_adds_nothing() {
     assert_eq!((s["new"].as_i64(), s["unchanged"].as_i64()), (Some(0), Some(5)));
     assert_eq!(p.dump(), before);
 
-    // Rows without a ref are matched on decision, recipient and dates (and
-    // columns left out count as empty, so this one updates the grant).
+    // Rows without a ref are matched on decision, recipient and dates.
+    // Columns left out count as empty, which would blank the intermediary:
+    // refused unless --allow-clear.
     p.file(
         "noref.csv",
         "decision,recipient,amount,start_on,end_on\n2021.021,Juno Women's Aid,23000,2021-04-01,2022-03-31\n",
     );
-    let s = p.json(&["grant", "import", "noref.csv"]);
+    let err = p.fails(&["grant", "import", "noref.csv"], 65);
+    assert!(
+        err.contains("noref.csv:2: intermediary: no value is given, but grant 2021.021-1 has one recorded"),
+        "{err}"
+    );
+    let s = p.json(&["grant", "import", "--allow-clear", "noref.csv"]);
     assert_eq!((s["new"].as_i64(), s["updated"].as_i64()), (Some(0), Some(1)));
     let g = p.json(&["grant", "show", "2021.021-1"]);
     assert_eq!((g["amount"].as_str(), g["intermediary"].as_str()), (Some("23000.00"), None));

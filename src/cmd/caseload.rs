@@ -5,12 +5,11 @@ use crate::app::Ctx;
 use crate::cmd::report_summary;
 use crate::db::caseload::{CaseLine, Tier, Worker};
 use crate::domain::caseload::{self as dom, CaseId, CaseInput, Hours, ListOptions, WorkerEdit, WorkerInput};
-use crate::import::{self, ImportOptions};
+use crate::import;
 use crate::output::{Cell, Format};
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
 use anyhow::Result;
-use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -42,7 +41,7 @@ pub enum Command {
     Retier(RetierArgs),
     Close(CloseArgs),
     List(ListArgs),
-    Import(ImportArgs),
+    Import(CaseImportArgs),
     Export(ExportArgs),
     Worker(WorkerArgs),
     Tier(TierArgs),
@@ -200,22 +199,12 @@ Examples:
   pathway caseload import examples/cases.csv
   pathway caseload import --tiers examples/retiers.csv
   pathway caseload import cases.csv --skip-invalid --rejects rejected.csv")]
-pub struct ImportArgs {
-    /// The CSV file, or - to read standard input
-    #[arg(value_name = "FILE")]
-    pub file: String,
+pub struct CaseImportArgs {
+    #[command(flatten)]
+    pub import: crate::cmd::ImportArgs,
     /// The file holds tier changes, not cases
     #[arg(long)]
     pub tiers: bool,
-    /// Skip columns pathway does not know instead of refusing the file
-    #[arg(long)]
-    pub ignore_unknown: bool,
-    /// Import the valid rows and skip the invalid ones
-    #[arg(long)]
-    pub skip_invalid: bool,
-    /// With --skip-invalid: write the skipped rows, with an error column, to FILE
-    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
-    pub rejects: Option<PathBuf>,
 }
 
 /// Export cases (or, with --tiers, tier changes) as CSV, ready to import.
@@ -353,18 +342,8 @@ Examples:
   pathway caseload worker import examples/workers.csv
   pathway caseload worker list --format csv > workers.csv")]
 pub struct WorkerImportArgs {
-    /// The CSV file, or - to read standard input
-    #[arg(value_name = "FILE")]
-    pub file: String,
-    /// Skip columns pathway does not know instead of refusing the file
-    #[arg(long)]
-    pub ignore_unknown: bool,
-    /// Import the valid rows and skip the invalid ones
-    #[arg(long)]
-    pub skip_invalid: bool,
-    /// With --skip-invalid: write the skipped rows, with an error column, to FILE
-    #[arg(long, value_name = "FILE", requires = "skip_invalid")]
-    pub rejects: Option<PathBuf>,
+    #[command(flatten)]
+    pub import: crate::cmd::ImportArgs,
 }
 
 /// Support tiers and their weekly hours.
@@ -435,13 +414,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         }
         Command::List(a) => list(a, ctx),
         Command::Import(a) => {
-            let opts = ImportOptions {
-                path: a.file,
-                ignore_unknown: a.ignore_unknown,
-                skip_invalid: a.skip_invalid,
-                rejects: a.rejects,
-                progress: ctx.interactive && !ctx.quiet,
-            };
+            let opts = a.import.options(ctx);
             let mut db = ctx.open()?;
             let (summary, what) = if a.tiers {
                 (import::caseload::run_tiers(&mut db, &opts, &ctx.command)?, "tier changes")
@@ -636,13 +609,7 @@ fn worker(c: WorkerCommand, ctx: &mut Ctx) -> Result<u8> {
             ));
         }
         WorkerCommand::Import(a) => {
-            let opts = ImportOptions {
-                path: a.file,
-                ignore_unknown: a.ignore_unknown,
-                skip_invalid: a.skip_invalid,
-                rejects: a.rejects,
-                progress: ctx.interactive && !ctx.quiet,
-            };
+            let opts = a.import.options(ctx);
             let s = import::caseload::run_workers(&mut db, &opts, &ctx.command)?;
             return report_summary(ctx, &s, "workers");
         }

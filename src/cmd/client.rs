@@ -34,7 +34,7 @@ fn import_long() -> String {
     format!(
         "Import clients' equality-monitoring attributes from a CSV file with the columns
   client_ref,birth_year,ethnicity,disability,dependent_children
-All five columns must be present; an empty cell means \"not recorded\" (and clears a value recorded before).
+All five columns must be present; an empty cell means \"not recorded\" for a new client, and is refused where a value is recorded unless --allow-clear (which clears it).
 A client is matched by client_ref: new refs are added, changed rows update the client.
 
 client_ref: the provider's pseudonymous reference (letters, digits, - _ / . and at least one digit); names

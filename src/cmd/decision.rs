@@ -54,7 +54,11 @@ Columns (any order; those marked * are required):
 Dates: 2021-03-09, 09/03/2021, 9/3/21 or 09.03.21 (day first).
 
 These are the columns `decision export` writes, so export → import round-trips. A column \
-left out of the file counts as empty: an update clears that field.
+left out of the file counts as empty, and an empty cell where a value is recorded is refused \
+unless --allow-clear (which clears it); an empty status or confidential keeps the recorded one. \
+A row with another commissioner than the recorded decision is refused, and so are two rows \
+that describe one decision differently, and a new ref that a spreadsheet could have made from \
+a recorded one (2021.01 from 2021.010). --dry-run lists every change and writes nothing.
 
 A row whose ref is recorded already updates that decision (its status only along the \
 lifecycle, its amount never below its grants); an identical row changes nothing, so importing \

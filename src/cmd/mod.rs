@@ -21,13 +21,36 @@ use std::path::PathBuf;
 
 /// What an import did: a sentence on stderr for people (nothing with -q), a
 /// record on stdout for scripts (csv, json, jsonl).
+///
+/// With `--dry-run` the changes it would make are the data on stdout (one
+/// row each: line, record, key, action, column, old, new) and the summary
+/// stays on stderr.
 pub fn report_summary(ctx: &Ctx, s: &Summary, what: &str) -> anyhow::Result<u8> {
+    if s.dry_run {
+        let mut out = ctx.out();
+        let mut rows = out.rows(&["line", "record", "key", "action", "column", "old", "new"])?;
+        for c in &s.changes {
+            rows.push(vec![
+                Cell::Int(c.line as i64),
+                Cell::text(c.record),
+                Cell::text(&c.key),
+                Cell::text(c.action),
+                Cell::text(&c.column),
+                Cell::text(&c.old),
+                Cell::text(&c.new),
+            ])?;
+        }
+        rows.finish()?;
+        out.flush()?;
+        ctx.say(&s.message(what));
+        return Ok(0);
+    }
     if ctx.format == Format::Table {
         ctx.say(&s.message(what));
     } else {
         let mut out = ctx.out();
         out.record(
-            &["file", "rows", "new", "updated", "unchanged", "rejected"],
+            &["file", "rows", "new", "updated", "unchanged", "rejected", "repeated"],
             vec![
                 Cell::text(&s.file),
                 Cell::Int(s.rows as i64),
@@ -35,6 +58,7 @@ pub fn report_summary(ctx: &Ctx, s: &Summary, what: &str) -> anyhow::Result<u8> 
                 Cell::Int(s.updated as i64),
                 Cell::Int(s.unchanged as i64),
                 Cell::Int(s.rejected as i64),
+                Cell::Int(s.repeated as i64),
             ],
         )?;
         out.flush()?;
@@ -57,6 +81,14 @@ pub struct ImportArgs {
     /// Write the invalid rows, with an error column, to this file
     #[arg(long, value_name = "FILE", requires = "skip_invalid")]
     pub rejects: Option<PathBuf>,
+    /// Let an empty cell clear a value that is recorded (normally an error,
+    /// so that a file with gaps never blanks what was recorded)
+    #[arg(long)]
+    pub allow_clear: bool,
+    /// Check the whole file and list every change it would make (line,
+    /// record, column, old and new value), then write nothing
+    #[arg(long, conflicts_with = "rejects")]
+    pub dry_run: bool,
 }
 
 impl ImportArgs {
@@ -67,6 +99,8 @@ impl ImportArgs {
             skip_invalid: self.skip_invalid,
             rejects: self.rejects.clone(),
             progress: ctx.interactive && !ctx.quiet,
+            allow_clear: self.allow_clear,
+            dry_run: self.dry_run,
         }
     }
 }

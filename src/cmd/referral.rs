@@ -57,8 +57,9 @@ A client_ref seen for the first time is recorded as a new client.",
     #[command(
         long_about = "Change a referral's outcome, first contact date, needs, area, DASH risk, MARAC or ref. \
 Name the referral by its provider ref, or by '#ID' (the id shown by `referral list`; quote it, since # starts a \
-comment in shells). Give `none` to clear an outcome, first contact, risk or area.",
-        after_help = "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none"
+comment in shells). Give `none` to clear an outcome, first contact, risk or area. --client and --date correct \
+what an import never changes: the client and the referral date (checked as `referral add` checks them, and audited).",
+        after_help = "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none\n  pathway referral update R-2021-0042 --client BC-0043 --date 13/04/21"
     )]
     Update(UpdateArgs),
     /// Import referrals from a CSV file (all or nothing; safe to repeat)
@@ -73,8 +74,14 @@ FILE:LINE: column: message. With --skip-invalid --rejects FILE the good rows are
 written to FILE with an error column. It is idempotent: rows are matched on ref where given, else on client,
 service, referred_on and source, so importing the same file twice adds nothing (the summary says how many rows
 were new, updated and unchanged). A client_ref seen for the first time is recorded as a new client.
-Columns for names, addresses or dates of birth are always refused.",
-        after_help = "Examples:\n  pathway referral import referrals.csv\n  pathway referral import april.csv --skip-invalid --rejects april-rejects.csv\n  pathway referral export --period 2021/22 | pathway --db other.db referral import -"
+Columns for names, addresses or dates of birth are always refused.
+
+Nothing changes silently: a row whose ref belongs to a referral of another client, service or date is refused
+(correct those with `referral update --client/--date`); an empty cell where a value is recorded is refused
+unless --allow-clear; two rows describing one referral differently are refused, naming both lines, and
+identical repeats are counted as repeated; a new ref that a spreadsheet could have made from a recorded one
+(2104.1 from 2104.10) is refused. --dry-run lists every change and writes nothing.",
+        after_help = "Examples:\n  pathway referral import referrals.csv\n  pathway referral import april.csv --skip-invalid --rejects april-rejects.csv\n  pathway referral import --dry-run april.csv\n  pathway referral export --period 2021/22 | pathway --db other.db referral import -"
     )]
     Import(ImportArgs),
     /// Export referrals as CSV with exactly the import's columns
@@ -126,7 +133,7 @@ pub struct AddArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_long_help = format!("{VALUES}\n{}", "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none"))]
+#[command(after_long_help = format!("{VALUES}\n{}", "Examples:\n  pathway referral update R-2021-0042 --outcome engaged --first-contact 12/04/21\n  pathway referral update '#17' --risk high --marac yes\n  pathway referral update R-2021-0050 --outcome none\n  pathway referral update R-2021-0042 --client BC-0043 --date 13/04/21"))]
 pub struct UpdateArgs {
     /// The provider's ref, or '#ID'
     pub referral: String,
@@ -151,6 +158,12 @@ pub struct UpdateArgs {
     /// Give the referral a provider ref
     #[arg(long = "ref", value_name = "REF")]
     pub ref_: Option<String>,
+    /// Correct the client the referral is of (the client_ref; an import never moves a referral)
+    #[arg(long, value_name = "CLIENT_REF")]
+    pub client: Option<String>,
+    /// Correct the referral date (an import never changes it)
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<Date>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -286,6 +299,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 needs: a.needs,
                 area: a.area.map(|c| c.0.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
                 ref_: a.ref_.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+                client_ref: a.client.map(|s| s.trim().to_string()),
+                referred_on: a.date,
             };
             if changes.outcome.is_none()
                 && changes.first_contact_on.is_none()
@@ -294,9 +309,11 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 && changes.needs.is_none()
                 && changes.area.is_none()
                 && changes.ref_.is_none()
+                && changes.client_ref.is_none()
+                && changes.referred_on.is_none()
             {
                 return Err(crate::error::usage(
-                    "nothing to change: give --outcome, --first-contact, --needs, --area, --risk, --marac or --ref",
+                    "nothing to change: give --outcome, --first-contact, --needs, --area, --risk, --marac, --ref, --client or --date",
                 ));
             }
             let r = referral::update(&mut db.conn, &a.referral, &changes, &ctx.command)?;

@@ -239,7 +239,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             let verb = match change {
                 Change::New => "set",
                 Change::Updated => "changed",
-                Change::Unchanged => "unchanged:",
+                Change::Unchanged | Change::Repeated => "unchanged:",
             };
             ctx.say(&format!(
                 "{verb} target for '{}': {} {} ({}..{}) = {}",

@@ -42,6 +42,28 @@ pub fn each_ref(conn: &Connection, mut each: impl FnMut(&str, i64)) -> Result<()
     Ok(())
 }
 
+/// Whether some recorded client_ref may be one a spreadsheet damages (see
+/// `db::referral::any_fragile_ref`).
+pub fn any_fragile_ref(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM clients WHERE client_ref >= '0' AND client_ref < ':'
+                AND (client_ref GLOB '0[0-9]*' OR client_ref GLOB '[0-9]*.*0'))",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Remove a client recorded by the current import for a row that was then
+/// refused, if nothing refers to it.
+pub fn delete_unused(conn: &Connection, id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM clients WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM referrals WHERE client_id = ?1)
+           AND NOT EXISTS (SELECT 1 FROM cases WHERE client_id = ?1)",
+    )?
+    .execute(params![id])?;
+    Ok(())
+}
+
 /// Record a new client (known not to exist); returns its id.
 pub fn insert(conn: &Connection, client_ref: &str) -> Result<i64> {
     conn.prepare_cached("INSERT INTO clients (client_ref) VALUES (?1)")?.execute(params![client_ref])?;
@@ -61,6 +83,23 @@ pub fn find_with(conn: &Connection, client_ref: &str, a: &Attributes) -> Result<
              FROM clients WHERE client_ref = ?1",
         )?
         .query_row(params![client_ref, b, e, d, c], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// A client's equality-monitoring attributes, by id.
+pub fn attributes(conn: &Connection, id: i64) -> Result<Option<Attributes>> {
+    Ok(conn
+        .prepare_cached("SELECT birth_year, ethnicity, disability, dependent_children FROM clients WHERE id = ?1")?
+        .query_row(params![id], |r| {
+            let e: Option<String> = r.get(1)?;
+            let d: Option<String> = r.get(2)?;
+            Ok(Attributes {
+                birth_year: r.get(0)?,
+                ethnicity: e.and_then(|s| s.parse().ok()),
+                disability: d.and_then(|s| s.parse().ok()),
+                dependent_children: r.get(3)?,
+            })
+        })
         .optional()?)
 }
 

@@ -212,6 +212,19 @@ pub fn update(conn: &Connection, id: i64, client_id: i64, service_id: i64, r: &R
     Ok(())
 }
 
+/// Whether some recorded ref may be one a spreadsheet damages (a leading
+/// zero, or a zero after a decimal point): a superset of
+/// `trust::could_be_damaged`, looked up once at the start of an import
+/// in the index over refs that start with a digit.
+pub fn any_fragile_ref(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM referrals WHERE ref >= '0' AND ref < ':'
+                AND (ref GLOB '0[0-9]*' OR ref GLOB '[0-9]*.*0'))",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 /// Whether any referral lacks a provider ref.
 pub fn any_without_ref(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM referrals WHERE ref IS NULL)", [], |r| r.get(0))?)

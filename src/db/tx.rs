@@ -19,7 +19,7 @@ pub const CHECK_BULK_CHANGES: u64 = 100;
 /// a file that passes `PRAGMA quick_check` (about a second per million
 /// referrals): new records are not poured into a damaged file.
 pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-    write_watched(conn, &(), f)
+    write_watched(conn, &(), false, f)
 }
 
 /// Told when a write's commit starts and how it ended, so that an import
@@ -37,15 +37,22 @@ impl CommitWatch for () {
     }
 }
 
-/// `write`, with `watch` told about the commit.
+/// `write`, with `watch` told about the commit. With `dry_run` everything
+/// `f` did is rolled back at the end (an import's `--dry-run`: every check
+/// runs, nothing is kept, not even the audit rows).
 pub fn write_watched<T>(
     conn: &mut Connection,
     watch: &dyn CommitWatch,
+    dry_run: bool,
     f: impl FnOnce(&Transaction) -> Result<T>,
 ) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let before = tx.total_changes();
     let out = f(&tx)?;
+    if dry_run {
+        tx.rollback()?;
+        return Ok(out);
+    }
     if tx.total_changes().saturating_sub(before) >= CHECK_BULK_CHANGES {
         quick_check(&tx)?;
     }

@@ -24,11 +24,13 @@
 use crate::db::caseload::{self as q, Case, CaseFilter, CaseLine, NewCase, Tier, TierChangeLine, Worker};
 use crate::db::{self, Conn};
 use crate::domain::dates;
+use crate::domain::trust::{self, Comparison, Rules, Tracker, Verdict};
 use crate::error::{closest, invalid, not_found, suggestion};
 use crate::import::Applied;
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
 use anyhow::Result;
+use chrono::Datelike;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -258,9 +260,18 @@ pub struct Lookups {
     tiers: HashMap<String, f64>,
     tier_codes: Vec<String>,
     clients: HashMap<String, i64>,
+    /// The records this import has touched (see `domain::trust`).
+    pub tracker: Tracker,
+    /// The line of the import row being recorded (0 outside imports).
+    pub line: u64,
 }
 
 impl Lookups {
+    /// The code of worker `id`, for listing changes.
+    fn worker_code(&self, id: i64) -> String {
+        self.workers.values().find(|(i, _, _)| *i == id).map(|(_, c, _)| c.clone()).unwrap_or_default()
+    }
+
     pub fn load(conn: &Conn) -> Result<Lookups> {
         let ws = q::workers(conn)?;
         let ss = db::service::all_names(conn)?;
@@ -273,6 +284,8 @@ impl Lookups {
             tiers: ts.iter().map(|t| (t.code.clone(), t.hours_per_week)).collect(),
             tier_codes: ts.into_iter().map(|t| t.code).collect(),
             clients: HashMap::new(),
+            tracker: Tracker::new(Rules::default()),
+            line: 0,
         })
     }
 
@@ -430,6 +443,16 @@ pub fn record(
         return update(conn, lk, c, old, by_ref.is_some(), client_id, worker_id, active, &tier);
     }
 
+    if mode == Mode::Import {
+        if let Some(r) = c.ref_.map(str::trim) {
+            if let Some(known) = spreadsheet_original(conn, r)? {
+                return Ok(Err(fault("ref", trust::damaged_ref_message(r, "case", &known))));
+            }
+        }
+        if client_id.is_none() && crate::domain::client::spreadsheet_damaged(conn, c.client_ref)? {
+            return Ok(Err(fault("client_ref", trust::damaged_client_ref_message())));
+        }
+    }
     if !active && c.closed_on.is_none() {
         return Ok(Err(inactive_fault(&worker_code)));
     }
@@ -454,7 +477,24 @@ pub fn record(
             tier: &tier,
         },
     )?;
-    Ok(Ok((Applied::New, case_key(c.ref_.map(str::trim), id))))
+    let key = case_key(c.ref_.map(str::trim), id);
+    let line = lk.line;
+    lk.tracker.created(line, id, "case", || key.clone());
+    Ok(Ok((Applied::New, key)))
+}
+
+/// The recorded case ref a spreadsheet could have turned `given` into.
+fn spreadsheet_original(conn: &Conn, given: &str) -> Result<Option<String>> {
+    let originals = trust::spreadsheet_originals(given);
+    if originals.is_empty() || q::case_by_ref(conn, given)?.is_some() {
+        return Ok(None);
+    }
+    for o in originals {
+        if q::case_by_ref(conn, &o)?.is_some() {
+            return Ok(Some(o));
+        }
+    }
+    Ok(None)
 }
 
 fn inactive_fault(code: &str) -> Fault {
@@ -500,7 +540,7 @@ fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool
 #[allow(clippy::too_many_arguments)]
 fn update(
     conn: &Conn,
-    lk: &Lookups,
+    lk: &mut Lookups,
     c: &CaseInput<'_>,
     old: Case,
     matched_by_ref: bool,
@@ -534,6 +574,38 @@ fn update(
             ),
         )));
     }
+    let history = q::tier_history(conn, old.id)?;
+    // A closed case is never reopened by an import, --allow-clear or not
+    // (unless an earlier row of the same file is what closed it).
+    if let (Some(was), None, None) = (old.closed_on, c.closed_on, lk.tracker.first_line(old.id)) {
+        return Ok(Err(fault(
+            "closed_on",
+            format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
+        )));
+    }
+    {
+        fn s<T: ToString>(o: Option<T>) -> Option<String> {
+            o.map(|x| x.to_string())
+        }
+        let mut cmp = Comparison::new("case", key.clone(), "");
+        cmp.value("worker", Some(lk.worker_code(old.worker_id)), Some(lk.worker_code(worker_id)))
+            .value("tier", history.first().map(|(_, t)| t.clone()), Some(tier.to_string()))
+            .value("closed_on", s(old.closed_on), s(c.closed_on))
+            .value("close_reason", old.close_reason.clone(), c.close_reason.map(str::to_string))
+            .value("outcome", s(old.outcome), s(c.outcome));
+        let line = lk.line;
+        match lk.tracker.matched(line, old.id, &cmp) {
+            Err(e) => {
+                let column = ["worker", "tier", "closed_on", "close_reason", "outcome"]
+                    .into_iter()
+                    .find(|c| *c == e.column)
+                    .unwrap_or("ref");
+                return Ok(Err(fault(column, e.message)));
+            }
+            Ok(Verdict::Repeated) => return Ok(Ok((Applied::Repeated, key))),
+            Ok(_) => {}
+        }
+    }
     if let (Some(was), None) = (old.closed_on, c.closed_on) {
         return Ok(Err(fault(
             "closed_on",
@@ -543,7 +615,6 @@ fn update(
     if !worker_active && old.closed_on.is_none() && c.closed_on.is_none() && worker_id != old.worker_id {
         return Ok(Err(inactive_fault(c.worker.trim())));
     }
-    let history = q::tier_history(conn, old.id)?;
     let last_change = history.last().map(|(d, _)| *d);
     if let Err(f) = check_closure(old.opened_on, last_change, c.closed_on, c.close_reason, c.outcome) {
         return Ok(Err(f));
@@ -734,7 +805,12 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
     let case = if let Some(r) = ref_ {
         match q::case_by_ref(conn, r.trim())? {
             Some(c) => c,
-            None => return Ok(Err(fault("ref", format!("there is no case {:?}; import the cases first", r.trim())))),
+            None => {
+                if let Some(known) = spreadsheet_original(conn, r.trim())? {
+                    return Ok(Err(fault("ref", trust::damaged_ref_message(r.trim(), "case", &known))));
+                }
+                return Ok(Err(fault("ref", format!("there is no case {:?}; import the cases first", r.trim()))));
+            }
         }
     } else {
         let (Some(cr), Some(s), Some(o)) = (client_ref, service, opened_on) else {
@@ -758,10 +834,50 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
             }
         }
     };
+    let key = case_key(case.ref_.as_deref(), case.id);
+    // Named by its ref, the row's other columns must describe the same case.
+    if ref_.is_some() {
+        let mut cmp = Comparison::new(
+            "case",
+            key.clone(),
+            "give the ref of the case the tier change belongs to, or leave client_ref, service and opened_on empty",
+        );
+        let mut any = false;
+        if let Some(cr) = client_ref {
+            any = true;
+            cmp.identity("client_ref", lk.client(conn, cr.trim())? == Some(case.client_id));
+        }
+        if let Some(sv) = service {
+            any = true;
+            let sid = lk.service(sv).map(|(i, _)| i).ok();
+            cmp.identity("service", sid == Some(case.service_id));
+        }
+        if let Some(o) = opened_on {
+            any = true;
+            cmp.identity("opened_on", o == case.opened_on);
+        }
+        if any && !cmp.is_same() {
+            // Judged apart from the tier row itself, under a key of its own.
+            if let Err(e) = Tracker::new(lk.tracker.rules).matched(lk.line, 0, &cmp) {
+                let column =
+                    ["client_ref", "service", "opened_on"].into_iter().find(|c| *c == e.column).unwrap_or("ref");
+                return Ok(Err(fault(column, e.message)));
+            }
+        }
+    }
+    // A tier row is the case's tier from a day: tracked under a key of its own.
+    let row_key = -((case.id << 24) + i64::from(from.0.num_days_from_ce()));
+    let row_name = format!("{key} from {from}");
     let history = q::tier_history(conn, case.id)?;
     if let Some((_, t)) = history.iter().find(|(d, _)| *d == from) {
-        if *t == tier {
-            return Ok(Ok(Applied::Unchanged));
+        let mut cmp = Comparison::new("tier change", row_name, "");
+        cmp.value("tier", Some(t.clone()), Some(tier.clone()));
+        let line = lk.line;
+        match lk.tracker.matched(line, row_key, &cmp) {
+            Err(e) => return Ok(Err(fault("tier", e.message))),
+            Ok(Verdict::Repeated) => return Ok(Ok(Applied::Repeated)),
+            Ok(Verdict::Unchanged) => return Ok(Ok(Applied::Unchanged)),
+            Ok(Verdict::Update) => {}
         }
         if from == case.opened_on {
             return Ok(Err(fault("from_on", "that is the case's opening day: its tier comes from the cases file")));
@@ -773,6 +889,8 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
         return Ok(Err(f));
     }
     q::insert_tier_change(conn, case.id, from, &tier)?;
+    let line = lk.line;
+    lk.tracker.created(line, row_key, "tier change", || row_name);
     Ok(Ok(Applied::New))
 }
 
@@ -872,7 +990,13 @@ pub fn workers(conn: &Conn) -> Result<Vec<Worker>> {
 }
 
 /// Add or update one worker from an import row (matched on code).
-pub fn record_worker(conn: &Conn, w: &WorkerInput<'_>) -> Result<Result<Applied, Fault>> {
+pub fn record_worker(
+    conn: &Conn,
+    w: &WorkerInput<'_>,
+    given: WorkerGiven,
+    tracker: &mut Tracker,
+    line: u64,
+) -> Result<Result<Applied, Fault>> {
     let code = match check_worker_code(w.code) {
         Ok(c) => c,
         Err(m) => return Ok(Err(fault("code", m))),
@@ -880,19 +1004,49 @@ pub fn record_worker(conn: &Conn, w: &WorkerInput<'_>) -> Result<Result<Applied,
     let name = w.name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
     match q::worker(conn, &code)? {
         None => {
-            q::insert_worker(conn, &code, name.as_deref(), w.capacity.0, w.active)?;
+            let id = q::insert_worker(conn, &code, name.as_deref(), w.capacity.0, w.active)?;
+            tracker.created(line, id, "worker", || code.clone());
             Ok(Ok(Applied::New))
         }
         Some(old) => {
-            let new = Worker { code, name, capacity_hours: w.capacity.0, active: w.active, ..old.clone() };
-            if new == old {
-                Ok(Ok(Applied::Unchanged))
-            } else {
-                q::update_worker(conn, &new)?;
-                Ok(Ok(Applied::Updated))
+            let new = Worker {
+                code,
+                name,
+                capacity_hours: if given.capacity { w.capacity.0 } else { old.capacity_hours },
+                active: if given.active { w.active } else { old.active },
+                ..old.clone()
+            };
+            let mut cmp = Comparison::new("worker", old.code.clone(), "");
+            cmp.value("name", old.name.clone(), new.name.clone())
+                .value("capacity_hours", Some(old.capacity_hours.to_string()), Some(new.capacity_hours.to_string()))
+                .value("active", Some(yes_no(old.active)), Some(yes_no(new.active)));
+            match tracker.matched(line, old.id, &cmp) {
+                Err(e) => {
+                    let column =
+                        ["name", "capacity_hours", "active"].into_iter().find(|c| *c == e.column).unwrap_or("code");
+                    Ok(Err(fault(column, e.message)))
+                }
+                Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
+                Ok(_) if new == old => Ok(Ok(Applied::Unchanged)),
+                Ok(_) => {
+                    q::update_worker(conn, &new)?;
+                    Ok(Ok(Applied::Updated))
+                }
             }
         }
     }
+}
+
+/// Which of a worker row's cells with a default were given (an empty one
+/// keeps what is recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerGiven {
+    pub capacity: bool,
+    pub active: bool,
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
 }
 
 pub fn tiers(conn: &Conn) -> Result<Vec<Tier>> {

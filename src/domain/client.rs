@@ -7,6 +7,7 @@
 
 use crate::db::{self, tx, Conn};
 use crate::domain::referral::Stored;
+use crate::domain::trust::{self, Comparison, Tracker, Verdict};
 use crate::error::{invalid, not_found, RowError};
 use crate::value::names::{CaseOutcome, Disability, Ethnicity};
 use crate::value::Date;
@@ -157,6 +158,11 @@ impl Clients {
         Ok(Clients { map, complete: true })
     }
 
+    /// Forget a client removed again (see `db::client::delete_unused`).
+    pub fn forget(&mut self, client_ref: &str) {
+        self.map.remove(client_ref);
+    }
+
     /// Whether `client_ref` is known to be recorded.
     pub fn knows(&self, client_ref: &str) -> bool {
         self.map.contains_key(client_ref)
@@ -180,6 +186,22 @@ impl Clients {
         self.map.insert(client_ref.into(), id);
         Ok((id, new))
     }
+}
+
+/// Whether `client_ref` is not recorded but a spreadsheet could have made
+/// it from one that is (`42` from `0042`). Costs nothing for refs that do
+/// not look like numbers.
+pub fn spreadsheet_damaged(conn: &Conn, client_ref: &str) -> Result<bool> {
+    let originals = crate::domain::trust::spreadsheet_originals(client_ref.trim());
+    if originals.is_empty() || db::client::id(conn, client_ref.trim())?.is_some() {
+        return Ok(false);
+    }
+    for o in &originals {
+        if db::client::id(conn, o)?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Equality-monitoring attributes; each may be unknown.
@@ -351,18 +373,59 @@ pub fn parse_disability(s: &str) -> Result<Option<Disability>, String> {
 /// What applying a client row did.
 pub use crate::domain::referral::Change;
 
-/// Record a client's attributes (a `client import` row): new, updated or
-/// unchanged. `client_ref` must have passed `check_ref`.
-pub fn set_attributes(conn: &Conn, client_ref: &str, a: &Attributes) -> Result<Change> {
+/// How a client is named in import messages: never by its client_ref.
+pub const UNNAMED: &str = "(this row's client_ref)";
+
+/// A row compared with the client's recorded attributes (each a recorded
+/// value an empty cell must not blank).
+pub fn compare(old: &Attributes, new: &Attributes) -> Comparison {
+    fn s<T: ToString>(o: Option<T>) -> Option<String> {
+        o.map(|x| x.to_string())
+    }
+    let mut c = Comparison::new("client", UNNAMED, "");
+    c.value("birth_year", s(old.birth_year), s(new.birth_year))
+        .value("ethnicity", s(old.ethnicity), s(new.ethnicity))
+        .value("disability", s(old.disability), s(new.disability))
+        .value("dependent_children", s(old.dependent_children), s(new.dependent_children));
+    c
+}
+
+/// Record a client's attributes (a `client import` row on `line`): new,
+/// updated, unchanged or repeated; refused when it would blank a recorded
+/// value (without --allow-clear), contradicts an earlier row, or names a
+/// new client_ref that a spreadsheet could have made from a recorded one.
+/// `client_ref` must have passed `check_ref`.
+pub fn set_attributes(
+    conn: &Conn,
+    client_ref: &str,
+    a: &Attributes,
+    tracker: &mut Tracker,
+    line: u64,
+) -> Result<Result<Change, RowError>> {
     match db::client::find_with(conn, client_ref, a)? {
         None => {
-            db::client::insert_with(conn, client_ref, a)?;
-            Ok(Change::New)
+            if spreadsheet_damaged(conn, client_ref)? {
+                return Ok(Err(RowError {
+                    line,
+                    column: "client_ref".into(),
+                    message: trust::damaged_client_ref_message(),
+                }));
+            }
+            let id = db::client::insert_with(conn, client_ref, a)?;
+            tracker.created(line, id, "client", || UNNAMED.to_string());
+            Ok(Ok(Change::New))
         }
-        Some((_, true)) => Ok(Change::Unchanged),
-        Some((id, false)) => {
-            db::client::update_attributes(conn, id, a)?;
-            Ok(Change::Updated)
+        Some((id, same)) => {
+            let old = if same { *a } else { db::client::attributes(conn, id)?.unwrap_or_default() };
+            match tracker.matched(line, id, &compare(&old, a)) {
+                Err(e) => Ok(Err(e)),
+                Ok(Verdict::Repeated) => Ok(Ok(Change::Repeated)),
+                Ok(Verdict::Unchanged) => Ok(Ok(Change::Unchanged)),
+                Ok(Verdict::Update) => {
+                    db::client::update_attributes(conn, id, a)?;
+                    Ok(Ok(Change::Updated))
+                }
+            }
         }
     }
 }

@@ -15,6 +15,7 @@
 //! recorded with a decision date starts as `approved`; otherwise `draft`.
 
 use crate::db::{self, Conn, Tx};
+use crate::domain::trust::{self, Comparison, Tracker, Verdict};
 use crate::error::{self, RowError};
 use crate::import::Applied;
 use crate::value::names::{DecisionStatus, GrantStatus, OrgKind, SpendType};
@@ -333,11 +334,106 @@ pub fn unknown(conn: &Conn, reference: &str) -> Result<anyhow::Error> {
 }
 
 pub fn unknown_message(conn: &Conn, reference: &str) -> Result<String> {
+    if let Some(known) = spreadsheet_original(conn, reference)? {
+        return Ok(trust::damaged_ref_message(reference.trim(), "decision", &known));
+    }
     let refs = db::decision::refs(conn)?;
     Ok(format!(
         "there is no decision with ref {reference:?}{}",
         error::suggestion(reference, refs.iter().map(String::as_str))
     ))
+}
+
+/// The recorded ref a spreadsheet could have turned `given` into (`2021.010`
+/// for `2021.01`), when `given` itself is not recorded.
+pub fn spreadsheet_original(conn: &Conn, given: &str) -> Result<Option<String>> {
+    let originals = trust::spreadsheet_originals(given.trim());
+    if originals.is_empty() || db::decision::get(conn, given)?.is_some() {
+        return Ok(None);
+    }
+    for o in originals {
+        if db::decision::get(conn, &o)?.is_some() {
+            return Ok(Some(o));
+        }
+    }
+    Ok(None)
+}
+
+/// Which of a row's cells that always have a value were given (an empty
+/// one keeps what is recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Given {
+    pub status: bool,
+    pub confidential: bool,
+}
+
+/// A row compared with the decision it matched: the commissioner is what
+/// the decision is; the other values may not be blanked.
+pub fn compare(old: &Decision, new: &Decision) -> Comparison {
+    fn s<T: ToString>(o: &Option<T>) -> Option<String> {
+        o.as_ref().map(|x| x.to_string())
+    }
+    let how = format!("correct it with `pathway decision edit {}`", old.reference);
+    let mut c = Comparison::new("decision", old.reference.clone(), how);
+    c.identity("commissioner", old.commissioner.eq_ignore_ascii_case(&new.commissioner))
+        .value("title", Some(old.title.clone()), Some(new.title.clone()))
+        .value("summary", old.summary.clone(), new.summary.clone())
+        .value("author", old.author.clone(), new.author.clone())
+        .value("received_on", s(&old.received_on), s(&new.received_on))
+        .value("decided_on", s(&old.decided_on), s(&new.decided_on))
+        .value("status", Some(old.status.to_string()), Some(new.status.to_string()))
+        .value("amount", Some(old.amount.plain()), Some(new.amount.plain()))
+        .value("funding_source", old.funding_source.clone(), new.funding_source.clone())
+        .value("spend_type", s(&old.spend_type), s(&new.spend_type))
+        .value("budget_year", s(&old.budget_year), s(&new.budget_year))
+        .value("confidential", Some(yes_no(old.confidential)), Some(yes_no(new.confidential)))
+        .value("confidential_category", old.confidential_category.clone(), new.confidential_category.clone())
+        .value("approvals", Some(approvals_text(&old.approvals)), Some(approvals_text(&new.approvals)));
+    c
+}
+
+/// One row of `decision import`: matched on ref, judged by the import's
+/// tracker (no re-pointing, no blanking, no in-file conflicts, no
+/// spreadsheet-damaged refs), then written.
+pub fn import_one(
+    tx: &Tx,
+    d: &Decision,
+    given: Given,
+    tracker: &mut Tracker,
+    line: u64,
+    command: &str,
+) -> Result<Result<Applied, RowError>> {
+    let mut d = d.clone();
+    match db::decision::get(tx, &d.reference)? {
+        None => {
+            if let Some(known) = spreadsheet_original(tx, &d.reference)? {
+                return Ok(Err(
+                    Problem::new("ref", trust::damaged_ref_message(&d.reference, "decision", &known)).at(line)
+                ));
+            }
+            let w = match write_one(tx, &d, Mode::Upsert, command)? {
+                Ok(w) => w,
+                Err(p) => return Ok(Err(p.at(line))),
+            };
+            if let Some((id, _)) = db::decision::get(tx, &d.reference)? {
+                tracker.created(line, id, "decision", || d.reference.clone());
+            }
+            Ok(Ok(w.applied))
+        }
+        Some((id, old)) => {
+            if !given.status {
+                d.status = old.status;
+            }
+            if !given.confidential {
+                d.confidential = old.confidential;
+            }
+            match tracker.matched(line, id, &compare(&old, &d)) {
+                Err(e) => Ok(Err(e)),
+                Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
+                Ok(_) => Ok(write_one(tx, &d, Mode::Upsert, command)?.map(|w| w.applied).map_err(|p| p.at(line))),
+            }
+        }
+    }
 }
 
 /// How writing one decision went.

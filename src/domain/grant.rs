@@ -15,6 +15,7 @@
 use crate::db::{self, Conn, Tx};
 use crate::domain::dates;
 use crate::domain::decision::{self as decision_rules, BudgetYear, Problem};
+use crate::domain::trust::{self, Comparison, Tracker, Verdict};
 use crate::error;
 use crate::import::Applied;
 use crate::value::names::{DecisionStatus, GrantStatus, OrgKind};
@@ -199,11 +200,106 @@ pub fn find(conn: &Conn, reference: &str) -> Result<(i64, Grant)> {
 }
 
 fn unknown_message(conn: &Conn, reference: &str) -> Result<String> {
+    if let Some(known) = spreadsheet_original(conn, reference)? {
+        return Ok(trust::damaged_ref_message(reference.trim(), "grant", &known));
+    }
     let refs = db::grant::refs(conn)?;
     Ok(format!(
         "there is no grant with ref {reference:?}{}",
         error::suggestion(reference, refs.iter().map(String::as_str))
     ))
+}
+
+/// The recorded grant ref a spreadsheet could have turned `given` into,
+/// when `given` itself is not recorded.
+pub fn spreadsheet_original(conn: &Conn, given: &str) -> Result<Option<String>> {
+    let originals = trust::spreadsheet_originals(given.trim());
+    if originals.is_empty() || db::grant::exists(conn, given.trim())? {
+        return Ok(None);
+    }
+    for o in originals {
+        if db::grant::exists(conn, &o)? {
+            return Ok(Some(o));
+        }
+    }
+    Ok(None)
+}
+
+/// A row compared with the grant it matched: the decision it is under is
+/// what it is; the optional values may not be blanked.
+pub fn compare(old: &Grant, g: &GrantInput, decision: &str) -> Comparison {
+    fn s<T: ToString>(o: &Option<T>) -> Option<String> {
+        o.as_ref().map(|x| x.to_string())
+    }
+    let how = "give the row its own ref, or add the grant under that decision with `pathway grant add`";
+    let mut c = Comparison::new("grant", old.reference.clone(), how);
+    let funder = g.funder.clone().unwrap_or_else(|| old.funder.clone());
+    c.identity("decision", old.decision == decision)
+        .value("funder", Some(old.funder.clone()), Some(funder))
+        .value("recipient", Some(old.recipient.clone()), Some(g.recipient.trim().to_string()))
+        .value("intermediary", old.intermediary.clone(), g.intermediary.clone())
+        .value("title", old.title.clone(), g.title.clone())
+        .value("purpose", old.purpose.clone(), g.purpose.clone())
+        .value("conditions", old.conditions.clone(), g.conditions.clone())
+        .value("amount", Some(old.amount.plain()), Some(g.amount.plain()))
+        .value("start_on", s(&old.start_on), s(&g.start_on))
+        .value("end_on", s(&old.end_on), s(&g.end_on))
+        .value("status", Some(old.status.to_string()), Some(g.status.unwrap_or(old.status).to_string()))
+        .value("match_amount", old.match_amount.map(|p| p.plain()), g.match_amount.map(|p| p.plain()))
+        .value("match_funder", old.match_funder.clone(), g.match_funder.clone());
+    c
+}
+
+/// One row of `grant import`: matched on ref (or decision, recipient,
+/// start and end), judged by the import's tracker, then written.
+pub fn import_one(
+    tx: &Tx,
+    g: &GrantInput,
+    tracker: &mut Tracker,
+    line: u64,
+    command: &str,
+) -> Result<Result<Applied, crate::error::RowError>> {
+    let dec = db::grant::decision_facts(tx, &g.decision)?;
+    let existing = match (&dec, &g.reference) {
+        (_, Some(r)) => db::grant::get(tx, r)?,
+        (Some(d), None) => match db::grant::find_match(tx, d.id, &g.recipient, g.start_on, g.end_on)? {
+            Some(r) => db::grant::get(tx, &r)?,
+            None => None,
+        },
+        (None, None) => None,
+    };
+    match (existing, &dec) {
+        (Some((id, old)), Some(dec)) => {
+            let mut g = g.clone();
+            if g.funder.is_none() {
+                g.funder = Some(old.funder.clone());
+            }
+            match tracker.matched(line, id, &compare(&old, &g, &dec.reference)) {
+                Err(e) => Ok(Err(e)),
+                Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
+                Ok(_) => Ok(write_one(tx, &g, false, command)?.map(|w| w.applied).map_err(|p| p.at(line))),
+            }
+        }
+        _ => {
+            if let Some(r) = &g.reference {
+                if let Some(known) = spreadsheet_original(tx, r)? {
+                    return Ok(
+                        Err(Problem::new("ref", trust::damaged_ref_message(r.trim(), "grant", &known)).at(line)),
+                    );
+                }
+            }
+            let w = match write_one(tx, g, false, command)? {
+                Ok(w) => w,
+                Err(p) => return Ok(Err(p.at(line))),
+            };
+            if w.applied == Applied::New {
+                if let Some((id, _)) = db::grant::get(tx, &w.reference)? {
+                    tracker.created(line, id, "grant", || w.reference.clone());
+                }
+            }
+            Ok(Ok(w.applied))
+        }
+    }
 }
 
 /// How writing one grant went.

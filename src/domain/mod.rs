@@ -9,3 +9,4 @@ pub mod decision;
 pub mod grant;
 pub mod referral;
 pub mod service;
+pub mod trust;

@@ -11,6 +11,7 @@ use crate::db::{self, tx, Conn};
 use crate::domain::client::{self, Clients};
 use crate::domain::dates;
 use crate::domain::service::ServiceNames;
+use crate::domain::trust::{self, Comparison, Rules, Tracker, Verdict};
 use crate::error::{invalid, not_found, usage};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
@@ -172,9 +173,12 @@ pub enum Change {
     New,
     Updated,
     Unchanged,
+    /// An identical repeat of an earlier row of the same file.
+    Repeated,
 }
 
-/// What an import holds in memory: services by name, clients by ref.
+/// What an import holds in memory: services by name, clients by ref, and
+/// the records it has touched (`trust::Tracker`, 4 bytes a referral).
 pub struct Importer {
     services: ServiceNames,
     clients: Clients,
@@ -185,13 +189,49 @@ pub struct Importer {
     had_rows: bool,
     /// The return's index, dropped for a bulk load into an empty table.
     suspended_index: Option<String>,
+    pub tracker: Tracker,
+    /// Whether a recorded referral ref (or client_ref) could be one a
+    /// spreadsheet damages; only then are new refs checked for damage.
+    fragile_refs: bool,
+    fragile_clients: bool,
+}
+
+/// A referral's key in messages: its ref, else `#id`.
+fn key_of(ref_: Option<&str>, id: i64) -> String {
+    ref_.map(str::to_string).unwrap_or_else(|| format!("#{id}"))
+}
+
+fn opt_text<T: ToString>(v: Option<T>) -> Option<String> {
+    v.map(|x| x.to_string())
+}
+
+/// A row compared with the referral it matched. What the referral is (its
+/// client, service and date) is identity: an import never changes it.
+pub fn compare(old: &Stored, r: &Referral<'_>, client_id: i64, service_id: i64) -> Comparison {
+    let key = key_of(old.ref_.as_deref(), old.id);
+    let how = format!(
+        "to correct its client or date, use `pathway referral update {key} --client … --date …`; for another referral, give the row its own ref"
+    );
+    let mut c = Comparison::new("referral", key, how);
+    c.identity("client_ref", old.client_id == client_id)
+        .identity("service", old.service_id == service_id)
+        .identity("referred_on", old.referred_on == r.referred_on)
+        .value("source", Some(old.source.to_string()), Some(r.source.to_string()))
+        .value("area", old.area.clone(), opt_text(r.area))
+        .value("needs", Some(old.needs.joined()), Some(r.needs.joined()))
+        .value("outcome", opt_text(old.outcome), opt_text(r.outcome))
+        .value("first_contact_on", opt_text(old.first_contact_on), opt_text(r.first_contact_on))
+        .value("risk", opt_text(old.risk), opt_text(r.risk))
+        .value("marac", old.marac.then(|| "yes".to_string()), r.marac.then(|| "yes".to_string()))
+        .value("ref", old.ref_.clone(), r.ref_.map(str::to_string).or_else(|| old.ref_.clone()));
+    c
 }
 
 impl Importer {
     /// Get ready to import inside the transaction `conn`. Into an empty
     /// table the return's covering index is built once at the end
     /// (`finish`), sorted, which is much faster than row by row.
-    pub fn new(conn: &Conn) -> Result<Importer> {
+    pub fn new(conn: &Conn, rules: Rules) -> Result<Importer> {
         let had_rows = db::referral::any(conn)?;
         Ok(Importer {
             services: ServiceNames::load(conn)?,
@@ -199,16 +239,20 @@ impl Importer {
             without_ref: db::referral::any_without_ref(conn)?,
             had_rows,
             suspended_index: if had_rows { None } else { db::referral::suspend_return_index(conn)? },
+            tracker: Tracker::new(rules),
+            fragile_refs: db::referral::any_fragile_ref(conn)?,
+            fragile_clients: db::client::any_fragile_ref(conn)?,
         })
     }
 
-    /// After the last row: rebuild any index dropped for the load.
-    pub fn finish(self, conn: &Conn) -> Result<()> {
+    /// After the last row: rebuild any index dropped for the load. Returns
+    /// the changes listed (for `--dry-run`).
+    pub fn finish(self, conn: &Conn) -> Result<Vec<trust::Change>> {
         drop(self.clients);
         if let Some(sql) = &self.suspended_index {
             db::referral::restore_index(conn, sql)?;
         }
-        Ok(())
+        Ok(self.tracker.changes)
     }
 
     /// Check a row completely before anything is written: the client_ref
@@ -223,50 +267,141 @@ impl Importer {
         Ok(service_id)
     }
 
-    /// Record a checked row: new, updated or unchanged.
-    pub fn apply(&mut self, conn: &Conn, service_id: i64, r: &Referral<'_>) -> Result<Change> {
-        let (client_id, new_client) = self.clients.id_or_insert(conn, r.client_ref)?;
-        let update = |id: i64, same: bool| -> Result<Change> {
-            if same {
-                return Ok(Change::Unchanged);
+    /// Judge a row that matched referral `id` and write it if it changes
+    /// anything. `same`: every value equals the recorded one already.
+    fn matched(
+        &mut self,
+        conn: &Conn,
+        line: u64,
+        id: i64,
+        same: bool,
+        ids: (i64, i64),
+        r: &Referral<'_>,
+    ) -> Result<Result<Change, Problem>> {
+        if same {
+            return Ok(Ok(match self.tracker.first_line(id) {
+                Some(l) if l != line => Change::Repeated,
+                _ => {
+                    self.tracker.created_or_seen(id, line);
+                    Change::Unchanged
+                }
+            }));
+        }
+        let old =
+            db::referral::get(conn, id)?.ok_or_else(|| anyhow::anyhow!("a referral vanished during the import"))?;
+        let cmp = compare(&old, r, ids.0, ids.1);
+        match self.tracker.matched(line, id, &cmp) {
+            Ok(Verdict::Unchanged) => Ok(Ok(Change::Unchanged)),
+            Ok(Verdict::Repeated) => Ok(Ok(Change::Repeated)),
+            Ok(Verdict::Update) => {
+                db::referral::update(conn, id, ids.0, ids.1, r)?;
+                Ok(Ok(Change::Updated))
             }
-            db::referral::update(conn, id, client_id, service_id, r)?;
-            Ok(Change::Updated)
-        };
-        if r.ref_.is_some() {
+            Err(e) => Ok(Err(Problem { column: column_name(&e.column), message: e.message })),
+        }
+    }
+
+    /// Record a checked row from `line`: new, updated, unchanged or
+    /// repeated, or refused (re-pointing, blanking, an in-file conflict, a
+    /// spreadsheet-damaged ref).
+    pub fn apply(
+        &mut self,
+        conn: &Conn,
+        service_id: i64,
+        r: &Referral<'_>,
+        line: u64,
+    ) -> Result<Result<Change, Problem>> {
+        if self.fragile_clients && !self.clients.knows(r.client_ref) && client::spreadsheet_damaged(conn, r.client_ref)?
+        {
+            return Ok(Err(problem("client_ref", trust::damaged_client_ref_message())));
+        }
+        let (client_id, new_client) = self.clients.id_or_insert(conn, r.client_ref)?;
+        if new_client && trust::could_be_damaged(r.client_ref) {
+            self.fragile_clients = true;
+        }
+        let ids = (client_id, service_id);
+        let result = self.apply_for(conn, ids, new_client, r, line)?;
+        if result.is_err() && new_client {
+            db::client::delete_unused(conn, client_id)?;
+            self.clients.forget(r.client_ref);
+        }
+        Ok(result)
+    }
+
+    fn apply_for(
+        &mut self,
+        conn: &Conn,
+        ids: (i64, i64),
+        new_client: bool,
+        r: &Referral<'_>,
+        line: u64,
+    ) -> Result<Result<Change, Problem>> {
+        let (client_id, service_id) = ids;
+        if let Some(x) = r.ref_ {
+            if trust::could_be_damaged(x) {
+                self.fragile_refs = true;
+            }
             // Into a table that had referrals, look before inserting: most
             // rows of a repeated import are recorded already, and a ref
             // given for the first time may belong to a referral recorded
             // earlier without one.
             if !new_client && (self.had_rows || self.without_ref) {
                 if let Some((id, same)) = db::referral::find_by_ref(conn, client_id, service_id, r)? {
-                    return update(id, same);
+                    return self.matched(conn, line, id, same, ids, r);
                 }
                 if self.without_ref {
                     if let Some((id, _)) = db::referral::find_by_key(conn, client_id, service_id, r, true)? {
-                        return update(id, false);
+                        return self.matched(conn, line, id, false, ids, r);
                     }
                 }
             }
+            if let Some(known) = self.damaged_ref(conn, x)? {
+                return Ok(Err(problem("ref", trust::damaged_ref_message(x, "referral", &known))));
+            }
             // Otherwise insert, and fall back to the recorded one when the
             // ref is taken (a second import, or a ref repeated in a file).
-            if db::referral::insert_new_ref(conn, client_id, service_id, r)?.is_some() {
-                return Ok(Change::New);
+            if let Some(id) = db::referral::insert_new_ref(conn, client_id, service_id, r)? {
+                self.tracker.created(line, id, "referral", || x.to_string());
+                return Ok(Ok(Change::New));
             }
             let (id, same) = db::referral::find_by_ref(conn, client_id, service_id, r)?
                 .ok_or_else(|| anyhow::anyhow!("a referral ref vanished during the import"))?;
-            update(id, same)
+            self.matched(conn, line, id, same, ids, r)
         } else {
             if !new_client {
                 if let Some((id, same)) = db::referral::find_by_key(conn, client_id, service_id, r, false)? {
-                    return update(id, same);
+                    return self.matched(conn, line, id, same, ids, r);
                 }
             }
-            db::referral::insert(conn, client_id, service_id, r)?;
+            let id = db::referral::insert(conn, client_id, service_id, r)?;
+            self.tracker.created(line, id, "referral", || format!("#{id}"));
             self.without_ref = true;
-            Ok(Change::New)
+            Ok(Ok(Change::New))
         }
     }
+
+    /// The recorded ref a spreadsheet could have turned `given` into, when
+    /// `given` itself is not recorded.
+    fn damaged_ref(&self, conn: &Conn, given: &str) -> Result<Option<String>> {
+        if !self.fragile_refs {
+            return Ok(None);
+        }
+        let originals = trust::spreadsheet_originals(given);
+        if originals.is_empty() || db::referral::id_by_ref(conn, given)?.is_some() {
+            return Ok(None);
+        }
+        for o in originals {
+            if db::referral::id_by_ref(conn, &o)?.is_some() {
+                return Ok(Some(o));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The import column a trust problem names, as a static name.
+fn column_name(c: &str) -> &'static str {
+    crate::import::referral::COLUMNS.iter().map(|c| c.name).find(|n| *n == c).unwrap_or("row")
 }
 
 /// `referral add`: record one referral; returns its id. A referral that
@@ -330,6 +465,10 @@ pub struct Changes {
     pub needs: Option<Needs>,
     pub area: Option<Option<String>>,
     pub ref_: Option<String>,
+    /// A corrected client (what an import refuses to change).
+    pub client_ref: Option<String>,
+    /// A corrected referral date.
+    pub referred_on: Option<Date>,
 }
 
 /// `referral update`: change a referral's outcome, first contact and the
@@ -384,6 +523,23 @@ pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Resul
             }
             new.ref_ = Some(v.clone());
         }
+        let mut client_id = old.client_id;
+        if let Some(v) = &c.client_ref {
+            client::check_ref(v).map_err(|m| invalid(format!("--client: {m}")))?;
+            let (id, _) = db::client::id_or_insert(tx, v.trim())?;
+            if id != old.client_id {
+                fields.push("client_ref");
+            }
+            client_id = id;
+            new.client_ref = v.trim().to_string();
+            new.client_id = id;
+        }
+        if let Some(d) = c.referred_on {
+            if d != old.referred_on {
+                fields.push("referred_on");
+            }
+            new.referred_on = d;
+        }
         let r = Referral {
             client_ref: &new.client_ref,
             referred_on: new.referred_on,
@@ -401,7 +557,16 @@ pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Resul
         if fields.is_empty() {
             return Ok(new);
         }
-        db::referral::update(tx, old.id, old.client_id, old.service_id, &r)?;
+        if r.ref_.is_none() && (client_id != old.client_id || r.referred_on != old.referred_on) {
+            if let Some((other, _)) = db::referral::find_by_key(tx, client_id, old.service_id, &r, false)? {
+                if other != old.id {
+                    return Err(invalid(format!(
+                        "referral #{other} has that client, service, date and source already; two referrals without a ref cannot share them"
+                    )));
+                }
+            }
+        }
+        db::referral::update(tx, old.id, client_id, old.service_id, &r)?;
         let key = new.ref_.clone().unwrap_or_else(|| format!("#{}", old.id));
         tx::audit(tx, command, "referral", Some(&key), "update", Some(&fields.join(", ")))?;
         Ok(new)
@@ -537,45 +702,51 @@ mod tests {
         let s = NewService { name: "Beth Centre", provider: "London Women's Consortium", ..Default::default() };
         service::add(&mut db.conn, &s, "test").unwrap();
         let conn = &db.conn;
-        let mut imp = Importer::new(conn).unwrap();
-        let mut apply = |r: &Referral<'_>| {
+        // Each call is a one-row import of its own.
+        let apply = |r: &Referral<'_>| {
+            let mut imp = Importer::new(conn, Rules::default()).unwrap();
             let sid = imp.check(r).unwrap();
-            imp.apply(conn, sid, r).unwrap()
+            imp.apply(conn, sid, r, 2).unwrap()
         };
         let r = referral();
-        assert_eq!(apply(&r), Change::New);
-        assert_eq!(apply(&r), Change::Unchanged);
+        assert_eq!(apply(&r), Ok(Change::New));
+        assert_eq!(apply(&r), Ok(Change::Unchanged));
         // Same key (client, service, date, source), other values: the same referral, updated.
         let engaged = Referral { outcome: Some(ReferralOutcome::Engaged), ..r.clone() };
-        assert_eq!(apply(&engaged), Change::Updated);
-        assert_eq!(apply(&engaged), Change::Unchanged);
+        assert_eq!(apply(&engaged), Ok(Change::Updated));
+        assert_eq!(apply(&engaged), Ok(Change::Unchanged));
+        // An empty outcome does not blank the recorded one.
+        assert_eq!(apply(&r).unwrap_err().column, "outcome");
         // Another source is another referral.
         let gp = Referral { source: Source::Gp, ..r.clone() };
-        assert_eq!(apply(&gp), Change::New);
+        assert_eq!(apply(&gp), Ok(Change::New));
         // A ref given for the first time attaches to the referral without one.
         let with_ref = Referral { ref_: Some("R-1"), ..engaged.clone() };
-        assert_eq!(apply(&with_ref), Change::Updated);
-        assert_eq!(apply(&with_ref), Change::Unchanged);
-        // Matched on ref, even when the key changes.
+        assert_eq!(apply(&with_ref), Ok(Change::Updated));
+        assert_eq!(apply(&with_ref), Ok(Change::Unchanged));
+        // Matched on ref, a row with another date is refused, never moved.
         let moved = Referral { referred_on: Date::ymd(2021, 4, 13), ..with_ref.clone() };
-        assert_eq!(apply(&moved), Change::Updated);
+        assert_eq!(apply(&moved).unwrap_err().column, "referred_on");
         // A row without a ref matches it on the key and keeps its ref.
-        let no_ref = Referral { ref_: None, ..moved.clone() };
-        assert_eq!(apply(&no_ref), Change::Unchanged);
+        let no_ref = Referral { ref_: None, ..with_ref.clone() };
+        assert_eq!(apply(&no_ref), Ok(Change::Unchanged));
         assert_eq!(db::referral::id_by_ref(conn, "R-1").unwrap(), Some(1));
-        assert_eq!(db::referral::get(conn, 1).unwrap().unwrap().referred_on, Date::ymd(2021, 4, 13));
         // A new client is recorded, with a new referral.
         let other = Referral { client_ref: "BC-0002", ref_: Some("R-2"), ..r.clone() };
-        assert_eq!(apply(&other), Change::New);
-        assert_eq!(apply(&other), Change::Unchanged);
+        assert_eq!(apply(&other), Ok(Change::New));
+        assert_eq!(apply(&other), Ok(Change::Unchanged));
         assert!(db::client::id(conn, "BC-0002").unwrap().is_some());
+        // A ref of another client's referral is refused, and the new client is not kept.
+        let stolen = Referral { client_ref: "BC-0003", ..other.clone() };
+        assert_eq!(apply(&stolen).unwrap_err().column, "client_ref");
+        assert!(db::client::id(conn, "BC-0003").unwrap().is_none());
     }
 
     #[test]
     fn rows_are_checked_before_anything_is_written() {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
-        let imp = Importer::new(&db.conn).unwrap();
+        let imp = Importer::new(&db.conn, Rules::default()).unwrap();
         let r = referral();
         let p = imp.check(&r).unwrap_err();
         assert_eq!(p.column, "service");

@@ -3,6 +3,7 @@
 
 use crate::db::{self, tx, Conn};
 use crate::domain::referral::{Change, Problem};
+use crate::domain::trust::{Comparison, Rules, Tracker, Verdict};
 use crate::error::{invalid, not_found, suggestion};
 use crate::value::names::{Measure, OrgKind, ServiceKind};
 use crate::value::{Date, Pence, Period};
@@ -174,6 +175,10 @@ fn resolve(conn: &Conn, names: &ServiceNames, s: &NewService<'_>) -> Result<Resu
         match db::service::grant_id(conn, g)? {
             Some(id) => grant_ids.push(id),
             None => {
+                if let Some(known) = crate::domain::grant::spreadsheet_original(conn, g)? {
+                    let m = crate::domain::trust::damaged_ref_message(g.trim(), "grant", &known);
+                    return Ok(Err(problem("grants", m)));
+                }
                 let known = db::service::grant_refs(conn)?;
                 let hint = if known.is_empty() {
                     " (no grants are recorded yet; add it with `pathway grant add`)".to_string()
@@ -259,25 +264,80 @@ fn to_error(p: &Problem) -> anyhow::Error {
 /// What a services import holds while it runs.
 pub struct Importer {
     names: ServiceNames,
+    pub tracker: Tracker,
+}
+
+const COLUMN_NAMES: &[&str] = &["name", "provider", "area", "kind", "hub", "grants"];
+
+/// A row compared with the service of that name: a spoke's hub is what it
+/// is; its provider, area and kind are recorded values (grants are only
+/// ever added).
+pub fn compare(old: &ServiceRow, s: &NewService<'_>, kind: ServiceKind) -> Comparison {
+    let mut c = Comparison::new(
+        "service",
+        old.name.clone(),
+        "a spoke stays with its hub; record a new spoke for the other hub",
+    );
+    let hub = s.hub.map(|h| h.trim().to_string());
+    let same_hub = match (&old.hub, &hub) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (a, b) => a == b,
+    };
+    let same_provider = old.provider.eq_ignore_ascii_case(s.provider.trim());
+    c.value(
+        "provider",
+        Some(old.provider.clone()),
+        Some(if same_provider { old.provider.clone() } else { s.provider.trim().to_string() }),
+    )
+    .value("area", old.area.clone(), s.area.map(|a| a.trim().to_string()))
+    .value("kind", Some(old.kind.to_string()), Some(kind.to_string()));
+    // A spoke given another hub is moved: refused. A hub left empty blanks it.
+    let moved = old.hub.is_some() && hub.is_some() && !same_hub;
+    c.identity("hub", !moved);
+    if !moved {
+        c.value("hub", old.hub.clone(), if same_hub { old.hub.clone() } else { hub });
+    }
+    c
 }
 
 impl Importer {
-    pub fn new(conn: &Conn) -> Result<Importer> {
-        Ok(Importer { names: ServiceNames::load(conn)? })
+    pub fn new(conn: &Conn, rules: Rules) -> Result<Importer> {
+        Ok(Importer { names: ServiceNames::load(conn)?, tracker: Tracker::new(rules) })
     }
 
     /// Check and record one row: a service is matched by name, so a second
     /// import of the same file changes nothing. Hubs must come before (or
-    /// already exist for) their spokes.
-    pub fn apply(&mut self, tx: &Conn, s: &NewService<'_>) -> Result<Result<Change, Problem>> {
-        let r = match resolve(tx, &self.names, s)? {
+    /// already exist for) their spokes. An empty kind keeps the recorded one.
+    pub fn apply(&mut self, tx: &Conn, s: &NewService<'_>, line: u64) -> Result<Result<Change, Problem>> {
+        let existing = match db::service::id(tx, s.name)? {
+            Some(id) => db::service::row(tx, id)?,
+            None => None,
+        };
+        let mut s = s.clone();
+        if let (Some(old), None) = (&existing, s.kind) {
+            s.kind = Some(old.kind);
+        }
+        let r = match resolve(tx, &self.names, &s)? {
             Ok(r) => r,
             Err(p) => return Ok(Err(p)),
         };
-        let (id, change) = match record(tx, s, &r, true)? {
+        if let Some(old) = &existing {
+            match self.tracker.matched(line, old.id, &compare(old, &s, r.kind)) {
+                Err(e) => {
+                    let column = COLUMN_NAMES.iter().copied().find(|c| *c == e.column).unwrap_or("name");
+                    return Ok(Err(Problem { column, message: e.message }));
+                }
+                Ok(Verdict::Repeated) => return Ok(Ok(Change::Repeated)),
+                Ok(_) => {}
+            }
+        }
+        let (id, change) = match record(tx, &s, &r, true)? {
             Ok(x) => x,
             Err(p) => return Ok(Err(p)),
         };
+        if existing.is_none() {
+            self.tracker.created(line, id, "service", || s.name.trim().to_string());
+        }
         self.names.add(s.name.trim(), id);
         Ok(Ok(change))
     }

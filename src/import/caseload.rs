@@ -14,8 +14,9 @@
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
 use crate::domain::caseload::{
-    self as dom, CaseInput, Fault, Hours, Lookups, Mode, TierChangeInput, WorkerInput, FULL_TIME_HOURS,
+    self as dom, CaseInput, Fault, Hours, Lookups, Mode, TierChangeInput, WorkerGiven, WorkerInput, FULL_TIME_HOURS,
 };
+use crate::domain::trust::Tracker;
 use crate::error::RowError;
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
@@ -98,12 +99,15 @@ fn tier_row<'r>(f: &Fields<'r>) -> Result<TierRow<'r>, RowError> {
     Ok((ref_, client_ref, service, opened_on, from, tier))
 }
 
-/// One worker row, parsed; every bad value is an error of the row.
-fn worker_row<'r>(f: &Fields<'r>) -> Result<WorkerInput<'r>, RowError> {
+/// One worker row, parsed; every bad value is an error of the row. With
+/// it, which of the columns with a default were given a value.
+fn worker_row<'r>(f: &Fields<'r>) -> Result<(WorkerInput<'r>, WorkerGiven), RowError> {
     let mut c = f.check();
     let code = c.take(f.required(W_CODE));
     let name = c.take(f.get(W_NAME)).flatten();
-    let capacity = c.take(f.parse::<Hours>(W_CAPACITY)).flatten().unwrap_or(Hours(FULL_TIME_HOURS));
+    let capacity = c.take(f.parse::<Hours>(W_CAPACITY)).flatten();
+    let given = WorkerGiven { capacity: capacity.is_some(), active: matches!(f.get(W_ACTIVE), Ok(Some(_))) };
+    let capacity = capacity.unwrap_or(Hours(FULL_TIME_HOURS));
     let active = c
         .take(match f.get(W_ACTIVE) {
             Ok(None) => Ok(true),
@@ -113,14 +117,15 @@ fn worker_row<'r>(f: &Fields<'r>) -> Result<WorkerInput<'r>, RowError> {
         .unwrap_or(true);
     c.done()?;
     let Some(code) = code else { unreachable!("a missing value is an error") };
-    Ok(WorkerInput { code, name, capacity, active })
+    Ok((WorkerInput { code, name, capacity, active }, given))
 }
 
 /// Import cases. All or nothing unless `--skip-invalid`.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
         let mut lk = Lookups::load(tx)?;
+        lk.tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
             let row = case_row(f);
@@ -128,13 +133,15 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
             };
+            lk.line = f.line;
             Ok(match dom::record(tx, &mut lk, &row, Mode::Import)? {
                 Ok((applied, _)) => Ok(applied),
                 Err(fault) => Err(at(f, fault)),
             })
         })?;
-        let summary = reader.finish()?;
-        super::audit(tx, command, "case", &summary, &counts(&summary))?;
+        let mut summary = reader.finish()?;
+        summary.changes = std::mem::take(&mut lk.tracker.changes);
+        crate::import::audit(tx, command, "case", &summary, &counts(&summary))?;
         Ok(summary)
     })
 }
@@ -142,8 +149,9 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
 /// Import tier changes (`caseload import --tiers`).
 pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
         let mut lk = Lookups::load(tx)?;
+        lk.tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, TIER_COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
             let parsed = tier_row(f);
@@ -151,6 +159,7 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
+            lk.line = f.line;
             Ok(dom::record_tier_change(
                 tx,
                 &mut lk,
@@ -158,26 +167,29 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
             )?
             .map_err(|fault| at(f, fault)))
         })?;
-        let summary = reader.finish()?;
-        super::audit(tx, command, "case_tier", &summary, &counts(&summary))?;
+        let mut summary = reader.finish()?;
+        summary.changes = std::mem::take(&mut lk.tracker.changes);
+        crate::import::audit(tx, command, "case_tier", &summary, &counts(&summary))?;
         Ok(summary)
     })
 }
 
 /// Import workers (`caseload worker import`), matched on code.
 pub fn run_workers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    crate::import::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, WORKER_COLUMNS)?;
         reader.for_each(|f: &Fields<'_>| {
             let parsed = worker_row(f);
-            let w = match parsed {
+            let (w, given) = match parsed {
                 Ok(w) => w,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(dom::record_worker(tx, &w)?.map_err(|fault| at(f, fault)))
+            Ok(dom::record_worker(tx, &w, given, &mut tracker, f.line)?.map_err(|fault| at(f, fault)))
         })?;
-        let summary = reader.finish()?;
-        super::audit(tx, command, "worker", &summary, &counts(&summary))?;
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
+        crate::import::audit(tx, command, "worker", &summary, &counts(&summary))?;
         Ok(summary)
     })
 }
@@ -192,5 +204,5 @@ pub fn parse_yes_no(s: &str) -> Option<bool> {
 }
 
 fn counts(s: &Summary) -> String {
-    format!("{} new, {} updated, {} unchanged, {} rejected", s.new, s.updated, s.unchanged, s.rejected)
+    super::referral::counts(s)
 }

@@ -8,10 +8,11 @@
 
 use crate::db::{self, Db};
 use crate::domain::client::{
-    check_ref, parse_birth_year, parse_children, parse_disability, parse_ethnicity, set_attributes, Attributes, Change,
+    check_ref, parse_birth_year, parse_children, parse_disability, parse_ethnicity, set_attributes, Attributes,
 };
+use crate::domain::trust::Tracker;
 use crate::error::RowError;
-use crate::import::{req, Applied, Column, Fields, ImportOptions, Reader, Summary};
+use crate::import::{req, Column, Fields, ImportOptions, Reader, Summary};
 use anyhow::Result;
 
 pub const COLUMNS: &[Column] =
@@ -46,20 +47,18 @@ fn parse<'r>(f: &Fields<'r>) -> Result<(&'r str, Attributes), RowError> {
 /// Import a clients file in one transaction.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
             let (client_ref, a) = match parse(f) {
                 Ok(x) => x,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(Ok(match set_attributes(tx, client_ref, &a)? {
-                Change::New => Applied::New,
-                Change::Updated => Applied::Updated,
-                Change::Unchanged => Applied::Unchanged,
-            }))
+            Ok(set_attributes(tx, client_ref, &a, &mut tracker, f.line)?.map(crate::import::referral::applied))
         })?;
-        let summary = reader.finish()?;
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
         crate::import::audit(tx, command, "client", &summary, &crate::import::referral::counts(&summary))?;
         Ok(summary)
     })

@@ -2,7 +2,8 @@
 
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
-use crate::domain::decision::{self, Decision, Mode};
+use crate::domain::decision::{self, Decision};
+use crate::domain::trust::Tracker;
 use crate::error::RowError;
 use crate::value::names::DecisionStatus;
 use crate::value::Pence;
@@ -60,8 +61,9 @@ pub fn parse_yes_no(f: &Fields<'_>, col: usize) -> Result<Option<bool>, RowError
     }
 }
 
-/// One row's values, parsed; every bad value is an error of the row.
-fn row(f: &Fields<'_>) -> Result<Decision, RowError> {
+/// One row's values, parsed; every bad value is an error of the row. With
+/// it, which of the optional columns with a default were given a value.
+fn row(f: &Fields<'_>) -> Result<(Decision, decision::Given), RowError> {
     let mut c = f.check();
     let text = |c: &mut crate::import::Check<'_, '_>, col| c.take(f.get(col)).flatten().map(str::to_string);
     let reference = c.take(f.required(REF));
@@ -90,7 +92,8 @@ fn row(f: &Fields<'_>) -> Result<Decision, RowError> {
     else {
         unreachable!("a missing value is an error")
     };
-    Ok(Decision {
+    let given = decision::Given { status: status.is_some(), confidential: confidential.is_some() };
+    let d = Decision {
         reference: reference.to_string(),
         commissioner: commissioner.to_string(),
         title: title.to_string(),
@@ -106,27 +109,27 @@ fn row(f: &Fields<'_>) -> Result<Decision, RowError> {
         confidential: confidential.unwrap_or(confidential_category.is_some()),
         confidential_category,
         approvals,
-    })
+    };
+    Ok((d, given))
 }
 
 /// Import decisions: all or nothing (unless skipping invalid rows), matched
 /// on ref, so importing a file twice adds nothing.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
-            let d = match row(f) {
+            let (d, given) = match row(f) {
                 Ok(d) => d,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(decision::write_one(tx, &d, Mode::Upsert, command)?.map(|w| w.applied).map_err(|p| p.at(f.line)))
+            decision::import_one(tx, &d, given, &mut tracker, f.line, command)
         })?;
-        let summary = reader.finish()?;
-        let detail = format!(
-            "{}: {} new, {} updated, {} unchanged, {} rejected",
-            summary.file, summary.new, summary.updated, summary.unchanged, summary.rejected
-        );
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
+        let detail = format!("{}: {}", summary.file, super::referral::counts(&summary));
         crate::import::audit(tx, command, "decision", &summary, &detail)?;
         Ok(summary)
     })

@@ -4,7 +4,9 @@
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
 use crate::domain::grant::{self, GrantInput, Payment};
+use crate::domain::trust::{Change, Tracker};
 use crate::error::RowError;
+use crate::import::Applied;
 use crate::value::names::GrantStatus;
 use crate::value::{Date, Pence};
 use anyhow::Result;
@@ -108,20 +110,19 @@ fn row(f: &Fields<'_>) -> Result<GrantInput, RowError> {
 /// rows of the same file.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
             let g = match row(f) {
                 Ok(g) => g,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(grant::write_one(tx, &g, false, command)?.map(|w| w.applied).map_err(|p| p.at(f.line)))
+            grant::import_one(tx, &g, &mut tracker, f.line, command)
         })?;
-        let summary = reader.finish()?;
-        let detail = format!(
-            "{}: {} new, {} updated, {} unchanged, {} rejected",
-            summary.file, summary.new, summary.updated, summary.unchanged, summary.rejected
-        );
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
+        let detail = format!("{}: {}", summary.file, super::referral::counts(&summary));
         crate::import::audit(tx, command, "grant", &summary, &detail)?;
         Ok(summary)
     })
@@ -147,7 +148,8 @@ fn payment_row(f: &Fields<'_>) -> Result<Payment, RowError> {
 /// twice adds nothing and two equal instalments on one day stay two.
 pub fn run_payments(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, |tx| {
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = Tracker::new(opts.rules());
         let mut reader = Reader::open(opts, PAYMENT_COLUMNS)?;
         let mut seen: HashMap<(String, Date, i64, Option<String>), u64> = HashMap::new();
         reader.for_each(|f| {
@@ -158,12 +160,24 @@ pub fn run_payments(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<
             let key = (p.grant.clone(), p.paid_on, p.amount.0, p.note.clone());
             let n = *seen.get(&key).unwrap_or(&0);
             let result = grant::pay_one(tx, &p, Some(n), command)?;
-            if result.is_ok() {
+            if let Ok((Applied::New, paid)) = &result {
+                seen.insert(key, n + 1);
+                tracker.listed(Change {
+                    line: f.line,
+                    record: "payment",
+                    key: paid.grant.clone(),
+                    action: "new",
+                    column: String::new(),
+                    old: String::new(),
+                    new: format!("{} paid on {}", p.amount.plain(), p.paid_on),
+                });
+            } else if result.is_ok() {
                 seen.insert(key, n + 1);
             }
             Ok(result.map(|(a, _)| a).map_err(|pr| pr.at(f.line)))
         })?;
-        let summary = reader.finish()?;
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
         let detail = format!(
             "{}: {} new, {} unchanged, {} rejected",
             summary.file, summary.new, summary.unchanged, summary.rejected

@@ -56,10 +56,10 @@ const SNIFF_BYTES: usize = 64 * 1024;
 
 /// Run an import's one transaction, hearing SIGINT and SIGTERM throughout
 /// (see `interrupt`): before the commit they roll it back, during it they
-/// wait for it.
-pub fn write<T>(conn: &mut Conn, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+/// wait for it. With `dry_run` (`--dry-run`) everything is rolled back.
+pub fn write<T>(conn: &mut Conn, dry_run: bool, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
     interrupt::begin();
-    tx::write_watched(conn, &interrupt::Watch, f)
+    tx::write_watched(conn, &interrupt::Watch, dry_run, f)
 }
 
 /// The import's audit row, unless it read no rows: a header-only file
@@ -81,6 +81,17 @@ pub struct ImportOptions {
     pub rejects: Option<PathBuf>,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// An empty cell clears a recorded value instead of being refused.
+    pub allow_clear: bool,
+    /// Read and check everything, list the changes, write nothing.
+    pub dry_run: bool,
+}
+
+impl ImportOptions {
+    /// The rules of `domain::trust` these options ask for.
+    pub fn rules(&self) -> crate::domain::trust::Rules {
+        crate::domain::trust::Rules { allow_clear: self.allow_clear, list_changes: self.dry_run }
+    }
 }
 
 /// One column an import knows.
@@ -107,6 +118,14 @@ pub struct Summary {
     pub updated: u64,
     pub unchanged: u64,
     pub rejected: u64,
+    /// Identical repeats of an earlier row of the same file, written once.
+    pub repeated: u64,
+    /// With `--dry-run`: every change the import would make.
+    #[serde(skip)]
+    pub changes: Vec<crate::domain::trust::Change>,
+    /// With `--dry-run`: nothing was written.
+    #[serde(skip)]
+    pub dry_run: bool,
 }
 
 impl Summary {
@@ -115,8 +134,14 @@ impl Summary {
             "{}: {} {what} read: {} new, {} updated, {} unchanged",
             self.file, self.rows, self.new, self.updated, self.unchanged
         );
+        if self.repeated > 0 {
+            s.push_str(&format!(", {} repeated", self.repeated));
+        }
         if self.rejected > 0 {
             s.push_str(&format!("; {} rejected", self.rejected));
+        }
+        if self.dry_run {
+            s.push_str("; dry run: nothing was written");
         }
         s
     }
@@ -128,6 +153,8 @@ pub enum Applied {
     New,
     Updated,
     Unchanged,
+    /// An identical repeat of an earlier row of the file.
+    Repeated,
 }
 
 /// A row's fields, by the import's column numbers.
@@ -792,7 +819,7 @@ impl Reader {
             (Some(_), false) => return Err(crate::error::usage("--rejects goes with --skip-invalid")),
             _ => None,
         };
-        let summary = Summary { file: label.clone(), ..Summary::default() };
+        let summary = Summary { file: label.clone(), dry_run: opts.dry_run, ..Summary::default() };
         Ok(Reader {
             label,
             csv,
@@ -896,6 +923,7 @@ impl Reader {
                 Ok(Applied::New) => self.summary.new += 1,
                 Ok(Applied::Updated) => self.summary.updated += 1,
                 Ok(Applied::Unchanged) => self.summary.unchanged += 1,
+                Ok(Applied::Repeated) => self.summary.repeated += 1,
                 Err(e) => {
                     let mut errors = vec![e];
                     errors.extend(more);

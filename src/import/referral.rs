@@ -75,8 +75,8 @@ fn parse<'r>(f: &Fields<'r>) -> Result<Referral<'r>, RowError> {
 /// Import a referrals file in one transaction.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, |tx| {
-        let mut importer = Importer::new(tx)?;
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
+        let mut importer = Importer::new(tx, opts.rules())?;
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
             let r = match parse(f) {
@@ -87,20 +87,32 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(id) => id,
                 Err(p) => return Ok(Err(RowError { line: f.line, column: p.column.into(), message: p.message })),
             };
-            Ok(Ok(match importer.apply(tx, service_id, &r)? {
-                Change::New => Applied::New,
-                Change::Updated => Applied::Updated,
-                Change::Unchanged => Applied::Unchanged,
-            }))
+            Ok(match importer.apply(tx, service_id, &r, f.line)? {
+                Ok(c) => Ok(applied(c)),
+                Err(p) => Err(RowError { line: f.line, column: p.column.into(), message: p.message }),
+            })
         })?;
-        let summary = reader.finish()?;
-        importer.finish(tx)?;
+        let mut summary = reader.finish()?;
+        summary.changes = importer.finish(tx)?;
         crate::import::audit(tx, command, "referral", &summary, &counts(&summary))?;
         Ok(summary)
     })
 }
 
+/// The reader's name for what a row did.
+pub fn applied(c: Change) -> Applied {
+    match c {
+        Change::New => Applied::New,
+        Change::Updated => Applied::Updated,
+        Change::Unchanged => Applied::Unchanged,
+        Change::Repeated => Applied::Repeated,
+    }
+}
+
 /// "12 new, 0 updated, 3 unchanged, 1 rejected": an audit detail.
 pub fn counts(s: &Summary) -> String {
-    format!("{} new, {} updated, {} unchanged, {} rejected", s.new, s.updated, s.unchanged, s.rejected)
+    format!(
+        "{} new, {} updated, {} unchanged, {} rejected, {} repeated",
+        s.new, s.updated, s.unchanged, s.rejected, s.repeated
+    )
 }

@@ -4,10 +4,9 @@
 //! name, so importing the same file twice changes nothing.
 
 use crate::db::Db;
-use crate::domain::referral::Change;
 use crate::domain::service::{Importer, NewService};
 use crate::error::RowError;
-use crate::import::{opt, req, Applied, Column, Fields, ImportOptions, Reader, Summary};
+use crate::import::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use anyhow::Result;
 
 pub const COLUMNS: &[Column] = &[req("name"), req("provider"), opt("area"), opt("kind"), opt("hub"), opt("grants")];
@@ -38,22 +37,21 @@ fn parse<'r>(f: &Fields<'r>) -> Result<NewService<'r>, RowError> {
 
 /// Import a services file in one transaction.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    crate::import::write(&mut db.conn, |tx| {
-        let mut importer = Importer::new(tx)?;
+    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
+        let mut importer = Importer::new(tx, opts.rules())?;
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
             let s = match parse(f) {
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(match importer.apply(tx, &s)? {
-                Ok(Change::New) => Ok(Applied::New),
-                Ok(Change::Updated) => Ok(Applied::Updated),
-                Ok(Change::Unchanged) => Ok(Applied::Unchanged),
+            Ok(match importer.apply(tx, &s, f.line)? {
+                Ok(c) => Ok(crate::import::referral::applied(c)),
                 Err(p) => Err(RowError { line: f.line, column: p.column.into(), message: p.message }),
             })
         })?;
-        let summary = reader.finish()?;
+        let mut summary = reader.finish()?;
+        summary.changes = std::mem::take(&mut importer.tracker.changes);
         crate::import::audit(tx, command, "service", &summary, &crate::import::referral::counts(&summary))?;
         Ok(summary)
     })
