@@ -40,6 +40,7 @@ elif [ -n "${HOME:-}" ] && [ -x "$HOME/.cargo/bin/pathway" ]; then
 else
     die "cannot find pathway: not in \$PATHWAY_BIN, not built in $checkout/target/release, not on PATH ($PATH), not in ~/.cargo/bin. Build it (cd $checkout && cargo build --release) or put PATHWAY_BIN=/path/to/pathway in the crontab line"
 fi
+umask 077 # returns hold figures about vulnerable women: owner-only files and folders
 mkdir -p "$out" || die "cannot create $out"
 
 # The month before the current one, in plain POSIX shell (no GNU date -d).
@@ -54,7 +55,6 @@ else
 fi
 period=$(printf '%04d-%02d' "$year" "$month")
 
-umask 077 # returns hold figures about vulnerable women: owner-only files
 for format in json csv; do
     file="$out/return-$period.$format"
     tmp="$file.tmp.$$"

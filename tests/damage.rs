@@ -60,7 +60,11 @@ fn a_foreign_sqlite_file_is_refused_byte_for_byte_unchanged() {
 fn an_empty_file_is_not_initialised_by_a_read() {
     let p = Pathway::empty();
     let empty = p.file("empty.db", "");
-    for args in [&["referral", "list"][..], &["db", "check"], &["report", "caseload"]] {
+    let writes: [&[&str]; 2] = [
+        &["service", "add", "Beth Centre", "--provider", "London Women's Consortium"],
+        &["client", "erase", "BC-0042", "--yes"],
+    ];
+    for args in [&["referral", "list"][..], &["db", "check"], &["report", "caseload"]].into_iter().chain(writes) {
         let out = with_db(&p, "empty.db", args);
         assert_eq!(out.status.code(), Some(66), "{args:?}: {}", stderr_of(&out));
         assert_eq!(
@@ -81,7 +85,9 @@ fn an_empty_file_is_not_initialised_by_a_read() {
     );
     assert!(!p.path("nothere.db").exists());
     // init may fill it, and makes it private.
-    assert!(with_db(&p, "empty.db", &["init"]).status.success());
+    let out = with_db(&p, "empty.db", &["init"]);
+    assert!(out.status.success());
+    assert_eq!(stderr_of(&out), "created empty.db (schema version 2)\n");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&empty).unwrap().permissions().mode() & 0o777, 0o600);
     assert!(with_db(&p, "empty.db", &["referral", "list"]).status.success());

@@ -115,9 +115,13 @@ fn readme_crontab_line_runs_under_crons_environment() {
         .replace("/srv/centre/pathway.db", p.db.to_str().unwrap())
         .replace("/opt/pathway", opt.to_str().unwrap())
         .replace("/srv/centre/returns", returns.to_str().unwrap());
-    let out = under_cron(&p, &line);
+    // Under the most permissive umask, too: what it writes is still private.
+    let out = under_cron(&p, &format!("umask 000; {line}"));
     assert!(out.status.success(), "{line}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty() && out.stderr.is_empty(), "quiet on success");
+    for d in [returns.parent().unwrap(), &returns] {
+        assert_eq!(std::fs::metadata(d).unwrap().permissions().mode() & 0o777, 0o700, "{}", d.display());
+    }
 
     let today = chrono::Local::now().date_naive();
     let (y, m) = if today.month() == 1 { (today.year() - 1, 12) } else { (today.year(), today.month() - 1) };

@@ -146,6 +146,30 @@ fn a_row_past_the_size_limit_stops_the_file() {
     assert_eq!(count(&p), 0);
 }
 
+#[test]
+fn a_row_with_too_many_fields_just_after_the_header_is_a_row_problem() {
+    let p = setup();
+    // Line 2, read ahead together with the header, is the wide one: not
+    // the header.
+    let wide = vec!["a"; 1_500].join(",");
+    for (name, body) in
+        [("wide.csv", format!("{HEADER}\n{wide}\n")), ("later.csv", format!("{}{wide}\n", referrals(300)))]
+    {
+        p.file(name, body);
+        let line = if name == "wide.csv" { 2 } else { 302 };
+        let err = p.fails(&["referral", "import", name], 65);
+        assert_eq!(
+            err,
+            format!(
+                "pathway: {name}: 1 invalid row; nothing was imported\n\
+                 {name}:{line}: row: the row has more than 1000 fields, more than pathway reads; \
+                 the file was not read further\n"
+            )
+        );
+    }
+    assert_eq!(count(&p), 0);
+}
+
 // ------------------------------------------------------------ signals
 
 /// Start `referral import -` on a pipe that is written `start` and then

@@ -16,7 +16,8 @@ Examples:
 pub struct Args {}
 
 pub fn run(_args: Args, ctx: &mut Ctx) -> Result<u8> {
-    let existed = ctx.db.path.exists();
+    // An empty file (made by `touch`, or by another tool) holds no database yet.
+    let existed = std::fs::metadata(&ctx.db.path).is_ok_and(|m| m.len() > 0);
     let db = ctx.open_or_create()?;
     let version = crate::db::user_version(&db.conn)?;
     if existed {

@@ -771,6 +771,12 @@ impl Reader {
             Ok(false) => return Err(header_error(one, "the file is empty; it needs a header row".into())),
             Err(e) => {
                 let message = match limit.get() {
+                    // The reader reads ahead: a row after the header can
+                    // pass a limit before the header is handed over.
+                    Some(l) if l.line > 1 + lines_before => {
+                        let err = RowError { line: l.line, column: "row".into(), message: limit_message(l, false) };
+                        return Err(Error::Import { file: label.clone(), errors: vec![err], total: 1, rows: 1 }.into());
+                    }
                     Some(l) => limit_message(l, true),
                     None => csv_error_message(&e),
                 };
