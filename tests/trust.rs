@@ -351,6 +351,31 @@ fn every_import_refuses_silent_changes() {
     }
 }
 
+/// Another recipient (or funder) under the same grant ref would move the
+/// grant and its payments to another organisation: refused.
+#[test]
+fn a_grant_import_never_moves_money_to_another_recipient_or_funder() {
+    let p = Pathway::new();
+    seeds(&p);
+    let base = p.file("base.csv", "ref,decision,recipient,amount\n2021.021-1,2021.021,Juno Women's Aid,23966\n");
+    p.ok(&["grant", "import", base.to_str().unwrap()]);
+    let before = state(&p);
+    for (row, column) in [
+        ("ref,decision,recipient,amount\n2021.021-1,2021.021,Beth Centre,23966\n", "recipient"),
+        ("ref,decision,funder,recipient,amount\n2021.021-1,2021.021,MOPAC,Juno Women's Aid,23966\n", "funder"),
+    ] {
+        let f = p.file("moved.csv", row);
+        let err = stderr_of(&p, &["grant", "import", f.to_str().unwrap(), "--allow-clear"], 65);
+        assert!(
+            err.contains(&format!(
+                "moved.csv:2: {column}: grant 2021.021-1 is recorded with another {column}; an import never moves a record: give the row its own ref, or add the grant under that decision with `pathway grant add`"
+            )),
+            "{err}"
+        );
+        assert_eq!(state(&p), before, "nothing written");
+    }
+}
+
 #[test]
 fn two_equal_payments_in_one_file_stay_two() {
     let c = CASES.iter().find(|c| c.name == "payment").unwrap();

@@ -50,7 +50,7 @@ date, amount and note), so importing the same file twice adds nothing.
 These are the columns `grant export` (and `grant export --payments`) writes, so export → \
 import round-trips. A column left out of the file counts as empty, and an empty cell where a \
 value is recorded is refused unless --allow-clear (which clears it); an empty funder or status \
-keeps the recorded one. A row whose ref belongs to a grant under another decision is refused, \
+keeps the recorded one. A row whose ref belongs to a grant under another decision, funder or recipient is refused, \
 and so are two rows that describe one grant differently. --dry-run lists every change and \
 writes nothing.
 

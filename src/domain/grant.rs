@@ -225,8 +225,10 @@ pub fn spreadsheet_original(conn: &Conn, given: &str) -> Result<Option<String>> 
     Ok(None)
 }
 
-/// A row compared with the grant it matched: the decision it is under is
-/// what it is; the optional values may not be blanked.
+/// A row compared with the grant it matched: the decision it is under, its
+/// funder and its recipient are what it is (another recipient is another
+/// grant, never money moved by an import); the optional values may not be
+/// blanked.
 pub fn compare(old: &Grant, g: &GrantInput, decision: &str) -> Comparison {
     fn s<T: ToString>(o: &Option<T>) -> Option<String> {
         o.as_ref().map(|x| x.to_string())
@@ -235,8 +237,8 @@ pub fn compare(old: &Grant, g: &GrantInput, decision: &str) -> Comparison {
     let mut c = Comparison::new("grant", old.reference.clone(), how);
     let funder = g.funder.clone().unwrap_or_else(|| old.funder.clone());
     c.identity("decision", old.decision == decision)
-        .value("funder", Some(old.funder.clone()), Some(funder))
-        .value("recipient", Some(old.recipient.clone()), Some(g.recipient.trim().to_string()))
+        .identity("funder", old.funder == funder.trim())
+        .identity("recipient", old.recipient == g.recipient.trim())
         .value("intermediary", old.intermediary.clone(), g.intermediary.clone())
         .value("title", old.title.clone(), g.title.clone())
         .value("purpose", old.purpose.clone(), g.purpose.clone())
