@@ -160,7 +160,7 @@ const CASES: &[Case] = &[
         header: "client_ref,referred_on,source,service,area,needs,outcome,first_contact_on,ref",
         base: "BC-0042,2021-04-12,probation,Beth Centre,Lambeth,housing,engaged,2021-04-15,R-2104-0004",
         repoint: Some((
-            "BC-0043,2021-04-12,probation,Beth Centre,Lambeth,housing,,,R-2104-0004",
+            "BC-0043,2021-04-12,probation,Beth Centre,Lambeth,housing,engaged,2021-04-15,R-2104-0004",
             "client_ref: referral R-2104-0004 is recorded with another client_ref; an import never moves a record: to correct its client or date, use `pathway referral update R-2104-0004 --client … --date …`; for another referral, give the row its own ref",
         )),
         blank: Some((
@@ -349,6 +349,35 @@ fn every_import_refuses_silent_changes() {
             );
         }
     }
+}
+
+/// Every blanked column of a row is listed, each on its own line, and with
+/// a re-pointing error too: one run shows everything to fix.
+#[test]
+fn every_blanked_column_of_a_row_is_listed() {
+    let p = Pathway::new();
+    seeds(&p);
+    let header = "client_ref,referred_on,source,service,area,needs,outcome,first_contact_on,ref\n";
+    let base = p.file(
+        "base.csv",
+        format!("{header}BC-0042,2021-04-12,probation,Beth Centre,Lambeth,housing,engaged,2021-04-15,R-2104-0004\n"),
+    );
+    p.ok(&["referral", "import", base.to_str().unwrap()]);
+    let before = state(&p);
+    p.file("blank.csv", format!("{header}BC-0042,2021-04-12,probation,Beth Centre,,housing,,,R-2104-0004\n"));
+    let err = stderr_of(&p, &["referral", "import", "blank.csv"], 65);
+    let rule = "an import never blanks a recorded value: give the value, or pass --allow-clear to clear it on purpose";
+    for column in ["area", "outcome", "first_contact_on"] {
+        let line =
+            format!("blank.csv:2: {column}: no value is given, but referral R-2104-0004 has one recorded; {rule}");
+        assert!(err.lines().any(|l| l == line), "missing {line:?} in\n{err}");
+    }
+    p.file("moved.csv", format!("{header}BC-0043,2021-04-12,probation,Beth Centre,,housing,,,R-2104-0004\n"));
+    let err = stderr_of(&p, &["referral", "import", "moved.csv"], 65);
+    assert!(err.contains("moved.csv:2: client_ref: referral R-2104-0004 is recorded with another client_ref"), "{err}");
+    assert!(err.contains("moved.csv:2: outcome: no value is given"), "{err}");
+    assert!(!err.contains("BC-0043") && !err.contains("BC-0042"), "no client_ref in messages: {err}");
+    assert_eq!(state(&p), before, "nothing written");
 }
 
 /// Another recipient (or funder) under the same grant ref would move the

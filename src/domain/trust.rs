@@ -134,6 +134,9 @@ pub struct Tracker {
     lines: Vec<u32>,
     far: HashMap<i64, u64>,
     pub changes: Vec<Change>,
+    /// The errors of the last judged row after the one `matched` returned,
+    /// for the import to list with it (every error of a row, not the first).
+    pub more: Vec<RowError>,
 }
 
 /// Row ids below this are tracked in the dense vector (4 bytes each).
@@ -141,7 +144,7 @@ const DENSE: i64 = 1 << 26;
 
 impl Tracker {
     pub fn new(rules: Rules) -> Tracker {
-        Tracker { rules, lines: Vec::new(), far: HashMap::new(), changes: Vec::new() }
+        Tracker { rules, lines: Vec::new(), far: HashMap::new(), changes: Vec::new(), more: Vec::new() }
     }
 
     /// The first line of this file that touched record `id`.
@@ -198,6 +201,7 @@ impl Tracker {
 
     /// Judge the row on `line` that matched recorded record `id`.
     pub fn matched(&mut self, line: u64, id: i64, c: &Comparison) -> Result<Verdict, RowError> {
+        self.more.clear();
         if let Some(first) = self.first_line(id).filter(|&l| l != line) {
             if c.is_same() {
                 return Ok(Verdict::Repeated);
@@ -214,9 +218,15 @@ impl Tracker {
                 ),
             });
         }
+        let mut blanked: Vec<RowError> = if self.rules.allow_clear {
+            Vec::new()
+        } else {
+            c.fields.iter().filter(|f| f.blanks()).map(|f| blank_error(line, f.column, c.record, &c.key)).collect()
+        };
         let moved: Vec<&str> =
             c.fields.iter().filter(|f| f.kind == Kind::Identity && f.differs()).map(|f| f.column).collect();
         if !moved.is_empty() {
+            self.more = blanked;
             return Err(RowError {
                 line,
                 column: moved[0].to_string(),
@@ -229,10 +239,10 @@ impl Tracker {
                 ),
             });
         }
-        if !self.rules.allow_clear {
-            if let Some(f) = c.fields.iter().find(|f| f.blanks()) {
-                return Err(blank_error(line, f.column, c.record, &c.key));
-            }
+        if !blanked.is_empty() {
+            let first = blanked.remove(0);
+            self.more = blanked;
+            return Err(first);
         }
         self.mark(id, line);
         if c.is_same() {

@@ -134,7 +134,9 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Err(e) => return Ok(Err(e)),
             };
             lk.line = f.line;
-            Ok(match dom::record(tx, &mut lk, &row, Mode::Import)? {
+            let judged = dom::record(tx, &mut lk, &row, Mode::Import)?;
+            f.also(std::mem::take(&mut lk.tracker.more));
+            Ok(match judged {
                 Ok((applied, _)) => Ok(applied),
                 Err(fault) => Err(at(f, fault)),
             })
@@ -160,12 +162,13 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
                 Err(e) => return Ok(Err(e)),
             };
             lk.line = f.line;
-            Ok(dom::record_tier_change(
+            let judged = dom::record_tier_change(
                 tx,
                 &mut lk,
                 &TierChangeInput { ref_: r, client_ref: c, service: s, opened_on: o, from, tier },
-            )?
-            .map_err(|fault| at(f, fault)))
+            )?;
+            f.also(std::mem::take(&mut lk.tracker.more));
+            Ok(judged.map_err(|fault| at(f, fault)))
         })?;
         let mut summary = reader.finish()?;
         summary.changes = std::mem::take(&mut lk.tracker.changes);
@@ -185,7 +188,9 @@ pub fn run_workers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<S
                 Ok(w) => w,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(dom::record_worker(tx, &w, given, &mut tracker, f.line)?.map_err(|fault| at(f, fault)))
+            let judged = dom::record_worker(tx, &w, given, &mut tracker, f.line)?;
+            f.also(std::mem::take(&mut tracker.more));
+            Ok(judged.map_err(|fault| at(f, fault)))
         })?;
         let mut summary = reader.finish()?;
         summary.changes = tracker.changes;

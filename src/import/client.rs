@@ -55,7 +55,9 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(x) => x,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(set_attributes(tx, client_ref, &a, &mut tracker, f.line)?.map(crate::import::referral::applied))
+            let judged = set_attributes(tx, client_ref, &a, &mut tracker, f.line)?;
+            f.also(std::mem::take(&mut tracker.more));
+            Ok(judged.map(crate::import::referral::applied))
         })?;
         let mut summary = reader.finish()?;
         summary.changes = tracker.changes;

@@ -125,7 +125,9 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(d) => d,
                 Err(e) => return Ok(Err(e)),
             };
-            decision::import_one(tx, &d, given, &mut tracker, f.line, command)
+            let judged = decision::import_one(tx, &d, given, &mut tracker, f.line, command);
+            f.also(std::mem::take(&mut tracker.more));
+            judged
         })?;
         let mut summary = reader.finish()?;
         summary.changes = tracker.changes;

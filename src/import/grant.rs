@@ -118,7 +118,9 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(g) => g,
                 Err(e) => return Ok(Err(e)),
             };
-            grant::import_one(tx, &g, &mut tracker, f.line, command)
+            let judged = grant::import_one(tx, &g, &mut tracker, f.line, command);
+            f.also(std::mem::take(&mut tracker.more));
+            judged
         })?;
         let mut summary = reader.finish()?;
         summary.changes = tracker.changes;

@@ -218,6 +218,12 @@ impl Check<'_, '_> {
 }
 
 impl<'r> Fields<'r> {
+    /// More errors of this row, found after the first (by the domain's
+    /// checks), to be listed with it.
+    pub fn also(&self, errors: Vec<RowError>) {
+        self.more.borrow_mut().extend(errors);
+    }
+
     /// Start collecting this row's errors.
     pub fn check(&self) -> Check<'_, 'r> {
         Check { fields: self, errors: Vec::new() }

@@ -87,7 +87,9 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(id) => id,
                 Err(p) => return Ok(Err(RowError { line: f.line, column: p.column.into(), message: p.message })),
             };
-            Ok(match importer.apply(tx, service_id, &r, f.line)? {
+            let judged = importer.apply(tx, service_id, &r, f.line)?;
+            f.also(std::mem::take(&mut importer.tracker.more));
+            Ok(match judged {
                 Ok(c) => Ok(applied(c)),
                 Err(p) => Err(RowError { line: f.line, column: p.column.into(), message: p.message }),
             })

@@ -45,7 +45,9 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(s) => s,
                 Err(e) => return Ok(Err(e)),
             };
-            Ok(match importer.apply(tx, &s, f.line)? {
+            let judged = importer.apply(tx, &s, f.line)?;
+            f.also(std::mem::take(&mut importer.tracker.more));
+            Ok(match judged {
                 Ok(c) => Ok(crate::import::referral::applied(c)),
                 Err(p) => Err(RowError { line: f.line, column: p.column.into(), message: p.message }),
             })
