@@ -244,6 +244,26 @@ fn a_damaged_page_in_the_middle_is_listed_by_db_check_and_refused_by_an_import()
     assert_eq!(p.sql_i64("SELECT count(*) FROM audit_log"), before, "nothing was written");
 }
 
+/// `init` on an existing file and `client erase` look at every page first:
+/// damage anywhere is reported, not "nothing to do", and no erasure is
+/// written into a damaged file.
+#[test]
+fn init_and_erase_check_the_whole_file_first() {
+    let p = many_cases();
+    let pages = std::fs::metadata(&p.db).unwrap().len() / PAGE;
+    damage_page(&p.db, pages / 2);
+    for args in [&["init"][..], &["client", "erase", "BC-00001", "--yes"]] {
+        let out = p.run(args);
+        assert_eq!(out.status.code(), Some(74), "{args:?}: {}", stderr_of(&out));
+        let err = stderr_of(&out);
+        assert!(
+            err.starts_with(&format!("pathway: the database {} is damaged (SQLite: quick_check: ", p.db.display())),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("BC-00001"), "no client_ref in the message: {err}");
+    }
+}
+
 #[test]
 fn a_report_that_reads_a_damaged_page_says_the_file_is_damaged() {
     let p = many_cases();

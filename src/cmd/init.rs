@@ -21,6 +21,8 @@ pub fn run(_args: Args, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open_or_create()?;
     let version = crate::db::user_version(&db.conn)?;
     if existed {
+        // "Nothing to do" is only true of a sound file: look at every page.
+        crate::db::tx::quick_check(&db.conn)?;
         ctx.say(&format!("{} is a pathway database (schema version {version}); nothing to do", ctx.db.path.display()));
     } else {
         ctx.say(&format!("created {} (schema version {version})", ctx.db.path.display()));

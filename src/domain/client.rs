@@ -531,6 +531,8 @@ impl Erased {
 /// secure_delete on) no copy of the removed rows is left in the files.
 pub fn erase(conn: &mut Conn, client_ref: &str, command: &str) -> Result<Erased> {
     let mut erased = tx::write(conn, |tx| {
+        // Erasure rewrites pages all over the file: never into a damaged one.
+        tx::quick_check(tx)?;
         let id = lookup(tx, client_ref)?;
         let r = db::client::erase(tx, id)?;
         let e = Erased {
