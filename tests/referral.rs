@@ -376,3 +376,38 @@ fn the_examples_import_cleanly_and_twice_add_nothing() {
         0
     );
 }
+
+/// An area that is a full postcode points at a handful of homes: refused,
+/// in `referral add` and in imports, without repeating it.
+#[test]
+fn a_postcode_is_refused_as_an_area() {
+    let p = Pathway::new();
+    p.ok(&["service", "add", "Beth Centre", "--provider", "London Women's Consortium", "--area", "Lambeth"]);
+    let msg = "area: the value looks like a full postcode, which points at a home; record the area (a borough or district such as Lambeth), or only the postcode district (SW9)";
+    let err = p.fails(
+        &[
+            "referral",
+            "add",
+            "--client",
+            "BC-0042",
+            "--service",
+            "Beth Centre",
+            "--date",
+            "12/04/21",
+            "--source",
+            "probation",
+            "--area",
+            "SW9 8AA",
+        ],
+        65,
+    );
+    assert_eq!(err, format!("pathway: {msg}\n"));
+    p.file(
+        "r.csv",
+        "client_ref,referred_on,source,service,area,needs\nBC-0042,2021-04-12,probation,Beth Centre,SW9 8AA,housing\n",
+    );
+    let err = p.fails(&["referral", "import", "r.csv"], 65);
+    assert!(err.contains(&format!("r.csv:2: {msg}")), "{err}");
+    assert!(!err.contains("8AA"), "{err}");
+    assert_eq!(p.sql_i64("SELECT count(*) FROM referrals"), 0);
+}

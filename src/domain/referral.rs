@@ -95,12 +95,43 @@ pub fn check(r: &Referral<'_>) -> Result<(), Problem> {
             ));
         }
     }
+    if let Some(a) = r.area {
+        check_area(a).map_err(|m| problem("area", m))?;
+    }
     if let Some(x) = r.ref_ {
         if x.chars().count() > MAX_REF {
             return Err(problem("ref", format!("a ref is at most {MAX_REF} characters")));
         }
     }
     Ok(())
+}
+
+/// An area is a borough or district (`Lambeth`), never an address: a full
+/// UK postcode (`SW9 8AA`) points at a handful of homes, so it is refused
+/// (and never repeated in the message).
+pub fn check_area(area: &str) -> Result<(), String> {
+    if looks_like_postcode(area) {
+        return Err("the value looks like a full postcode, which points at a home; record the area (a borough or \
+                    district such as Lambeth), or only the postcode district (SW9)"
+            .into());
+    }
+    Ok(())
+}
+
+/// A full UK postcode: an outward code (a letter, then letters and digits
+/// with a digit among the first three) and an inward code (a digit and two
+/// letters), with or without the space.
+fn looks_like_postcode(s: &str) -> bool {
+    let t: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    if !(5..=7).contains(&t.len()) || !t.iter().all(|c| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let (outward, inward) = t.split_at(t.len() - 3);
+    inward[0].is_ascii_digit()
+        && inward[1].is_ascii_alphabetic()
+        && inward[2].is_ascii_alphabetic()
+        && outward[0].is_ascii_alphabetic()
+        && outward.iter().take(3).skip(1).any(|c| c.is_ascii_digit())
 }
 
 /// MARAC referral made? `yes`/`no`, `true`/`false`, `y`/`n`, `1`/`0`;
@@ -626,6 +657,16 @@ pub fn each(conn: &Conn, f: &Filter, each: impl FnMut(&Stored) -> Result<()>) ->
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_full_postcode_is_not_an_area() {
+        for p in ["SW9 8AA", "sw98aa", "E1 6AN", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "EC1A 1BB", "W1A 0AX"] {
+            assert!(super::check_area(p).is_err(), "{p}");
+        }
+        for a in ["Lambeth", "Croydon", "SW9", "Tower Hamlets", "Newham 2", "Kingston upon Thames", "B33"] {
+            assert!(super::check_area(a).is_ok(), "{a}");
+        }
+    }
+
     use super::*;
 
     fn referral<'a>() -> Referral<'a> {
