@@ -493,3 +493,43 @@ fn threesixty_giving_export_validates_against_the_standard() {
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "columns out of the standard's order: {ours:?}");
     assert_eq!(csv.lines().count(), 5);
 }
+
+/// `grant edit` corrects a mistyped recipient on purpose (an import refuses
+/// to), audited, with the payments staying on the grant.
+#[test]
+fn grant_edit_corrects_a_recipient_on_purpose() {
+    let p = Pathway::new();
+    p.ok(&[
+        "decision",
+        "add",
+        "--ref",
+        "2021.021",
+        "--commissioner",
+        "Nottinghamshire OPCC",
+        "--title",
+        "Domestic Abuse Partnership Car Pilot",
+        "--amount",
+        "£47,013",
+        "--received",
+        "09.03.21",
+    ]);
+    p.ok(&["grant", "add", "--decision", "2021.021", "--recipient", "Juno Womens Aid", "--amount", "23966"]);
+    p.ok(&["grant", "pay", "2021.021-1", "--amount", "5991.50", "--date", "30/06/21"]);
+    let out = p.run(&["grant", "edit", "2021.021-1", "--recipient", "Juno Women's Aid"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "recorded Juno Women's Aid as a new provider (close to the recorded 'Juno Womens Aid': check the spelling)\n\
+         grant 2021.021-1: changed recipient: \"Juno Womens Aid\" → \"Juno Women's Aid\"\n"
+    );
+    let g = p.json(&["grant", "show", "2021.021-1"]);
+    assert_eq!(g["recipient"], "Juno Women's Aid", "{g}");
+    assert_eq!(p.sql_i64("SELECT count(*) FROM payments"), 1);
+    assert_eq!(p.sql_i64("SELECT count(*) FROM audit_log WHERE action = 'update' AND entity = 'grant'"), 1);
+    assert_eq!(
+        p.fails(&["grant", "edit", "2021.021-1", "--recipient", "Juno Women's Aid"], 0),
+        "grant 2021.021-1: nothing changed\n"
+    );
+    let err = p.fails(&["grant", "edit", "2021.021-9", "--title", "x"], 65);
+    assert!(err.starts_with("pathway: there is no grant with ref \"2021.021-9\""), "{err}");
+}

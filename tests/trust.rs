@@ -89,7 +89,7 @@ const CASES: &[Case] = &[
         base: "2021.021-1,2021.021,Juno Women's Aid,23966,Car pilot",
         repoint: Some((
             "2021.021-1,2021.027,Juno Women's Aid,23966,Car pilot",
-            "decision: grant 2021.021-1 is recorded with another decision; an import never moves a record: give the row its own ref, or add the grant under that decision with `pathway grant add`",
+            "decision: grant 2021.021-1 is recorded with another decision; an import never moves a record: give the row its own ref, or add the grant under that decision with `pathway grant add`; to correct a recorded recipient or funder, use `pathway grant edit`",
         )),
         blank: Some((
             "2021.021-1,2021.021,Juno Women's Aid,23966,",
@@ -397,7 +397,7 @@ fn a_grant_import_never_moves_money_to_another_recipient_or_funder() {
         let err = stderr_of(&p, &["grant", "import", f.to_str().unwrap(), "--allow-clear"], 65);
         assert!(
             err.contains(&format!(
-                "moved.csv:2: {column}: grant 2021.021-1 is recorded with another {column}; an import never moves a record: give the row its own ref, or add the grant under that decision with `pathway grant add`"
+                "moved.csv:2: {column}: grant 2021.021-1 is recorded with another {column}; an import never moves a record: give the row its own ref, or add the grant under that decision with `pathway grant add`; to correct a recorded recipient or funder, use `pathway grant edit`\n"
             )),
             "{err}"
         );

@@ -113,6 +113,37 @@ or 01.04.21 (day first).",
     )]
     Add(AddArgs),
 
+    /// Correct a recorded grant: its recipient, funder, intermediary or wording
+    #[command(
+        long_about = "Correct a recorded grant on purpose: a mistyped recipient or funder (which an import \
+refuses to change, so that money is never moved to another organisation by a file), the \
+intermediary, title, purpose or conditions. Options left out keep the recorded value. The \
+change is one audited transaction, with every rule of `grant add`.",
+        after_help = "Examples:
+  pathway grant edit 2021.021-1 --recipient \"Juno Women's Aid\"
+  pathway grant edit 2021.021-2 --intermediary \"Nottinghamshire County Council\" --title \"Car pilot\""
+    )]
+    Edit {
+        /// The grant's ref, e.g. 2021.021-1
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Who receives the grant
+        #[arg(long)]
+        recipient: Option<String>,
+        /// Who pays it
+        #[arg(long)]
+        funder: Option<String>,
+        /// Through whom the money passes
+        #[arg(long)]
+        intermediary: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        purpose: Option<String>,
+        #[arg(long)]
+        conditions: Option<String>,
+    },
+
     /// List grants, with what has been paid and what is outstanding
     #[command(after_help = "Examples:
   pathway grant list
@@ -284,6 +315,27 @@ fn trimmed(s: Option<String>) -> Option<String> {
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
     match args.command {
         Command::Add(a) => add(a, ctx),
+        Command::Edit { reference, recipient, funder, intermediary, title, purpose, conditions } => {
+            let e = rules::Edit {
+                recipient: trimmed(recipient),
+                funder: trimmed(funder),
+                intermediary: trimmed(intermediary),
+                title: trimmed(title),
+                purpose: trimmed(purpose),
+                conditions: trimmed(conditions),
+            };
+            let mut db = ctx.open()?;
+            let w = rules::edit(&mut db.conn, &reference, &e, &ctx.command)?;
+            for (name, kind) in &w.new_orgs {
+                ctx.say(&format!("recorded {name} as a new {}{}", kind.as_str(), near_miss(&db, name)?));
+            }
+            if w.changes.is_empty() {
+                ctx.say(&format!("grant {}: nothing changed", w.reference));
+            } else {
+                ctx.say(&format!("grant {}: changed {}", w.reference, w.changes.join("; ")));
+            }
+            Ok(0)
+        }
         Command::List(f) => list(f.into(), ctx),
         Command::Show { reference } => show(&reference, ctx),
         Command::Pay { reference, amount, date, note } => {

@@ -233,12 +233,13 @@ pub fn compare(old: &Grant, g: &GrantInput, decision: &str) -> Comparison {
     fn s<T: ToString>(o: &Option<T>) -> Option<String> {
         o.as_ref().map(|x| x.to_string())
     }
-    let how = "give the row its own ref, or add the grant under that decision with `pathway grant add`";
+    let how = "give the row its own ref, or add the grant under that decision with `pathway grant add`; \
+               to correct a recorded recipient or funder, use `pathway grant edit`";
     let mut c = Comparison::new("grant", old.reference.clone(), how);
     let funder = g.funder.clone().unwrap_or_else(|| old.funder.clone());
     c.identity("decision", old.decision == decision)
-        .identity("funder", old.funder == funder.trim())
-        .identity("recipient", old.recipient == g.recipient.trim())
+        .identity("funder", old.funder.eq_ignore_ascii_case(funder.trim()))
+        .identity("recipient", old.recipient.eq_ignore_ascii_case(g.recipient.trim()))
         .value("intermediary", old.intermediary.clone(), g.intermediary.clone())
         .value("title", old.title.clone(), g.title.clone())
         .value("purpose", old.purpose.clone(), g.purpose.clone())
@@ -427,6 +428,44 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
         }
     };
     Ok(Ok(Written { applied, reference, changes: changed, new_orgs, left_to_grant }))
+}
+
+/// What `grant edit` changes: `None` keeps the recorded value.
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    pub funder: Option<String>,
+    pub recipient: Option<String>,
+    pub intermediary: Option<String>,
+    pub title: Option<String>,
+    pub purpose: Option<String>,
+    pub conditions: Option<String>,
+}
+
+/// `grant edit`: correct a recorded grant on purpose (a mistyped recipient
+/// or funder, which an import refuses to change), with every rule of
+/// `grant add` and one audit entry naming what changed.
+pub fn edit(conn: &mut Conn, reference: &str, e: &Edit, command: &str) -> Result<Written> {
+    db::tx::write(conn, |tx| {
+        let (_, old) = find(tx, reference)?;
+        let keep = |new: &Option<String>, old: &Option<String>| new.clone().or_else(|| old.clone());
+        let g = GrantInput {
+            reference: Some(old.reference.clone()),
+            decision: old.decision.clone(),
+            funder: Some(e.funder.clone().unwrap_or_else(|| old.funder.clone())),
+            recipient: e.recipient.clone().unwrap_or_else(|| old.recipient.clone()),
+            intermediary: keep(&e.intermediary, &old.intermediary),
+            title: keep(&e.title, &old.title),
+            purpose: keep(&e.purpose, &old.purpose),
+            conditions: keep(&e.conditions, &old.conditions),
+            amount: old.amount,
+            start_on: old.start_on,
+            end_on: old.end_on,
+            status: Some(old.status),
+            match_amount: old.match_amount,
+            match_funder: old.match_funder.clone(),
+        };
+        write_one(tx, &g, false, command)?.map_err(|p| error::invalid(format!("{}: {}", p.column, p.message)))
+    })
 }
 
 /// `grant add`.
