@@ -162,7 +162,7 @@ fn month_return_matches_hand_count() {
         "schema": "pathway.return/1",
         "period": {"label": "2021-04", "from": "2021-04-01", "to": "2021-04-30"},
         "generated_at": "2021-05-01T06:00:00Z",
-        "database_schema_version": 2,
+        "database_schema_version": 3,
         "suppression": {"threshold": 0, "primary": 0, "secondary": 0, "legend": {}},
         "service": null,
         "referrals": {
@@ -928,7 +928,7 @@ fn json_parses_into_the_contract_structs() {
         let r = ret(&p, &args);
         let c: contract::Return = serde_json::from_value(r).unwrap();
         assert_eq!(c.schema, "pathway.return/1");
-        assert_eq!(c.database_schema_version, 2);
+        assert_eq!(c.database_schema_version, 3);
         assert!(!c.period.label.is_empty() && c.period.from <= c.period.to);
         assert!(c.generated_at.ends_with('Z'));
         assert!(c.service.map_or(true, |s| !s.name.is_empty()));

@@ -7,6 +7,7 @@
 pub mod migrate;
 pub mod tx;
 
+pub mod assessment;
 pub mod caseload;
 pub mod check;
 pub mod client;
