@@ -318,3 +318,240 @@ fn client_show_lists_assessments_and_erase_removes_them_with_their_audit_rows() 
     assert_eq!(p.sql_i64("SELECT count(*) FROM assessments"), 1);
     assert_eq!(p.sql_i64("SELECT count(*) FROM audit_log WHERE action = 'assess'"), 1);
 }
+
+// ---------------------------------------------------------------- outcomes
+
+/// The assessments of the made-up dataset (see `setup` for the cases):
+///
+/// - BC-0001, on C-0001 (Beth Centre, closed 2021-04-30) then C-0002
+///   (Croydon spoke, from 2021-05-03): accommodation 3 → 6 in April, 8 in
+///   May; health 5 in April, 4 in May (she regressed); drugs_alcohol 2 → 4,
+///   abuse 2 → 5, children_families 4 → 6 in April. So in April she
+///   progressed on 4 pathways, and her case closed in April.
+/// - BC-0002, on C-0003 (Beth Centre, open): health 4 and 4 (no change);
+///   accommodation 6 in April, 9 on 2021-05-20 (an assessment after April).
+/// - BC-0003, on C-0004 (Croydon spoke, closed 2021-03-31, before April):
+///   accommodation 2 → 7 in March.
+/// - BC-0004, on C-0005 (Juno Women's Aid, outside the Beth Centre hub):
+///   health 3 → 5 in April.
+fn assessed() -> Pathway {
+    let p = setup();
+    p.file(
+        "assessments.csv",
+        format!(
+            "{ASSESSMENTS}C-0001,accommodation,2021-04-12,3,start\n\
+             C-0001,accommodation,2021-04-30,6,exit\n\
+             C-0002,accommodation,2021-05-10,8,review\n\
+             C-0001,health,2021-04-12,5,start\n\
+             C-0002,health,2021-05-10,4,\n\
+             C-0001,drugs_alcohol,2021-04-12,2,\n\
+             C-0001,drugs_alcohol,2021-04-30,4,\n\
+             C-0001,abuse,2021-04-12,2,\n\
+             C-0001,abuse,2021-04-30,5,\n\
+             C-0001,children_families,2021-04-12,4,\n\
+             C-0001,children_families,2021-04-30,6,\n\
+             C-0003,health,2021-04-05,4,\n\
+             C-0003,health,2021-04-25,4,\n\
+             C-0003,accommodation,2021-04-05,6,\n\
+             C-0003,accommodation,2021-05-20,9,\n\
+             C-0004,accommodation,2021-01-10,2,\n\
+             C-0004,accommodation,2021-03-20,7,\n\
+             C-0005,health,2021-04-10,3,\n\
+             C-0005,health,2021-04-20,5,\n"
+        ),
+    );
+    p.ok(&["caseload", "import", "--assessments", "assessments.csv"]);
+    p
+}
+
+fn outcomes(p: &Pathway, args: &[&str]) -> serde_json::Value {
+    let mut a = vec!["report", "return"];
+    a.extend(args);
+    p.json(&a)["outcomes"].clone()
+}
+
+/// `by_pathway` with the given (pathway, assessed, progressed); every other
+/// pathway 0 and 0.
+fn by_pathway(given: &[(&str, i64, i64)]) -> serde_json::Value {
+    let all = [
+        "accommodation",
+        "education_training_employment",
+        "health",
+        "drugs_alcohol",
+        "finance_benefit_debt",
+        "children_families",
+        "attitudes_thinking_behaviour",
+        "abuse",
+        "sex_work",
+    ];
+    let mut m = serde_json::Map::new();
+    for p in all {
+        let (a, g) = given.iter().find(|x| x.0 == p).map(|x| (x.1, x.2)).unwrap_or((0, 0));
+        m.insert(p.into(), serde_json::json!({"assessed": a, "progressed": g}));
+    }
+    serde_json::Value::Object(m)
+}
+
+#[test]
+fn outcomes_for_a_month_count_by_hand() {
+    let p = assessed();
+    // April: BC-0001, BC-0002 and BC-0004 are counted; BC-0003's case closed
+    // before April, so she is not. BC-0002's May assessment is after T.
+    assert_eq!(
+        outcomes(&p, &["--period", "2021-04"]),
+        serde_json::json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 2, 1),
+                ("health", 3, 1),
+                ("drugs_alcohol", 1, 1),
+                ("children_families", 1, 1),
+                ("abuse", 1, 1),
+            ]),
+            "women_assessed": 3,
+            "women_progressed": 2,
+            "progress_rate": 0.6667,
+            "completions": 1,
+            "completion_pathways": 4
+        })
+    );
+    // K = 5: BC-0001 progressed on 4 only.
+    assert_eq!(outcomes(&p, &["--period", "2021-04", "--completion-pathways", "5"])["completions"], 0);
+    assert_eq!(outcomes(&p, &["--period", "2021-04", "--completion-pathways", "5"])["completion_pathways"], 5);
+}
+
+#[test]
+fn outcomes_follow_a_woman_across_her_cases_and_count_her_once() {
+    let p = assessed();
+    // May: BC-0001 is counted through C-0002; her assessments on C-0001 count
+    // too (first accommodation 3 on C-0001, latest 8 on C-0002); health 5 → 4
+    // is no progress. BC-0002 now progressed on accommodation (6 → 9). No case
+    // closed in May, so no completions.
+    assert_eq!(
+        outcomes(&p, &["--period", "2021-05"]),
+        serde_json::json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 2, 2),
+                ("health", 3, 1),
+                ("drugs_alcohol", 1, 1),
+                ("children_families", 1, 1),
+                ("abuse", 1, 1),
+            ]),
+            "women_assessed": 3,
+            "women_progressed": 3,
+            "progress_rate": 1.0,
+            "completions": 0,
+            "completion_pathways": 4
+        })
+    );
+    // The quarter before: BC-0003 alone, progressed on one pathway, her case
+    // closed in it: a completion only when K is 1.
+    let q4 = outcomes(&p, &["--period", "2020/21-Q4"]);
+    assert_eq!(q4["by_pathway"], by_pathway(&[("accommodation", 1, 1)]));
+    assert_eq!((q4["women_assessed"].clone(), q4["completions"].clone()), (1.into(), 0.into()));
+    assert_eq!(outcomes(&p, &["--period", "2020/21-Q4", "--completion-pathways", "1"])["completions"], 1);
+    // The financial year 2021/22: as May, plus nothing closed after April;
+    // BC-0001's case closed in the year and she progressed on 4.
+    let fy = outcomes(&p, &["--period", "2021/22"]);
+    assert_eq!((fy["women_assessed"].clone(), fy["women_progressed"].clone()), (3.into(), 3.into()));
+    assert_eq!(fy["completions"], 1);
+}
+
+#[test]
+fn outcomes_of_a_hub_count_its_spokes_and_nothing_else() {
+    let p = assessed();
+    // The Beth Centre with its Croydon spoke: BC-0004 (Juno) is out.
+    assert_eq!(
+        outcomes(&p, &["--period", "2021-04", "--service", "Beth Centre"]),
+        serde_json::json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 2, 1),
+                ("health", 2, 0),
+                ("drugs_alcohol", 1, 1),
+                ("children_families", 1, 1),
+                ("abuse", 1, 1),
+            ]),
+            "women_assessed": 2,
+            "women_progressed": 1,
+            "progress_rate": 0.5,
+            "completions": 1,
+            "completion_pathways": 4
+        })
+    );
+    // The Croydon spoke alone in May: BC-0001 is counted (C-0002), but only
+    // her assessments on Croydon cases count: accommodation 8 and health 4,
+    // one each, so no progress.
+    assert_eq!(
+        outcomes(&p, &["--period", "2021-05", "--service", "Croydon spoke"]),
+        serde_json::json!({
+            "by_pathway": by_pathway(&[("accommodation", 1, 0), ("health", 1, 0)]),
+            "women_assessed": 1,
+            "women_progressed": 0,
+            "progress_rate": 0.0,
+            "completions": 0,
+            "completion_pathways": 4
+        })
+    );
+    // No woman assessed: the rate is null.
+    assert_eq!(outcomes(&p, &["--period", "2020-04"])["progress_rate"], serde_json::Value::Null);
+}
+
+#[test]
+fn outcomes_in_the_csv_explain_and_the_table() {
+    let p = assessed();
+    let out = csv(&p, &["report", "return", "--period", "2021-04"]);
+    for line in [
+        "outcomes.by_pathway.accommodation.assessed,outcomes,,by_pathway,accommodation.assessed,2\n",
+        "outcomes.by_pathway.health.progressed,outcomes,,by_pathway,health.progressed,1\n",
+        "outcomes.by_pathway.sex_work.assessed,outcomes,,by_pathway,sex_work.assessed,0\n",
+        "outcomes.women_assessed,outcomes,,women_assessed,,3\n",
+        "outcomes.women_progressed,outcomes,,women_progressed,,2\n",
+        "outcomes.progress_rate,outcomes,,progress_rate,,0.6667\n",
+        "outcomes.completions,outcomes,,completions,,1\n",
+        ",outcomes,,completion_pathways,,4\n",
+    ] {
+        assert!(out.contains(line), "{line} not in:\n{out}");
+    }
+    let e = p.json(&["report", "explain", "outcomes.completions", "--period", "2021-04"]);
+    let records = e["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0]["detail"],
+        "abuse 2 on 2021-04-12 to 5 on 2021-04-30 (2 assessments; C-0001); accommodation 3 on 2021-04-12 to 6 on \
+         2021-04-30 (2 assessments; C-0001); children_families 4 on 2021-04-12 to 6 on 2021-04-30 (2 assessments; \
+         C-0001); drugs_alcohol 2 on 2021-04-12 to 4 on 2021-04-30 (2 assessments; C-0001); health 5 on 2021-04-12 to \
+         5 on 2021-04-12 (1 assessment; C-0001)"
+    );
+    // Every outcomes figure lists exactly as many women as it counts.
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    for rec in r.records().map(Result::unwrap) {
+        let name = &rec[0];
+        if !name.starts_with("outcomes.") || name == "outcomes.progress_rate" {
+            continue;
+        }
+        let e = p.json(&["report", "explain", name, "--period", "2021-04"]);
+        assert_eq!(e["records"].as_array().unwrap().len().to_string(), rec[5].to_string(), "{name}");
+    }
+    let table = p.ok(&["report", "return", "--period", "2021-04"]);
+    assert!(table.contains("Outcomes by pathway"), "{table}");
+    assert!(
+        table.contains(
+            "Women assessed: 3; progressed: 2; progress rate: 66.7%; completions (progressed on at least 4 pathways, \
+             case closed in the period): 1"
+        ),
+        "{table}"
+    );
+}
+
+#[test]
+fn outcomes_are_suppressed_and_the_rate_withheld() {
+    let p = assessed();
+    let o = outcomes(&p, &["--period", "2021-04", "--suppress", "3"]);
+    assert_eq!(o["women_assessed"], 3);
+    assert_eq!(o["women_progressed"], "<3");
+    assert_eq!(o["completions"], "<3");
+    assert_eq!(o["by_pathway"]["accommodation"], serde_json::json!({"assessed": "<3", "progressed": "<3"}));
+    assert_eq!(o["by_pathway"]["sex_work"], serde_json::json!({"assessed": 0, "progressed": 0}));
+    assert_eq!(o["progress_rate"], serde_json::Value::Null, "the rate would give women_progressed back");
+    let o = outcomes(&p, &["--period", "2021-04", "--suppress", "2", "--round", "5"]);
+    assert_eq!(o["progress_rate"], serde_json::Value::Null, "no rate of exact counts under rounding");
+}

@@ -181,6 +181,9 @@ pub struct ReturnArgs {
     /// Round the counts still shown to the nearest multiple of R (ONS: --suppress 10 --round 5)
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub round: Option<u32>,
+    /// outcomes.completions counts the women who progressed on at least K of the 9 pathways
+    #[arg(long, value_name = "K", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=9))]
+    pub completion_pathways: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -249,13 +252,20 @@ fn service_set(conn: &Conn, name: Option<&str>) -> Result<Option<ServiceSet>> {
 }
 
 fn return_options(conn: &Conn, period: Period, service: Option<&str>, s: Suppression) -> Result<ReturnOptions> {
-    Ok(ReturnOptions { period, service: service_set(conn, service)?, suppression: s, generated_at: generated_at()? })
+    Ok(ReturnOptions {
+        period,
+        service: service_set(conn, service)?,
+        suppression: s,
+        generated_at: generated_at()?,
+        completion_pathways: crate::report::outcomes::DEFAULT_COMPLETION_PATHWAYS,
+    })
 }
 
 fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
-    let opts = return_options(&db.conn, a.period, a.service.as_deref(), s)?;
+    let mut opts = return_options(&db.conn, a.period, a.service.as_deref(), s)?;
+    opts.completion_pathways = a.completion_pathways;
     let ret = returns::build(&db.conn, &opts)?;
     let mut out = ctx.out();
     match ctx.format {
@@ -333,7 +343,7 @@ fn number_cell(n: Option<f64>, places: usize) -> Cell {
 /// Decimal places a derived figure is shown with in CSV and tables.
 fn places(measure: &str) -> usize {
     match measure {
-        "positive_rate" => 4,
+        "positive_rate" | "progress_rate" => 4,
         _ => 1,
     }
 }
@@ -488,6 +498,29 @@ fn return_sections(r: &Return) -> Vec<Section> {
             breakdown_rows(&r.closures.by_outcome, &|k| k.parse::<CaseOutcome>().ok().map(CaseOutcome::label)),
         ),
     ];
+    let o = &r.outcomes;
+    out.push(section(
+        "Outcomes by pathway",
+        format!(
+            "Women assessed: {}; progressed: {}; progress rate: {}; completions (progressed on at least {} pathways, \
+             case closed in the period): {}",
+            count_cell(o.women_assessed).for_csv(),
+            count_cell(o.women_progressed).for_csv(),
+            match (o.progress_rate, o.women_assessed) {
+                (Some(x), _) => format!("{:.1}%", x * 100.0),
+                (None, Count::Value(0)) => "none (no women assessed)".to_string(),
+                (None, _) => "withheld".to_string(),
+            },
+            o.completion_pathways,
+            count_cell(o.completions).for_csv(),
+        ),
+        &["pathway", "assessed", "progressed"],
+        o.by_pathway
+            .0
+            .iter()
+            .map(|(p, c)| vec![Cell::Name(p.as_str(), p.label()), count_cell(c.assessed), count_cell(c.progressed)])
+            .collect(),
+    ));
     out.push(section(
         "Targets",
         "Actual is counted over the target's own period up to the end of this one.",

@@ -195,3 +195,20 @@ pub fn counted(conn: &Connection, from: Date, to: Date, services: Option<&[i64]>
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// The women with a case closed in `from..=to` at a service of `services`
+/// (`None`: every service), by client id, ascending.
+pub fn closed_in(conn: &Connection, from: Date, to: Date, services: Option<&[i64]>) -> Result<Vec<i64>> {
+    let filter = match services {
+        None => String::new(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(" AND service_id IN ({})", list.join(","))
+        }
+    };
+    let sql =
+        format!("SELECT DISTINCT client_id FROM cases WHERE closed_on BETWEEN ?1 AND ?2{filter} ORDER BY client_id");
+    let mut st = conn.prepare(&sql)?;
+    let rows = st.query_map(params![from.iso(), to.iso()], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

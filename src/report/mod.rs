@@ -4,5 +4,6 @@
 pub mod caseload;
 pub mod explain;
 pub mod grants;
+pub mod outcomes;
 pub mod returns;
 pub mod suppress;
