@@ -555,3 +555,93 @@ fn outcomes_are_suppressed_and_the_rate_withheld() {
     let o = outcomes(&p, &["--period", "2021-04", "--suppress", "2", "--round", "5"]);
     assert_eq!(o["progress_rate"], serde_json::Value::Null, "no rate of exact counts under rounding");
 }
+
+// ---------------------------------------------------------------- equality
+
+/// Equality answers for three of the four women (BC-0004 has none).
+fn with_answers() -> Pathway {
+    let p = assessed();
+    p.file(
+        "clients.csv",
+        "client_ref,birth_year,ethnicity,disability,dependent_children\n\
+         BC-0001,1990,asian_indian,yes,2\n\
+         BC-0002,2003,white_british,no,0\n\
+         BC-0003,1960,black_caribbean,no,1\n",
+    );
+    p.ok(&["client", "import", "clients.csv"]);
+    p
+}
+
+#[test]
+fn equality_for_a_month_counts_by_hand_and_adds_up_to_women_supported() {
+    let p = with_answers();
+    let r = p.json(&["report", "return", "--period", "2021-04"]);
+    // April: BC-0001 (31 in 2021), BC-0002 (18) and BC-0004 (no answers);
+    // BC-0003's case closed before April.
+    assert_eq!(r["women_supported"], 3);
+    assert_eq!(
+        r["equality"],
+        serde_json::json!({
+            "by_age_band": {"under_18": 0, "18_24": 1, "25_34": 1, "35_44": 0, "45_54": 0, "55_64": 0, "65_plus": 0,
+                            "not_recorded": 1},
+            "by_ethnic_group": {"asian": 1, "black": 0, "mixed": 0, "white": 1, "other": 0, "prefer_not_to_say": 0,
+                                "not_recorded": 1},
+            "by_disability": {"yes": 1, "no": 1, "prefer_not_to_say": 0, "not_recorded": 1},
+            "with_dependent_children": {"yes": 1, "no": 1, "not_recorded": 1}
+        })
+    );
+    // The quarter before: BC-0003 alone (61 in 2021).
+    let q4 = p.json(&["report", "return", "--period", "2020/21-Q4"]);
+    assert_eq!(q4["equality"]["by_age_band"]["55_64"], 1);
+    assert_eq!(q4["equality"]["by_ethnic_group"]["black"], 1);
+    // The hub: BC-0004 (Juno) is out.
+    let hub = p.json(&["report", "return", "--period", "2021-04", "--service", "Beth Centre"]);
+    assert_eq!(
+        hub["equality"]["by_disability"],
+        serde_json::json!({"yes": 1, "no": 1, "prefer_not_to_say": 0, "not_recorded": 0})
+    );
+    // CSV rows, and explain lists as many women as each figure.
+    let out = csv(&p, &["report", "return", "--period", "2021-04"]);
+    assert!(out.contains("equality.by_ethnic_group.asian,equality,,by_ethnic_group,asian,1\n"), "{out}");
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    for rec in r.records().map(Result::unwrap) {
+        if rec[0].starts_with("equality.") {
+            let e = p.json(&["report", "explain", &rec[0], "--period", "2021-04"]);
+            assert_eq!(e["records"].as_array().unwrap().len().to_string(), rec[5].to_string(), "{}", &rec[0]);
+        }
+    }
+    let table = p.ok(&["report", "return", "--period", "2021-04"]);
+    assert!(table.contains("The women counted in women supported; each breakdown adds up to it."), "{table}");
+}
+
+#[test]
+fn equality_breakdowns_are_protected_as_breakdowns_of_women_supported() {
+    let p = with_answers();
+    let r = p.json(&["report", "return", "--period", "2021-04", "--suppress", "3"]);
+    assert_eq!(r["women_supported"], 3);
+    for (which, b) in r["equality"].as_object().unwrap() {
+        for (k, v) in b.as_object().unwrap() {
+            assert!(v == 0 || v == "<3" || v == "[c]", "equality.{which}.{k} = {v} is shown");
+        }
+    }
+    // With only one small count in a breakdown, a second one is hidden too.
+    let p = Pathway::new();
+    with_services(&p);
+    p.ok(&["caseload", "worker", "add", "--code", "KW01"]);
+    let mut cases = CASES.to_string();
+    let mut clients = "client_ref,birth_year,ethnicity,disability,dependent_children\n".to_string();
+    for i in 1..=12 {
+        cases.push_str(&format!("BC-{i:04},KW01,Beth Centre,T1,2021-04-01,,,,\n"));
+        let disability = if i == 1 { "yes" } else { "no" };
+        clients.push_str(&format!("BC-{i:04},1990,white_british,{disability},0\n"));
+    }
+    p.file("cases.csv", cases);
+    p.file("clients.csv", clients);
+    p.ok(&["client", "import", "clients.csv"]);
+    p.ok(&["caseload", "import", "cases.csv"]);
+    let r = p.json(&["report", "return", "--period", "2021-04", "--suppress", "3"]);
+    assert_eq!(r["women_supported"], 12);
+    let d = &r["equality"]["by_disability"];
+    assert_eq!(d["yes"], "<3");
+    assert_eq!(d["no"], "[c]", "12 − no would give yes back");
+}

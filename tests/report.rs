@@ -205,6 +205,15 @@ fn month_return_matches_hand_count() {
             "completions": 0,
             "completion_pathways": 4
         },
+        // No equality answers are recorded here: all 5 women not_recorded.
+        "equality": {
+            "by_age_band": {"under_18": 0, "18_24": 0, "25_34": 0, "35_44": 0, "45_54": 0, "55_64": 0, "65_plus": 0,
+                            "not_recorded": 5},
+            "by_ethnic_group": {"asian": 0, "black": 0, "mixed": 0, "white": 0, "other": 0, "prefer_not_to_say": 0,
+                                "not_recorded": 5},
+            "by_disability": {"yes": 0, "no": 0, "prefer_not_to_say": 0, "not_recorded": 5},
+            "with_dependent_children": {"yes": 0, "no": 0, "not_recorded": 5}
+        },
         "targets": [
             // Beth Centre and spokes: R02, R03, R04 and the crc referral.
             {"service": "Beth Centre", "grant": null, "measure": "positive_outcomes", "period": "2021/22-Q1",
@@ -852,6 +861,7 @@ mod contract {
         pub caseload: Caseload,
         pub closures: Closures,
         pub outcomes: Outcomes,
+        pub equality: BTreeMap<String, BTreeMap<String, Count>>,
         pub targets: Vec<Target>,
         pub grants: Vec<Grant>,
     }
@@ -981,6 +991,9 @@ fn json_parses_into_the_contract_structs() {
             let _ = (&v.assessed, &v.progressed);
         }
         assert!((1..=9).contains(&c.outcomes.completion_pathways));
+        assert_eq!(c.equality.len(), 4);
+        assert_eq!(c.equality["by_age_band"].len(), 8);
+        assert_eq!(c.equality["by_ethnic_group"].len(), 7);
         let _ =
             (c.outcomes.women_assessed, c.outcomes.women_progressed, c.outcomes.progress_rate, c.outcomes.completions);
         assert!(c.grants.iter().all(|g| g.awarded.contains('.')));

@@ -522,6 +522,18 @@ fn return_sections(r: &Return) -> Vec<Section> {
             .collect(),
     ));
     out.push(section(
+        "Equality",
+        "The women counted in women supported; each breakdown adds up to it.",
+        &["breakdown", "group", "women"],
+        r.equality
+            .breakdowns()
+            .into_iter()
+            .flat_map(|(which, b)| {
+                b.0.iter().map(move |(k, v)| vec![Cell::text(which), Cell::text(k.clone()), count_cell(*v)])
+            })
+            .collect(),
+    ));
+    out.push(section(
         "Targets",
         "Actual is counted over the target's own period up to the end of this one.",
         &["service", "measure", "period", "counted", "target", "actual", "percent"],

@@ -12,6 +12,7 @@ pub mod caseload;
 pub mod check;
 pub mod client;
 pub mod decision;
+pub mod equality;
 pub mod grant;
 pub mod org;
 pub mod referral;

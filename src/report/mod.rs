@@ -2,6 +2,7 @@
 //! rows come through `db::returns`.
 
 pub mod caseload;
+pub mod equality;
 pub mod explain;
 pub mod grants;
 pub mod outcomes;

@@ -9,6 +9,7 @@
 //! it was counted over, so the CSV layout, `report explain` and the JSON
 //! all come from one list.
 
+use super::equality::{self, Equality};
 use super::outcomes::{self, OutcomeFigure, Outcomes};
 use super::suppress::{Applied, Count, Ledger, Suppression};
 use crate::db::report::{self as q, CaseSet, ReferralRow, Scope, ServiceSet};
@@ -61,6 +62,7 @@ pub struct Return {
     pub caseload: Caseload,
     pub closures: Closures,
     pub outcomes: Outcomes,
+    pub equality: Equality,
     pub targets: Vec<TargetLine>,
     pub grants: Vec<GrantLine>,
     #[serde(skip)]
@@ -438,6 +440,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
         Closures { by_outcome, positive_rate: (closed > 0).then(|| round_to(positive as f64 / closed as f64, 4)) };
 
     let outcomes = outcomes::tally(&outcomes::women(conn, &scope)?, opts.completion_pathways);
+    let equality = equality::tally(&equality::women(conn, &scope)?, &scope);
     let targets = build_targets(conn, &scope)?;
     let grants = q::grants(conn, &scope)?
         .into_iter()
@@ -468,6 +471,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
         caseload,
         closures,
         outcomes,
+        equality,
         targets,
         grants,
         scope,
@@ -555,7 +559,7 @@ impl Return {
         for (_, v) in &r.by_need.0 {
             ledger.cell(*v);
         }
-        ledger.cell(self.women_supported);
+        let women = ledger.cell(self.women_supported);
         let cl = &self.caseload;
         let flow: Vec<usize> =
             [cl.open_at_start, cl.opened, cl.closed, cl.open_at_end].map(|v| ledger.cell(v)).to_vec();
@@ -580,6 +584,12 @@ impl Return {
         }
         for v in [o.women_assessed, o.women_progressed, o.completions] {
             ledger.cell(v);
+        }
+        // Equality: each breakdown adds up to women_supported.
+        for (_, b) in self.equality.breakdowns() {
+            let mut rel = vec![women];
+            rel.extend(b.0.iter().map(|(_, v)| ledger.cell(*v)));
+            ledger.relate(rel);
         }
         for t in &self.targets {
             ledger.cell(t.actual);
@@ -631,6 +641,11 @@ impl Return {
         if o.women_assessed.is_hidden() || o.women_progressed.is_hidden() || s.rounding.is_some() {
             o.progress_rate = None;
         }
+        for b in self.equality.breakdowns_mut() {
+            for (_, v) in b.0.iter_mut() {
+                *v = next();
+            }
+        }
         for t in &mut self.targets {
             t.actual = next();
             if t.actual.is_hidden() {
@@ -663,6 +678,8 @@ pub enum Basis {
     Hours(Scope),
     /// The women of the scope's outcomes counted by the figure.
     Outcomes(Scope, OutcomeFigure),
+    /// The women of `women_supported` in member `.2` of equality breakdown `.1`.
+    Equality(Scope, &'static str, String),
     /// The grant itself.
     Awarded(i64),
     Payments(Scope, i64, q::PaymentSet),
@@ -985,6 +1002,27 @@ impl Return {
             basis: None,
             rule: String::new(),
         });
+
+        let rules: [(&str, &str); 4] = [
+            ("by_age_band", "whose age (the year of T minus the birth year) is in the band"),
+            ("by_ethnic_group", "whose ethnic group (ONS 2021 high-level group of the recorded category) is"),
+            ("by_disability", "whose disability answer is"),
+            ("with_dependent_children", "with dependent children (one or more):"),
+        ];
+        for ((which, b), (_, words)) in self.equality.breakdowns().into_iter().zip(rules) {
+            for (k, v) in &b.0 {
+                out.push(Figure {
+                    name: Some(format!("equality.{which}.{k}")),
+                    section: "equality",
+                    item: String::new(),
+                    measure: which.into(),
+                    category: k.clone(),
+                    value: FigureValue::Count(*v),
+                    basis: Some(Basis::Equality(sc.clone(), which, k.clone())),
+                    rule: format!("the women counted in women_supported {words} {k}"),
+                });
+            }
+        }
 
         for t in &self.targets {
             let item = t.service.clone().or(t.grant.clone()).unwrap_or_default();
