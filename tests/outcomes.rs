@@ -645,3 +645,42 @@ fn equality_breakdowns_are_protected_as_breakdowns_of_women_supported() {
     assert_eq!(d["yes"], "<3");
     assert_eq!(d["no"], "[c]", "12 − no would give yes back");
 }
+
+#[test]
+fn the_html_return_charts_progressed_against_assessed() {
+    let p = assessed();
+    let page = p.ok(&["report", "return", "--period", "2021-04", "--format", "html"]);
+    assert!(page.contains("Women progressed against women assessed, by pathway"), "{page}");
+    assert!(page.contains("Accommodation: assessed"), "{page}");
+    assert!(page.contains("Sex work: progressed"), "{page}");
+}
+
+#[test]
+fn under_ten_five_no_small_count_shows_in_the_new_sections() {
+    let p = with_answers();
+    let r = p.json(&["report", "return", "--period", "2021/22", "--suppress", "10", "--round", "5"]);
+    let mut seen = 0;
+    let mut check = |name: String, v: &serde_json::Value| {
+        seen += 1;
+        if let Some(n) = v.as_i64() {
+            assert!(n == 0 || (n >= 10 && n % 5 == 0), "{name} = {n}");
+        } else {
+            assert!(v == "<10" || v == "[c]", "{name} = {v}");
+        }
+    };
+    let o = &r["outcomes"];
+    for (k, c) in o["by_pathway"].as_object().unwrap() {
+        check(format!("{k}.assessed"), &c["assessed"]);
+        check(format!("{k}.progressed"), &c["progressed"]);
+    }
+    for k in ["women_assessed", "women_progressed", "completions"] {
+        check(k.into(), &o[k]);
+    }
+    for (which, b) in r["equality"].as_object().unwrap() {
+        for (k, v) in b.as_object().unwrap() {
+            check(format!("{which}.{k}"), v);
+        }
+    }
+    assert_eq!(seen, 18 + 3 + 22);
+    assert_eq!(o["progress_rate"], serde_json::Value::Null);
+}

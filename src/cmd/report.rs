@@ -311,6 +311,21 @@ fn return_html(r: &Return) -> String {
             title: format!("Caseload by tier on {}", r.period.to),
             bars: r.caseload.by_tier.0.iter().map(|(t, v)| (t.clone(), count_cell(*v))).collect(),
         },
+        html::Chart {
+            title: "Women progressed against women assessed, by pathway".into(),
+            bars: r
+                .outcomes
+                .by_pathway
+                .0
+                .iter()
+                .flat_map(|(p, c)| {
+                    [
+                        (format!("{}: assessed", p.label()), count_cell(c.assessed)),
+                        (format!("{}: progressed", p.label()), count_cell(c.progressed)),
+                    ]
+                })
+                .collect(),
+        },
     ];
     let mut sections = return_sections(r);
     // The header already says what the first section's note does.
