@@ -278,7 +278,7 @@ fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
-/// The return as a page: the table's sections, a header and two charts.
+/// The return as a page: the table's sections, a header and three charts.
 fn return_html(r: &Return) -> String {
     let mut header = vec![("Period".to_string(), format!("{} ({} to {})", r.period.label, r.period.from, r.period.to))];
     if let Some(s) = &r.service {
