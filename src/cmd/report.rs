@@ -32,7 +32,10 @@ const RETURN_LONG: &str = "\
 The commissioner return for a period: referrals (total, by source, need,
 outcome, area and DASH risk; median days to first contact), women supported,
 caseload (open at start, opened, closed, open at end, by tier, committed hours
-per week), closures by outcome with the positive-outcome rate, each target with
+per week), closures by outcome with the positive-outcome rate, outcomes on the
+resettlement pathways (women assessed and progressed, by pathway; the progress
+rate; completions, see --completion-pathways), equality (women supported by age
+band, ethnic group, disability and dependent children), each target with
 actual and percentage, and grant money (awarded, paid in the period, paid to
 date, outstanding). Every figure is defined in the section \"What the numbers
 in a return mean\" of README.md, at the top of pathway's source repository;
@@ -54,7 +57,7 @@ Formats:
            figure,section,item,measure,category,value
          `figure` is the name `report explain` accepts (empty on descriptive
          rows); `section` is return, referrals, women_supported, caseload,
-         closures, targets or grants; `item` names the target (\"Beth Centre
+         closures, outcomes, equality, targets or grants; `item` names the target (\"Beth Centre
          (2021/22)\") or the grant ref; `measure` and `category` name the
          figure within its section (e.g. by_source, police); `value` is the
          count, \"<N\", \"[c]\", a number, money as 23966.00, or text. Under
