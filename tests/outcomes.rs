@@ -684,3 +684,27 @@ fn under_ten_five_no_small_count_shows_in_the_new_sections() {
     assert_eq!(seen, 18 + 3 + 22);
     assert_eq!(o["progress_rate"], serde_json::Value::Null);
 }
+
+#[test]
+fn a_case_cannot_close_before_its_last_assessment() {
+    let p = setup();
+    assess(&p, "C-0003", "health", "2021-06-01", "4");
+    let before = p.dump();
+    let err = p.fails(&["caseload", "close", "C-0003", "--closed", "2021-05-31", "--outcome", "positive"], 65);
+    assert_eq!(
+        err,
+        "pathway: case C-0003 has an assessment on 2021-06-01, after 2021-05-31; a case cannot close before its last \
+         assessment\n"
+    );
+    p.file("close.csv", format!("{CASES}BC-0002,KW01,Beth Centre,T1,2021-04-01,2021-05-31,,positive,C-0003\n"));
+    let err = p.fails(&["caseload", "import", "close.csv"], 65);
+    assert_eq!(
+        err,
+        "pathway: close.csv: 1 invalid row; nothing was imported\n\
+         close.csv:2: closed_on: case C-0003 has an assessment on 2021-06-01, after 2021-05-31; a case cannot close \
+         before its last assessment\n"
+    );
+    assert_eq!(p.dump(), before);
+    // On the day of the last assessment, it can.
+    p.ok(&["caseload", "close", "C-0003", "--closed", "2021-06-01", "--outcome", "positive"]);
+}

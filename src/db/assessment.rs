@@ -61,6 +61,14 @@ pub fn on_day(conn: &Connection, client_id: i64, pathway: Pathway, on: Date) -> 
         .optional()?)
 }
 
+/// The day of a case's latest assessment.
+pub fn latest_on_case(conn: &Connection, case_id: i64) -> Result<Option<Date>> {
+    let s: Option<String> = conn
+        .prepare_cached("SELECT max(assessed_on) FROM assessments WHERE case_id = ?1")?
+        .query_row(params![case_id], |r| r.get(0))?;
+    Ok(s.as_deref().and_then(Date::from_db))
+}
+
 /// Record an assessment; returns its id.
 pub fn insert(conn: &Connection, a: &Assessment) -> Result<i64> {
     conn.prepare_cached(

@@ -57,6 +57,20 @@ pub fn check_day(case: &Case, on: Date) -> Result<(), Fault> {
     Ok(())
 }
 
+/// A case closing on `closed_on` must not leave an assessment after it.
+pub fn check_closing(conn: &Conn, case_id: i64, key: &str, closed_on: Date) -> Result<Result<(), Fault>> {
+    Ok(match q::latest_on_case(conn, case_id)? {
+        Some(last) if last > closed_on => Err(fault(
+            "closed_on",
+            format!(
+                "case {key} has an assessment on {last}, after {closed_on}; a case cannot close before its last \
+                 assessment"
+            ),
+        )),
+        _ => Ok(()),
+    })
+}
+
 fn same_day_fault(key: &str, a: &AssessInput, other: &str) -> Fault {
     fault(
         "assessed_on",
