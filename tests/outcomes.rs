@@ -521,6 +521,10 @@ fn outcomes_in_the_csv_explain_and_the_table() {
          C-0001); drugs_alcohol 2 on 2021-04-12 to 4 on 2021-04-30 (2 assessments; C-0001); health 5 on 2021-04-12 to \
          5 on 2021-04-12 (1 assessment; C-0001)"
     );
+    // With another K, explain lists the completions of that K.
+    let e = p.json(&["report", "explain", "outcomes.completions", "--period", "2021-04", "--completion-pathways", "5"]);
+    assert_eq!(e["records"].as_array().unwrap().len(), 0);
+    assert_eq!(e["value"], 0);
     // Every outcomes figure lists exactly as many women as it counts.
     let mut r = csv::Reader::from_reader(out.as_bytes());
     for rec in r.records().map(Result::unwrap) {

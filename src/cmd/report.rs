@@ -217,6 +217,9 @@ pub struct ExplainArgs {
     /// Only this service (for a hub: with its spokes)
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
+    /// For outcomes.completions: the K of the return explained (progressed on at least K pathways)
+    #[arg(long, value_name = "K", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=9))]
+    pub completion_pathways: u32,
 }
 
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
@@ -762,7 +765,8 @@ fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
 
 fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let opts = return_options(&db.conn, a.period, a.service.as_deref(), Suppression::NONE)?;
+    let mut opts = return_options(&db.conn, a.period, a.service.as_deref(), Suppression::NONE)?;
+    opts.completion_pathways = a.completion_pathways;
     let e = explain::explain(&db.conn, &opts, &a.figure)?;
     let mut out = ctx.out();
     match ctx.format {
