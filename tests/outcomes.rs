@@ -712,3 +712,22 @@ fn a_case_cannot_close_before_its_last_assessment() {
     // On the day of the last assessment, it can.
     p.ok(&["caseload", "close", "C-0003", "--closed", "2021-06-01", "--outcome", "positive"]);
 }
+
+#[test]
+fn db_check_finds_an_assessment_outside_its_case() {
+    let p = setup();
+    assess(&p, "C-0001", "health", "2021-04-20", "4");
+    assert!(p.run(&["db", "check"]).status.success());
+    // Break the rule behind pathway's back.
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    c.execute("UPDATE assessments SET assessed_on = '2021-05-02'", []).unwrap();
+    drop(c);
+    let out = p.run(&["db", "check", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(65));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("assessments within their case"), "{stdout}");
+    assert!(
+        stdout.contains("case C-0001: an assessment on health on 2021-05-02 is after it closed on 2021-04-30"),
+        "{stdout}"
+    );
+}
