@@ -1,4 +1,4 @@
--- pathway database schema, version 1.
+-- pathway database schema, version 3.
 --
 -- This file is the one definition of the database. The binary embeds it
 -- (src/db/migrate.rs) and applies it to a new file inside one transaction,
@@ -225,6 +225,27 @@ CREATE TABLE case_tiers (
     tier     TEXT NOT NULL REFERENCES tiers (code),
     PRIMARY KEY (case_id, from_on)
 ) WITHOUT ROWID;
+
+-- Assessments of a woman's progress on one resettlement pathway, recorded
+-- on one of her cases (PRODUCT.md 6.2): a score from 1 to 10 (10 best),
+-- optionally at a stage. client_id is the case's client, kept here so that
+-- the rule "one assessment of a woman on a pathway a day" (across her
+-- cases, so that her first and latest scores are never ambiguous) is an
+-- index, and erasure finds her assessments directly.
+CREATE TABLE assessments (
+    id           INTEGER PRIMARY KEY,
+    case_id      INTEGER NOT NULL REFERENCES cases (id),
+    client_id    INTEGER NOT NULL REFERENCES clients (id),
+    pathway      TEXT NOT NULL CHECK (pathway IN (
+                     'accommodation', 'education_training_employment', 'health', 'drugs_alcohol',
+                     'finance_benefit_debt', 'children_families', 'attitudes_thinking_behaviour', 'abuse',
+                     'sex_work')),
+    assessed_on  TEXT NOT NULL CHECK (date(assessed_on) = assessed_on),
+    score        INTEGER NOT NULL CHECK (score BETWEEN 1 AND 10),
+    stage        TEXT CHECK (stage IS NULL OR stage IN ('start', 'review', 'exit'))
+);
+CREATE UNIQUE INDEX assessments_one_a_day ON assessments (client_id, pathway, assessed_on);
+CREATE INDEX assessments_case ON assessments (case_id, pathway, assessed_on);
 
 -- Targets: by service or by grant, for a measure over a period.
 CREATE TABLE targets (

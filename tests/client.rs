@@ -241,7 +241,7 @@ fn erase_leaves_no_trace_in_the_files() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
-        "erased: 1 client, 3 referrals, 1 case removed, with 0 audit entries about them"
+        "erased: 1 client, 3 referrals, 1 case, 0 assessments removed, with 0 audit entries about them"
     );
 
     // Nothing of hers is left in the database file or its write-ahead log.
@@ -263,7 +263,7 @@ fn erase_leaves_no_trace_in_the_files() {
         })
         .unwrap();
     assert_eq!(key, None);
-    assert_eq!(detail, "1 client, 3 referrals, 1 case removed, with 0 audit entries about them");
+    assert_eq!(detail, "1 client, 3 referrals, 1 case, 0 assessments removed, with 0 audit entries about them");
     let all: String = c
         .query_row(
             "SELECT group_concat(coalesce(key, '') || ' ' || coalesce(detail, ''), '|') FROM audit_log",
@@ -348,7 +348,7 @@ fn erase_removes_her_refs_from_the_audit_log_and_later_backups() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
-        "erased: 1 client, 2 referrals, 1 case removed, with 7 audit entries about them"
+        "erased: 1 client, 2 referrals, 1 case, 0 assessments removed, with 7 audit entries about them"
     );
     p.ok(&["db", "backup", "later.db"]);
     let backup = file_bytes(&p.path("later.db"));
@@ -368,7 +368,7 @@ fn erase_removes_her_refs_from_the_audit_log_and_later_backups() {
         )
         .unwrap();
     assert_eq!((n, key.as_deref()), (1, None));
-    assert_eq!(detail, "1 client, 2 referrals, 1 case removed, with 7 audit entries about them");
+    assert_eq!(detail, "1 client, 2 referrals, 1 case, 0 assessments removed, with 7 audit entries about them");
     let left: i64 =
         c.query_row("SELECT count(*) FROM audit_log WHERE entity IN ('referral', 'case')", [], |r| r.get(0)).unwrap();
     assert_eq!(left, 1, "only the other woman's referral is still in the audit log");

@@ -108,7 +108,7 @@ fn the_page_is_well_formed_self_contained_and_complete() {
     let p = examples();
     let doc = html(&p, &["--service", "Beth Centre"]);
     let tags = check_well_formed(&doc);
-    assert_eq!(tags.iter().filter(|t| *t == "svg").count(), 2, "two charts");
+    assert_eq!(tags.iter().filter(|t| *t == "svg").count(), 3, "three charts");
     assert!(tags.iter().any(|t| t == "table"));
     let lower = doc.to_lowercase();
     assert!(!lower.contains("<script"), "no scripts");

@@ -162,7 +162,7 @@ fn month_return_matches_hand_count() {
         "schema": "pathway.return/1",
         "period": {"label": "2021-04", "from": "2021-04-01", "to": "2021-04-30"},
         "generated_at": "2021-05-01T06:00:00Z",
-        "database_schema_version": 2,
+        "database_schema_version": 3,
         "suppression": {"threshold": 0, "primary": 0, "secondary": 0, "legend": {}},
         "service": null,
         "referrals": {
@@ -186,6 +186,34 @@ fn month_return_matches_hand_count() {
             "committed_hours_per_week": 17.5
         },
         "closures": {"by_outcome": {"positive": 1, "neutral": 0, "negative": 1}, "positive_rate": 0.5},
+        // No assessments are recorded here (tests/outcomes.rs counts them).
+        "outcomes": {
+            "by_pathway": {
+                "accommodation": {"assessed": 0, "progressed": 0},
+                "education_training_employment": {"assessed": 0, "progressed": 0},
+                "health": {"assessed": 0, "progressed": 0},
+                "drugs_alcohol": {"assessed": 0, "progressed": 0},
+                "finance_benefit_debt": {"assessed": 0, "progressed": 0},
+                "children_families": {"assessed": 0, "progressed": 0},
+                "attitudes_thinking_behaviour": {"assessed": 0, "progressed": 0},
+                "abuse": {"assessed": 0, "progressed": 0},
+                "sex_work": {"assessed": 0, "progressed": 0}
+            },
+            "women_assessed": 0,
+            "women_progressed": 0,
+            "progress_rate": null,
+            "completions": 0,
+            "completion_pathways": 4
+        },
+        // No equality answers are recorded here: all 5 women not_recorded.
+        "equality": {
+            "by_age_band": {"under_18": 0, "18_24": 0, "25_34": 0, "35_44": 0, "45_54": 0, "55_64": 0, "65_plus": 0,
+                            "not_recorded": 5},
+            "by_ethnic_group": {"asian": 0, "black": 0, "mixed": 0, "white": 0, "other": 0, "prefer_not_to_say": 0,
+                                "not_recorded": 5},
+            "by_disability": {"yes": 0, "no": 0, "prefer_not_to_say": 0, "not_recorded": 5},
+            "with_dependent_children": {"yes": 0, "no": 0, "not_recorded": 5}
+        },
         "targets": [
             // Beth Centre and spokes: R02, R03, R04 and the crc referral.
             {"service": "Beth Centre", "grant": null, "measure": "positive_outcomes", "period": "2021/22-Q1",
@@ -832,6 +860,8 @@ mod contract {
         pub women_supported: Count,
         pub caseload: Caseload,
         pub closures: Closures,
+        pub outcomes: Outcomes,
+        pub equality: BTreeMap<String, BTreeMap<String, Count>>,
         pub targets: Vec<Target>,
         pub grants: Vec<Grant>,
     }
@@ -893,6 +923,24 @@ mod contract {
 
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
+    pub struct Outcomes {
+        pub by_pathway: BTreeMap<String, PathwayCounts>,
+        pub women_assessed: Count,
+        pub women_progressed: Count,
+        pub progress_rate: Option<f64>,
+        pub completions: Count,
+        pub completion_pathways: u32,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PathwayCounts {
+        pub assessed: Count,
+        pub progressed: Count,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct Target {
         pub service: Option<String>,
         pub grant: Option<String>,
@@ -928,7 +976,7 @@ fn json_parses_into_the_contract_structs() {
         let r = ret(&p, &args);
         let c: contract::Return = serde_json::from_value(r).unwrap();
         assert_eq!(c.schema, "pathway.return/1");
-        assert_eq!(c.database_schema_version, 2);
+        assert_eq!(c.database_schema_version, 3);
         assert!(!c.period.label.is_empty() && c.period.from <= c.period.to);
         assert!(c.generated_at.ends_with('Z'));
         assert!(c.service.map_or(true, |s| !s.name.is_empty()));
@@ -938,6 +986,16 @@ fn json_parses_into_the_contract_structs() {
         assert_eq!(c.referrals.by_risk.len(), 4);
         assert_eq!(c.caseload.by_tier.len(), 3);
         assert_eq!(c.closures.by_outcome.len(), 3);
+        assert_eq!(c.outcomes.by_pathway.len(), 9);
+        for v in c.outcomes.by_pathway.values() {
+            let _ = (&v.assessed, &v.progressed);
+        }
+        assert!((1..=9).contains(&c.outcomes.completion_pathways));
+        assert_eq!(c.equality.len(), 4);
+        assert_eq!(c.equality["by_age_band"].len(), 8);
+        assert_eq!(c.equality["by_ethnic_group"].len(), 7);
+        let _ =
+            (c.outcomes.women_assessed, c.outcomes.women_progressed, c.outcomes.progress_rate, c.outcomes.completions);
         assert!(c.grants.iter().all(|g| g.awarded.contains('.')));
         let _ = (c.referrals.total, c.women_supported, c.caseload.open_at_start, c.targets, c.suppression.rounding);
     }
@@ -1116,6 +1174,12 @@ fn check_explains(p: &Pathway, args: &[&str]) -> usize {
             let pos = records.iter().filter(|r| r["detail"].as_str().unwrap().contains("(positive)")).count();
             let rate =
                 if records.is_empty() { String::new() } else { format!("{:.4}", pos as f64 / records.len() as f64) };
+            assert_eq!(&rate, value, "{name} {args:?}");
+        } else if name == "outcomes.progress_rate" {
+            // The women who progressed are listed; the base is women_assessed.
+            let assessed = explain(p, "outcomes.women_assessed", args)["records"].as_array().unwrap().len();
+            let rate =
+                if assessed == 0 { String::new() } else { format!("{:.4}", records.len() as f64 / assessed as f64) };
             assert_eq!(&rate, value, "{name} {args:?}");
         } else if name.ends_with("committed_hours_per_week") {
             let sum: f64 = values.iter().map(|v| v.as_f64().unwrap()).sum();

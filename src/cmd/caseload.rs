@@ -1,13 +1,15 @@
 //! `pathway caseload`: key workers, support tiers and cases (open, retier,
-//! close, list, import, export).
+//! close, list, import, export), and assessments on cases.
 
 use crate::app::Ctx;
 use crate::cmd::report_summary;
+use crate::db::assessment::AssessmentLine;
 use crate::db::caseload::{CaseLine, Tier, Worker};
+use crate::domain::assessment::AssessInput;
 use crate::domain::caseload::{self as dom, CaseId, CaseInput, Hours, ListOptions, WorkerEdit, WorkerInput};
 use crate::import;
 use crate::output::{Cell, Format};
-use crate::value::names::CaseOutcome;
+use crate::value::names::{CaseOutcome, Pathway, Stage};
 use crate::value::Date;
 use anyhow::Result;
 
@@ -40,6 +42,8 @@ pub enum Command {
     Open(OpenArgs),
     Retier(RetierArgs),
     Close(CloseArgs),
+    Assess(AssessArgs),
+    Assessments(AssessmentsArgs),
     List(ListArgs),
     Import(CaseImportArgs),
     Export(ExportArgs),
@@ -138,6 +142,60 @@ pub struct CloseArgs {
     pub outcome: CaseOutcome,
 }
 
+/// Record an assessment: a woman's score on one resettlement pathway.
+///
+/// The pathways: accommodation, education_training_employment, health,
+/// drugs_alcohol, finance_benefit_debt, children_families,
+/// attitudes_thinking_behaviour, abuse (domestic or sexual abuse, rape),
+/// sex_work. The score is 1 to 10 (10 best, the scale of the Outcome Star
+/// family). The day must be within the case (not before it opened, not
+/// after it closed) and not after today; a woman has at most one
+/// assessment on a pathway on a day, across her cases. A woman has
+/// progressed on a pathway when her latest score on it is higher than her
+/// first (see "What the numbers in a return mean" in the README).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  pathway caseload assess C-0001 --pathway accommodation --date 12/04/21 --score 3 --stage start
+  pathway caseload assess '#12' --pathway health --date 2021-07-01 --score 6")]
+pub struct AssessArgs {
+    /// The case: its ref (e.g. C-0001) or # and its id (e.g. #12)
+    #[arg(value_name = "CASE")]
+    pub case: CaseId,
+    /// The pathway (e.g. accommodation, health, abuse)
+    #[arg(long, value_name = "PATHWAY")]
+    pub pathway: Pathway,
+    /// The day of the assessment: 2021-04-12, 12/04/2021 or 12/4/21 (day first)
+    #[arg(long, value_name = "DATE")]
+    pub date: Date,
+    /// The score, a whole number from 1 to 10 (10 best)
+    #[arg(long, value_name = "N", value_parser = score)]
+    pub score: i64,
+    /// The stage: start, review or exit
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<Stage>,
+}
+
+fn score(s: &str) -> Result<i64, String> {
+    crate::domain::assessment::parse_score(s)
+}
+
+/// List assessments, of every case or of one.
+///
+/// Columns: case,pathway,assessed_on,score,stage, the columns of
+/// `caseload import --assessments`, so `--format csv` gives a file that
+/// imports back.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  pathway caseload assessments --case C-0001
+  pathway caseload assessments --format csv > assessments.csv")]
+pub struct AssessmentsArgs {
+    /// Only this case's assessments: its ref or # and its id
+    #[arg(long, value_name = "CASE")]
+    pub case: Option<CaseId>,
+}
+
 /// List cases, optionally as they stood on a day.
 ///
 /// Columns: id, ref, client_ref, worker, service, tier, hours_per_week,
@@ -188,6 +246,11 @@ pub struct ListArgs {
 /// Tier change columns (--tiers): ref,client_ref,service,opened_on,from_on,tier
 /// (the case by its ref, else by client_ref, service and opened_on).
 ///
+/// Assessment columns (--assessments): case,pathway,assessed_on,score,stage
+/// (the case by its ref or #id; stage may be empty). A row matches a
+/// recorded assessment on case, pathway and assessed_on: a changed score or
+/// stage is an update.
+///
 /// All or nothing: a file with any invalid row writes nothing and lists the
 /// errors as FILE:LINE: column: message (exit 65), unless --skip-invalid.
 /// Importing the same file again adds nothing: a row matches a recorded case
@@ -198,6 +261,7 @@ pub struct ListArgs {
 Examples:
   pathway caseload import examples/cases.csv
   pathway caseload import --tiers examples/retiers.csv
+  pathway caseload import --assessments examples/assessments.csv
   pathway caseload import cases.csv --skip-invalid --rejects rejected.csv")]
 pub struct CaseImportArgs {
     #[command(flatten)]
@@ -205,6 +269,9 @@ pub struct CaseImportArgs {
     /// The file holds tier changes, not cases
     #[arg(long)]
     pub tiers: bool,
+    /// The file holds assessments, not cases
+    #[arg(long, conflicts_with = "tiers")]
+    pub assessments: bool,
 }
 
 /// Export cases (or, with --tiers, tier changes) as CSV, ready to import.
@@ -217,15 +284,21 @@ pub struct CaseImportArgs {
 ///
 /// Tier changes (a case with a ref is named by it alone):
 /// ref,client_ref,service,opened_on,from_on,tier
+///
+/// Assessments: case,pathway,assessed_on,score,stage
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
   pathway caseload export > cases.csv
-  pathway caseload export --tiers > retiers.csv")]
+  pathway caseload export --tiers > retiers.csv
+  pathway caseload export --assessments > assessments.csv")]
 pub struct ExportArgs {
     /// Export tier changes instead of cases
     #[arg(long)]
     pub tiers: bool,
+    /// Export assessments instead of cases
+    #[arg(long, conflicts_with = "tiers")]
+    pub assessments: bool,
 }
 
 /// Key workers and their weekly capacity in hours.
@@ -412,11 +485,28 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             ctx.say(&format!("closed case {key} on {} ({})", a.closed, a.outcome));
             Ok(0)
         }
+        Command::Assess(a) => {
+            let mut db = ctx.open()?;
+            let input = AssessInput { pathway: a.pathway, assessed_on: a.date, score: a.score, stage: a.stage };
+            let key = crate::domain::assessment::assess(&mut db.conn, &a.case, &input, &ctx.command)?;
+            ctx.say(&format!("assessed case {key} on {} on {}", a.pathway, a.date));
+            Ok(0)
+        }
+        Command::Assessments(a) => {
+            let db = ctx.open()?;
+            let mut out = ctx.out();
+            let mut rows = out.rows(ASSESSMENT_COLUMNS)?;
+            crate::domain::assessment::list(&db.conn, a.case.as_ref(), |l| rows.push(assessment_cells(l)))?;
+            rows.finish()?;
+            Ok(0)
+        }
         Command::List(a) => list(a, ctx),
         Command::Import(a) => {
             let opts = a.import.options(ctx);
             let mut db = ctx.open()?;
-            let (summary, what) = if a.tiers {
+            let (summary, what) = if a.assessments {
+                (import::assessment::run(&mut db, &opts, &ctx.command)?, "assessments")
+            } else if a.tiers {
                 (import::caseload::run_tiers(&mut db, &opts, &ctx.command)?, "tier changes")
             } else {
                 (import::caseload::run(&mut db, &opts, &ctx.command)?, "cases")
@@ -519,13 +609,30 @@ const EXPORT_COLUMNS: &[&str] =
     &["client_ref", "worker", "service", "tier", "opened_on", "closed_on", "close_reason", "outcome", "ref"];
 const TIER_EXPORT_COLUMNS: &[&str] = &["ref", "client_ref", "service", "opened_on", "from_on", "tier"];
 
+/// Assessment columns, listed and exported: exactly the import's.
+const ASSESSMENT_COLUMNS: &[&str] = &["case", "pathway", "assessed_on", "score", "stage"];
+
+fn assessment_cells(l: AssessmentLine) -> Vec<Cell> {
+    vec![
+        Cell::Text(l.case),
+        Cell::Name(l.pathway.as_str(), l.pathway.label()),
+        Cell::Date(l.assessed_on),
+        Cell::Int(l.score),
+        l.stage.map(|s| Cell::Name(s.as_str(), s.label())).unwrap_or(Cell::Null),
+    ]
+}
+
 fn export(a: ExportArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     if ctx.format == Format::Table {
         ctx.format = Format::Csv;
     }
     let mut out = ctx.out();
-    if a.tiers {
+    if a.assessments {
+        let mut rows = out.rows(ASSESSMENT_COLUMNS)?;
+        crate::domain::assessment::list(&db.conn, None, |l| rows.push(assessment_cells(l)))?;
+        rows.finish()?;
+    } else if a.tiers {
         let mut rows = out.rows(TIER_EXPORT_COLUMNS)?;
         dom::export_tier_changes(&db.conn, |t| {
             // The case by its ref; client_ref, service and opened_on only

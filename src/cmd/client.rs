@@ -74,7 +74,7 @@ pub enum Command {
     /// Everything held about one client (a subject access request)
     #[command(
         long_about = "Show everything pathway holds about one client_ref, across every table: the client's \
-attributes, her referrals, her cases and their tier history. With --format json the answer is one object \
+attributes, her referrals, her cases and their tier history, and her assessments. With --format json the answer is one object \
 with arrays; with --format csv it is one row per value (section,item,field,value).",
         after_help = "Examples:\n  pathway client show BC-0042\n  pathway client show BC-0042 --format json > sar-BC-0042.json"
     )]
@@ -84,7 +84,7 @@ with arrays; with --format csv it is one row per value (section,item,field,value
     },
     /// Erase a client and everything held about her (needs --yes)
     #[command(
-        long_about = "Remove a client and everything held about her: her cases and their tier history, her \
+        long_about = "Remove a client and everything held about her: her cases, their tier history and her assessments, her \
 referrals and the client record, in one transaction. The removed rows are overwritten in the database file \
 (secure delete) and the write-ahead log is emptied. The audit log records that an erasure happened and how \
 many rows went, never the client_ref. This cannot be undone: take a backup first if in doubt, and give --yes \
@@ -191,6 +191,24 @@ fn sections(h: &Held) -> Vec<Section> {
                             .map(|t| format!("{} from {}", t.tier, t.from_on.map(|d| d.iso()).unwrap_or_default()))
                             .collect(),
                     ),
+                ]
+            })
+            .collect(),
+    });
+    s.push(Section {
+        title: format!("Assessments ({})", h.assessments.len()),
+        note: String::new(),
+        columns: ["case", "pathway", "assessed_on", "score", "stage"].map(String::from).to_vec(),
+        rows: h
+            .assessments
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::text(&a.case),
+                    Cell::Name(a.pathway.as_str(), a.pathway.label()),
+                    Cell::Date(a.assessed_on),
+                    Cell::Int(a.score),
+                    opt_name(a.stage.map(|o| (o.as_str(), o.label()))),
                 ]
             })
             .collect(),

@@ -32,7 +32,10 @@ const RETURN_LONG: &str = "\
 The commissioner return for a period: referrals (total, by source, need,
 outcome, area and DASH risk; median days to first contact), women supported,
 caseload (open at start, opened, closed, open at end, by tier, committed hours
-per week), closures by outcome with the positive-outcome rate, each target with
+per week), closures by outcome with the positive-outcome rate, outcomes on the
+resettlement pathways (women assessed and progressed, by pathway; the progress
+rate; completions, see --completion-pathways), equality (women supported by age
+band, ethnic group, disability and dependent children), each target with
 actual and percentage, and grant money (awarded, paid in the period, paid to
 date, outstanding). Every figure is defined in the section \"What the numbers
 in a return mean\" of README.md, at the top of pathway's source repository;
@@ -54,7 +57,7 @@ Formats:
            figure,section,item,measure,category,value
          `figure` is the name `report explain` accepts (empty on descriptive
          rows); `section` is return, referrals, women_supported, caseload,
-         closures, targets or grants; `item` names the target (\"Beth Centre
+         closures, outcomes, equality, targets or grants; `item` names the target (\"Beth Centre
          (2021/22)\") or the grant ref; `measure` and `category` name the
          figure within its section (e.g. by_source, police); `value` is the
          count, \"<N\", \"[c]\", a number, money as 23966.00, or text. Under
@@ -181,6 +184,9 @@ pub struct ReturnArgs {
     /// Round the counts still shown to the nearest multiple of R (ONS: --suppress 10 --round 5)
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub round: Option<u32>,
+    /// outcomes.completions counts the women who progressed on at least K of the 9 pathways
+    #[arg(long, value_name = "K", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=9))]
+    pub completion_pathways: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -211,6 +217,9 @@ pub struct ExplainArgs {
     /// Only this service (for a hub: with its spokes)
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
+    /// For outcomes.completions: the K of the return explained (progressed on at least K pathways)
+    #[arg(long, value_name = "K", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=9))]
+    pub completion_pathways: u32,
 }
 
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
@@ -249,13 +258,20 @@ fn service_set(conn: &Conn, name: Option<&str>) -> Result<Option<ServiceSet>> {
 }
 
 fn return_options(conn: &Conn, period: Period, service: Option<&str>, s: Suppression) -> Result<ReturnOptions> {
-    Ok(ReturnOptions { period, service: service_set(conn, service)?, suppression: s, generated_at: generated_at()? })
+    Ok(ReturnOptions {
+        period,
+        service: service_set(conn, service)?,
+        suppression: s,
+        generated_at: generated_at()?,
+        completion_pathways: crate::report::outcomes::DEFAULT_COMPLETION_PATHWAYS,
+    })
 }
 
 fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
-    let opts = return_options(&db.conn, a.period, a.service.as_deref(), s)?;
+    let mut opts = return_options(&db.conn, a.period, a.service.as_deref(), s)?;
+    opts.completion_pathways = a.completion_pathways;
     let ret = returns::build(&db.conn, &opts)?;
     let mut out = ctx.out();
     match ctx.format {
@@ -268,7 +284,7 @@ fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
-/// The return as a page: the table's sections, a header and two charts.
+/// The return as a page: the table's sections, a header and three charts.
 fn return_html(r: &Return) -> String {
     let mut header = vec![("Period".to_string(), format!("{} ({} to {})", r.period.label, r.period.from, r.period.to))];
     if let Some(s) = &r.service {
@@ -300,6 +316,21 @@ fn return_html(r: &Return) -> String {
         html::Chart {
             title: format!("Caseload by tier on {}", r.period.to),
             bars: r.caseload.by_tier.0.iter().map(|(t, v)| (t.clone(), count_cell(*v))).collect(),
+        },
+        html::Chart {
+            title: "Women progressed against women assessed, by pathway".into(),
+            bars: r
+                .outcomes
+                .by_pathway
+                .0
+                .iter()
+                .flat_map(|(p, c)| {
+                    [
+                        (format!("{}: assessed", p.label()), count_cell(c.assessed)),
+                        (format!("{}: progressed", p.label()), count_cell(c.progressed)),
+                    ]
+                })
+                .collect(),
         },
     ];
     let mut sections = return_sections(r);
@@ -333,7 +364,7 @@ fn number_cell(n: Option<f64>, places: usize) -> Cell {
 /// Decimal places a derived figure is shown with in CSV and tables.
 fn places(measure: &str) -> usize {
     match measure {
-        "positive_rate" => 4,
+        "positive_rate" | "progress_rate" => 4,
         _ => 1,
     }
 }
@@ -488,6 +519,41 @@ fn return_sections(r: &Return) -> Vec<Section> {
             breakdown_rows(&r.closures.by_outcome, &|k| k.parse::<CaseOutcome>().ok().map(CaseOutcome::label)),
         ),
     ];
+    let o = &r.outcomes;
+    out.push(section(
+        "Outcomes by pathway",
+        format!(
+            "Women assessed: {}; progressed: {}; progress rate: {}; completions (progressed on at least {} pathways, \
+             case closed in the period): {}",
+            count_cell(o.women_assessed).for_csv(),
+            count_cell(o.women_progressed).for_csv(),
+            match (o.progress_rate, o.women_assessed) {
+                (Some(x), _) => format!("{:.1}%", x * 100.0),
+                (None, Count::Value(0)) => "none (no women assessed)".to_string(),
+                (None, _) => "withheld".to_string(),
+            },
+            o.completion_pathways,
+            count_cell(o.completions).for_csv(),
+        ),
+        &["pathway", "assessed", "progressed"],
+        o.by_pathway
+            .0
+            .iter()
+            .map(|(p, c)| vec![Cell::Name(p.as_str(), p.label()), count_cell(c.assessed), count_cell(c.progressed)])
+            .collect(),
+    ));
+    out.push(section(
+        "Equality",
+        "The women counted in women supported; each breakdown adds up to it.",
+        &["breakdown", "group", "women"],
+        r.equality
+            .breakdowns()
+            .into_iter()
+            .flat_map(|(which, b)| {
+                b.0.iter().map(move |(k, v)| vec![Cell::text(which), Cell::text(k.clone()), count_cell(*v)])
+            })
+            .collect(),
+    ));
     out.push(section(
         "Targets",
         "Actual is counted over the target's own period up to the end of this one.",
@@ -699,7 +765,8 @@ fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
 
 fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let opts = return_options(&db.conn, a.period, a.service.as_deref(), Suppression::NONE)?;
+    let mut opts = return_options(&db.conn, a.period, a.service.as_deref(), Suppression::NONE)?;
+    opts.completion_pathways = a.completion_pathways;
     let e = explain::explain(&db.conn, &opts, &a.figure)?;
     let mut out = ctx.out();
     match ctx.format {

@@ -41,6 +41,15 @@ const INVARIANTS: &[(&str, &str)] = &[
          WHERE t.first IS NULL OR t.first <> c.opened_on OR (c.closed_on IS NOT NULL AND t.last > c.closed_on)",
     ),
     (
+        "assessments within their case",
+        "SELECT 'case ' || coalesce(c.ref, '#' || c.id) || ': ' ||
+                CASE WHEN a.client_id <> c.client_id THEN 'an assessment on ' || a.pathway || ' on ' || a.assessed_on || ' is recorded for another client'
+                     WHEN a.assessed_on < c.opened_on THEN 'an assessment on ' || a.pathway || ' on ' || a.assessed_on || ' is before it opened on ' || c.opened_on
+                     ELSE 'an assessment on ' || a.pathway || ' on ' || a.assessed_on || ' is after it closed on ' || c.closed_on END
+         FROM assessments a JOIN cases c ON c.id = a.case_id
+         WHERE a.client_id <> c.client_id OR a.assessed_on < c.opened_on OR (c.closed_on IS NOT NULL AND a.assessed_on > c.closed_on)",
+    ),
+    (
         "first contact after referral",
         "SELECT 'referral ' || coalesce(ref, '#' || id) || ': first contact ' || first_contact_on || ' is before the referral on ' || referred_on
          FROM referrals WHERE first_contact_on < referred_on",

@@ -197,13 +197,14 @@ pub struct Removed {
     pub referrals: usize,
     pub cases: usize,
     pub case_tiers: usize,
+    pub assessments: usize,
     pub audit_rows: usize,
 }
 
 /// Remove a client and everything held about them: the audit rows about
 /// her referrals and cases (found by her id, or, for rows written before
 /// audit rows carried it, by the referrals' and cases' refs and `#ID`s),
-/// tier history, cases, referrals, then the client. Call inside a write
+/// assessments, tier history, cases, referrals, then the client. Call inside a write
 /// transaction.
 pub fn erase(conn: &Connection, client_id: i64) -> Result<Removed> {
     let audit_rows = conn
@@ -215,13 +216,15 @@ pub fn erase(conn: &Connection, client_id: i64) -> Result<Removed> {
                                                 UNION ALL SELECT '#' || id FROM cases WHERE client_id = ?1))",
         )?
         .execute(params![client_id])?;
+    let assessments =
+        conn.prepare_cached("DELETE FROM assessments WHERE client_id = ?1")?.execute(params![client_id])?;
     let case_tiers = conn
         .prepare_cached("DELETE FROM case_tiers WHERE case_id IN (SELECT id FROM cases WHERE client_id = ?1)")?
         .execute(params![client_id])?;
     let cases = conn.prepare_cached("DELETE FROM cases WHERE client_id = ?1")?.execute(params![client_id])?;
     let referrals = conn.prepare_cached("DELETE FROM referrals WHERE client_id = ?1")?.execute(params![client_id])?;
     conn.prepare_cached("DELETE FROM clients WHERE id = ?1")?.execute(params![client_id])?;
-    Ok(Removed { referrals, cases, case_tiers, audit_rows })
+    Ok(Removed { referrals, cases, case_tiers, assessments, audit_rows })
 }
 
 /// Copy the write-ahead log into the database file and empty it

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The schema version this binary writes and understands.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 /// Steps from version N to N+1: `STEPS[0]` takes 1 to 2, and so on.
 /// Each step is SQL run inside the migration's one transaction.
@@ -29,6 +29,21 @@ pub const STEPS: &[&str] = &[
          (SELECT c.client_id FROM cases AS c WHERE c.ref = audit_log.key),
          (SELECT c.client_id FROM cases AS c WHERE '#' || c.id = audit_log.key))
       WHERE entity = 'case' AND key IS NOT NULL;",
+    // 2 to 3: assessments on a case, per resettlement pathway (PRODUCT.md 6.2).
+    "CREATE TABLE assessments (
+         id           INTEGER PRIMARY KEY,
+         case_id      INTEGER NOT NULL REFERENCES cases (id),
+         client_id    INTEGER NOT NULL REFERENCES clients (id),
+         pathway      TEXT NOT NULL CHECK (pathway IN (
+                          'accommodation', 'education_training_employment', 'health', 'drugs_alcohol',
+                          'finance_benefit_debt', 'children_families', 'attitudes_thinking_behaviour', 'abuse',
+                          'sex_work')),
+         assessed_on  TEXT NOT NULL CHECK (date(assessed_on) = assessed_on),
+         score        INTEGER NOT NULL CHECK (score BETWEEN 1 AND 10),
+         stage        TEXT CHECK (stage IS NULL OR stage IN ('start', 'review', 'exit'))
+     );
+     CREATE UNIQUE INDEX assessments_one_a_day ON assessments (client_id, pathway, assessed_on);
+     CREATE INDEX assessments_case ON assessments (case_id, pathway, assessed_on);",
 ];
 
 /// Check the file's versions; create the schema in a new file, migrate an

@@ -7,10 +7,12 @@
 pub mod migrate;
 pub mod tx;
 
+pub mod assessment;
 pub mod caseload;
 pub mod check;
 pub mod client;
 pub mod decision;
+pub mod equality;
 pub mod grant;
 pub mod org;
 pub mod referral;

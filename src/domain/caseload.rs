@@ -619,6 +619,11 @@ fn update(
     if let Err(f) = check_closure(old.opened_on, last_change, c.closed_on, c.close_reason, c.outcome) {
         return Ok(Err(f));
     }
+    if let (Some(closing), true) = (c.closed_on, c.closed_on != old.closed_on) {
+        if let Err(f) = crate::domain::assessment::check_closing(conn, old.id, &key, closing)? {
+            return Ok(Err(f));
+        }
+    }
     if c.closed_on != old.closed_on {
         if let Some(other) =
             q::overlapping(conn, old.client_id, old.service_id, old.opened_on, c.closed_on, Some(old.id))?
@@ -719,6 +724,7 @@ pub fn close(
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         check_closure(case.opened_on, history.last().map(|(d, _)| *d), Some(closed_on), reason, Some(outcome))
             .map_err(|f| invalid(format!("case {key}: {}", f.message)))?;
+        crate::domain::assessment::check_closing(tx, case.id, &key, closed_on)?.map_err(Fault::into_error)?;
         let new = Case {
             closed_on: Some(closed_on),
             close_reason: reason.map(str::to_string),

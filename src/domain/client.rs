@@ -472,6 +472,8 @@ pub struct Held {
     pub client: ClientRow,
     pub referrals: Vec<Stored>,
     pub cases: Vec<CaseHeld>,
+    /// Her assessments on the resettlement pathways, across her cases.
+    pub assessments: Vec<crate::db::assessment::AssessmentLine>,
 }
 
 fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
@@ -485,7 +487,12 @@ fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
 pub fn held(conn: &Conn, client_ref: &str) -> Result<Held> {
     let id = lookup(conn, client_ref)?;
     let client = db::client::row(conn, id)?.ok_or_else(|| not_found("the client vanished"))?;
-    Ok(Held { client, referrals: db::referral::of_client(conn, id)?, cases: db::client::cases_of(conn, id)? })
+    Ok(Held {
+        client,
+        referrals: db::referral::of_client(conn, id)?,
+        cases: db::client::cases_of(conn, id)?,
+        assessments: db::assessment::of_client(conn, id)?,
+    })
 }
 
 /// Every client with counts, in client_ref order.
@@ -500,6 +507,7 @@ pub struct Erased {
     pub referrals: usize,
     pub cases: usize,
     pub case_tiers: usize,
+    pub assessments: usize,
     /// Audit rows about her referrals and cases, removed with them.
     pub audit_rows: usize,
     /// Whether the write-ahead log was emptied into the database file at
@@ -516,10 +524,11 @@ impl Erased {
     /// them": the audit detail (counts only).
     pub fn detail(&self) -> String {
         format!(
-            "{}, {}, {} removed, with {} about them",
+            "{}, {}, {}, {} removed, with {} about them",
             plural(self.clients, "client", "clients"),
             plural(self.referrals, "referral", "referrals"),
             plural(self.cases, "case", "cases"),
+            plural(self.assessments, "assessment", "assessments"),
             plural(self.audit_rows, "audit entry", "audit entries")
         )
     }
@@ -540,6 +549,7 @@ pub fn erase(conn: &mut Conn, client_ref: &str, command: &str) -> Result<Erased>
             referrals: r.referrals,
             cases: r.cases,
             case_tiers: r.case_tiers,
+            assessments: r.assessments,
             audit_rows: r.audit_rows,
             checkpointed: false,
         };
@@ -636,10 +646,18 @@ mod tests {
 
     #[test]
     fn erasure_detail_is_counts_only() {
-        let e = Erased { clients: 1, referrals: 3, cases: 1, case_tiers: 2, audit_rows: 5, checkpointed: true };
-        assert_eq!(e.detail(), "1 client, 3 referrals, 1 case removed, with 5 audit entries about them");
-        let e = Erased { clients: 1, referrals: 1, cases: 0, audit_rows: 1, ..e };
-        assert_eq!(e.detail(), "1 client, 1 referral, 0 cases removed, with 1 audit entry about them");
+        let e = Erased {
+            clients: 1,
+            referrals: 3,
+            cases: 1,
+            case_tiers: 2,
+            assessments: 4,
+            audit_rows: 5,
+            checkpointed: true,
+        };
+        assert_eq!(e.detail(), "1 client, 3 referrals, 1 case, 4 assessments removed, with 5 audit entries about them");
+        let e = Erased { clients: 1, referrals: 1, cases: 0, assessments: 1, audit_rows: 1, ..e };
+        assert_eq!(e.detail(), "1 client, 1 referral, 0 cases, 1 assessment removed, with 1 audit entry about them");
     }
 
     #[test]

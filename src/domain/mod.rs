@@ -1,6 +1,7 @@
 //! The domain's rules per entity: validation, lifecycles, invariants,
 //! did-you-mean. No clap, no printing; SQL lives in `db`.
 
+pub mod assessment;
 pub mod caseload;
 pub mod client;
 pub mod dates;

@@ -21,6 +21,7 @@
 //! options) and a first line that is data rather than a header. A header
 //! cell that could be data is never repeated in a message.
 
+pub mod assessment;
 pub mod caseload;
 pub mod client;
 pub mod decision;

@@ -195,6 +195,35 @@ fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
             }
         }
         Basis::Cases(scope, set) => out.extend(case_records(conn, scope, set, false)?),
+        Basis::Equality(scope, which, member) => {
+            let year = i64::from(chrono::Datelike::year(&scope.to.0));
+            for a in crate::report::equality::women(conn, scope)? {
+                if crate::report::equality::member(which, &a, year) == member {
+                    out.push(Record {
+                        record: format!("client #{}", a.client_id),
+                        kind: "woman",
+                        service: None,
+                        date: None,
+                        value: None,
+                        detail: format!("{which} {member}"),
+                    });
+                }
+            }
+        }
+        Basis::Outcomes(scope, figure) => {
+            for w in crate::report::outcomes::women(conn, scope)? {
+                if figure.counts(&w) {
+                    out.push(Record {
+                        record: format!("client #{}", w.client_id),
+                        kind: "woman",
+                        service: None,
+                        date: w.runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
+                        value: None,
+                        detail: crate::report::outcomes::describe(&w),
+                    });
+                }
+            }
+        }
         Basis::Hours(scope) => out.extend(case_records(conn, scope, &CaseSet::OpenAtEnd, true)?),
         Basis::Awarded(id) | Basis::Outstanding(_, id) => {
             let g = ret.grants.iter().find(|g| g.id == *id).expect("grant of the return");

@@ -2,7 +2,9 @@
 //! rows come through `db::returns`.
 
 pub mod caseload;
+pub mod equality;
 pub mod explain;
 pub mod grants;
+pub mod outcomes;
 pub mod returns;
 pub mod suppress;

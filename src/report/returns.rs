@@ -9,6 +9,8 @@
 //! it was counted over, so the CSV layout, `report explain` and the JSON
 //! all come from one list.
 
+use super::equality::{self, Equality};
+use super::outcomes::{self, OutcomeFigure, Outcomes};
 use super::suppress::{Applied, Count, Ledger, Suppression};
 use crate::db::report::{self as q, CaseSet, ReferralRow, Scope, ServiceSet};
 use crate::db::Conn;
@@ -40,6 +42,8 @@ pub struct ReturnOptions {
     pub suppression: Suppression,
     /// UTC RFC 3339, e.g. 2021-05-01T06:00:00Z.
     pub generated_at: String,
+    /// K of `outcomes.completions` (`--completion-pathways`).
+    pub completion_pathways: u32,
 }
 
 /// The commissioner return.
@@ -57,6 +61,8 @@ pub struct Return {
     pub women_supported: Count,
     pub caseload: Caseload,
     pub closures: Closures,
+    pub outcomes: Outcomes,
+    pub equality: Equality,
     pub targets: Vec<TargetLine>,
     pub grants: Vec<GrantLine>,
     #[serde(skip)]
@@ -433,6 +439,8 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
     let closures =
         Closures { by_outcome, positive_rate: (closed > 0).then(|| round_to(positive as f64 / closed as f64, 4)) };
 
+    let outcomes = outcomes::tally(&outcomes::women(conn, &scope)?, opts.completion_pathways);
+    let equality = equality::tally(&equality::women(conn, &scope)?, &scope);
     let targets = build_targets(conn, &scope)?;
     let grants = q::grants(conn, &scope)?
         .into_iter()
@@ -462,6 +470,8 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
         women_supported: c(0),
         caseload,
         closures,
+        outcomes,
+        equality,
         targets,
         grants,
         scope,
@@ -549,7 +559,7 @@ impl Return {
         for (_, v) in &r.by_need.0 {
             ledger.cell(*v);
         }
-        ledger.cell(self.women_supported);
+        let women = ledger.cell(self.women_supported);
         let cl = &self.caseload;
         let flow: Vec<usize> =
             [cl.open_at_start, cl.opened, cl.closed, cl.open_at_end].map(|v| ledger.cell(v)).to_vec();
@@ -561,6 +571,26 @@ impl Return {
         let mut rel = vec![closed];
         rel.extend(self.closures.by_outcome.0.iter().map(|(_, v)| ledger.cell(*v)));
         ledger.relate(rel);
+        // Outcomes: plain counts. No figure of the section is the sum of
+        // others (a woman assessed on two pathways counts under each, and
+        // women_progressed is a part of women_assessed whose other part,
+        // the women assessed who did not progress, is never published), so
+        // no relation is declared; what could be worked back is the rate,
+        // which is withheld below when a count it is made of is hidden.
+        let o = &self.outcomes;
+        for (_, c) in &o.by_pathway.0 {
+            ledger.cell(c.assessed);
+            ledger.cell(c.progressed);
+        }
+        for v in [o.women_assessed, o.women_progressed, o.completions] {
+            ledger.cell(v);
+        }
+        // Equality: each breakdown adds up to women_supported.
+        for (_, b) in self.equality.breakdowns() {
+            let mut rel = vec![women];
+            rel.extend(b.0.iter().map(|(_, v)| ledger.cell(*v)));
+            ledger.relate(rel);
+        }
         for t in &self.targets {
             ledger.cell(t.actual);
         }
@@ -597,6 +627,25 @@ impl Return {
         if cl.closed.is_hidden() || self.closures.by_outcome.0.iter().any(|(_, v)| v.is_hidden()) {
             self.closures.positive_rate = None;
         }
+        let o = &mut self.outcomes;
+        for (_, c) in o.by_pathway.0.iter_mut() {
+            c.assessed = next();
+            c.progressed = next();
+        }
+        for v in [&mut o.women_assessed, &mut o.women_progressed, &mut o.completions] {
+            *v = next();
+        }
+        // The rate of two exact counts would give them back: withheld when
+        // either is hidden, and under rounding (whose point is that exact
+        // counts are not shown).
+        if o.women_assessed.is_hidden() || o.women_progressed.is_hidden() || s.rounding.is_some() {
+            o.progress_rate = None;
+        }
+        for b in self.equality.breakdowns_mut() {
+            for (_, v) in b.0.iter_mut() {
+                *v = next();
+            }
+        }
         for t in &mut self.targets {
             t.actual = next();
             if t.actual.is_hidden() {
@@ -627,6 +676,10 @@ pub enum Basis {
     Cases(Scope, CaseSet),
     /// The open cases at the end, each with its tier's hours.
     Hours(Scope),
+    /// The women of the scope's outcomes counted by the figure.
+    Outcomes(Scope, OutcomeFigure),
+    /// The women of `women_supported` in member `.2` of equality breakdown `.1`.
+    Equality(Scope, &'static str, String),
     /// The grant itself.
     Awarded(i64),
     Payments(Scope, i64, q::PaymentSet),
@@ -857,6 +910,119 @@ impl Return {
             cases(CaseSet::Closed),
             format!("cases closed {span} with outcome positive ÷ all cases closed {span}, rounded to 4 places"),
         );
+
+        let o = &self.outcomes;
+        let counted = format!(
+            "the women with a case open on at least one day {span} at a service in scope, by their assessments \
+             on or before {} on a case at a service in scope (any of her cases)",
+            sc.to
+        );
+        let outcome =
+            |out: &mut Vec<Figure>, name: String, measure: &str, category: String, v: FigureValue, f, rule| {
+                out.push(Figure {
+                    name: Some(name),
+                    section: "outcomes",
+                    item: String::new(),
+                    measure: measure.into(),
+                    category,
+                    value: v,
+                    basis: Some(Basis::Outcomes(sc.clone(), f)),
+                    rule,
+                })
+            };
+        for (p, c) in &o.by_pathway.0 {
+            outcome(
+                &mut out,
+                format!("outcomes.by_pathway.{p}.assessed"),
+                "by_pathway",
+                format!("{p}.assessed"),
+                FigureValue::Count(c.assessed),
+                OutcomeFigure::Assessed(*p),
+                format!("{counted}: those with an assessment on {p}"),
+            );
+            outcome(
+                &mut out,
+                format!("outcomes.by_pathway.{p}.progressed"),
+                "by_pathway",
+                format!("{p}.progressed"),
+                FigureValue::Count(c.progressed),
+                OutcomeFigure::Progressed(*p),
+                format!("{counted}: those whose latest score on {p} is higher than their first"),
+            );
+        }
+        outcome(
+            &mut out,
+            "outcomes.women_assessed".into(),
+            "women_assessed",
+            String::new(),
+            FigureValue::Count(o.women_assessed),
+            OutcomeFigure::WomenAssessed,
+            format!("{counted}: those assessed on at least one pathway (each woman once)"),
+        );
+        outcome(
+            &mut out,
+            "outcomes.women_progressed".into(),
+            "women_progressed",
+            String::new(),
+            FigureValue::Count(o.women_progressed),
+            OutcomeFigure::WomenProgressed,
+            format!("{counted}: those who progressed on at least one pathway (each woman once)"),
+        );
+        outcome(
+            &mut out,
+            "outcomes.progress_rate".into(),
+            "progress_rate",
+            String::new(),
+            FigureValue::Number(o.progress_rate),
+            OutcomeFigure::WomenProgressed,
+            "outcomes.women_progressed ÷ outcomes.women_assessed, rounded to 4 places (the women who progressed are \
+             listed)"
+                .into(),
+        );
+        outcome(
+            &mut out,
+            "outcomes.completions".into(),
+            "completions",
+            String::new(),
+            FigureValue::Count(o.completions),
+            OutcomeFigure::Completions(o.completion_pathways),
+            format!(
+                "{counted}: those with a case closed {span} at a service in scope who progressed on at least {} \
+                 pathways",
+                o.completion_pathways
+            ),
+        );
+        out.push(Figure {
+            name: None,
+            section: "outcomes",
+            item: String::new(),
+            measure: "completion_pathways".into(),
+            category: String::new(),
+            value: FigureValue::Int(i64::from(o.completion_pathways)),
+            basis: None,
+            rule: String::new(),
+        });
+
+        let rules: [(&str, &str); 4] = [
+            ("by_age_band", "whose age (the year of T minus the birth year) is in the band"),
+            ("by_ethnic_group", "whose ethnic group (ONS 2021 high-level group of the recorded category) is"),
+            ("by_disability", "whose disability answer is"),
+            ("with_dependent_children", "with dependent children (one or more):"),
+        ];
+        for ((which, b), (_, words)) in self.equality.breakdowns().into_iter().zip(rules) {
+            for (k, v) in &b.0 {
+                out.push(Figure {
+                    name: Some(format!("equality.{which}.{k}")),
+                    section: "equality",
+                    item: String::new(),
+                    measure: which.into(),
+                    category: k.clone(),
+                    value: FigureValue::Count(*v),
+                    basis: Some(Basis::Equality(sc.clone(), which, k.clone())),
+                    rule: format!("the women counted in women_supported {words} {k}"),
+                });
+            }
+        }
 
         for t in &self.targets {
             let item = t.service.clone().or(t.grant.clone()).unwrap_or_default();

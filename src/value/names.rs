@@ -216,6 +216,32 @@ closed_set!(
     }
 );
 
+closed_set!(
+    /// The resettlement pathways an assessment is on: the Ministry of
+    /// Justice's seven reducing-reoffending pathways and the two added for
+    /// women (PRODUCT.md 6.2).
+    Pathway, "pathway" {
+        Accommodation = "accommodation" / "Accommodation",
+        EducationTrainingEmployment = "education_training_employment" / "Education, training and employment",
+        Health = "health" / "Health",
+        DrugsAlcohol = "drugs_alcohol" / "Drugs and alcohol",
+        FinanceBenefitDebt = "finance_benefit_debt" / "Finance, benefit and debt",
+        ChildrenFamilies = "children_families" / "Children and families",
+        AttitudesThinkingBehaviour = "attitudes_thinking_behaviour" / "Attitudes, thinking and behaviour",
+        Abuse = "abuse" / "Abuse",
+        SexWork = "sex_work" / "Sex work",
+    }
+);
+
+closed_set!(
+    /// Where in a case an assessment was made.
+    Stage, "assessment stage" {
+        Start = "start" / "Start",
+        Review = "review" / "Review",
+        Exit = "exit" / "Exit",
+    }
+);
+
 impl Need {
     /// The bit of referrals.needs that this need occupies (schema.sql `needs`).
     pub fn bit(self) -> u32 {

@@ -1,0 +1,222 @@
+//! Assessments on a case, per resettlement pathway (PRODUCT.md 6.2).
+
+use crate::value::names::{Pathway, Stage};
+use crate::value::Date;
+use anyhow::Result;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// An assessment as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessment {
+    pub id: i64,
+    pub case_id: i64,
+    pub client_id: i64,
+    pub pathway: Pathway,
+    pub assessed_on: Date,
+    pub score: i64,
+    pub stage: Option<Stage>,
+}
+
+fn bad(i: usize, s: String) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text)
+}
+
+fn pathway_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Pathway> {
+    let s: String = r.get(i)?;
+    s.parse().map_err(|_| bad(i, s))
+}
+
+fn date_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Date> {
+    let s: String = r.get(i)?;
+    Date::from_db(&s).ok_or_else(|| bad(i, s))
+}
+
+fn stage_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Stage>> {
+    match r.get::<_, Option<String>>(i)? {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| bad(i, s)),
+    }
+}
+
+fn assessment_from(r: &Row<'_>) -> rusqlite::Result<Assessment> {
+    Ok(Assessment {
+        id: r.get(0)?,
+        case_id: r.get(1)?,
+        client_id: r.get(2)?,
+        pathway: pathway_at(r, 3)?,
+        assessed_on: date_at(r, 4)?,
+        score: r.get(5)?,
+        stage: stage_at(r, 6)?,
+    })
+}
+
+/// The assessment of a woman on a pathway on a day (there is at most one).
+pub fn on_day(conn: &Connection, client_id: i64, pathway: Pathway, on: Date) -> Result<Option<Assessment>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, case_id, client_id, pathway, assessed_on, score, stage FROM assessments
+             WHERE client_id = ?1 AND pathway = ?2 AND assessed_on = ?3",
+        )?
+        .query_row(params![client_id, pathway.as_str(), on.iso()], assessment_from)
+        .optional()?)
+}
+
+/// The day of a case's latest assessment.
+pub fn latest_on_case(conn: &Connection, case_id: i64) -> Result<Option<Date>> {
+    let s: Option<String> = conn
+        .prepare_cached("SELECT max(assessed_on) FROM assessments WHERE case_id = ?1")?
+        .query_row(params![case_id], |r| r.get(0))?;
+    Ok(s.as_deref().and_then(Date::from_db))
+}
+
+/// Record an assessment; returns its id.
+pub fn insert(conn: &Connection, a: &Assessment) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO assessments (case_id, client_id, pathway, assessed_on, score, stage)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        a.case_id,
+        a.client_id,
+        a.pathway.as_str(),
+        a.assessed_on.iso(),
+        a.score,
+        a.stage.map(Stage::as_str)
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Change an assessment's score and stage.
+pub fn update(conn: &Connection, id: i64, score: i64, stage: Option<Stage>) -> Result<()> {
+    conn.prepare_cached("UPDATE assessments SET score = ?2, stage = ?3 WHERE id = ?1")?.execute(params![
+        id,
+        score,
+        stage.map(Stage::as_str)
+    ])?;
+    Ok(())
+}
+
+/// An assessment as listed and exported: its case by key (ref, or #id).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AssessmentLine {
+    pub case: String,
+    pub pathway: Pathway,
+    pub assessed_on: Date,
+    pub score: i64,
+    pub stage: Option<Stage>,
+}
+
+/// Every assessment (of one case, when given), by case, day and pathway.
+pub fn list(conn: &Connection, case_id: Option<i64>, mut each: impl FnMut(AssessmentLine) -> Result<()>) -> Result<()> {
+    let mut st = conn.prepare(
+        "SELECT coalesce(k.ref, '#' || k.id), a.pathway, a.assessed_on, a.score, a.stage
+         FROM assessments AS a JOIN cases AS k ON k.id = a.case_id
+         WHERE ?1 IS NULL OR a.case_id = ?1
+         ORDER BY k.opened_on, k.id, a.assessed_on, a.pathway",
+    )?;
+    let mut rows = st.query(params![case_id])?;
+    while let Some(r) = rows.next()? {
+        each(AssessmentLine {
+            case: r.get(0)?,
+            pathway: pathway_at(r, 1)?,
+            assessed_on: date_at(r, 2)?,
+            score: r.get(3)?,
+            stage: stage_at(r, 4)?,
+        })?;
+    }
+    Ok(())
+}
+
+/// A woman's assessments, across her cases (subject access), by case and day.
+pub fn of_client(conn: &Connection, client_id: i64) -> Result<Vec<AssessmentLine>> {
+    let mut st = conn.prepare_cached(
+        "SELECT coalesce(k.ref, '#' || k.id), a.pathway, a.assessed_on, a.score, a.stage
+         FROM assessments AS a JOIN cases AS k ON k.id = a.case_id
+         WHERE a.client_id = ?1
+         ORDER BY k.opened_on, k.id, a.assessed_on, a.pathway",
+    )?;
+    let rows = st.query_map(params![client_id], |r| {
+        Ok(AssessmentLine {
+            case: r.get(0)?,
+            pathway: pathway_at(r, 1)?,
+            assessed_on: date_at(r, 2)?,
+            score: r.get(3)?,
+            stage: stage_at(r, 4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The assessments of one case, oldest first.
+pub fn of_case(conn: &Connection, case_id: i64) -> Result<Vec<AssessmentLine>> {
+    let mut v = Vec::new();
+    list(conn, Some(case_id), |a| {
+        v.push(a);
+        Ok(())
+    })?;
+    Ok(v)
+}
+
+/// One assessment that counts in a return: whose, on what, when, scored how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub client_id: i64,
+    pub pathway: Pathway,
+    pub assessed_on: Date,
+    pub score: i64,
+    pub case: String,
+}
+
+/// The assessments that count for a return over `from..=to` (PRODUCT.md
+/// 6.2): those of the women with a case open on at least one day of the
+/// period at a service of `services` (`None`: every service), made on or
+/// before `to`, on a case at a service of `services`, whichever of her
+/// cases. Ordered by woman, pathway and day, so that her first and latest
+/// score on a pathway are the first and last of a run.
+pub fn counted(conn: &Connection, from: Date, to: Date, services: Option<&[i64]>) -> Result<Vec<Counted>> {
+    let filter = |col: &str| match services {
+        None => String::new(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(" AND {col} IN ({})", list.join(","))
+        }
+    };
+    let sql = format!(
+        "SELECT a.client_id, a.pathway, a.assessed_on, a.score, coalesce(k.ref, '#' || k.id)
+         FROM assessments AS a JOIN cases AS k ON k.id = a.case_id
+         WHERE a.assessed_on <= ?2{}
+           AND a.client_id IN (SELECT c.client_id FROM cases AS c
+                               WHERE c.opened_on <= ?2 AND (c.closed_on IS NULL OR c.closed_on >= ?1){})
+         ORDER BY a.client_id, a.pathway, a.assessed_on",
+        filter("k.service_id"),
+        filter("c.service_id")
+    );
+    let mut st = conn.prepare(&sql)?;
+    let rows = st.query_map(params![from.iso(), to.iso()], |r| {
+        Ok(Counted {
+            client_id: r.get(0)?,
+            pathway: pathway_at(r, 1)?,
+            assessed_on: date_at(r, 2)?,
+            score: r.get(3)?,
+            case: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The women with a case closed in `from..=to` at a service of `services`
+/// (`None`: every service), by client id, ascending.
+pub fn closed_in(conn: &Connection, from: Date, to: Date, services: Option<&[i64]>) -> Result<Vec<i64>> {
+    let filter = match services {
+        None => String::new(),
+        Some(ids) => {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!(" AND service_id IN ({})", list.join(","))
+        }
+    };
+    let sql =
+        format!("SELECT DISTINCT client_id FROM cases WHERE closed_on BETWEEN ?1 AND ?2{filter} ORDER BY client_id");
+    let mut st = conn.prepare(&sql)?;
+    let rows = st.query_map(params![from.iso(), to.iso()], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
