@@ -48,6 +48,7 @@ pathway -q referral import examples/referrals.csv
 pathway -q caseload worker import examples/workers.csv
 pathway -q caseload import examples/cases.csv
 pathway -q caseload import --tiers examples/retiers.csv
+pathway -q caseload import --assessments examples/assessments.csv
 
 echo "database: $PATHWAY_DB" >&2
 pathway report return --period "$PERIOD" --service "Beth Centre" --format "$FORMAT"

@@ -10,6 +10,8 @@ Writes, in the repository's examples/ folder:
                                                     (pathway caseload import)
   retiers.csv   ref,client_ref,service,opened_on,from_on,tier
                                                     (pathway caseload import --tiers)
+  assessments.csv  case,pathway,assessed_on,score,stage
+                                                    (pathway caseload import --assessments)
 
 Everything is invented: client refs BC-0001..BC-0400 are pseudonyms shared
 with the referral examples, workers are codes KW01..KW06 (KW06 part time,
@@ -22,6 +24,12 @@ capacity and the part-time worker near it.
 
 The files are written in the order `pathway caseload export` writes them,
 so importing them and exporting again gives the same bytes.
+
+Each case is assessed on two or three resettlement pathways (scores 1-10)
+when it opens, at a review after about two months while it is open, and
+when it closes; a positive closing mostly shows progress, a negative one
+mostly none. The assessments draw on their own seeded generator, so the
+other files do not change with them.
 
 Deterministic (fixed seed), Python 3 standard library only:
 
@@ -204,6 +212,42 @@ def check(cases):
             assert a["closed"] is not None and a["closed"] <= b["opened"], (a, b)
 
 
+PATHWAYS = [
+    "accommodation", "education_training_employment", "health", "drugs_alcohol", "finance_benefit_debt",
+    "children_families", "attitudes_thinking_behaviour", "abuse", "sex_work",
+]
+
+
+def assessments(cases):
+    """(case ref, pathway, day, score, stage) rows, in export order: by case
+    (as in cases.csv), then day, then pathway. A woman has at most one
+    assessment on a pathway a day, and none outside her case."""
+    rng = random.Random(SEED + 9)
+    seen = set()
+    rows = []
+    for c in cases:
+        pathways = rng.sample(PATHWAYS[:8], rng.choice([2, 2, 3]))
+        mine = []
+        for p in pathways:
+            start = rng.randint(2, 5)
+            marks = [(c["opened"], start, "start")]
+            review = c["opened"] + dt.timedelta(days=rng.randint(50, 70))
+            end = c["closed"] or YEAR_END
+            if review < end:
+                marks.append((review, min(10, max(1, start + rng.choice([-1, 0, 1, 1, 2]))), "review"))
+            if c["closed"]:
+                change = {"positive": rng.choice([1, 2, 3, 4]), "neutral": rng.choice([-1, 0, 0, 1]),
+                          "negative": rng.choice([-2, -1, 0])}[c["outcome"] or "neutral"]
+                marks.append((c["closed"], min(10, max(1, start + change)), "exit"))
+            for day, score, stage in marks:
+                if (c["client"], p, day) in seen:
+                    continue
+                seen.add((c["client"], p, day))
+                mine.append((c["ref"], p, day, score, stage))
+        rows.extend(sorted(mine, key=lambda r: (r[2], r[1])))
+    return rows
+
+
 def render(cases):
     files = {}
 
@@ -236,6 +280,11 @@ def render(cases):
         "retiers.csv",
         ["ref", "client_ref", "service", "opened_on", "from_on", "tier"],
         [[c["ref"], "", "", "", iso(f), t] for c in cases for f, t in c["tiers"][1:]],
+    )
+    write(
+        "assessments.csv",
+        ["case", "pathway", "assessed_on", "score", "stage"],
+        [[r, p, iso(d), str(sc), st] for r, p, d, sc, st in assessments(cases)],
     )
     return files
 

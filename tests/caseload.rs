@@ -638,6 +638,8 @@ fn the_examples_import() {
     p.ok(&["caseload", "worker", "import", workers.to_str().unwrap()]);
     p.ok(&["caseload", "import", cases.to_str().unwrap()]);
     p.ok(&["caseload", "import", "--tiers", retiers.to_str().unwrap()]);
+    let assessments = ex.join("assessments.csv");
+    p.ok(&["caseload", "import", "--assessments", assessments.to_str().unwrap()]);
     let n = p.sql_i64("SELECT count(*) FROM cases");
     assert!((200..=300).contains(&n), "{n} cases");
     assert_eq!(p.sql_i64("SELECT count(*) FROM workers"), 6);
@@ -645,6 +647,7 @@ fn the_examples_import() {
     // Round trip of the examples themselves.
     assert_eq!(p.ok(&["caseload", "export"]), std::fs::read_to_string(&cases).unwrap());
     assert_eq!(p.ok(&["caseload", "export", "--tiers"]), std::fs::read_to_string(&retiers).unwrap());
+    assert_eq!(p.ok(&["caseload", "export", "--assessments"]), std::fs::read_to_string(&assessments).unwrap());
 }
 
 #[test]

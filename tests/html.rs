@@ -34,6 +34,7 @@ fn examples() -> Pathway {
     p.ok(&["-q", "caseload", "worker", "import", &f("workers.csv")]);
     p.ok(&["-q", "caseload", "import", &f("cases.csv")]);
     p.ok(&["-q", "caseload", "import", "--tiers", &f("retiers.csv")]);
+    p.ok(&["-q", "caseload", "import", "--assessments", &f("assessments.csv")]);
     p
 }
 
