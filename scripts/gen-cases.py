@@ -25,7 +25,7 @@ capacity and the part-time worker near it.
 The files are written in the order `pathway caseload export` writes them,
 so importing them and exporting again gives the same bytes.
 
-Each case is assessed on two or three resettlement pathways (scores 1-10)
+Each case is assessed on two to five resettlement pathways (scores 1-10)
 when it opens, at a review after about two months while it is open, and
 when it closes; a positive closing mostly shows progress, a negative one
 mostly none. The assessments draw on their own seeded generator, so the
@@ -226,7 +226,7 @@ def assessments(cases):
     seen = set()
     rows = []
     for c in cases:
-        pathways = rng.sample(PATHWAYS[:8], rng.choice([2, 2, 3]))
+        pathways = rng.sample(PATHWAYS[:8], rng.choice([2, 3, 4, 4, 5]))
         mine = []
         for p in pathways:
             start = rng.randint(2, 5)
