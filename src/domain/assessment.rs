@@ -38,6 +38,19 @@ pub struct AssessInput {
     pub stage: Option<Stage>,
 }
 
+/// The row to insert for assessment `a` on `case` (its client's too).
+fn new_row(case: &Case, a: &AssessInput) -> Assessment {
+    Assessment {
+        id: 0,
+        case_id: case.id,
+        client_id: case.client_id,
+        pathway: a.pathway,
+        assessed_on: a.assessed_on,
+        score: a.score,
+        stage: a.stage,
+    }
+}
+
 fn fault(column: &'static str, message: String) -> Fault {
     Fault { column, message }
 }
@@ -99,18 +112,7 @@ pub fn assess(conn: &mut Conn, id: &CaseId, a: &AssessInput, command: &str) -> R
             let other = key_of_case(tx, other.case_id)?;
             return Err(same_day_fault(&key, a, &other).into_error());
         }
-        q::insert(
-            tx,
-            &Assessment {
-                id: 0,
-                case_id: case.id,
-                client_id: case.client_id,
-                pathway: a.pathway,
-                assessed_on: a.assessed_on,
-                score: a.score,
-                stage: a.stage,
-            },
-        )?;
+        q::insert(tx, &new_row(&case, a))?;
         let detail = format!("{} on {}", a.pathway, a.assessed_on);
         db::tx::audit(tx, command, "case", Some(&key), "assess", Some(&detail))?;
         Ok(key)
@@ -178,18 +180,7 @@ pub fn record(
             }
         }
         None => {
-            let id = q::insert(
-                conn,
-                &Assessment {
-                    id: 0,
-                    case_id: case.id,
-                    client_id: case.client_id,
-                    pathway: a.pathway,
-                    assessed_on: a.assessed_on,
-                    score: a.score,
-                    stage: a.stage,
-                },
-            )?;
+            let id = q::insert(conn, &new_row(case, a))?;
             tracker.created(line, id, "assessment", name);
             Ok(Ok(Applied::New))
         }
