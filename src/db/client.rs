@@ -45,12 +45,7 @@ pub fn each_ref(conn: &Connection, mut each: impl FnMut(&str, i64)) -> Result<()
 /// Whether some recorded client_ref may be one a spreadsheet damages (see
 /// `db::referral::any_fragile_ref`).
 pub fn any_fragile_ref(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM clients WHERE client_ref >= '0' AND client_ref < ':'
-                AND (client_ref GLOB '0[0-9]*' OR client_ref GLOB '[0-9]*.*0'))",
-        [],
-        |r| r.get(0),
-    )?)
+    super::referral::any_fragile(conn, "clients", "client_ref")
 }
 
 /// Remove a client recorded by the current import for a row that was then

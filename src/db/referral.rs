@@ -217,9 +217,17 @@ pub fn update(conn: &Connection, id: i64, client_id: i64, service_id: i64, r: &R
 /// `trust::could_be_damaged`, looked up once at the start of an import
 /// in the index over refs that start with a digit.
 pub fn any_fragile_ref(conn: &Connection) -> Result<bool> {
+    any_fragile(conn, "referrals", "ref")
+}
+
+/// Whether some `column` of `table` may be a ref a spreadsheet damages
+/// (the query behind `any_fragile_ref` here and in `db::client`).
+pub(crate) fn any_fragile(conn: &Connection, table: &'static str, column: &'static str) -> Result<bool> {
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM referrals WHERE ref >= '0' AND ref < ':'
-                AND (ref GLOB '0[0-9]*' OR ref GLOB '[0-9]*.*0'))",
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} >= '0' AND {column} < ':'
+                AND ({column} GLOB '0[0-9]*' OR {column} GLOB '[0-9]*.*0'))"
+        ),
         [],
         |r| r.get(0),
     )?)
