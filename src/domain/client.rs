@@ -328,46 +328,49 @@ pub fn parse_children(s: &str) -> Result<Option<i64>, String> {
 /// case and spacing; a not-recorded answer records nothing (None). The
 /// message does not repeat the value.
 pub fn parse_ethnicity(s: &str) -> Result<Option<Ethnicity>, String> {
+    let all = Ethnicity::ALL.iter().map(|e| (e.as_str(), e.label(), *e));
+    answer(s, Ethnicity::PreferNotToSay, all, ETHNICITY_SPELLINGS).ok_or_else(|| {
+        format!(
+            "the value is not one of the ONS 2021 ethnic groups; use one of: {}, or a spelling that `pathway client import --help` lists, or Unknown",
+            Ethnicity::names()
+        )
+    })
+}
+
+/// An equality answer of a closed set, in any case and spacing: `None`
+/// (not recorded) for an answer in NOT_RECORDED; `prefer_not` for one in
+/// PREFER_NOT; else a member by code or label (`all`), or by one of
+/// `spellings`. `None` at the outside when it is none of these.
+fn answer<T: Copy>(
+    s: &str,
+    prefer_not: T,
+    mut all: impl Iterator<Item = (&'static str, &'static str, T)>,
+    spellings: &[(&str, T)],
+) -> Option<Option<T>> {
     let f = fold(s);
     if one_of(NOT_RECORDED, &f) {
-        return Ok(None);
+        return Some(None);
     }
     if one_of(PREFER_NOT, &f) {
-        return Ok(Some(Ethnicity::PreferNotToSay));
+        return Some(Some(prefer_not));
     }
-    if let Some(e) = Ethnicity::ALL.iter().find(|e| fold(e.as_str()) == f || fold(e.label()) == f) {
-        return Ok(Some(*e));
+    if let Some((_, _, v)) = all.find(|(code, label, _)| fold(code) == f || fold(label) == f) {
+        return Some(Some(v));
     }
-    if let Some((_, e)) = ETHNICITY_SPELLINGS.iter().find(|(w, _)| fold(w) == f) {
-        return Ok(Some(*e));
-    }
-    Err(format!(
-        "the value is not one of the ONS 2021 ethnic groups; use one of: {}, or a spelling that `pathway client import --help` lists, or Unknown",
-        Ethnicity::names()
-    ))
+    spellings.iter().find(|(w, _)| fold(w) == f).map(|(_, v)| Some(*v))
 }
 
 /// A disability answer: a code or label, or one of DISABILITY_SPELLINGS; a
 /// not-recorded answer records nothing (None). The message does not repeat
 /// the value.
 pub fn parse_disability(s: &str) -> Result<Option<Disability>, String> {
-    let f = fold(s);
-    if one_of(NOT_RECORDED, &f) {
-        return Ok(None);
-    }
-    if one_of(PREFER_NOT, &f) {
-        return Ok(Some(Disability::PreferNotToSay));
-    }
-    if let Some(d) = Disability::ALL.iter().find(|d| fold(d.as_str()) == f || fold(d.label()) == f) {
-        return Ok(Some(*d));
-    }
-    if let Some((_, d)) = DISABILITY_SPELLINGS.iter().find(|(w, _)| fold(w) == f) {
-        return Ok(Some(*d));
-    }
-    Err(format!(
-        "the value is not a disability answer; use one of: {} (also Y, N, Prefer not to say, or Unknown)",
-        Disability::names()
-    ))
+    let all = Disability::ALL.iter().map(|d| (d.as_str(), d.label(), *d));
+    answer(s, Disability::PreferNotToSay, all, DISABILITY_SPELLINGS).ok_or_else(|| {
+        format!(
+            "the value is not a disability answer; use one of: {} (also Y, N, Prefer not to say, or Unknown)",
+            Disability::names()
+        )
+    })
 }
 
 /// What applying a client row did.
