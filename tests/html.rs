@@ -8,36 +8,6 @@ use common::Pathway;
 use pathway::value::names::Source;
 use std::path::Path;
 
-/// A database holding the shipped examples (as examples/first-return.sh loads them).
-fn examples() -> Pathway {
-    let p = Pathway::new();
-    let ex = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let f = |name: &str| ex.join(name).to_str().unwrap().to_string();
-    p.ok(&["-q", "decision", "import", &f("decisions.csv")]);
-    p.ok(&["-q", "grant", "import", &f("grants.csv")]);
-    p.ok(&["-q", "grant", "import", "--payments", &f("payments.csv")]);
-    p.ok(&["-q", "service", "import", &f("services.csv")]);
-    p.ok(&[
-        "-q",
-        "service",
-        "target",
-        "Beth Centre",
-        "--measure",
-        "referrals",
-        "--period",
-        "2021/22",
-        "--value",
-        "400",
-    ]);
-    p.ok(&["-q", "client", "import", &f("clients.csv")]);
-    p.ok(&["-q", "referral", "import", &f("referrals.csv")]);
-    p.ok(&["-q", "caseload", "worker", "import", &f("workers.csv")]);
-    p.ok(&["-q", "caseload", "import", &f("cases.csv")]);
-    p.ok(&["-q", "caseload", "import", "--tiers", &f("retiers.csv")]);
-    p.ok(&["-q", "caseload", "import", "--assessments", &f("assessments.csv")]);
-    p
-}
-
 fn html(p: &Pathway, extra: &[&str]) -> String {
     let mut args = vec!["report", "return", "--period", "2021-04", "--format", "html"];
     args.extend_from_slice(extra);
@@ -106,7 +76,7 @@ fn cells(doc: &str) -> Vec<String> {
 
 #[test]
 fn the_page_is_well_formed_self_contained_and_complete() {
-    let p = examples();
+    let p = Pathway::examples();
     let doc = html(&p, &["--service", "Beth Centre"]);
     let tags = check_well_formed(&doc);
     assert_eq!(tags.iter().filter(|t| *t == "svg").count(), 3, "three charts");
@@ -129,7 +99,7 @@ fn the_page_is_well_formed_self_contained_and_complete() {
 
 #[test]
 fn suppressed_counts_never_appear_and_have_no_bar() {
-    let p = examples();
+    let p = Pathway::examples();
     let doc = html(&p, &["--service", "Beth Centre", "--suppress", "5"]);
     check_well_formed(&doc);
     assert!(doc.contains("&lt;5"), "withheld counts shown as <5");
@@ -154,7 +124,7 @@ fn suppressed_counts_never_appear_and_have_no_bar() {
 
 #[test]
 fn the_same_inputs_give_the_same_page() {
-    let p = examples();
+    let p = Pathway::examples();
     assert_eq!(html(&p, &[]), html(&p, &[]));
 }
 
@@ -179,7 +149,7 @@ fn text_is_escaped() {
 
 #[test]
 fn other_commands_refuse_html() {
-    let p = examples();
+    let p = Pathway::examples();
     for args in [
         &["decision", "list", "--format", "html"][..],
         &["report", "grants", "--period", "2021/22", "--format", "html"],

@@ -9,37 +9,6 @@ mod common;
 
 use common::Pathway;
 use serde_json::{json, Value};
-use std::path::Path;
-
-/// A database holding the shipped examples (as examples/first-return.sh loads them).
-fn examples() -> Pathway {
-    let p = Pathway::new();
-    let ex = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let f = |name: &str| ex.join(name).to_str().unwrap().to_string();
-    p.ok(&["-q", "decision", "import", &f("decisions.csv")]);
-    p.ok(&["-q", "grant", "import", &f("grants.csv")]);
-    p.ok(&["-q", "grant", "import", "--payments", &f("payments.csv")]);
-    p.ok(&["-q", "service", "import", &f("services.csv")]);
-    p.ok(&[
-        "-q",
-        "service",
-        "target",
-        "Beth Centre",
-        "--measure",
-        "referrals",
-        "--period",
-        "2021/22",
-        "--value",
-        "400",
-    ]);
-    p.ok(&["-q", "client", "import", &f("clients.csv")]);
-    p.ok(&["-q", "referral", "import", &f("referrals.csv")]);
-    p.ok(&["-q", "caseload", "worker", "import", &f("workers.csv")]);
-    p.ok(&["-q", "caseload", "import", &f("cases.csv")]);
-    p.ok(&["-q", "caseload", "import", "--tiers", &f("retiers.csv")]);
-    p.ok(&["-q", "caseload", "import", "--assessments", &f("assessments.csv")]);
-    p
-}
 
 /// April 2021 at one service: 30 referrals, 3 from police, 12 from
 /// probation, 15 self-referrals. Under --suppress 5 the 3 is "<5" and the
@@ -221,7 +190,7 @@ fn compare(p: &Pathway, plain: &[&str], suppress: &[&str]) -> usize {
 
 #[test]
 fn no_count_of_n_or_more_is_shown_as_below_n_in_the_examples() {
-    let p = examples();
+    let p = Pathway::examples();
     let mut large = 0;
     for period in ["2021-04", "2021/22-Q1", "2021/22"] {
         for service in [None, Some("Beth Centre"), Some("Croydon spoke")] {

@@ -19,6 +19,36 @@ impl Pathway {
         p
     }
 
+    /// A database holding the shipped examples (as examples/first-return.sh loads them).
+    pub fn examples() -> Pathway {
+        let p = Pathway::new();
+        let ex = root().join("examples");
+        let f = |name: &str| ex.join(name).to_str().unwrap().to_string();
+        p.ok(&["-q", "decision", "import", &f("decisions.csv")]);
+        p.ok(&["-q", "grant", "import", &f("grants.csv")]);
+        p.ok(&["-q", "grant", "import", "--payments", &f("payments.csv")]);
+        p.ok(&["-q", "service", "import", &f("services.csv")]);
+        p.ok(&[
+            "-q",
+            "service",
+            "target",
+            "Beth Centre",
+            "--measure",
+            "referrals",
+            "--period",
+            "2021/22",
+            "--value",
+            "400",
+        ]);
+        p.ok(&["-q", "client", "import", &f("clients.csv")]);
+        p.ok(&["-q", "referral", "import", &f("referrals.csv")]);
+        p.ok(&["-q", "caseload", "worker", "import", &f("workers.csv")]);
+        p.ok(&["-q", "caseload", "import", &f("cases.csv")]);
+        p.ok(&["-q", "caseload", "import", "--tiers", &f("retiers.csv")]);
+        p.ok(&["-q", "caseload", "import", "--assessments", &f("assessments.csv")]);
+        p
+    }
+
     /// A temporary folder with no database yet.
     pub fn empty() -> Pathway {
         let dir = tempfile::tempdir().expect("temp dir");
