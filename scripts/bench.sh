@@ -56,6 +56,7 @@ fi
 say "building pathway (release)"
 cargo build --release --quiet
 PATHWAY=$PWD/target/release/pathway
+BINARY_BYTES=$(stat -c %s "$PATHWAY")
 export PATHWAY_BUSY_TIMEOUT=30
 
 gen() { # gen ROWS CASES DIR
@@ -222,6 +223,7 @@ printf '%-58s %10s KB  %s\n' "peak memory, import of $ROWS referrals" "$MEM_BIG"
 printf '%-58s %10s s   %s\n' "start-up: pathway --version" "$START_V" "vs sqlite3 $(ratio "$START_V" "$START_S") (target <= 2x)"
 printf '%-58s %10s s   %s\n' "start-up: pathway report caseload (small db)" "$START_C" "vs sqlite3 $(ratio "$START_C" "$START_S") (target <= 2x)"
 printf '%-58s %10s s\n' "start-up: sqlite3 :memory: 'select 1'" "$START_S"
+printf '%-58s %10.1f MB  %s\n' "release binary size" "$(awk -v b="$BINARY_BYTES" 'BEGIN { print b / 1e6 }')" "(target < 10 MB)"
 
 if [ "$KEEP" = 0 ]; then
   rm -f "$DATA"/*.db "$DATA"/*.db-wal "$DATA"/*.db-shm
