@@ -411,3 +411,40 @@ fn a_postcode_is_refused_as_an_area() {
     assert!(!err.contains("8AA"), "{err}");
     assert_eq!(p.sql_i64("SELECT count(*) FROM referrals"), 0);
 }
+
+/// The indexes of `referrals`, by name, as SQL.
+fn referral_indexes(p: &Pathway) -> Vec<String> {
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    let mut st = c
+        .prepare("SELECT name || ': ' || coalesce(sql, '') FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'referrals' ORDER BY name")
+        .unwrap();
+    let rows = st.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+    rows
+}
+
+/// A load into an empty table builds two indexes once, at the end; the
+/// client index is built again as soon as a row without a ref needs it.
+#[test]
+fn a_load_into_an_empty_table_ends_with_every_index_and_matches_rows_without_a_ref() {
+    let p = setup();
+    let fresh = referral_indexes(&p);
+    assert_eq!(fresh.len(), 3, "{fresh:?}");
+    let rows = [
+        "W00001,2021-04-01,police,Beth Centre,Lambeth,housing,,,R-2104-0001,,",
+        "W00002,2021-04-02,court,Beth Centre,Lambeth,housing,,,R-2104-0002,,",
+        "N00001,2021-04-03,self,Beth Centre,Lambeth,debt,,,,,",
+        "W00003,2021-04-04,probation,Beth Centre,Lambeth,housing,,,R-2104-0004,,",
+        "N00001,2021-04-03,self,Beth Centre,Lambeth,debt,,,,,",
+        "W00001,2021-04-05,gp,Beth Centre,Lambeth,,,,R-2104-0005,,",
+    ];
+    let f = p.file("referrals.csv", format!("{HEADER}\n{}\n", rows.join("\n")));
+    // A dry run into the empty table leaves the indexes as they were.
+    p.ok(&["referral", "import", f.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(referral_indexes(&p), fresh);
+    let s = summary(&p, f.to_str().unwrap());
+    assert_eq!((s["new"].as_i64(), s["repeated"].as_i64()), (Some(5), Some(1)), "{s}");
+    assert_eq!(referral_indexes(&p), fresh, "every index is back, as schema.sql defines it");
+    let s = summary(&p, f.to_str().unwrap());
+    assert_eq!((s["new"].as_i64(), s["unchanged"].as_i64()), (Some(0), Some(5)), "{s}");
+    assert_eq!(p.sql_i64("SELECT count(*) FROM referrals"), 5);
+}

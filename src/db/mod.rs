@@ -495,9 +495,12 @@ fn process_start(pid: u32) -> Option<std::time::SystemTime> {
     Some(std::time::UNIX_EPOCH + Duration::from_secs(btime) + Duration::from_millis(ticks * 10))
 }
 
-/// Give the connection a page cache sized for bulk work.
+/// Give the connection a page cache sized for bulk work. Temporary data
+/// (the sorts that build an index) goes to files, not memory, so memory
+/// stays within the page cache however big the table; it is set here,
+/// before the transaction, because SQLite cannot change it inside one.
 pub fn use_bulk_cache(conn: &Connection) -> Result<()> {
-    conn.execute_batch(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}; PRAGMA temp_store = MEMORY;"))?;
+    conn.execute_batch(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}; PRAGMA temp_store = FILE;"))?;
     Ok(())
 }
 

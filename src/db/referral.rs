@@ -238,30 +238,37 @@ pub fn any_without_ref(conn: &Connection) -> Result<bool> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM referrals WHERE ref IS NULL)", [], |r| r.get(0))?)
 }
 
-/// Before a bulk load into an empty table: drop the return's covering
-/// index `referrals_return`, so that it is built once, sorted, at the end
-/// (`restore_index`) instead of row by row. Returns the index's SQL. Call
-/// inside the import's transaction: a rollback brings the index back.
-pub fn suspend_return_index(conn: &Connection) -> Result<Option<String>> {
-    let sql: Option<String> = conn
-        .query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'referrals_return'", [], |r| r.get(0))
-        .optional()?;
-    if sql.is_some() {
-        conn.execute_batch("DROP INDEX referrals_return")?;
+/// The indexes a bulk load into an empty table builds once, sorted, at the
+/// end instead of row by row: the return's covering index, and the client
+/// index (which an import needs only to match rows without a ref, so it is
+/// built again before the first such row: `restore_index`).
+pub const DEFERRED_INDEXES: &[&str] = &["referrals_return", "referrals_client"];
+
+/// Before a bulk load into an empty table: drop `DEFERRED_INDEXES`.
+/// Returns each one's name and SQL. Call inside the import's transaction:
+/// a rollback brings them back.
+pub fn suspend_indexes(conn: &Connection) -> Result<Vec<(&'static str, String)>> {
+    let mut dropped = Vec::new();
+    for &name in DEFERRED_INDEXES {
+        let sql: Option<String> = conn
+            .query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        if let Some(sql) = sql {
+            conn.execute_batch(&format!("DROP INDEX {name}"))?;
+            dropped.push((name, sql));
+        }
     }
-    Ok(sql)
+    Ok(dropped)
 }
 
-/// Create an index again from its SQL (see `suspend_return_index`). The
-/// sort spills to temporary files rather than memory, so memory stays
-/// within the page cache however big the table.
+/// Create an index again from its SQL (see `suspend_indexes`). The sort
+/// spills to temporary files (`use_bulk_cache`) and takes as much memory
+/// again as the page cache, so the cache is halved while it runs.
 pub fn restore_index(conn: &Connection, sql: &str) -> Result<()> {
-    let store: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    // The sorter takes as much memory again as the page cache: halve both.
-    conn.execute_batch(&format!("PRAGMA temp_store = FILE; PRAGMA cache_size = {};", cache / 2))?;
+    conn.execute_batch(&format!("PRAGMA cache_size = {};", cache / 2))?;
     let built = conn.execute_batch(sql);
-    conn.execute_batch(&format!("PRAGMA temp_store = {store}; PRAGMA cache_size = {cache};"))?;
+    conn.execute_batch(&format!("PRAGMA cache_size = {cache};"))?;
     built?;
     Ok(())
 }

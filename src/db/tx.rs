@@ -6,8 +6,9 @@ use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::Path;
 
-/// A write that changes at least this many rows (an import, in practice)
-/// runs SQLite's `quick_check` of the whole file before it commits.
+/// A write (other than an import, which checks first) that changes at
+/// least this many rows runs SQLite's `quick_check` of the whole file
+/// before it commits.
 pub const CHECK_BULK_CHANGES: u64 = 100;
 
 /// Run `f` in one IMMEDIATE transaction: the write lock is taken first (a
@@ -19,7 +20,14 @@ pub const CHECK_BULK_CHANGES: u64 = 100;
 /// a file that passes `PRAGMA quick_check` (about a second per million
 /// referrals): new records are not poured into a damaged file.
 pub fn write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-    write_watched(conn, &(), false, f)
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let before = tx.total_changes();
+    let out = f(&tx)?;
+    if tx.total_changes().saturating_sub(before) >= CHECK_BULK_CHANGES {
+        quick_check(&tx)?;
+    }
+    tx.commit()?;
+    Ok(out)
 }
 
 /// Told when a write's commit starts and how it ended, so that an import
@@ -37,30 +45,76 @@ impl CommitWatch for () {
     }
 }
 
-/// `write`, with `watch` told about the commit. With `dry_run` everything
-/// `f` did is rolled back at the end (an import's `--dry-run`: every check
-/// runs, nothing is kept, not even the audit rows).
+/// How an import writes (see `write_watched`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bulk<'a> {
+    /// Roll everything back at the end (an import's `--dry-run`: every
+    /// check runs, nothing is kept, not even the audit rows).
+    pub dry_run: bool,
+    /// Tables whose foreign keys are checked once, all rows together, just
+    /// before the commit, instead of row by row as they are written (a
+    /// bulk load whose ids come from pathway's own lookups inside the same
+    /// transaction). A row that would break one refuses the whole write.
+    pub keys_checked_at_end: &'a [&'a str],
+}
+
+/// An import's write: `write`, with `watch` told about the commit. The
+/// whole file is checked (`quick_check`) before anything is written, so
+/// that new records are never poured into a damaged file; on an empty or
+/// small file this costs next to nothing.
 pub fn write_watched<T>(
     conn: &mut Connection,
     watch: &dyn CommitWatch,
-    dry_run: bool,
+    bulk: Bulk<'_>,
+    f: impl FnOnce(&Transaction) -> Result<T>,
+) -> Result<T> {
+    let deferred = !bulk.keys_checked_at_end.is_empty() && !bulk.dry_run;
+    if deferred {
+        // Only outside a transaction does this pragma take effect.
+        conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    }
+    let out = write_checked_first(conn, watch, bulk, f);
+    if deferred {
+        conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    }
+    out
+}
+
+fn write_checked_first<T>(
+    conn: &mut Connection,
+    watch: &dyn CommitWatch,
+    bulk: Bulk<'_>,
     f: impl FnOnce(&Transaction) -> Result<T>,
 ) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let before = tx.total_changes();
-    let out = f(&tx)?;
-    if dry_run {
+    if bulk.dry_run {
+        let out = f(&tx)?;
         tx.rollback()?;
         return Ok(out);
     }
-    if tx.total_changes().saturating_sub(before) >= CHECK_BULK_CHANGES {
-        quick_check(&tx)?;
+    quick_check(&tx)?;
+    let out = f(&tx)?;
+    for table in bulk.keys_checked_at_end {
+        foreign_key_check(&tx, table)?;
     }
     watch.committing();
     let done = tx.commit();
     watch.committed(done.is_ok())?;
     done?;
     Ok(out)
+}
+
+/// Refuse the write when a row of `table` points at a record that does
+/// not exist (`PRAGMA foreign_key_check`).
+fn foreign_key_check(tx: &Transaction, table: &str) -> Result<()> {
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check(?1)", [table], |r| r.get(0))?;
+    if broken > 0 {
+        anyhow::bail!(
+            "internal error: the import would leave {broken} row(s) of {table} pointing at records that do not \
+             exist; nothing was written"
+        );
+    }
+    Ok(())
 }
 
 /// `PRAGMA quick_check`: Ok when SQLite finds the file sound, else SQLite's
@@ -222,5 +276,64 @@ impl Drop for Interrupts {
             let _ = t.join();
         }
         self.after.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_tables() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id));
+             INSERT INTO parent VALUES (1);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn foreign_keys(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn keys_checked_at_end_refuse_a_broken_row_and_are_enforced_again_after() {
+        let mut conn = two_tables();
+        let bulk = Bulk { dry_run: false, keys_checked_at_end: &["child"] };
+        // Row by row the broken row is accepted (enforcement is off) ...
+        let err = write_watched(&mut conn, &(), bulk, |tx| {
+            tx.execute_batch("INSERT INTO child VALUES (1, 1); INSERT INTO child VALUES (2, 99);")?;
+            Ok(())
+        })
+        .unwrap_err();
+        // ... but the check at the end refuses the whole write.
+        assert_eq!(
+            err.to_string(),
+            "internal error: the import would leave 1 row(s) of child pointing at records that do not exist; nothing \
+             was written"
+        );
+        let rows: i64 = conn.query_row("SELECT count(*) FROM child", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 0);
+        assert_eq!(foreign_keys(&conn), 1, "enforced again after the write");
+
+        write_watched(&mut conn, &(), bulk, |tx| Ok(tx.execute_batch("INSERT INTO child VALUES (1, 1)")?)).unwrap();
+        let rows: i64 = conn.query_row("SELECT count(*) FROM child", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 1);
+        assert_eq!(foreign_keys(&conn), 1);
+        assert!(conn.execute("INSERT INTO child VALUES (3, 99)", []).is_err(), "enforced row by row again");
+    }
+
+    #[test]
+    fn without_deferred_keys_an_import_is_checked_row_by_row() {
+        let mut conn = two_tables();
+        let err = write_watched(&mut conn, &(), Bulk::default(), |tx| {
+            tx.execute_batch("INSERT INTO child VALUES (2, 99)")?;
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("FOREIGN KEY constraint failed"), "{err}");
     }
 }

@@ -218,8 +218,8 @@ pub struct Importer {
     without_ref: bool,
     /// Whether there were referrals before the import began.
     had_rows: bool,
-    /// The return's index, dropped for a bulk load into an empty table.
-    suspended_index: Option<String>,
+    /// Indexes dropped for a bulk load into an empty table (name, SQL).
+    suspended: Vec<(&'static str, String)>,
     pub tracker: Tracker,
     /// Whether a recorded referral ref (or client_ref) could be one a
     /// spreadsheet damages; only then are new refs checked for damage.
@@ -269,7 +269,7 @@ impl Importer {
             clients: Clients::load(conn)?,
             without_ref: db::referral::any_without_ref(conn)?,
             had_rows,
-            suspended_index: if had_rows { None } else { db::referral::suspend_return_index(conn)? },
+            suspended: if had_rows { Vec::new() } else { db::referral::suspend_indexes(conn)? },
             tracker: Tracker::new(rules),
             fragile_refs: db::referral::any_fragile_ref(conn)?,
             fragile_clients: db::client::any_fragile_ref(conn)?,
@@ -280,7 +280,7 @@ impl Importer {
     /// the changes listed (for `--dry-run`).
     pub fn finish(self, conn: &Conn) -> Result<Vec<trust::Change>> {
         drop(self.clients);
-        if let Some(sql) = &self.suspended_index {
+        for (_, sql) in &self.suspended {
             db::referral::restore_index(conn, sql)?;
         }
         Ok(self.tracker.changes)
@@ -399,6 +399,8 @@ impl Importer {
                 .ok_or_else(|| anyhow::anyhow!("a referral ref vanished during the import"))?;
             self.matched(conn, line, id, same, ids, r)
         } else {
+            // Rows without a ref are matched on the client index.
+            self.restore_suspended(conn, "referrals_client")?;
             if !new_client {
                 if let Some((id, same)) = db::referral::find_by_key(conn, client_id, service_id, r, false)? {
                     return self.matched(conn, line, id, same, ids, r);
@@ -409,6 +411,15 @@ impl Importer {
             self.without_ref = true;
             Ok(Ok(Change::New))
         }
+    }
+
+    /// Build a suspended index again now, if it was suspended.
+    fn restore_suspended(&mut self, conn: &Conn, name: &str) -> Result<()> {
+        if let Some(i) = self.suspended.iter().position(|(n, _)| *n == name) {
+            let (_, sql) = self.suspended.remove(i);
+            db::referral::restore_index(conn, &sql)?;
+        }
+        Ok(())
     }
 
     /// The recorded ref a spreadsheet could have turned `given` into, when

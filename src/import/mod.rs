@@ -59,8 +59,13 @@ const SNIFF_BYTES: usize = 64 * 1024;
 /// (see `interrupt`): before the commit they roll it back, during it they
 /// wait for it. With `dry_run` (`--dry-run`) everything is rolled back.
 pub fn write<T>(conn: &mut Conn, dry_run: bool, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+    write_bulk(conn, tx::Bulk { dry_run, keys_checked_at_end: &[] }, f)
+}
+
+/// `write`, with the options of a bulk load (see `tx::Bulk`).
+pub fn write_bulk<T>(conn: &mut Conn, bulk: tx::Bulk<'_>, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
     interrupt::begin();
-    tx::write_watched(conn, &interrupt::Watch, dry_run, f)
+    tx::write_watched(conn, &interrupt::Watch, bulk, f)
 }
 
 /// The import's audit row, unless it read no rows: a header-only file

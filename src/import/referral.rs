@@ -75,7 +75,11 @@ fn parse<'r>(f: &Fields<'r>) -> Result<Referral<'r>, RowError> {
 /// Import a referrals file in one transaction.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
     db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
+    // A load into an empty table takes its ids from the importer's own
+    // lookups: its foreign keys are checked once, at the end.
+    let keys_checked_at_end: &[&str] = if db::referral::any(&db.conn)? { &[] } else { &["referrals"] };
+    let bulk = db::tx::Bulk { dry_run: opts.dry_run, keys_checked_at_end };
+    crate::import::write_bulk(&mut db.conn, bulk, |tx| {
         let mut importer = Importer::new(tx, opts.rules())?;
         let mut reader = Reader::open(opts, COLUMNS)?;
         reader.for_each(|f| {
