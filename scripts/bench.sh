@@ -100,13 +100,15 @@ if [ "$have_sqlite3" = 1 ]; then
   FLAT=$DATA/flat.db
   flat_schema="CREATE TABLE flat (client_ref TEXT, referred_on TEXT,
       source TEXT CHECK (source IN ('police','probation','crc','liaison_diversion','court','self','gp','social_care','housing','other')),
-      service TEXT, area TEXT, needs TEXT, outcome TEXT, first_contact_on TEXT, ref TEXT UNIQUE, risk TEXT, marac TEXT);
-    CREATE INDEX flat_referred_on ON flat (referred_on);"
+      service TEXT, area TEXT, needs TEXT, outcome TEXT, first_contact_on TEXT, ref TEXT UNIQUE, risk TEXT, marac TEXT);"
+  # The honest yardstick: the fastest way the shell loads the file, its
+  # date index built after the load (sorted once), not row by row.
   times=()
   for r in $(seq "$RUNS"); do
     rm -f "$FLAT"
     sqlite3 "$FLAT" "$flat_schema"
-    t0=$(now); sqlite3 "$FLAT" ".import --csv --skip 1 '$DATA/referrals.csv' flat"; t1=$(now)
+    t0=$(now); sqlite3 "$FLAT" ".import --csv --skip 1 '$DATA/referrals.csv' flat" \
+      "CREATE INDEX flat_referred_on ON flat (referred_on)"; t1=$(now)
     times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')")
     say "sqlite3 .import (constrained) run $r: ${times[-1]} s"
   done
@@ -179,6 +181,34 @@ SQL
   [ "$ours" = "$theirs" ] || { say "ERROR: referrals.total differs: pathway $ours, sqlite3 $theirs"; exit 1; }
 fi
 
+# --- 2b. reads against the shell, given the same cache and memory map --------
+# The shell's fastest way: the same query, with pathway's page cache and
+# memory map (PRAGMA cache_size, mmap_size), so only the work differs.
+EXP_CSV=nan; EXP_JSON=nan; SH_CSV=nan; SH_JSON=nan; EXPL=nan; SH_EXPL=nan; CASELOAD=nan; SH_CASELOAD=nan
+EXP_CSV=$(time_cmd "$RUNS" "$PATHWAY" --db "$DB" referral export)
+EXP_JSON=$(time_cmd "$RUNS" "$PATHWAY" --db "$DB" referral export --format json)
+EXPL=$(time_cmd "$RUNS" "$PATHWAY" --db "$DB" report explain referrals.total --period 2021/22 --format csv)
+CASELOAD=$(time_cmd "$RUNS" "$PATHWAY" --db "$DB" report caseload)
+if [ "$have_sqlite3" = 1 ]; then
+  shell() { sqlite3 -cmd "PRAGMA cache_size = -65536" -cmd "PRAGMA mmap_size = 1073741824" "$@"; }
+  EXPORT_SQL="SELECT c.client_ref, r.referred_on, r.source, s.name, r.area, r.needs, r.outcome, r.first_contact_on,
+      r.ref, r.risk, r.marac FROM referrals AS r JOIN clients AS c ON c.id = r.client_id
+      JOIN services AS s ON s.id = r.service_id ORDER BY r.referred_on, r.id"
+  SH_CSV=$(time_cmd "$RUNS" shell -csv -header "$DB" "$EXPORT_SQL")
+  SH_JSON=$(time_cmd "$RUNS" shell -json "$DB" "$EXPORT_SQL")
+  SH_EXPL=$(time_cmd "$RUNS" shell -csv -header "$DB" "SELECT coalesce(r.ref, '#' || r.id), 'referral', s.name,
+      r.referred_on FROM referrals AS r JOIN services AS s ON s.id = r.service_id
+      WHERE r.referred_on BETWEEN '2021-04-01' AND '2022-03-31' ORDER BY r.referred_on, r.id")
+  # The caseload report by hand: open cases by worker and tier, with
+  # committed hours (the current tier of each case), over the cases table.
+  SH_CASELOAD=$(time_cmd "$RUNS" shell "$DB" "WITH cur AS (
+        SELECT c.id, c.worker_id, (SELECT t.tier FROM case_tiers AS t WHERE t.case_id = c.id
+                                   ORDER BY t.from_on DESC LIMIT 1) AS tier
+        FROM cases AS c WHERE c.closed_on IS NULL)
+      SELECT w.name, cur.tier, count(*), sum(ti.hours_per_week) FROM cur JOIN workers AS w ON w.id = cur.worker_id
+      JOIN tiers AS ti ON ti.code = cur.tier GROUP BY w.name, cur.tier")
+fi
+
 # --- 3. memory -------------------------------------------------------------
 MEM_BIG=nan; MEM_SMALL=nan
 if [ -n "$TIME" ]; then
@@ -212,12 +242,16 @@ echo "pathway benchmark: $ROWS referrals, $CASES cases, median of $RUNS run(s) (
 printf '%-58s %12s  %s\n' "figure" "median" "ratio"
 printf '%-58s %10.2f s  %s\n' "pathway referral import (validated, normalised)" "$IMPORT" "$(rate "$IMPORT")"
 printf '%-58s %10.2f s  %s\n' "sqlite3 .import, bare table" "$SQL_BARE" "pathway/bare $(ratio "$IMPORT" "$SQL_BARE")"
-printf '%-58s %10.2f s  %s\n' "sqlite3 .import, CHECK + UNIQUE ref + index" "$SQL_CONS" "pathway/constrained $(ratio "$IMPORT" "$SQL_CONS") (target <= 1.5x)"
+printf '%-58s %10.2f s  %s\n' "sqlite3 .import, CHECK + UNIQUE ref, index after" "$SQL_CONS" "pathway/constrained $(ratio "$IMPORT" "$SQL_CONS") (goal <= 1.0x)"
 printf '%-58s %10.2f s  %s\n' "sqlite-utils insert --csv (1 run)" "$SU" "sqlite-utils/pathway $(ratio "$SU" "$IMPORT") (target >= 10x)"
 printf '%-58s %10.3f s\n' "report return, month 2021-04" "$RET_M"
 printf '%-58s %10.3f s\n' "report return, quarter 2021/22-Q1" "$RET_Q"
 printf '%-58s %10.3f s  %s\n' "report return, financial year 2021/22 (all sections)" "$RET_Y" "pathway/hand SQL $(ratio "$RET_Y" "$SQL_RET") (target <= 0.5x)"
 printf '%-58s %10.3f s\n' "hand-written SQL, referral section only, flat table" "$SQL_RET"
+printf '%-58s %10.2f s  %s\n' "referral export, CSV" "$EXP_CSV" "pathway/sqlite3 -csv $(ratio "$EXP_CSV" "$SH_CSV") (goal <= 1.5x)"
+printf '%-58s %10.2f s  %s\n' "referral export, JSON" "$EXP_JSON" "pathway/sqlite3 -json $(ratio "$EXP_JSON" "$SH_JSON") (goal <= 1.5x)"
+printf '%-58s %10.2f s  %s\n' "report explain referrals.total, 2021/22, CSV" "$EXPL" "pathway/sqlite3 -csv $(ratio "$EXPL" "$SH_EXPL") (goal <= 1.5x)"
+printf '%-58s %10.2f s  %s\n' "report caseload" "$CASELOAD" "pathway/hand SQL $(ratio "$CASELOAD" "$SH_CASELOAD") (goal <= 1.0x)"
 printf '%-58s %10s KB  %s\n' "peak memory, import of 100,000 referrals" "$MEM_SMALL" ""
 printf '%-58s %10s KB  %s\n' "peak memory, import of $ROWS referrals" "$MEM_BIG" "big/small $(ratio "$MEM_BIG" "$MEM_SMALL")"
 printf '%-58s %10s s   %s\n' "start-up: pathway --version" "$START_V" "vs sqlite3 $(ratio "$START_V" "$START_S") (target <= 2x)"

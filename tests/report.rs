@@ -1358,6 +1358,17 @@ fn referral_section_is_one_range_scan_over_the_covering_index() {
     }
 }
 
+#[test]
+fn caseload_counts_open_cases_from_one_scan_of_a_covering_index() {
+    use pathway::db::report::worker_tiers_plan;
+    use pathway::value::Date;
+    let p = Pathway::new();
+    let c = Connection::open(&p.db).unwrap();
+    let plan = worker_tiers_plan(&c, Date::ymd(2021, 4, 30)).unwrap();
+    assert!(plan.iter().any(|l| l.contains("USING COVERING INDEX cases_opened (opened_on<?)")), "{plan:?}");
+    assert!(!plan.iter().any(|l| l.contains("cases_worker")), "{plan:?}");
+}
+
 // ------------------------------------------------------------------ cron
 
 #[test]
