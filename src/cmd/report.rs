@@ -9,7 +9,7 @@ use crate::output::{html, html_only, Cell, Format, Out, Section};
 use crate::report::explain::{self, Explanation, RecordValue};
 use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
 use crate::report::suppress::{Count, Suppression};
-use crate::report::{caseload, grants};
+use crate::report::{caseload, diff, due, filed, grants};
 use crate::value::names::{CaseOutcome, Need, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
@@ -164,6 +164,137 @@ pub enum Command {
     /// Print the JSON Schema of the return's JSON ("pathway.return/1")
     #[command(after_help = "Examples:\n  pathway report schema > pathway.return-1.schema.json")]
     Schema,
+    /// File a return: keep the exact JSON sent (with its sha256 and when) and print it
+    #[command(long_about = FILE_LONG, after_help = FILE_EXAMPLES)]
+    File(FileArgs),
+    /// List the returns filed, or print one back exactly as it was sent
+    #[command(long_about = FILED_LONG, after_help = FILED_EXAMPLES)]
+    Filed(FiledArgs),
+    /// Every figure that changed since the return was filed, and the recorded changes behind it
+    #[command(long_about = DIFF_LONG, after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+    /// The returns grants' reporting schedules ask for: due, overdue or filed
+    #[command(long_about = DUE_LONG, after_help = DUE_EXAMPLES)]
+    Due(DueArgs),
+}
+
+const FILE_LONG: &str = "\
+File the return for a period: compute it exactly as `report return --format json`
+would with the same options, keep those bytes in the database with their sha256,
+the time and the options, and print them to stdout (or, with --output, write
+them to a file readable by you only, mode 0600), so that the very file sent is
+the one kept. Filing the same period and service again keeps both (a
+resubmission); `report diff` compares with the latest. generated_at (and the
+time the return is filed at) is now, or PATHWAY_NOW when set.
+
+Send the printed JSON (or --output FILE) to the commissioner: it carries the
+provider (`pathway provider set`), the period, the options and every figure,
+and the distribution of days to first contact that a merge needs (left out
+under --suppress: a commissioner who merges returns needs the unsuppressed one).";
+
+const FILE_EXAMPLES: &str = "\
+Examples:
+  pathway report file --period 2021-04 --output return-2021-04.json
+  pathway report file --period 2021/22-Q1 --service \"Beth Centre\" > return-2021-22-Q1.json
+  pathway report file --period 2021-04 --suppress 5 --output return-2021-04-published.json";
+
+const FILED_LONG: &str = "\
+The returns filed with `report file`, oldest first: id, period, days, service
+(empty for the whole database), the suppression and rounding applied, when it
+was filed, the sha256 of its bytes and their length. With --show ID, the filed
+return itself, byte for byte as it was sent (to stdout, or with --output to a
+file readable by you only, mode 0600): `sha256sum` of it gives the listed sha256.";
+
+const FILED_EXAMPLES: &str = "\
+Examples:
+  pathway report filed
+  pathway report filed --format csv
+  pathway report filed --show 3 --output return-2021-04.json";
+
+const DIFF_LONG: &str = "\
+Recompute the return for a period (and service) with the options it was filed
+with, and compare it with the latest return filed for the same days and service:
+every figure whose value differs (by the name `report explain` accepts, as filed
+-> now), then the changes recorded in the audit log since the filing that can
+move those figures (a referral added or updated, a case opened, closed or
+retiered, a client erased, a payment, ...), each with its entry number, time,
+record (its ref, or #id; never a client's reference: an erasure shows as \"a
+client erased\"), action and the changed figures it can move.
+
+When nothing changed it says \"no figure changed since filing on ...\" (on
+stderr) and exits 0. Exit codes: 0 whether or not figures changed; with
+--fail-changed, 1 when any figure changed (after writing the report), for
+scripts. No return filed for the period and service is an error (exit 65).";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  pathway report diff --period 2021-04
+  pathway report diff --period 2021/22-Q1 --service \"Beth Centre\" --format csv
+  pathway -q report diff --period 2021-04 --fail-changed";
+
+const DUE_LONG: &str = "\
+The returns that grants' reporting schedules ask for (`grant add` or `grant edit`
+with --returns monthly|quarterly --due-days N): one for each calendar month or
+financial quarter overlapping the grant's start..end (a grant without an end:
+up to the look-ahead; a grant without a start, or cancelled: none), due N days
+after the period ends. Listed: every one due on or before the day (--as-of,
+default today) plus 30 days, with its grant, period, due date and status:
+  due       not filed, due on or after the day
+  overdue   not filed, due before the day
+  filed     a return was filed for exactly the period's days, for the whole
+            database or for one of the services the grant funds (or their
+            spokes); filed_id and filed_at name it
+
+With --fail-overdue the list is still written, then the command exits 1 with a
+one-line message on stderr (shown even with -q) when any return is overdue and
+not filed, and 0 otherwise: for cron. PATHWAY_NOW fixes today for tests.";
+
+const DUE_EXAMPLES: &str = "\
+Examples:
+  pathway report due
+  pathway report due --as-of 2021-07-31 --format csv
+  pathway -q report due --fail-overdue";
+
+#[derive(Debug, clap::Args)]
+pub struct FileArgs {
+    #[command(flatten)]
+    pub ret: ReturnArgs,
+    /// Write the filed return to this file (mode 0600) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FiledArgs {
+    /// Print filed return ID exactly as it was sent
+    #[arg(long, value_name = "ID")]
+    pub show: Option<i64>,
+    /// With --show: write it to this file (mode 0600) instead of stdout
+    #[arg(long, value_name = "FILE", requires = "show")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The period of the filed return: 2021-04, 2021/22, 2021/22-Q1 or 2021-04-01..2021-06-30
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Period,
+    /// The service of the filed return (for a hub: with its spokes)
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Exit with code 1 (after writing the report) when any figure changed
+    #[arg(long)]
+    pub fail_changed: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DueArgs {
+    /// The day to look from [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+    /// Exit with code 1 (after writing the list) when any return is overdue and not filed
+    #[arg(long)]
+    pub fail_overdue: bool,
 }
 
 fn explain_long() -> String {
@@ -228,6 +359,10 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Caseload(a) => run_caseload(a, ctx),
         Command::Grants(a) => run_grants(a, ctx),
         Command::Explain(a) => run_explain(a, ctx),
+        Command::File(a) => run_file(a, ctx),
+        Command::Filed(a) => run_filed(a, ctx),
+        Command::Diff(a) => run_diff(a, ctx),
+        Command::Due(a) => run_due(a, ctx),
         Command::Schema => {
             let mut out = ctx.out();
             out.text(returns::JSON_SCHEMA)?;
@@ -267,11 +402,114 @@ fn return_options(conn: &Conn, period: Period, service: Option<&str>, s: Suppres
     })
 }
 
+/// The options of `report return` (and `report file`) from its arguments.
+fn return_args_options(conn: &Conn, a: ReturnArgs) -> Result<ReturnOptions> {
+    let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
+    let mut opts = return_options(conn, a.period, a.service.as_deref(), s)?;
+    opts.completion_pathways = a.completion_pathways;
+    Ok(opts)
+}
+
+/// Bytes to stdout, or to a new 0600 file.
+fn emit_bytes(ctx: &Ctx, bytes: &[u8], output: Option<&std::path::Path>) -> Result<()> {
+    match output {
+        Some(path) => crate::db::filed::write_private(path, bytes),
+        None => {
+            let mut out = ctx.out();
+            out.text(&String::from_utf8_lossy(bytes))?;
+            out.flush()
+        }
+    }
+}
+
+fn run_file(a: FileArgs, ctx: &mut Ctx) -> Result<u8> {
+    let mut db = ctx.open()?;
+    let opts = return_args_options(&db.conn, a.ret)?;
+    let f = filed::file(&mut db.conn, &opts, &ctx.command)?;
+    emit_bytes(ctx, &f.body, a.output.as_deref())?;
+    ctx.say(&format!(
+        "filed return #{} for {}{}{} (sha256 {}){}",
+        f.id,
+        opts.period.label,
+        opts.service.as_ref().map(|s| format!(", {}", s.name)).unwrap_or_default(),
+        a.output.as_ref().map(|p| format!(", written to {}", p.display())).unwrap_or_default(),
+        f.sha256,
+        if f.earlier > 0 { format!("; a resubmission ({} filed before)", f.earlier) } else { String::new() }
+    ));
+    Ok(0)
+}
+
+fn run_filed(a: FiledArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    if let Some(id) = a.show {
+        let body = filed::show(&db.conn, id)?;
+        emit_bytes(ctx, &body, a.output.as_deref())?;
+        return Ok(0);
+    }
+    let list = filed::list(&db.conn)?;
+    let mut out = ctx.out();
+    filed::render_list(&list, &mut out)?;
+    out.flush()?;
+    Ok(0)
+}
+
+fn run_diff(a: DiffArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let opts = return_options(&db.conn, a.period, a.service.as_deref(), Suppression::NONE)?;
+    let Some(d) = diff::diff(&db.conn, &opts)? else {
+        return Err(crate::error::invalid(format!(
+            "no return for {}{} has been filed; file one with `pathway report file --period {}{}`",
+            opts.period.label,
+            opts.service.as_ref().map(|s| format!(" and {}", s.name)).unwrap_or_default(),
+            opts.period.label,
+            opts.service.as_ref().map(|s| format!(" --service {:?}", s.name)).unwrap_or_default(),
+        )));
+    };
+    if d.changed.is_empty() {
+        ctx.say(&format!("no figure changed since filing on {} (return #{})", d.filed.filed_at, d.filed.id));
+        if ctx.format == Format::Table {
+            return Ok(0);
+        }
+    }
+    let mut out = ctx.out();
+    diff::render(&d, &mut out)?;
+    out.flush()?;
+    if !d.changed.is_empty() {
+        ctx.say(&format!(
+            "{} changed since filing on {} (return #{})",
+            crate::error::count_of(d.changed.len(), "figure", "figures"),
+            d.filed.filed_at,
+            d.filed.id
+        ));
+        if a.fail_changed {
+            return Ok(1);
+        }
+    }
+    Ok(0)
+}
+
+fn run_due(a: DueArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let as_of = match a.as_of {
+        Some(d) => d,
+        None => crate::value::date::today().map_err(usage)?,
+    };
+    let list = due::build(&db.conn, as_of)?;
+    let mut out = ctx.out();
+    due::render(&list, &mut out)?;
+    out.flush()?;
+    if a.fail_overdue {
+        if let Some(msg) = due::overdue_message(&list, as_of) {
+            // An error, not ctx.say: cron must hear it even with -q. Exit code 1.
+            anyhow::bail!(msg);
+        }
+    }
+    Ok(0)
+}
+
 fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
-    let mut opts = return_options(&db.conn, a.period, a.service.as_deref(), s)?;
-    opts.completion_pathways = a.completion_pathways;
+    let opts = return_args_options(&db.conn, a)?;
     let ret = returns::build(&db.conn, &opts)?;
     let mut out = ctx.out();
     match ctx.format {
@@ -293,6 +531,9 @@ fn return_html(r: &Return) -> String {
             v.push_str(&format!(" (with {})", s.includes.join(", ")));
         }
         header.push(("Service".to_string(), v));
+    }
+    if let Some(p) = &r.provider {
+        header.push(("Provider".to_string(), provider_text(p)));
     }
     let t = r.suppression.threshold;
     header.push((
@@ -339,6 +580,14 @@ fn return_html(r: &Return) -> String {
         first.note.clear();
     }
     html::render(&html::Page { title: format!("Return {}", r.period.label), header, charts, sections: &sections })
+}
+
+/// "Juno Women's Aid (GB-CHC-1234567)", or the name alone.
+fn provider_text(p: &returns::ProviderOut) -> String {
+    match &p.identifier {
+        Some(id) => format!("{} ({id})", p.name),
+        None => p.name.clone(),
+    }
 }
 
 fn bars(rows: Vec<Vec<Cell>>) -> Vec<(String, Cell)> {
@@ -424,6 +673,9 @@ fn return_sections(r: &Return) -> Vec<Section> {
         if !s.includes.is_empty() {
             head.push_str(&format!(" (with {})", s.includes.join(", ")));
         }
+    }
+    if let Some(p) = &r.provider {
+        head.push_str(&format!("\nProvider: {}", provider_text(p)));
     }
     if r.suppression.threshold > 1 {
         let t = r.suppression.threshold;

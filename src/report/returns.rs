@@ -57,6 +57,8 @@ pub struct Return {
     /// The service the return is limited to, with the spokes it includes;
     /// null for every service.
     pub service: Option<ServiceOut>,
+    /// Who the return is from (`pathway provider set`); null when not recorded.
+    pub provider: Option<ProviderOut>,
     pub referrals: Referrals,
     pub women_supported: Count,
     pub caseload: Caseload,
@@ -76,6 +78,13 @@ pub struct PeriodOut {
     pub label: String,
     pub from: Date,
     pub to: Date,
+}
+
+/// The provider a return is from: its name and 360Giving-style org-id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ProviderOut {
+    pub name: String,
+    pub identifier: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,6 +118,9 @@ pub struct Referrals {
     pub by_area: Breakdown,
     pub by_risk: Breakdown,
     pub median_days_to_first_contact: Option<f64>,
+    /// Days to first contact → how many referrals took that many (what a
+    /// merge recomputes the median from); null under suppression.
+    pub days_to_first_contact: Option<BTreeMap<i64, i64>>,
     /// How many referrals the median is over.
     #[serde(skip)]
     pub with_first_contact: i64,
@@ -350,6 +362,7 @@ impl ReferralTally {
             ),
             median_days_to_first_contact: self.median_days(),
             with_first_contact: self.days.values().sum(),
+            days_to_first_contact: Some(self.days),
         }
     }
 }
@@ -466,6 +479,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
             .service
             .as_ref()
             .map(|s| ServiceOut { name: s.name.clone(), includes: s.spokes.iter().map(|x| x.1.clone()).collect() }),
+        provider: crate::db::filed::provider(conn)?.map(|(name, identifier)| ProviderOut { name, identifier }),
         referrals,
         women_supported: c(0),
         caseload,
@@ -610,6 +624,8 @@ impl Return {
         if s.is_small(r.with_first_contact) {
             r.median_days_to_first_contact = None;
         }
+        // Each day's count would show small numbers: never sent suppressed.
+        r.days_to_first_contact = None;
         self.women_supported = next();
         let cl = &mut self.caseload;
         for v in [&mut cl.open_at_start, &mut cl.opened, &mut cl.closed, &mut cl.open_at_end] {
@@ -730,6 +746,12 @@ impl Return {
         meta(&mut out, "database_schema_version", FigureValue::Int(self.database_schema_version));
         meta(&mut out, "service", FigureValue::Text(self.service.as_ref().map(|s| s.name.clone())));
         meta(&mut out, "service_includes", FigureValue::Text(self.service.as_ref().map(|s| s.includes.join(";"))));
+        meta(&mut out, "provider", FigureValue::Text(self.provider.as_ref().map(|p| p.name.clone())));
+        meta(
+            &mut out,
+            "provider_identifier",
+            FigureValue::Text(self.provider.as_ref().and_then(|p| p.identifier.clone())),
+        );
         meta(&mut out, "suppression_threshold", FigureValue::Int(i64::from(self.suppression.threshold)));
         meta(&mut out, "suppression_rounding", FigureValue::Int(i64::from(self.suppression.rounding.unwrap_or(0))));
         meta(&mut out, "suppression_primary", FigureValue::Int(self.suppression.primary as i64));
