@@ -90,7 +90,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     // Checked before anything is opened or written: HTML is a page for
     // people, made only for the return.
     if cli.global.format == crate::output::Format::Html
-        && !matches!(&cli.command, Command::Report(r) if matches!(r.command, cmd::report::Command::Return(_)))
+        && !matches!(&cli.command, Command::Report(r) if matches!(r.command, cmd::report::Command::Return(_) | cmd::report::Command::Merge(_)))
     {
         return Err(crate::output::html_only());
     }

@@ -9,7 +9,7 @@ use crate::output::{html, html_only, Cell, Format, Out, Section};
 use crate::report::explain::{self, Explanation, RecordValue};
 use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
 use crate::report::suppress::{Count, Suppression};
-use crate::report::{caseload, diff, due, filed, grants};
+use crate::report::{caseload, diff, due, filed, grants, merge};
 use crate::value::names::{CaseOutcome, Need, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
@@ -162,8 +162,10 @@ pub enum Command {
     #[command(long_about = explain_long(), after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
     /// Print the JSON Schema of the return's JSON ("pathway.return/1")
-    #[command(after_help = "Examples:\n  pathway report schema > pathway.return-1.schema.json")]
-    Schema,
+    #[command(
+        after_help = "Examples:\n  pathway report schema > pathway.return-1.schema.json\n  pathway report schema --merged > pathway.merged-return-1.schema.json"
+    )]
+    Schema(SchemaArgs),
     /// File a return: keep the exact JSON sent (with its sha256 and when) and print it
     #[command(long_about = FILE_LONG, after_help = FILE_EXAMPLES)]
     File(FileArgs),
@@ -176,6 +178,73 @@ pub enum Command {
     /// The returns grants' reporting schedules ask for: due, overdue or filed
     #[command(long_about = DUE_LONG, after_help = DUE_EXAMPLES)]
     Due(DueArgs),
+    /// Add up several providers' returns for one period (the commissioner's side)
+    #[command(long_about = MERGE_LONG, after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
+}
+
+const MERGE_LONG: &str = "\
+For a commissioner: read several providers' returns for the same period (the
+JSON files of `pathway report return --format json` or `report file`, schema
+pathway.return/1) and write one consolidated return, in every format a return
+has (table, csv, json, jsonl, html), with each input named (provider, file,
+generated at, sha256).
+
+Counts are added up. The median days to first contact is recomputed from the
+distributions of days the returns carry (not averaged); rates (positive
+outcomes, progress) are recomputed from the added counts; committed hours are
+added. Targets and grants are listed per provider. women_supported is a sum of
+the providers' counts, not de-duplicated across providers: client references
+are pseudonymous per provider, so a woman supported by two providers counts
+twice (the output says so).
+
+Refused, with a message naming the file (exit 65; nothing is written): a file
+that is not a return's JSON; an unknown schema; a suppressed or rounded return
+(suppressed counts cannot be added: ask for the unsuppressed return, and
+suppress the merged one); a return made by an older pathway, without the
+distribution of days to first contact or the provider; returns for different
+periods, or with different --completion-pathways; the same file twice; two
+returns from the same provider (by org-id when both have one, else by name).
+Every refused file is listed. A file that cannot be read exits 66.
+
+--expect FILE lists the providers that should have sent a return: one a line,
+by name or org-id (or CSV with both, with or without a header row; blank lines
+and lines starting with # are skipped). The output gives the number expected
+and received, the reporting rate (received / expected) and who is missing.
+
+--suppress N and --round R apply to the merged figures exactly as to a
+provider's return (see `pathway report return --help`): publish the merged
+return with them. The JSON layout is pathway.merged-return/1: `pathway report
+schema --merged` prints its JSON Schema. The CSV has the return's long layout,
+after rows for the inputs (section input) and the --expect result.";
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  pathway report merge returns/*.json
+  pathway report merge juno.json nwa.json --expect providers.txt --format csv > merged-2021-04.csv
+  pathway report merge returns/*.json --suppress 10 --round 5 --format html > merged-2021-22.html";
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The providers' return files (JSON, pathway.return/1)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    /// The providers that should have sent a return, one a line (name or org-id)
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<std::path::PathBuf>,
+    /// Show counts from 1 to N-1 as "<N" (and those that would reveal them as "[c]")
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub suppress: Option<u32>,
+    /// Round the counts still shown to the nearest multiple of R (ONS: --suppress 10 --round 5)
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub round: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The JSON Schema of the merged return (`report merge`, "pathway.merged-return/1") instead
+    #[arg(long)]
+    pub merged: bool,
 }
 
 const FILE_LONG: &str = "\
@@ -363,9 +432,10 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Filed(a) => run_filed(a, ctx),
         Command::Diff(a) => run_diff(a, ctx),
         Command::Due(a) => run_due(a, ctx),
-        Command::Schema => {
+        Command::Merge(a) => run_merge(a, ctx),
+        Command::Schema(a) => {
             let mut out = ctx.out();
-            out.text(returns::JSON_SCHEMA)?;
+            out.text(if a.merged { merge::JSON_SCHEMA } else { returns::JSON_SCHEMA })?;
             out.flush()?;
             Ok(0)
         }
@@ -507,6 +577,127 @@ fn run_due(a: DueArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
+/// A file's bytes, or "cannot read" (exit 66).
+fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ if path.is_dir() => "it is a folder, not a file".to_string(),
+            _ => e.to_string(),
+        };
+        crate::error::Error::NoInput { path: path.to_path_buf(), reason }.into()
+    })
+}
+
+fn run_merge(a: MergeArgs, ctx: &mut Ctx) -> Result<u8> {
+    let mut files = Vec::new();
+    for p in &a.files {
+        files.push(merge::File { name: p.display().to_string(), bytes: read_input(p)? });
+    }
+    let expect = match &a.expect {
+        Some(p) => Some(merge::read_expect(&p.display().to_string(), &read_input(p)?)?),
+        None => None,
+    };
+    let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
+    let m = merge::merge(&files, expect.as_deref(), s, &generated_at()?)?;
+    let mut out = ctx.out();
+    match ctx.format {
+        Format::Json | Format::Jsonl => out.json(&m)?,
+        Format::Csv => figures_csv(merge_figures(&m).into_iter().chain(m.ret.figures()).collect(), &mut out)?,
+        Format::Table => {
+            let mut sections = merge_sections(&m);
+            sections.extend(return_sections(&m.ret));
+            out.sections(&sections)?
+        }
+        Format::Html => {
+            let more = vec![
+                ("Providers".to_string(), m.inputs.len().to_string()),
+                ("Note".to_string(), merge::WOMEN_NOTE.to_string()),
+            ];
+            out.text(&return_page(&m.ret, format!("Merged return {}", m.ret.period.label), more, merge_sections(&m)))?
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// The inputs and the --expect result, as sections.
+fn merge_sections(m: &merge::Merged) -> Vec<Section> {
+    let mut out = vec![section(
+        format!("Merged return {}: {} providers' returns", m.ret.period.label, m.inputs.len()),
+        format!("Note: {}.", merge::WOMEN_NOTE),
+        &["provider", "identifier", "service", "file", "generated_at", "sha256"],
+        m.inputs
+            .iter()
+            .map(|i| {
+                vec![
+                    Cell::text(i.provider.name.clone()),
+                    Cell::opt_text(i.provider.identifier.clone()),
+                    Cell::opt_text(i.service.clone()),
+                    Cell::text(i.file.clone()),
+                    Cell::text(i.generated_at.clone()),
+                    Cell::text(i.sha256.clone()),
+                ]
+            })
+            .collect(),
+    )];
+    if let Some(e) = &m.expected {
+        out.push(section(
+            format!(
+                "Reporting rate: {} of {} expected returns received{}",
+                e.received,
+                e.expected,
+                e.reporting_rate.map(|r| format!(" ({:.1}%)", r * 100.0)).unwrap_or_default()
+            ),
+            if e.not_expected.is_empty() {
+                String::new()
+            } else {
+                format!("Not on the list: {}", e.not_expected.join(", "))
+            },
+            &["missing"],
+            e.missing.iter().map(|x| vec![Cell::text(x.clone())]).collect(),
+        ));
+    }
+    out
+}
+
+/// The CSV rows before the return's: the inputs, the --expect result, the note.
+fn merge_figures(m: &merge::Merged) -> Vec<returns::Figure> {
+    let row = |section: &'static str, item: String, measure: &str, value: returns::FigureValue| returns::Figure {
+        name: None,
+        section,
+        item,
+        measure: measure.into(),
+        category: String::new(),
+        value,
+        basis: None,
+        rule: String::new(),
+    };
+    let text = |s: &str| returns::FigureValue::Text(Some(s.to_string()));
+    let mut out = vec![row("return", String::new(), "note", text(merge::WOMEN_NOTE))];
+    for i in &m.inputs {
+        let who = i.provider.name.clone();
+        out.push(row("input", who.clone(), "identifier", returns::FigureValue::Text(i.provider.identifier.clone())));
+        out.push(row("input", who.clone(), "service", returns::FigureValue::Text(i.service.clone())));
+        out.push(row("input", who.clone(), "file", text(&i.file)));
+        out.push(row("input", who.clone(), "generated_at", text(&i.generated_at)));
+        out.push(row("input", who, "sha256", text(&i.sha256)));
+    }
+    if let Some(e) = &m.expected {
+        out.push(row("expected", String::new(), "expected", returns::FigureValue::Int(e.expected as i64)));
+        out.push(row("expected", String::new(), "received", returns::FigureValue::Int(e.received as i64)));
+        out.push(row("expected", String::new(), "reporting_rate", returns::FigureValue::Number(e.reporting_rate)));
+        for x in &e.missing {
+            out.push(row("expected", x.clone(), "missing", text(x)));
+        }
+        for x in &e.not_expected {
+            out.push(row("expected", x.clone(), "not_expected", text(x)));
+        }
+    }
+    out
+}
+
 fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let opts = return_args_options(&db.conn, a)?;
@@ -524,6 +715,12 @@ fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
 
 /// The return as a page: the table's sections, a header and three charts.
 fn return_html(r: &Return) -> String {
+    return_page(r, format!("Return {}", r.period.label), Vec::new(), Vec::new())
+}
+
+/// The return's page with more header lines and sections before its own
+/// (a merged return's inputs).
+fn return_page(r: &Return, title: String, more: Vec<(String, String)>, before: Vec<Section>) -> String {
     let mut header = vec![("Period".to_string(), format!("{} ({} to {})", r.period.label, r.period.from, r.period.to))];
     if let Some(s) = &r.service {
         let mut v = s.name.clone();
@@ -550,6 +747,7 @@ fn return_html(r: &Return) -> String {
     if let Some(n) = r.suppression.rounding {
         header.push(("Rounding".to_string(), format!("counts shown are rounded to the nearest {n}")));
     }
+    header.extend(more);
     header.push(("Generated".to_string(), r.generated_at.clone()));
     let by_source = breakdown_rows(&r.referrals.by_source, &|k| k.parse::<Source>().ok().map(Source::label));
     let charts = vec![
@@ -579,7 +777,8 @@ fn return_html(r: &Return) -> String {
     if let Some(first) = sections.first_mut() {
         first.note.clear();
     }
-    html::render(&html::Page { title: format!("Return {}", r.period.label), header, charts, sections: &sections })
+    let sections: Vec<Section> = before.into_iter().chain(sections).collect();
+    html::render(&html::Page { title, header, charts, sections: &sections })
 }
 
 /// "Juno Women's Aid (GB-CHC-1234567)", or the name alone.
@@ -629,8 +828,13 @@ fn figure_cell(v: &FigureValue, measure: &str) -> Cell {
 }
 
 fn return_csv(ret: &Return, out: &mut Out) -> Result<()> {
+    figures_csv(ret.figures(), out)
+}
+
+/// Figures as the return's CSV: one row each.
+fn figures_csv(figures: Vec<returns::Figure>, out: &mut Out) -> Result<()> {
     let mut rows = out.rows(&["figure", "section", "item", "measure", "category", "value"])?;
-    for f in ret.figures() {
+    for f in figures {
         rows.push(vec![
             Cell::text(f.name.clone().unwrap_or_default()),
             Cell::text(f.section),
@@ -813,8 +1017,12 @@ fn return_sections(r: &Return) -> Vec<Section> {
         r.targets
             .iter()
             .map(|t| {
+                let subject = t.service.clone().or(t.grant.clone()).unwrap_or_default();
                 vec![
-                    Cell::text(t.service.clone().or(t.grant.clone()).unwrap_or_default()),
+                    Cell::text(match &t.provider {
+                        Some(p) => format!("{p}: {subject}"),
+                        None => subject,
+                    }),
                     Cell::text(t.measure.as_str()),
                     Cell::text(t.period.clone()),
                     Cell::text(format!("{}..{}", t.counted_from, t.counted_to)),
@@ -834,7 +1042,10 @@ fn return_sections(r: &Return) -> Vec<Section> {
             .map(|g| {
                 vec![
                     Cell::text(g.decision.clone()),
-                    Cell::text(g.grant.clone()),
+                    Cell::text(match &g.provider {
+                        Some(p) => format!("{p}: {}", g.grant),
+                        None => g.grant.clone(),
+                    }),
                     Cell::text(g.recipient.clone()),
                     Cell::Money(g.awarded),
                     Cell::Money(g.paid_in_period),

@@ -8,6 +8,7 @@ pub mod equality;
 pub mod explain;
 pub mod filed;
 pub mod grants;
+pub mod merge;
 pub mod outcomes;
 pub mod returns;
 pub mod suppress;

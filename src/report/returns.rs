@@ -163,6 +163,9 @@ pub struct TargetLine {
     pub figure: String,
     #[serde(skip)]
     pub scope: Scope,
+    /// In a merged return: the provider whose return it comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -176,6 +179,9 @@ pub struct GrantLine {
     pub outstanding: Pence,
     #[serde(skip)]
     pub id: i64,
+    /// In a merged return: the provider whose return it comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 // ------------------------------------------------------- referral counting
@@ -466,6 +472,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
             paid_to_date: Pence(g.paid_to_date),
             outstanding: Pence(g.awarded - g.paid_to_date),
             id: g.id,
+            provider: None,
         })
         .collect();
 
@@ -524,6 +531,7 @@ fn build_targets(conn: &Conn, scope: &Scope) -> Result<Vec<TargetLine>> {
             percent: (t.value > 0).then(|| round_to(actual as f64 * 100.0 / t.value as f64, 1)),
             figure: format!("targets.{subject}.{}", measure.as_str()),
             scope: window,
+            provider: None,
         });
     }
     // Two targets for one subject and measure (a year's and a quarter's):
@@ -1048,7 +1056,10 @@ impl Return {
 
         for t in &self.targets {
             let item = t.service.clone().or(t.grant.clone()).unwrap_or_default();
-            let item = format!("{item} ({})", t.period);
+            let item = match &t.provider {
+                Some(p) => format!("{p}: {item} ({})", t.period),
+                None => format!("{item} ({})", t.period),
+            };
             let line = |category: &str, value: FigureValue| Figure {
                 name: None,
                 section: "targets",
@@ -1095,7 +1106,10 @@ impl Return {
             let line = |measure: &str, value: FigureValue| Figure {
                 name: None,
                 section: "grants",
-                item: g.grant.clone(),
+                item: match &g.provider {
+                    Some(p) => format!("{p}: {}", g.grant),
+                    None => g.grant.clone(),
+                },
                 measure: measure.into(),
                 category: String::new(),
                 value,
