@@ -4,29 +4,13 @@
 
 mod common;
 
-use common::Pathway;
+use common::{Lcg as Rng, Pathway};
 use serde_json::Value;
 use std::fmt::Write as _;
 
 const NOW: &str = "2022-05-03T09:00:00Z";
 
 // ---------------------------------------------------------------- generator
-
-/// A small seeded generator (an LCG), so that the data is the same every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
 
 fn day(offset: u64) -> String {
     let d = chrono::NaiveDate::from_ymd_opt(2021, 4, 1).unwrap() + chrono::Duration::days(offset as i64);

@@ -558,12 +558,17 @@ fn run_diff(a: DiffArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
+/// `--as-of`, else today (`PATHWAY_NOW` when set).
+fn as_of_or_today(as_of: Option<Date>) -> Result<Date> {
+    match as_of {
+        Some(d) => Ok(d),
+        None => crate::value::date::today().map_err(usage),
+    }
+}
+
 fn run_due(a: DueArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let as_of = match a.as_of {
-        Some(d) => d,
-        None => crate::value::date::today().map_err(usage)?,
-    };
+    let as_of = as_of_or_today(a.as_of)?;
     let list = due::build(&db.conn, as_of)?;
     let mut out = ctx.out();
     due::render(&list, &mut out)?;
@@ -1074,10 +1079,7 @@ fn return_sections(r: &Return) -> Vec<Section> {
 
 fn run_caseload(a: CaseloadArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let as_of = match a.as_of {
-        Some(d) => d,
-        None => crate::value::date::today().map_err(usage)?,
-    };
+    let as_of = as_of_or_today(a.as_of)?;
     let report = caseload::build(&db.conn, as_of)?;
     let mut out = ctx.out();
     let tier_cols: Vec<String> = report.tiers.iter().map(|(t, _)| t.to_lowercase()).collect();
