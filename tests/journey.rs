@@ -113,7 +113,8 @@ fn provider(name: &str, code: &str, seed: u64) -> Provider {
 
 /// Import the providers' records into `p`, one provider after another.
 fn load(p: &Pathway, providers: &[&Provider]) {
-    let parts: [(&str, fn(&Provider) -> &String, &[&str]); 6] = [
+    type Part = (&'static str, fn(&Provider) -> &String, &'static [&'static str]);
+    let parts: [Part; 6] = [
         ("services", |x| &x.services, &["service", "import"]),
         ("clients", |x| &x.clients, &["client", "import"]),
         ("referrals", |x| &x.referrals, &["referral", "import"]),
