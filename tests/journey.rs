@@ -635,6 +635,11 @@ fn report_due_fails_exactly_when_a_scheduled_return_is_overdue_and_not_filed() {
     let out = p.cmd(&["grant", "edit", "2021.021-1", "--returns", "monthly", "--due-days", "15"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "grant 2021.021-1: monthly returns, due 15 days after each month ends\n");
+    assert_eq!(
+        p.json(&["grant", "show", "2021.021-1"])["reporting"],
+        "monthly returns, due 15 days after each month ends"
+    );
+    assert_eq!(p.json(&["grant", "show", "2021.021-2"])["reporting"], Value::Null);
     // Before the due date of April's return (15 May): due, exit 0.
     let out = p.run(&["report", "due", "--as-of", "2021-05-10", "--fail-overdue", "--format", "csv"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

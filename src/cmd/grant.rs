@@ -622,7 +622,9 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
         "match_funder",
         "paid",
         "outstanding",
+        "reporting",
     ];
+    let reporting = rules::schedule(&db.conn, &g.reference)?.map(|s| s.describe());
     let cells = vec![
         Cell::text(&g.reference),
         Cell::text(&g.decision),
@@ -641,6 +643,7 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
         Cell::opt_text(g.match_funder.as_deref()),
         Cell::Money(d.paid),
         Cell::Money(d.outstanding()),
+        Cell::opt_text(reporting),
     ];
     let mut out = ctx.out();
     match out.format {
