@@ -736,3 +736,38 @@ fn a_schedule_needs_both_options_and_grant_add_takes_them() {
     );
     assert!(!csv.contains("2021/22-Q3"), "the grant ends in Q2");
 }
+
+#[test]
+fn a_return_counts_as_filed_for_a_grant_only_for_the_services_it_funds() {
+    let p = Pathway::examples();
+    p.ok(&[
+        "-q",
+        "service",
+        "add",
+        "Juno outreach",
+        "--provider",
+        "Juno Women's Aid",
+        "--kind",
+        "outreach",
+        "--grant",
+        "2021.021-1",
+    ]);
+    p.ok(&["-q", "grant", "edit", "2021.021-1", "--returns", "monthly", "--due-days", "15"]);
+    let due = |p: &Pathway| p.run(&["-q", "report", "due", "--as-of", "2021-05-16", "--fail-overdue"]).status.code();
+    assert_eq!(due(&p), Some(1));
+    // Another service's return does not count for this grant...
+    p.cmd(&["-q", "report", "file", "--period", "2021-04", "--service", "Beth Centre"]).output().unwrap();
+    assert_eq!(due(&p), Some(1));
+    // ... the funded service's does.
+    p.cmd(&["-q", "report", "file", "--period", "2021-04", "--service", "Juno outreach"]).output().unwrap();
+    assert_eq!(due(&p), Some(0));
+    // And diff finds the latest return of that service.
+    let out = p.run(&["report", "diff", "--period", "2021-04", "--service", "Juno outreach"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).ends_with("(return #2)\n"), "{}", stderr(&out));
+    assert_eq!(
+        p.fails(&["report", "diff", "--period", "2021-05", "--service", "Juno outreach"], 65),
+        "pathway: no return for 2021-05 and Juno outreach has been filed; file one with `pathway report file \
+         --period 2021-05 --service \"Juno outreach\"`\n"
+    );
+}

@@ -290,6 +290,11 @@ retiered, a client erased, a payment, ...), each with its entry number, time,
 record (its ref, or #id; never a client's reference: an erasure shows as \"a
 client erased\"), action and the changed figures it can move.
 
+Formats: the table has two sections (the figures, then the changes); csv and
+jsonl one row per changed figure (figure,filed,now,changes); json one document
+\"pathway.diff/1\" with `filed`, `changed` (figure, filed, now, explained_by: the
+entry numbers) and `changes` (id, at, entity, record, action, figures).
+
 When nothing changed it says \"no figure changed since filing on ...\" (on
 stderr) and exits 0. Exit codes: 0 whether or not figures changed; with
 --fail-changed, 1 when any figure changed (after writing the report), for
