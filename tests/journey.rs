@@ -224,9 +224,9 @@ fn three_providers_merged_equal_one_database_holding_all_three() {
 
 #[test]
 fn the_median_is_recomputed_from_the_distributions_not_averaged() {
-    // Provider A: days 0, 0, 10 (median 0); provider B: 9 (median 9).
-    // The average of medians is 4.5; the median of the four is 4.5 too, so
-    // take B with 9, 9: all five are 0, 0, 9, 9, 10 with median 9.
+    // Provider A: days 0, 0, 10 (median 0); provider B: days 9, 9 (median 9).
+    // The mean of the two medians would be 4.5; the median of all five days
+    // (0, 0, 9, 9, 10) is 9.
     let work = Pathway::empty();
     let mk = |name: &str, rows: &[(&str, &str)]| -> String {
         let p = Pathway::new();
