@@ -1,4 +1,4 @@
--- pathway database schema, version 3.
+-- pathway database schema, version 4.
 --
 -- This file is the one definition of the database. The binary embeds it
 -- (src/db/migrate.rs) and applies it to a new file inside one transaction,
@@ -282,3 +282,30 @@ CREATE TABLE audit_log (
     detail    TEXT,
     client_id INTEGER
 );
+
+-- The return's journey (PRODUCT.md 6.3): each return as it was filed (the
+-- exact bytes of its JSON, their sha256, when, the options it was made
+-- with, the figures by name for `report diff`, and the highest audit_log id
+-- at filing, so that later changes are found by id), and the reporting
+-- schedule of a grant.
+CREATE TABLE filed_returns (
+    id                   INTEGER PRIMARY KEY,
+    filed_at             TEXT NOT NULL,
+    period               TEXT NOT NULL,
+    from_on              TEXT NOT NULL CHECK (date(from_on) = from_on),
+    to_on                TEXT NOT NULL CHECK (date(to_on) = to_on),
+    service              TEXT,
+    suppress             INTEGER NOT NULL DEFAULT 0,
+    round                INTEGER,
+    completion_pathways  INTEGER NOT NULL,
+    sha256               TEXT NOT NULL CHECK (length(sha256) = 64),
+    audit_mark           INTEGER NOT NULL,
+    figures              TEXT NOT NULL,
+    body                 BLOB NOT NULL
+);
+CREATE INDEX filed_returns_period ON filed_returns (from_on, to_on, service);
+CREATE TABLE grant_schedules (
+    grant_id  INTEGER PRIMARY KEY REFERENCES grants (id) ON DELETE CASCADE,
+    returns   TEXT NOT NULL CHECK (returns IN ('monthly', 'quarterly')),
+    due_days  INTEGER NOT NULL CHECK (due_days BETWEEN 0 AND 366)
+) WITHOUT ROWID;

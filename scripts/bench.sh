@@ -259,6 +259,21 @@ printf '%-58s %10s s   %s\n' "start-up: pathway report caseload (small db)" "$ST
 printf '%-58s %10s s\n' "start-up: sqlite3 :memory: 'select 1'" "$START_S"
 printf '%-58s %10.1f MB  %s\n' "release binary size" "$(awk -v b="$BINARY_BYTES" 'BEGIN { print b / 1e6 }')" "(target < 10 MB)"
 
+# --- report merge: 100 providers' returns (the commissioner's side) ---------
+# One month's return from the bench database, copied as 100 providers'
+# returns (only the provider differs), then merged.
+mkdir -p "$DATA/merge"
+rm -f "$DATA"/merge/*.json
+"$PATHWAY" --db "$DB" report return --period 2021-04 --format json > "$DATA/merge/base.json"
+for i in $(seq -w 1 100); do
+  sed "s/\"provider\": null/\"provider\": {\"name\": \"Provider $i\", \"identifier\": null}/" \
+    "$DATA/merge/base.json" > "$DATA/merge/provider-$i.json"
+done
+rm -f "$DATA/merge/base.json"
+MERGE=$(time_cmd "$RR" sh -c "'$PATHWAY' report merge '$DATA'/merge/provider-*.json --format json")
+printf '%-58s %10.3f s  %s\n' "report merge, 100 providers' returns (2021-04, JSON)" "$MERGE" "(target < 1 s)"
+rm -rf "$DATA/merge"
+
 if [ "$KEEP" = 0 ]; then
   rm -f "$DATA"/*.db "$DATA"/*.db-wal "$DATA"/*.db-shm
 fi

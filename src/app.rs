@@ -90,7 +90,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     // Checked before anything is opened or written: HTML is a page for
     // people, made only for the return.
     if cli.global.format == crate::output::Format::Html
-        && !matches!(&cli.command, Command::Report(r) if matches!(r.command, cmd::report::Command::Return(_)))
+        && !matches!(&cli.command, Command::Report(r) if matches!(r.command, cmd::report::Command::Return(_) | cmd::report::Command::Merge(_)))
     {
         return Err(crate::output::html_only());
     }
@@ -116,6 +116,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Db(a) => cmd::db::run(a, &mut ctx),
         Command::Completions(a) => cmd::completions::run(a, &mut ctx),
         Command::Man(a) => cmd::man::run(a, &mut ctx),
+        Command::Provider(a) => cmd::provider::run(a, &mut ctx),
     };
     // SQLite finding the file damaged, or refusing to write it, is named
     // as such with the file, whatever the command was doing.
@@ -136,6 +137,7 @@ fn command_name(c: &Command) -> String {
         Command::Db(_) => "db",
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",
+        Command::Provider(_) => "provider",
     };
     // "grant add": the top command and the word after it, never values.
     match args.iter().position(|a| a == top).and_then(|i| args.get(i + 1)) {

@@ -88,4 +88,6 @@ pub enum Command {
     Completions(cmd::completions::Args),
     /// Print the manual page (roff)
     Man(cmd::man::Args),
+    /// Who this database's returns are from (name and org-id)
+    Provider(cmd::provider::Args),
 }

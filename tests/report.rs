@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Pathway;
+use common::{Lcg, Pathway};
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -162,9 +162,10 @@ fn month_return_matches_hand_count() {
         "schema": "pathway.return/1",
         "period": {"label": "2021-04", "from": "2021-04-01", "to": "2021-04-30"},
         "generated_at": "2021-05-01T06:00:00Z",
-        "database_schema_version": 3,
+        "database_schema_version": pathway::db::migrate::CURRENT_VERSION,
         "suppression": {"threshold": 0, "primary": 0, "secondary": 0, "legend": {}},
         "service": null,
+        "provider": null,
         "referrals": {
             "total": 5,
             "by_source": breakdown(SOURCES, &[("police", 2), ("probation", 1), ("self", 1), ("crc", 1)]),
@@ -173,7 +174,8 @@ fn month_return_matches_hand_count() {
             "by_area": {"Lambeth": 1, "Nottingham": 1, "Southwark": 2, "not_recorded": 1},
             "by_risk": breakdown(RISKS, &[("standard", 2), ("high", 1), ("medium", 1), ("not_assessed", 1)]),
             // days 2, 0, 5, 5 → (2 + 5) / 2
-            "median_days_to_first_contact": 3.5
+            "median_days_to_first_contact": 3.5,
+            "days_to_first_contact": {"0": 1, "2": 1, "5": 2}
         },
         // K01 (c1), K02 (c2), K04 (c4, closed 1 April), K05 (c5), K09 (c9); K03 closed 31 March.
         "women_supported": 5,
@@ -459,22 +461,6 @@ fn empty_database_gives_zeros_and_nulls() {
 
 // ------------------------------------------------------ generated data
 
-/// A small deterministic generator (no dependency needed).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
 fn day(offset: i64) -> String {
     (chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap() + chrono::Duration::days(offset))
         .format("%Y-%m-%d")
@@ -608,6 +594,11 @@ fn recount(db: &Path, from: &str, to: &str, services: Option<&[i64]>) -> Value {
     let mut days: Vec<i64> =
         refs.iter().filter_map(|r| r.6.as_ref().map(|fc| (date(fc) - date(&r.1)).num_days())).collect();
     days.sort();
+    let mut distribution = serde_json::Map::new();
+    for d in &days {
+        let n = distribution.get(&d.to_string()).and_then(Value::as_i64).unwrap_or(0);
+        distribution.insert(d.to_string(), json!(n + 1));
+    }
     let median = match days.len() {
         0 => Value::Null,
         n if n % 2 == 1 => json!(days[n / 2] as f64),
@@ -659,7 +650,8 @@ fn recount(db: &Path, from: &str, to: &str, services: Option<&[i64]>) -> Value {
     json!({
         "referrals": {
             "total": refs.len(), "by_source": by_source, "by_need": by_need, "by_outcome": by_outcome,
-            "by_area": by_area, "by_risk": by_risk, "median_days_to_first_contact": median
+            "by_area": by_area, "by_risk": by_risk, "median_days_to_first_contact": median,
+            "days_to_first_contact": distribution
         },
         "women_supported": women.len(),
         "caseload": {"open_at_start": open_at_start, "opened": opened, "closed": closed.len(),
@@ -856,6 +848,7 @@ mod contract {
         pub database_schema_version: i64,
         pub suppression: Suppression,
         pub service: Option<Service>,
+        pub provider: Option<Provider>,
         pub referrals: Referrals,
         pub women_supported: Count,
         pub caseload: Caseload,
@@ -886,6 +879,13 @@ mod contract {
 
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
+    pub struct Provider {
+        pub name: String,
+        pub identifier: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub struct Service {
         pub name: String,
         pub includes: Vec<String>,
@@ -901,6 +901,7 @@ mod contract {
         pub by_area: BTreeMap<String, Count>,
         pub by_risk: BTreeMap<String, Count>,
         pub median_days_to_first_contact: Option<f64>,
+        pub days_to_first_contact: Option<BTreeMap<String, i64>>,
     }
 
     #[derive(Deserialize)]
@@ -976,7 +977,7 @@ fn json_parses_into_the_contract_structs() {
         let r = ret(&p, &args);
         let c: contract::Return = serde_json::from_value(r).unwrap();
         assert_eq!(c.schema, "pathway.return/1");
-        assert_eq!(c.database_schema_version, 3);
+        assert_eq!(c.database_schema_version, pathway::db::migrate::CURRENT_VERSION);
         assert!(!c.period.label.is_empty() && c.period.from <= c.period.to);
         assert!(c.generated_at.ends_with('Z'));
         assert!(c.service.map_or(true, |s| !s.name.is_empty()));

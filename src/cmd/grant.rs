@@ -142,6 +142,8 @@ change is one audited transaction, with every rule of `grant add`.",
         purpose: Option<String>,
         #[arg(long)]
         conditions: Option<String>,
+        #[command(flatten)]
+        schedule: ScheduleArgs,
     },
 
     /// List grants, with what has been paid and what is outstanding
@@ -270,6 +272,25 @@ pub struct AddArgs {
     /// Who provides the match funding, e.g. "National Probation Service"
     #[arg(long, value_name = "NAME", requires = "match_amount")]
     match_funder: Option<String>,
+    #[command(flatten)]
+    schedule: ScheduleArgs,
+}
+
+/// A grant's reporting schedule, for `report due`.
+#[derive(Debug, clap::Args)]
+pub struct ScheduleArgs {
+    /// Returns the grant asks for: monthly (each calendar month) or quarterly (each financial quarter)
+    #[arg(long, value_name = "EVERY", value_parser = ["monthly", "quarterly"], requires = "due_days")]
+    returns: Option<String>,
+    /// Each return is due this many days after its period ends (with --returns)
+    #[arg(long, value_name = "N", requires = "returns", value_parser = clap::value_parser!(u32).range(0..=366))]
+    due_days: Option<u32>,
+}
+
+impl ScheduleArgs {
+    fn schedule(&self) -> Option<rules::Schedule> {
+        Some(rules::Schedule { returns: self.returns.clone()?, due_days: self.due_days? })
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -315,7 +336,7 @@ fn trimmed(s: Option<String>) -> Option<String> {
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
     match args.command {
         Command::Add(a) => add(a, ctx),
-        Command::Edit { reference, recipient, funder, intermediary, title, purpose, conditions } => {
+        Command::Edit { reference, recipient, funder, intermediary, title, purpose, conditions, schedule } => {
             let e = rules::Edit {
                 recipient: trimmed(recipient),
                 funder: trimmed(funder),
@@ -325,14 +346,18 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 conditions: trimmed(conditions),
             };
             let mut db = ctx.open()?;
-            let w = rules::edit(&mut db.conn, &reference, &e, &ctx.command)?;
+            let sched = schedule.schedule();
+            let w = rules::edit_scheduled(&mut db.conn, &reference, &e, sched.as_ref(), &ctx.command)?;
             for (name, kind) in &w.new_orgs {
                 ctx.say(&format!("recorded {name} as a new {}{}", kind.as_str(), near_miss(&db, name)?));
             }
-            if w.changes.is_empty() {
-                ctx.say(&format!("grant {}: nothing changed", w.reference));
-            } else {
+            if let Some(s) = &sched {
+                ctx.say(&format!("grant {}: {}", w.reference, s.describe()));
+            }
+            if !w.changes.is_empty() {
                 ctx.say(&format!("grant {}: changed {}", w.reference, w.changes.join("; ")));
+            } else if sched.is_none() {
+                ctx.say(&format!("grant {}: nothing changed", w.reference));
             }
             Ok(0)
         }
@@ -390,7 +415,8 @@ fn add(a: AddArgs, ctx: &mut Ctx) -> Result<u8> {
         match_funder: trimmed(a.match_funder),
     };
     let mut db = ctx.open()?;
-    let w = rules::add(&mut db.conn, &g, &ctx.command)?;
+    let sched = a.schedule.schedule();
+    let w = rules::add_scheduled(&mut db.conn, &g, sched.as_ref(), &ctx.command)?;
     for (name, kind) in &w.new_orgs {
         ctx.say(&format!("recorded {name} as a new {}{}", kind.as_str(), near_miss(&db, name)?));
     }
@@ -402,6 +428,9 @@ fn add(a: AddArgs, ctx: &mut Ctx) -> Result<u8> {
         g.decision,
         w.left_to_grant.pretty()
     ));
+    if let Some(s) = &sched {
+        ctx.say(&format!("grant {}: {}", w.reference, s.describe()));
+    }
     Ok(0)
 }
 
@@ -593,7 +622,9 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
         "match_funder",
         "paid",
         "outstanding",
+        "reporting",
     ];
+    let reporting = rules::schedule(&db.conn, &g.reference)?.map(|s| s.describe());
     let cells = vec![
         Cell::text(&g.reference),
         Cell::text(&g.decision),
@@ -612,6 +643,7 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
         Cell::opt_text(g.match_funder.as_deref()),
         Cell::Money(d.paid),
         Cell::Money(d.outstanding()),
+        Cell::opt_text(reporting),
     ];
     let mut out = ctx.out();
     match out.format {

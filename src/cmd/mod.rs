@@ -10,6 +10,7 @@ pub mod decision;
 pub mod grant;
 pub mod init;
 pub mod man;
+pub mod provider;
 pub mod referral;
 pub mod report;
 pub mod service;

@@ -9,7 +9,7 @@ use crate::output::{html, html_only, Cell, Format, Out, Section};
 use crate::report::explain::{self, Explanation, RecordValue};
 use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
 use crate::report::suppress::{Count, Suppression};
-use crate::report::{caseload, grants};
+use crate::report::{caseload, diff, due, filed, grants, merge};
 use crate::value::names::{CaseOutcome, Need, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
@@ -162,8 +162,213 @@ pub enum Command {
     #[command(long_about = explain_long(), after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
     /// Print the JSON Schema of the return's JSON ("pathway.return/1")
-    #[command(after_help = "Examples:\n  pathway report schema > pathway.return-1.schema.json")]
-    Schema,
+    #[command(
+        after_help = "Examples:\n  pathway report schema > pathway.return-1.schema.json\n  pathway report schema --merged > pathway.merged-return-1.schema.json"
+    )]
+    Schema(SchemaArgs),
+    /// File a return: keep the exact JSON sent (with its sha256 and when) and print it
+    #[command(long_about = FILE_LONG, after_help = FILE_EXAMPLES)]
+    File(FileArgs),
+    /// List the returns filed, or print one back exactly as it was sent
+    #[command(long_about = FILED_LONG, after_help = FILED_EXAMPLES)]
+    Filed(FiledArgs),
+    /// Every figure that changed since the return was filed, and the recorded changes behind it
+    #[command(long_about = DIFF_LONG, after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+    /// The returns grants' reporting schedules ask for: due, overdue or filed
+    #[command(long_about = DUE_LONG, after_help = DUE_EXAMPLES)]
+    Due(DueArgs),
+    /// Add up several providers' returns for one period (the commissioner's side)
+    #[command(long_about = MERGE_LONG, after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
+}
+
+const MERGE_LONG: &str = "\
+For a commissioner: read several providers' returns for the same period (the
+JSON files of `pathway report return --format json` or `report file`, schema
+pathway.return/1) and write one consolidated return, in every format a return
+has (table, csv, json, jsonl, html), with each input named (provider, file,
+generated at, sha256).
+
+Counts are added up. The median days to first contact is recomputed from the
+distributions of days the returns carry (not averaged); rates (positive
+outcomes, progress) are recomputed from the added counts; committed hours are
+added. Targets and grants are listed per provider. women_supported is a sum of
+the providers' counts, not de-duplicated across providers: client references
+are pseudonymous per provider, so a woman supported by two providers counts
+twice (the output says so).
+
+Refused, with a message naming the file (exit 65; nothing is written): a file
+that is not a return's JSON; an unknown schema; a suppressed or rounded return
+(suppressed counts cannot be added: ask for the unsuppressed return, and
+suppress the merged one); a return made by an older pathway, without the
+distribution of days to first contact or the provider; returns for different
+periods, or with different --completion-pathways; the same file twice; two
+returns from the same provider (by org-id when both have one, else by name).
+Every refused file is listed. A file that cannot be read exits 66.
+
+--expect FILE lists the providers that should have sent a return: one a line,
+by name or org-id (or CSV with both, with or without a header row; blank lines
+and lines starting with # are skipped). The output gives the number expected
+and received, the reporting rate (received / expected) and who is missing.
+
+--suppress N and --round R apply to the merged figures exactly as to a
+provider's return (see `pathway report return --help`): publish the merged
+return with them. The JSON layout is pathway.merged-return/1: `pathway report
+schema --merged` prints its JSON Schema. The CSV has the return's long layout,
+after rows for the inputs (section input) and the --expect result.";
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  pathway report merge returns/*.json
+  pathway report merge juno.json nwa.json --expect providers.txt --format csv > merged-2021-04.csv
+  pathway report merge returns/*.json --suppress 10 --round 5 --format html > merged-2021-22.html";
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The providers' return files (JSON, pathway.return/1)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    /// The providers that should have sent a return, one a line (name or org-id)
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<std::path::PathBuf>,
+    /// Show counts from 1 to N-1 as "<N" (and those that would reveal them as "[c]")
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub suppress: Option<u32>,
+    /// Round the counts still shown to the nearest multiple of R (ONS: --suppress 10 --round 5)
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub round: Option<u32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The JSON Schema of the merged return (`report merge`, "pathway.merged-return/1") instead
+    #[arg(long)]
+    pub merged: bool,
+}
+
+const FILE_LONG: &str = "\
+File the return for a period: compute it exactly as `report return --format json`
+would with the same options, keep those bytes in the database with their sha256,
+the time and the options, and print them to stdout (or, with --output, write
+them to a file readable by you only, mode 0600), so that the very file sent is
+the one kept. Filing the same period and service again keeps both (a
+resubmission); `report diff` compares with the latest. generated_at (and the
+time the return is filed at) is now, or PATHWAY_NOW when set.
+
+Send the printed JSON (or --output FILE) to the commissioner: it carries the
+provider (`pathway provider set`), the period, the options and every figure,
+and the distribution of days to first contact that a merge needs (left out
+under --suppress: a commissioner who merges returns needs the unsuppressed one).";
+
+const FILE_EXAMPLES: &str = "\
+Examples:
+  pathway report file --period 2021-04 --output return-2021-04.json
+  pathway report file --period 2021/22-Q1 --service \"Beth Centre\" > return-2021-22-Q1.json
+  pathway report file --period 2021-04 --suppress 5 --output return-2021-04-published.json";
+
+const FILED_LONG: &str = "\
+The returns filed with `report file`, oldest first: id, period, days, service
+(empty for the whole database), the suppression and rounding applied, when it
+was filed, the sha256 of its bytes and their length. With --show ID, the filed
+return itself, byte for byte as it was sent (to stdout, or with --output to a
+file readable by you only, mode 0600): `sha256sum` of it gives the listed sha256.";
+
+const FILED_EXAMPLES: &str = "\
+Examples:
+  pathway report filed
+  pathway report filed --format csv
+  pathway report filed --show 3 --output return-2021-04.json";
+
+const DIFF_LONG: &str = "\
+Recompute the return for a period (and service) with the options it was filed
+with, and compare it with the latest return filed for the same days and service:
+every figure whose value differs (by the name `report explain` accepts, as filed
+-> now), then the changes recorded in the audit log since the filing that can
+move those figures (a referral added or updated, a case opened, closed or
+retiered, a client erased, a payment, ...), each with its entry number, time,
+record (its ref, or #id; never a client's reference: an erasure shows as \"a
+client erased\"), action and the changed figures it can move.
+
+Formats: the table has two sections (the figures, then the changes); csv and
+jsonl one row per changed figure (figure,filed,now,changes); json one document
+\"pathway.diff/1\" with `filed`, `changed` (figure, filed, now, explained_by: the
+entry numbers) and `changes` (id, at, entity, record, action, figures).
+
+When nothing changed it says \"no figure changed since filing on ...\" (on
+stderr) and exits 0. Exit codes: 0 whether or not figures changed; with
+--fail-changed, 1 when any figure changed (after writing the report), for
+scripts. No return filed for the period and service is an error (exit 65).";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  pathway report diff --period 2021-04
+  pathway report diff --period 2021/22-Q1 --service \"Beth Centre\" --format csv
+  pathway -q report diff --period 2021-04 --fail-changed";
+
+const DUE_LONG: &str = "\
+The returns that grants' reporting schedules ask for (`grant add` or `grant edit`
+with --returns monthly|quarterly --due-days N): one for each calendar month or
+financial quarter overlapping the grant's start..end (a grant without an end:
+up to the look-ahead; a grant without a start, or cancelled: none), due N days
+after the period ends. Listed: every one due on or before the day (--as-of,
+default today) plus 30 days, with its grant, period, due date and status:
+  due       not filed, due on or after the day
+  overdue   not filed, due before the day
+  filed     a return was filed for exactly the period's days, for the whole
+            database or for one of the services the grant funds (or their
+            spokes); filed_id and filed_at name it
+
+With --fail-overdue the list is still written, then the command exits 1 with a
+one-line message on stderr (shown even with -q) when any return is overdue and
+not filed, and 0 otherwise: for cron. PATHWAY_NOW fixes today for tests.";
+
+const DUE_EXAMPLES: &str = "\
+Examples:
+  pathway report due
+  pathway report due --as-of 2021-07-31 --format csv
+  pathway -q report due --fail-overdue";
+
+#[derive(Debug, clap::Args)]
+pub struct FileArgs {
+    #[command(flatten)]
+    pub ret: ReturnArgs,
+    /// Write the filed return to this file (mode 0600) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FiledArgs {
+    /// Print filed return ID exactly as it was sent
+    #[arg(long, value_name = "ID")]
+    pub show: Option<i64>,
+    /// With --show: write it to this file (mode 0600) instead of stdout
+    #[arg(long, value_name = "FILE", requires = "show")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The period of the filed return: 2021-04, 2021/22, 2021/22-Q1 or 2021-04-01..2021-06-30
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Period,
+    /// The service of the filed return (for a hub: with its spokes)
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Exit with code 1 (after writing the report) when any figure changed
+    #[arg(long)]
+    pub fail_changed: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DueArgs {
+    /// The day to look from [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+    /// Exit with code 1 (after writing the list) when any return is overdue and not filed
+    #[arg(long)]
+    pub fail_overdue: bool,
 }
 
 fn explain_long() -> String {
@@ -228,9 +433,14 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Caseload(a) => run_caseload(a, ctx),
         Command::Grants(a) => run_grants(a, ctx),
         Command::Explain(a) => run_explain(a, ctx),
-        Command::Schema => {
+        Command::File(a) => run_file(a, ctx),
+        Command::Filed(a) => run_filed(a, ctx),
+        Command::Diff(a) => run_diff(a, ctx),
+        Command::Due(a) => run_due(a, ctx),
+        Command::Merge(a) => run_merge(a, ctx),
+        Command::Schema(a) => {
             let mut out = ctx.out();
-            out.text(returns::JSON_SCHEMA)?;
+            out.text(if a.merged { merge::JSON_SCHEMA } else { returns::JSON_SCHEMA })?;
             out.flush()?;
             Ok(0)
         }
@@ -267,11 +477,240 @@ fn return_options(conn: &Conn, period: Period, service: Option<&str>, s: Suppres
     })
 }
 
+/// The options of `report return` (and `report file`) from its arguments.
+fn return_args_options(conn: &Conn, a: ReturnArgs) -> Result<ReturnOptions> {
+    let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
+    let mut opts = return_options(conn, a.period, a.service.as_deref(), s)?;
+    opts.completion_pathways = a.completion_pathways;
+    Ok(opts)
+}
+
+/// Bytes to stdout, or to a new 0600 file.
+fn emit_bytes(ctx: &Ctx, bytes: &[u8], output: Option<&std::path::Path>) -> Result<()> {
+    match output {
+        Some(path) => crate::db::filed::write_private(path, bytes),
+        None => {
+            let mut out = ctx.out();
+            out.text(&String::from_utf8_lossy(bytes))?;
+            out.flush()
+        }
+    }
+}
+
+fn run_file(a: FileArgs, ctx: &mut Ctx) -> Result<u8> {
+    let mut db = ctx.open()?;
+    let opts = return_args_options(&db.conn, a.ret)?;
+    let f = filed::file(&mut db.conn, &opts, &ctx.command)?;
+    emit_bytes(ctx, &f.body, a.output.as_deref())?;
+    ctx.say(&format!(
+        "filed return #{} for {}{}{} (sha256 {}){}",
+        f.id,
+        opts.period.label,
+        opts.service.as_ref().map(|s| format!(", {}", s.name)).unwrap_or_default(),
+        a.output.as_ref().map(|p| format!(", written to {}", p.display())).unwrap_or_default(),
+        f.sha256,
+        if f.earlier > 0 { format!("; a resubmission ({} filed before)", f.earlier) } else { String::new() }
+    ));
+    Ok(0)
+}
+
+fn run_filed(a: FiledArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    if let Some(id) = a.show {
+        let body = filed::show(&db.conn, id)?;
+        emit_bytes(ctx, &body, a.output.as_deref())?;
+        return Ok(0);
+    }
+    let list = filed::list(&db.conn)?;
+    let mut out = ctx.out();
+    filed::render_list(&list, &mut out)?;
+    out.flush()?;
+    Ok(0)
+}
+
+fn run_diff(a: DiffArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let opts = return_options(&db.conn, a.period, a.service.as_deref(), Suppression::NONE)?;
+    let Some(d) = diff::diff(&db.conn, &opts)? else {
+        return Err(crate::error::invalid(format!(
+            "no return for {}{} has been filed; file one with `pathway report file --period {}{}`",
+            opts.period.label,
+            opts.service.as_ref().map(|s| format!(" and {}", s.name)).unwrap_or_default(),
+            opts.period.label,
+            opts.service.as_ref().map(|s| format!(" --service {:?}", s.name)).unwrap_or_default(),
+        )));
+    };
+    if d.changed.is_empty() {
+        ctx.say(&format!("no figure changed since filing on {} (return #{})", d.filed.filed_at, d.filed.id));
+        if ctx.format == Format::Table {
+            return Ok(0);
+        }
+    }
+    let mut out = ctx.out();
+    diff::render(&d, &mut out)?;
+    out.flush()?;
+    if !d.changed.is_empty() {
+        ctx.say(&format!(
+            "{} changed since filing on {} (return #{})",
+            crate::error::count_of(d.changed.len(), "figure", "figures"),
+            d.filed.filed_at,
+            d.filed.id
+        ));
+        if a.fail_changed {
+            return Ok(1);
+        }
+    }
+    Ok(0)
+}
+
+/// `--as-of`, else today (`PATHWAY_NOW` when set).
+fn as_of_or_today(as_of: Option<Date>) -> Result<Date> {
+    match as_of {
+        Some(d) => Ok(d),
+        None => crate::value::date::today().map_err(usage),
+    }
+}
+
+fn run_due(a: DueArgs, ctx: &mut Ctx) -> Result<u8> {
+    let db = ctx.open()?;
+    let as_of = as_of_or_today(a.as_of)?;
+    let list = due::build(&db.conn, as_of)?;
+    let mut out = ctx.out();
+    due::render(&list, &mut out)?;
+    out.flush()?;
+    if a.fail_overdue {
+        if let Some(msg) = due::overdue_message(&list, as_of) {
+            // An error, not ctx.say: cron must hear it even with -q. Exit code 1.
+            anyhow::bail!(msg);
+        }
+    }
+    Ok(0)
+}
+
+/// A file's bytes, or "cannot read" (exit 66).
+fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ if path.is_dir() => "it is a folder, not a file".to_string(),
+            _ => e.to_string(),
+        };
+        crate::error::Error::NoInput { path: path.to_path_buf(), reason }.into()
+    })
+}
+
+fn run_merge(a: MergeArgs, ctx: &mut Ctx) -> Result<u8> {
+    let mut files = Vec::new();
+    for p in &a.files {
+        files.push(merge::File { name: p.display().to_string(), bytes: read_input(p)? });
+    }
+    let expect = match &a.expect {
+        Some(p) => Some(merge::read_expect(&p.display().to_string(), &read_input(p)?)?),
+        None => None,
+    };
+    let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
+    let m = merge::merge(&files, expect.as_deref(), s, &generated_at()?)?;
+    let mut out = ctx.out();
+    match ctx.format {
+        Format::Json | Format::Jsonl => out.json(&m)?,
+        Format::Csv => figures_csv(merge_figures(&m).into_iter().chain(m.ret.figures()).collect(), &mut out)?,
+        Format::Table => {
+            let mut sections = merge_sections(&m);
+            sections.extend(return_sections(&m.ret));
+            out.sections(&sections)?
+        }
+        Format::Html => {
+            let more = vec![
+                ("Providers".to_string(), m.inputs.len().to_string()),
+                ("Note".to_string(), merge::WOMEN_NOTE.to_string()),
+            ];
+            out.text(&return_page(&m.ret, format!("Merged return {}", m.ret.period.label), more, merge_sections(&m)))?
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// The inputs and the --expect result, as sections.
+fn merge_sections(m: &merge::Merged) -> Vec<Section> {
+    let mut out = vec![section(
+        format!("Merged return {}: {} providers' returns", m.ret.period.label, m.inputs.len()),
+        format!("Note: {}.", merge::WOMEN_NOTE),
+        &["provider", "identifier", "service", "file", "generated_at", "sha256"],
+        m.inputs
+            .iter()
+            .map(|i| {
+                vec![
+                    Cell::text(i.provider.name.clone()),
+                    Cell::opt_text(i.provider.identifier.clone()),
+                    Cell::opt_text(i.service.clone()),
+                    Cell::text(i.file.clone()),
+                    Cell::text(i.generated_at.clone()),
+                    Cell::text(i.sha256.clone()),
+                ]
+            })
+            .collect(),
+    )];
+    if let Some(e) = &m.expected {
+        out.push(section(
+            format!(
+                "Reporting rate: {} of {} expected returns received{}",
+                e.received,
+                e.expected,
+                e.reporting_rate.map(|r| format!(" ({:.1}%)", r * 100.0)).unwrap_or_default()
+            ),
+            if e.not_expected.is_empty() {
+                String::new()
+            } else {
+                format!("Not on the list: {}", e.not_expected.join(", "))
+            },
+            &["missing"],
+            e.missing.iter().map(|x| vec![Cell::text(x.clone())]).collect(),
+        ));
+    }
+    out
+}
+
+/// The CSV rows before the return's: the inputs, the --expect result, the note.
+fn merge_figures(m: &merge::Merged) -> Vec<returns::Figure> {
+    let row = |section: &'static str, item: String, measure: &str, value: returns::FigureValue| returns::Figure {
+        name: None,
+        section,
+        item,
+        measure: measure.into(),
+        category: String::new(),
+        value,
+        basis: None,
+        rule: String::new(),
+    };
+    let text = |s: &str| returns::FigureValue::Text(Some(s.to_string()));
+    let mut out = vec![row("return", String::new(), "note", text(merge::WOMEN_NOTE))];
+    for i in &m.inputs {
+        let who = i.provider.name.clone();
+        out.push(row("input", who.clone(), "identifier", returns::FigureValue::Text(i.provider.identifier.clone())));
+        out.push(row("input", who.clone(), "service", returns::FigureValue::Text(i.service.clone())));
+        out.push(row("input", who.clone(), "file", text(&i.file)));
+        out.push(row("input", who.clone(), "generated_at", text(&i.generated_at)));
+        out.push(row("input", who, "sha256", text(&i.sha256)));
+    }
+    if let Some(e) = &m.expected {
+        out.push(row("expected", String::new(), "expected", returns::FigureValue::Int(e.expected as i64)));
+        out.push(row("expected", String::new(), "received", returns::FigureValue::Int(e.received as i64)));
+        out.push(row("expected", String::new(), "reporting_rate", returns::FigureValue::Number(e.reporting_rate)));
+        for x in &e.missing {
+            out.push(row("expected", x.clone(), "missing", text(x)));
+        }
+        for x in &e.not_expected {
+            out.push(row("expected", x.clone(), "not_expected", text(x)));
+        }
+    }
+    out
+}
+
 fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
-    let mut opts = return_options(&db.conn, a.period, a.service.as_deref(), s)?;
-    opts.completion_pathways = a.completion_pathways;
+    let opts = return_args_options(&db.conn, a)?;
     let ret = returns::build(&db.conn, &opts)?;
     let mut out = ctx.out();
     match ctx.format {
@@ -286,6 +725,12 @@ fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
 
 /// The return as a page: the table's sections, a header and three charts.
 fn return_html(r: &Return) -> String {
+    return_page(r, format!("Return {}", r.period.label), Vec::new(), Vec::new())
+}
+
+/// The return's page with more header lines and sections before its own
+/// (a merged return's inputs).
+fn return_page(r: &Return, title: String, more: Vec<(String, String)>, before: Vec<Section>) -> String {
     let mut header = vec![("Period".to_string(), format!("{} ({} to {})", r.period.label, r.period.from, r.period.to))];
     if let Some(s) = &r.service {
         let mut v = s.name.clone();
@@ -293,6 +738,9 @@ fn return_html(r: &Return) -> String {
             v.push_str(&format!(" (with {})", s.includes.join(", ")));
         }
         header.push(("Service".to_string(), v));
+    }
+    if let Some(p) = &r.provider {
+        header.push(("Provider".to_string(), provider_text(p)));
     }
     let t = r.suppression.threshold;
     header.push((
@@ -309,6 +757,7 @@ fn return_html(r: &Return) -> String {
     if let Some(n) = r.suppression.rounding {
         header.push(("Rounding".to_string(), format!("counts shown are rounded to the nearest {n}")));
     }
+    header.extend(more);
     header.push(("Generated".to_string(), r.generated_at.clone()));
     let by_source = breakdown_rows(&r.referrals.by_source, &|k| k.parse::<Source>().ok().map(Source::label));
     let charts = vec![
@@ -338,7 +787,16 @@ fn return_html(r: &Return) -> String {
     if let Some(first) = sections.first_mut() {
         first.note.clear();
     }
-    html::render(&html::Page { title: format!("Return {}", r.period.label), header, charts, sections: &sections })
+    let sections: Vec<Section> = before.into_iter().chain(sections).collect();
+    html::render(&html::Page { title, header, charts, sections: &sections })
+}
+
+/// "Juno Women's Aid (GB-CHC-1234567)", or the name alone.
+fn provider_text(p: &returns::ProviderOut) -> String {
+    match &p.identifier {
+        Some(id) => format!("{} ({id})", p.name),
+        None => p.name.clone(),
+    }
 }
 
 fn bars(rows: Vec<Vec<Cell>>) -> Vec<(String, Cell)> {
@@ -380,8 +838,13 @@ fn figure_cell(v: &FigureValue, measure: &str) -> Cell {
 }
 
 fn return_csv(ret: &Return, out: &mut Out) -> Result<()> {
+    figures_csv(ret.figures(), out)
+}
+
+/// Figures as the return's CSV: one row each.
+fn figures_csv(figures: Vec<returns::Figure>, out: &mut Out) -> Result<()> {
     let mut rows = out.rows(&["figure", "section", "item", "measure", "category", "value"])?;
-    for f in ret.figures() {
+    for f in figures {
         rows.push(vec![
             Cell::text(f.name.clone().unwrap_or_default()),
             Cell::text(f.section),
@@ -424,6 +887,9 @@ fn return_sections(r: &Return) -> Vec<Section> {
         if !s.includes.is_empty() {
             head.push_str(&format!(" (with {})", s.includes.join(", ")));
         }
+    }
+    if let Some(p) = &r.provider {
+        head.push_str(&format!("\nProvider: {}", provider_text(p)));
     }
     if r.suppression.threshold > 1 {
         let t = r.suppression.threshold;
@@ -561,8 +1027,12 @@ fn return_sections(r: &Return) -> Vec<Section> {
         r.targets
             .iter()
             .map(|t| {
+                let subject = t.service.clone().or(t.grant.clone()).unwrap_or_default();
                 vec![
-                    Cell::text(t.service.clone().or(t.grant.clone()).unwrap_or_default()),
+                    Cell::text(match &t.provider {
+                        Some(p) => format!("{p}: {subject}"),
+                        None => subject,
+                    }),
                     Cell::text(t.measure.as_str()),
                     Cell::text(t.period.clone()),
                     Cell::text(format!("{}..{}", t.counted_from, t.counted_to)),
@@ -582,7 +1052,10 @@ fn return_sections(r: &Return) -> Vec<Section> {
             .map(|g| {
                 vec![
                     Cell::text(g.decision.clone()),
-                    Cell::text(g.grant.clone()),
+                    Cell::text(match &g.provider {
+                        Some(p) => format!("{p}: {}", g.grant),
+                        None => g.grant.clone(),
+                    }),
                     Cell::text(g.recipient.clone()),
                     Cell::Money(g.awarded),
                     Cell::Money(g.paid_in_period),
@@ -611,10 +1084,7 @@ fn return_sections(r: &Return) -> Vec<Section> {
 
 fn run_caseload(a: CaseloadArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let as_of = match a.as_of {
-        Some(d) => d,
-        None => crate::value::date::today().map_err(usage)?,
-    };
+    let as_of = as_of_or_today(a.as_of)?;
     let report = caseload::build(&db.conn, as_of)?;
     let mut out = ctx.out();
     let tier_cols: Vec<String> = report.tiers.iter().map(|(t, _)| t.to_lowercase()).collect();

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The schema version this binary writes and understands.
-pub const CURRENT_VERSION: i64 = 3;
+pub const CURRENT_VERSION: i64 = 4;
 
 /// Steps from version N to N+1: `STEPS[0]` takes 1 to 2, and so on.
 /// Each step is SQL run inside the migration's one transaction.
@@ -44,6 +44,28 @@ pub const STEPS: &[&str] = &[
      );
      CREATE UNIQUE INDEX assessments_one_a_day ON assessments (client_id, pathway, assessed_on);
      CREATE INDEX assessments_case ON assessments (case_id, pathway, assessed_on);",
+    // 3 to 4: filed returns and grants' reporting schedules (PRODUCT.md 6.3).
+    "CREATE TABLE filed_returns (
+         id                   INTEGER PRIMARY KEY,
+         filed_at             TEXT NOT NULL,
+         period               TEXT NOT NULL,
+         from_on              TEXT NOT NULL CHECK (date(from_on) = from_on),
+         to_on                TEXT NOT NULL CHECK (date(to_on) = to_on),
+         service              TEXT,
+         suppress             INTEGER NOT NULL DEFAULT 0,
+         round                INTEGER,
+         completion_pathways  INTEGER NOT NULL,
+         sha256               TEXT NOT NULL CHECK (length(sha256) = 64),
+         audit_mark           INTEGER NOT NULL,
+         figures              TEXT NOT NULL,
+         body                 BLOB NOT NULL
+     );
+     CREATE INDEX filed_returns_period ON filed_returns (from_on, to_on, service);
+     CREATE TABLE grant_schedules (
+         grant_id  INTEGER PRIMARY KEY REFERENCES grants (id) ON DELETE CASCADE,
+         returns   TEXT NOT NULL CHECK (returns IN ('monthly', 'quarterly')),
+         due_days  INTEGER NOT NULL CHECK (due_days BETWEEN 0 AND 366)
+     ) WITHOUT ROWID;",
 ];
 
 /// Check the file's versions; create the schema in a new file, migrate an

@@ -13,6 +13,7 @@ pub mod check;
 pub mod client;
 pub mod decision;
 pub mod equality;
+pub mod filed;
 pub mod grant;
 pub mod org;
 pub mod referral;

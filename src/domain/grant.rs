@@ -445,7 +445,58 @@ pub struct Edit {
 /// or funder, which an import refuses to change), with every rule of
 /// `grant add` and one audit entry naming what changed.
 pub fn edit(conn: &mut Conn, reference: &str, e: &Edit, command: &str) -> Result<Written> {
+    edit_scheduled(conn, reference, e, None, command)
+}
+
+/// `grant edit` with `--returns`/`--due-days`: the edit and the new
+/// reporting schedule in one write.
+pub fn edit_scheduled(
+    conn: &mut Conn,
+    reference: &str,
+    e: &Edit,
+    schedule: Option<&Schedule>,
+    command: &str,
+) -> Result<Written> {
     db::tx::write(conn, |tx| {
+        let w = edit_in(tx, reference, e, command)?;
+        if let Some(s) = schedule {
+            write_schedule(tx, &w.reference, s, command)?;
+        }
+        Ok(w)
+    })
+}
+
+/// A grant's reporting schedule (PRODUCT.md 6.3): a return for each month
+/// or financial quarter of the grant, due `due_days` after the period ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// "monthly" or "quarterly".
+    pub returns: String,
+    pub due_days: u32,
+}
+
+impl Schedule {
+    /// "quarterly returns, due 28 days after each quarter ends".
+    pub fn describe(&self) -> String {
+        let each = if self.returns == "quarterly" { "quarter" } else { "month" };
+        format!("{} returns, due {} days after each {each} ends", self.returns, self.due_days)
+    }
+}
+
+/// The reporting schedule of grant `reference`, if it has one.
+pub fn schedule(conn: &Conn, reference: &str) -> Result<Option<Schedule>> {
+    let (id, _) = find(conn, reference)?;
+    Ok(db::filed::schedule(conn, id)?.map(|(returns, due_days)| Schedule { returns, due_days }))
+}
+
+fn write_schedule(tx: &Tx, reference: &str, s: &Schedule, command: &str) -> Result<()> {
+    let (id, _) = find(tx, reference)?;
+    db::filed::set_schedule(tx, id, Some((&s.returns, s.due_days)))?;
+    db::tx::audit(tx, command, "grant_schedule", Some(reference), "set", Some(&s.describe()))
+}
+
+fn edit_in(tx: &Tx, reference: &str, e: &Edit, command: &str) -> Result<Written> {
+    {
         let (_, old) = find(tx, reference)?;
         let keep = |new: &Option<String>, old: &Option<String>| new.clone().or_else(|| old.clone());
         let g = GrantInput {
@@ -465,19 +516,29 @@ pub fn edit(conn: &mut Conn, reference: &str, e: &Edit, command: &str) -> Result
             match_funder: old.match_funder.clone(),
         };
         write_one(tx, &g, false, command)?.map_err(|p| error::invalid(format!("{}: {}", p.column, p.message)))
-    })
+    }
 }
 
 /// `grant add`.
 pub fn add(conn: &mut Conn, g: &GrantInput, command: &str) -> Result<Written> {
+    add_scheduled(conn, g, None, command)
+}
+
+/// `grant add` with `--returns`/`--due-days`: the grant and its reporting
+/// schedule in one write.
+pub fn add_scheduled(conn: &mut Conn, g: &GrantInput, schedule: Option<&Schedule>, command: &str) -> Result<Written> {
     db::tx::write(conn, |tx| {
-        write_one(tx, g, true, command)?.map_err(|p| {
+        let w = write_one(tx, g, true, command)?.map_err(|p| {
             if p.column == "decision" && p.message.starts_with("there is no decision") {
                 error::not_found(p.message)
             } else {
                 p.into_error()
             }
-        })
+        })?;
+        if let Some(s) = schedule {
+            write_schedule(tx, &w.reference, s, command)?;
+        }
+        Ok(w)
     })
 }
 

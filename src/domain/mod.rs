@@ -8,6 +8,7 @@ pub mod dates;
 pub mod db;
 pub mod decision;
 pub mod grant;
+pub mod provider;
 pub mod referral;
 pub mod service;
 pub mod trust;

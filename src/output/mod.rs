@@ -104,10 +104,12 @@ impl<'w> Out<'w> {
             return Err(html_only());
         }
         match self.format {
-            Format::Jsonl => serde_json::to_writer(&mut self.w, value)?,
-            _ => serde_json::to_writer_pretty(&mut self.w, value)?,
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.w, value)?;
+                writeln!(self.w)?;
+            }
+            _ => self.w.write_all(&pretty_json(value)?)?,
         }
-        writeln!(self.w)?;
         Ok(())
     }
 
@@ -141,6 +143,14 @@ impl<'w> Out<'w> {
         self.w.flush()?;
         Ok(())
     }
+}
+
+/// A document as `--format json` writes it: indented, with a final newline.
+/// What a filed return stores, so that it is byte for byte what was shown.
+pub fn pretty_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut v = serde_json::to_vec_pretty(value)?;
+    v.push(b'\n');
+    Ok(v)
 }
 
 /// A titled table within a report.

@@ -2,9 +2,13 @@
 //! rows come through `db::returns`.
 
 pub mod caseload;
+pub mod diff;
+pub mod due;
 pub mod equality;
 pub mod explain;
+pub mod filed;
 pub mod grants;
+pub mod merge;
 pub mod outcomes;
 pub mod returns;
 pub mod suppress;

@@ -57,6 +57,8 @@ pub struct Return {
     /// The service the return is limited to, with the spokes it includes;
     /// null for every service.
     pub service: Option<ServiceOut>,
+    /// Who the return is from (`pathway provider set`); null when not recorded.
+    pub provider: Option<ProviderOut>,
     pub referrals: Referrals,
     pub women_supported: Count,
     pub caseload: Caseload,
@@ -76,6 +78,13 @@ pub struct PeriodOut {
     pub label: String,
     pub from: Date,
     pub to: Date,
+}
+
+/// The provider a return is from: its name and 360Giving-style org-id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ProviderOut {
+    pub name: String,
+    pub identifier: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,6 +118,9 @@ pub struct Referrals {
     pub by_area: Breakdown,
     pub by_risk: Breakdown,
     pub median_days_to_first_contact: Option<f64>,
+    /// Days to first contact → how many referrals took that many (what a
+    /// merge recomputes the median from); null under suppression.
+    pub days_to_first_contact: Option<BTreeMap<i64, i64>>,
     /// How many referrals the median is over.
     #[serde(skip)]
     pub with_first_contact: i64,
@@ -151,6 +163,9 @@ pub struct TargetLine {
     pub figure: String,
     #[serde(skip)]
     pub scope: Scope,
+    /// In a merged return: the provider whose return it comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -164,6 +179,9 @@ pub struct GrantLine {
     pub outstanding: Pence,
     #[serde(skip)]
     pub id: i64,
+    /// In a merged return: the provider whose return it comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 // ------------------------------------------------------- referral counting
@@ -350,6 +368,7 @@ impl ReferralTally {
             ),
             median_days_to_first_contact: self.median_days(),
             with_first_contact: self.days.values().sum(),
+            days_to_first_contact: Some(self.days),
         }
     }
 }
@@ -453,6 +472,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
             paid_to_date: Pence(g.paid_to_date),
             outstanding: Pence(g.awarded - g.paid_to_date),
             id: g.id,
+            provider: None,
         })
         .collect();
 
@@ -466,6 +486,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
             .service
             .as_ref()
             .map(|s| ServiceOut { name: s.name.clone(), includes: s.spokes.iter().map(|x| x.1.clone()).collect() }),
+        provider: crate::db::filed::provider(conn)?.map(|(name, identifier)| ProviderOut { name, identifier }),
         referrals,
         women_supported: c(0),
         caseload,
@@ -510,6 +531,7 @@ fn build_targets(conn: &Conn, scope: &Scope) -> Result<Vec<TargetLine>> {
             percent: (t.value > 0).then(|| round_to(actual as f64 * 100.0 / t.value as f64, 1)),
             figure: format!("targets.{subject}.{}", measure.as_str()),
             scope: window,
+            provider: None,
         });
     }
     // Two targets for one subject and measure (a year's and a quarter's):
@@ -610,6 +632,8 @@ impl Return {
         if s.is_small(r.with_first_contact) {
             r.median_days_to_first_contact = None;
         }
+        // Each day's count would show small numbers: never sent suppressed.
+        r.days_to_first_contact = None;
         self.women_supported = next();
         let cl = &mut self.caseload;
         for v in [&mut cl.open_at_start, &mut cl.opened, &mut cl.closed, &mut cl.open_at_end] {
@@ -730,6 +754,12 @@ impl Return {
         meta(&mut out, "database_schema_version", FigureValue::Int(self.database_schema_version));
         meta(&mut out, "service", FigureValue::Text(self.service.as_ref().map(|s| s.name.clone())));
         meta(&mut out, "service_includes", FigureValue::Text(self.service.as_ref().map(|s| s.includes.join(";"))));
+        meta(&mut out, "provider", FigureValue::Text(self.provider.as_ref().map(|p| p.name.clone())));
+        meta(
+            &mut out,
+            "provider_identifier",
+            FigureValue::Text(self.provider.as_ref().and_then(|p| p.identifier.clone())),
+        );
         meta(&mut out, "suppression_threshold", FigureValue::Int(i64::from(self.suppression.threshold)));
         meta(&mut out, "suppression_rounding", FigureValue::Int(i64::from(self.suppression.rounding.unwrap_or(0))));
         meta(&mut out, "suppression_primary", FigureValue::Int(self.suppression.primary as i64));
@@ -1026,7 +1056,10 @@ impl Return {
 
         for t in &self.targets {
             let item = t.service.clone().or(t.grant.clone()).unwrap_or_default();
-            let item = format!("{item} ({})", t.period);
+            let item = match &t.provider {
+                Some(p) => format!("{p}: {item} ({})", t.period),
+                None => format!("{item} ({})", t.period),
+            };
             let line = |category: &str, value: FigureValue| Figure {
                 name: None,
                 section: "targets",
@@ -1073,7 +1106,10 @@ impl Return {
             let line = |measure: &str, value: FigureValue| Figure {
                 name: None,
                 section: "grants",
-                item: g.grant.clone(),
+                item: match &g.provider {
+                    Some(p) => format!("{p}: {}", g.grant),
+                    None => g.grant.clone(),
+                },
                 measure: measure.into(),
                 category: String::new(),
                 value,

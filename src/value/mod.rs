@@ -4,6 +4,7 @@ pub mod date;
 pub mod money;
 pub mod names;
 pub mod period;
+pub mod sha256;
 
 pub use date::Date;
 pub use money::Pence;
