@@ -731,3 +731,92 @@ fn db_check_finds_an_assessment_outside_its_case() {
         "{stdout}"
     );
 }
+
+// ----------------------------------------------------------------- targets
+
+#[test]
+fn targets_on_women_progressed_and_completions() {
+    let p = assessed();
+    let set = |service: &str, measure: &str, value: &str| {
+        stderr_of(&p, &["service", "target", service, "--measure", measure, "--period", "2021/22", "--value", value])
+    };
+    assert_eq!(
+        set("Beth Centre", "women_progressed", "4"),
+        "set target for 'Beth Centre': women_progressed 2021/22 (2021-04-01..2022-03-31) = 4\n"
+    );
+    assert_eq!(
+        set("Beth Centre", "completions", "2"),
+        "set target for 'Beth Centre': completions 2021/22 (2021-04-01..2022-03-31) = 2\n"
+    );
+    set("Croydon spoke", "women_progressed", "1");
+    let targets = |args: &[&str]| {
+        let mut a = vec!["report", "return"];
+        a.extend(args);
+        let t = p.json(&a)["targets"].clone();
+        t.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["service"].as_str().unwrap().to_string(),
+                    t["measure"].as_str().unwrap().to_string(),
+                    t["actual"].clone(),
+                    t["percent"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    use serde_json::json;
+    // The year 2021/22 at the Beth Centre and its Croydon spoke: BC-0001
+    // (C-0001, C-0002) progressed on accommodation 3 → 8, drugs_alcohol,
+    // abuse and children_families (health 5 → 4 is not progress), and C-0001
+    // closed in the year: a completion. BC-0002 progressed on accommodation
+    // 6 → 9. BC-0003's case closed before the year; BC-0004 is at Juno.
+    // The Croydon spoke alone: BC-0001's Croydon assessments are one a
+    // pathway (accommodation 8, health 4), so no progress.
+    assert_eq!(
+        targets(&["--period", "2021/22"]),
+        [
+            ("Beth Centre".into(), "completions".into(), json!(1), json!(50.0)),
+            ("Beth Centre".into(), "women_progressed".into(), json!(2), json!(50.0)),
+            ("Croydon spoke".into(), "women_progressed".into(), json!(0), json!(0.0)),
+        ]
+    );
+    // April, year to date: BC-0002's accommodation 9 is on 2021-05-20, so
+    // only BC-0001 has progressed; her case closed in April.
+    assert_eq!(
+        targets(&["--period", "2021-04"])[..2],
+        [
+            ("Beth Centre".into(), "completions".into(), json!(1), json!(50.0)),
+            ("Beth Centre".into(), "women_progressed".into(), json!(1), json!(25.0)),
+        ]
+    );
+    // The return's --completion-pathways is the K of a completions target.
+    assert_eq!(
+        targets(&["--period", "2021/22", "--completion-pathways", "5"])[0],
+        ("Beth Centre".into(), "completions".into(), json!(0), json!(0.0))
+    );
+    // Explain lists the women behind each actual, with the rule.
+    let e = p.json(&["report", "explain", "targets.Beth Centre.women_progressed", "--period", "2021/22"]);
+    assert_eq!(e["value"], 2);
+    let women: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(women, ["BC-0001", "BC-0002"]);
+    assert_eq!(
+        e["rule"],
+        "distinct women with a case at the services of Beth Centre (and its spokes, for a hub) open on at least one \
+         day from 2021-04-01 to 2022-03-31 whose latest score on a pathway (of their assessments on or before \
+         2022-03-31 on a case at those services) is higher than their first, on at least one pathway"
+    );
+    let e = p.json(&["report", "explain", "targets.Beth Centre.completions", "--period", "2021/22"]);
+    assert_eq!(e["records"].as_array().unwrap().len(), 1);
+    assert_eq!(e["records"][0]["record"], "BC-0001");
+    assert!(e["rule"].as_str().unwrap().ends_with("on at least 4 pathways"), "{}", e["rule"]);
+    let e = p.json(&["report", "explain", "targets.Croydon spoke.women_progressed", "--period", "2021/22"]);
+    assert_eq!((e["value"].clone(), e["records"].as_array().unwrap().len()), (json!(0), 0));
+    // The CSV carries them.
+    let out = csv(&p, &["report", "return", "--period", "2021/22"]);
+    assert!(
+        out.contains("targets.Beth Centre.completions,targets,Beth Centre (2021/22),completions,actual,1\n"),
+        "{out}"
+    );
+}

@@ -181,11 +181,10 @@ pub fn tally(women: &[Woman], completion_pathways: u32) -> Outcomes {
     }
 }
 
-/// One woman's runs in words, for `report explain`: "accommodation 3 on
+/// A woman's runs in words, for `report explain`: "accommodation 3 on
 /// 2021-04-12 to 7 on 2021-04-30 (2 assessments; C-0001)".
-pub fn describe(w: &Woman) -> String {
-    w.runs
-        .iter()
+pub fn describe(runs: &[&Run]) -> String {
+    runs.iter()
         .map(|r| {
             format!(
                 "{} {} on {} to {} on {} ({} assessment{}; {})",
