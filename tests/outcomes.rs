@@ -820,3 +820,261 @@ fn targets_on_women_progressed_and_completions() {
         "{out}"
     );
 }
+
+// ------------------------------------------------------ hand-built, by hand
+
+/// Five women at the Beth Centre hub and its Croydon spoke, every figure of
+/// both sections worked out by hand below:
+///
+/// - HB-0001 is assessed at start and exit on three pathways across two
+///   cases: HC-01 (Beth Centre, 2021-04-06 .. 2021-06-30) at start on
+///   2021-04-06 (accommodation 3, health 4, finance_benefit_debt 2), HC-02
+///   (Croydon spoke, 2021-07-05 .. 2021-09-30) at exit on 2021-09-30
+///   (accommodation 7, health 6, finance_benefit_debt 5). Born 1990,
+///   white_british, not disabled, 2 children.
+/// - HB-0002 regressed: HC-03 (Beth Centre, from 2021-04-12, open),
+///   drugs_alcohol 6 on 2021-04-12, 3 on 2021-05-20. Born 2004 (17 in 2021,
+///   18 in 2022), black_caribbean, disabled, no children.
+/// - HB-0003 is assessed once: HC-04 (Croydon spoke, from 2021-05-04,
+///   open), health 5 on 2021-05-04. Born 1958, "Prefer not to say" to
+///   ethnicity and disability, children not recorded.
+/// - HB-0004's case closed in April after she progressed on four:
+///   HC-05 (Beth Centre, 2021-04-01 .. 2021-04-28), on 2021-04-01 and
+///   2021-04-28: accommodation 2 → 5, education_training_employment 3 → 6,
+///   children_families 4 → 7, attitudes_thinking_behaviour 5 → 8, sex_work
+///   6 → 6 (no change). Birth year and disability not recorded, asian_indian,
+///   1 child.
+/// - HB-0005 is supported but never assessed: HC-06 (Beth Centre, from
+///   2021-03-15, open). No equality answers at all.
+fn hand_built() -> Pathway {
+    let p = Pathway::new();
+    with_services(&p);
+    p.ok(&["caseload", "worker", "add", "--code", "KW01"]);
+    p.file(
+        "cases.csv",
+        format!(
+            "{CASES}HB-0001,KW01,Beth Centre,T1,2021-04-06,2021-06-30,Moved on,positive,HC-01\n\
+             HB-0001,KW01,Croydon spoke,T1,2021-07-05,2021-09-30,Moved on,positive,HC-02\n\
+             HB-0002,KW01,Beth Centre,T2,2021-04-12,,,,HC-03\n\
+             HB-0003,KW01,Croydon spoke,T1,2021-05-04,,,,HC-04\n\
+             HB-0004,KW01,Beth Centre,T3,2021-04-01,2021-04-28,Moved on,positive,HC-05\n\
+             HB-0005,KW01,Beth Centre,T1,2021-03-15,,,,HC-06\n"
+        ),
+    );
+    p.ok(&["caseload", "import", "cases.csv"]);
+    p.file(
+        "clients.csv",
+        "client_ref,birth_year,ethnicity,disability,dependent_children\n\
+         HB-0001,1990,white_british,no,2\n\
+         HB-0002,2004,black_caribbean,yes,0\n\
+         HB-0003,1958,Prefer not to say,Prefer not to say,\n\
+         HB-0004,,asian_indian,,1\n",
+    );
+    p.ok(&["client", "import", "clients.csv"]);
+    p.file(
+        "assessments.csv",
+        format!(
+            "{ASSESSMENTS}HC-01,accommodation,2021-04-06,3,start\n\
+             HC-01,health,2021-04-06,4,start\n\
+             HC-01,finance_benefit_debt,2021-04-06,2,start\n\
+             HC-02,accommodation,2021-09-30,7,exit\n\
+             HC-02,health,2021-09-30,6,exit\n\
+             HC-02,finance_benefit_debt,2021-09-30,5,exit\n\
+             HC-03,drugs_alcohol,2021-04-12,6,start\n\
+             HC-03,drugs_alcohol,2021-05-20,3,review\n\
+             HC-04,health,2021-05-04,5,start\n\
+             HC-05,accommodation,2021-04-01,2,start\n\
+             HC-05,education_training_employment,2021-04-01,3,start\n\
+             HC-05,children_families,2021-04-01,4,start\n\
+             HC-05,attitudes_thinking_behaviour,2021-04-01,5,start\n\
+             HC-05,sex_work,2021-04-01,6,start\n\
+             HC-05,accommodation,2021-04-28,5,exit\n\
+             HC-05,education_training_employment,2021-04-28,6,exit\n\
+             HC-05,children_families,2021-04-28,7,exit\n\
+             HC-05,attitudes_thinking_behaviour,2021-04-28,8,exit\n\
+             HC-05,sex_work,2021-04-28,6,exit\n"
+        ),
+    );
+    p.ok(&["caseload", "import", "--assessments", "assessments.csv"]);
+    p
+}
+
+/// One breakdown, every member given in order.
+fn members(pairs: &[(&str, i64)]) -> serde_json::Value {
+    serde_json::Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect())
+}
+
+#[test]
+fn a_hand_built_database_counted_by_hand_for_a_month_a_quarter_and_a_year() {
+    use serde_json::json;
+    let p = hand_built();
+    let sections = |args: &[&str]| {
+        let mut a = vec!["report", "return"];
+        a.extend(args);
+        let r = p.json(&a);
+        (r["women_supported"].clone(), r["outcomes"].clone(), r["equality"].clone())
+    };
+
+    // April 2021. Supported: HB-0001 (HC-01 from 04-06), HB-0002 (04-12),
+    // HB-0004 (04-01..04-28), HB-0005 (open since March) = 4; HB-0003's case
+    // opens in May. Assessments on or before 04-30: HB-0001 once on each of
+    // accommodation, health, finance (no progress yet); HB-0002 drugs 6 once
+    // (the 3 is in May); HB-0004 progressed on accommodation, ete, children
+    // and attitudes, not sex_work (6 → 6). So accommodation assessed 2
+    // (HB-0001, HB-0004), progressed 1 (HB-0004); women assessed 3,
+    // progressed 1, rate 1/3 = 0.3333; HB-0004's case closed on 04-28 with 4
+    // pathways progressed: 1 completion.
+    let (women, outcomes, equality) = sections(&["--period", "2021-04"]);
+    assert_eq!(women, 4);
+    assert_eq!(
+        outcomes,
+        json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 2, 1),
+                ("education_training_employment", 1, 1),
+                ("health", 1, 0),
+                ("drugs_alcohol", 1, 0),
+                ("finance_benefit_debt", 1, 0),
+                ("children_families", 1, 1),
+                ("attitudes_thinking_behaviour", 1, 1),
+                ("sex_work", 1, 0),
+            ]),
+            "women_assessed": 3,
+            "women_progressed": 1,
+            "progress_rate": 0.3333,
+            "completions": 1,
+            "completion_pathways": 4
+        })
+    );
+    // Ages in 2021: HB-0001 31, HB-0002 17; HB-0004 and HB-0005 have no
+    // birth year. HB-0005 has no answers at all; HB-0004 no disability answer.
+    assert_eq!(
+        equality,
+        json!({
+            "by_age_band": members(&[("under_18", 1), ("18_24", 0), ("25_34", 1), ("35_44", 0), ("45_54", 0),
+                                     ("55_64", 0), ("65_plus", 0), ("not_recorded", 2)]),
+            "by_ethnic_group": members(&[("asian", 1), ("black", 1), ("mixed", 0), ("white", 1), ("other", 0),
+                                         ("prefer_not_to_say", 0), ("not_recorded", 1)]),
+            "by_disability": members(&[("yes", 1), ("no", 1), ("prefer_not_to_say", 0), ("not_recorded", 2)]),
+            "with_dependent_children": members(&[("yes", 2), ("no", 1), ("not_recorded", 1)])
+        })
+    );
+
+    // 2021/22-Q2 (July to September). Supported: HB-0001 (HC-02 from 07-05;
+    // HC-01 closed 06-30, before the quarter), HB-0002, HB-0003, HB-0005 =
+    // 4; HB-0004's case closed in April. HB-0001's start (HC-01) and exit
+    // (HC-02) assessments both count: accommodation 3 → 7, health 4 → 6,
+    // finance 2 → 5, progressed on 3. HB-0002 regressed (6 → 3). HB-0003 has
+    // one health 5. Health assessed 2 (HB-0001, HB-0003), progressed 1.
+    // Women assessed 3, progressed 1 (HB-0001), rate 0.3333. HC-02 closed
+    // 09-30, but with 3 pathways: no completion at K = 4, one at K = 3.
+    let (women, outcomes, equality) = sections(&["--period", "2021/22-Q2"]);
+    assert_eq!(women, 4);
+    assert_eq!(
+        outcomes,
+        json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 1, 1),
+                ("health", 2, 1),
+                ("drugs_alcohol", 1, 0),
+                ("finance_benefit_debt", 1, 1),
+            ]),
+            "women_assessed": 3,
+            "women_progressed": 1,
+            "progress_rate": 0.3333,
+            "completions": 0,
+            "completion_pathways": 4
+        })
+    );
+    assert_eq!(sections(&["--period", "2021/22-Q2", "--completion-pathways", "3"]).1["completions"], 1);
+    // HB-0003 is 63 in 2021 and preferred not to say; her children are not
+    // recorded.
+    assert_eq!(
+        equality,
+        json!({
+            "by_age_band": members(&[("under_18", 1), ("18_24", 0), ("25_34", 1), ("35_44", 0), ("45_54", 0),
+                                     ("55_64", 1), ("65_plus", 0), ("not_recorded", 1)]),
+            "by_ethnic_group": members(&[("asian", 0), ("black", 1), ("mixed", 0), ("white", 1), ("other", 0),
+                                         ("prefer_not_to_say", 1), ("not_recorded", 1)]),
+            "by_disability": members(&[("yes", 1), ("no", 1), ("prefer_not_to_say", 1), ("not_recorded", 1)]),
+            "with_dependent_children": members(&[("yes", 1), ("no", 1), ("not_recorded", 2)])
+        })
+    );
+    // The Croydon spoke alone in Q2: HB-0001 (HC-02) and HB-0003 (HC-04);
+    // only assessments on Croydon cases count, so HB-0001 has one on each of
+    // her three pathways (the exit ones) and progressed on none.
+    let (women, outcomes, _) = sections(&["--period", "2021/22-Q2", "--service", "Croydon spoke"]);
+    assert_eq!(women, 2);
+    assert_eq!(
+        outcomes,
+        json!({
+            "by_pathway": by_pathway(&[("accommodation", 1, 0), ("health", 2, 0), ("finance_benefit_debt", 1, 0)]),
+            "women_assessed": 2,
+            "women_progressed": 0,
+            "progress_rate": 0.0,
+            "completions": 0,
+            "completion_pathways": 4
+        })
+    );
+
+    // The financial year 2021/22: all five women are supported. Assessed:
+    // HB-0001 (3 progressed), HB-0002 (regressed), HB-0003 (once), HB-0004
+    // (4 progressed) = 4; progressed HB-0001 and HB-0004 = 2, rate 0.5.
+    // Closed in the year: HC-01, HC-02 (HB-0001, 3 pathways) and HC-05
+    // (HB-0004, 4 pathways): 1 completion at K = 4, 2 at K = 3.
+    let (women, outcomes, equality) = sections(&["--period", "2021/22"]);
+    assert_eq!(women, 5);
+    assert_eq!(
+        outcomes,
+        json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 2, 2),
+                ("education_training_employment", 1, 1),
+                ("health", 2, 1),
+                ("drugs_alcohol", 1, 0),
+                ("finance_benefit_debt", 1, 1),
+                ("children_families", 1, 1),
+                ("attitudes_thinking_behaviour", 1, 1),
+                ("sex_work", 1, 0),
+            ]),
+            "women_assessed": 4,
+            "women_progressed": 2,
+            "progress_rate": 0.5,
+            "completions": 1,
+            "completion_pathways": 4
+        })
+    );
+    assert_eq!(sections(&["--period", "2021/22", "--completion-pathways", "3"]).1["completions"], 2);
+    // Ages in 2022 (the year of the year's last day): HB-0002 is now 18.
+    assert_eq!(
+        equality,
+        json!({
+            "by_age_band": members(&[("under_18", 0), ("18_24", 1), ("25_34", 1), ("35_44", 0), ("45_54", 0),
+                                     ("55_64", 1), ("65_plus", 0), ("not_recorded", 2)]),
+            "by_ethnic_group": members(&[("asian", 1), ("black", 1), ("mixed", 0), ("white", 1), ("other", 0),
+                                         ("prefer_not_to_say", 1), ("not_recorded", 1)]),
+            "by_disability": members(&[("yes", 1), ("no", 1), ("prefer_not_to_say", 1), ("not_recorded", 2)]),
+            "with_dependent_children": members(&[("yes", 2), ("no", 1), ("not_recorded", 2)])
+        })
+    );
+
+    // Explain names the women by client ref; for one pathway, her first and
+    // latest assessment on it.
+    let e = p.json(&["report", "explain", "outcomes.by_pathway.accommodation.progressed", "--period", "2021/22"]);
+    let records = e["records"].as_array().unwrap();
+    let listed: Vec<(&str, &str)> =
+        records.iter().map(|r| (r["record"].as_str().unwrap(), r["detail"].as_str().unwrap())).collect();
+    assert_eq!(
+        listed,
+        [
+            ("HB-0001", "accommodation 3 on 2021-04-06 to 7 on 2021-09-30 (2 assessments; HC-01, HC-02)"),
+            ("HB-0004", "accommodation 2 on 2021-04-01 to 5 on 2021-04-28 (2 assessments; HC-05)"),
+        ]
+    );
+    let e = p.json(&["report", "explain", "equality.by_age_band.not_recorded", "--period", "2021/22"]);
+    let refs: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["HB-0004", "HB-0005"]);
+    let e = p.json(&["report", "explain", "women_supported", "--period", "2021-04"]);
+    let refs: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["HB-0001", "HB-0002", "HB-0004", "HB-0005"]);
+}
