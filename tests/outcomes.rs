@@ -1078,3 +1078,33 @@ fn a_hand_built_database_counted_by_hand_for_a_month_a_quarter_and_a_year() {
     let refs: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
     assert_eq!(refs, ["HB-0001", "HB-0002", "HB-0004", "HB-0005"]);
 }
+
+#[test]
+fn help_and_explain_name_the_new_measures_and_figures() {
+    let p = assessed();
+    // Help is wrapped to the terminal: compare its words.
+    let help = p.ok(&["service", "target", "--help"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains(
+            "positive_outcomes (cases closed with a positive outcome), women_progressed (women with a case open at \
+             the service whose latest score on a resettlement pathway is higher than their first, on at least one \
+             pathway) or completions (women with a case at the service closed in the period who progressed on at \
+             least 4 pathways, or the return's --completion-pathways)"
+        ),
+        "{help}"
+    );
+    assert!(help.contains("referrals, women_supported, positive_outcomes, women_progressed or completions"), "{help}");
+    let err = p.fails(&["report", "explain", "outcomes.by_pathway.acommodation.assessed", "--period", "2021-04"], 2);
+    assert!(err.contains("did you mean 'outcomes.by_pathway.accommodation.assessed'?"), "{err}");
+    for form in [
+        "outcomes.by_pathway.PATHWAY.assessed, outcomes.by_pathway.PATHWAY.progressed\n",
+        "outcomes.women_assessed, outcomes.women_progressed, outcomes.progress_rate,\noutcomes.completions\n",
+        "equality.by_age_band.BAND      under_18, 18_24, 25_34, 35_44, 45_54, 55_64,\n",
+        "equality.with_dependent_children.ANSWER\n",
+        "positive_outcomes, women_progressed or\n",
+    ] {
+        assert!(err.contains(form), "{form:?} not in:\n{err}");
+    }
+    let help = p.ok(&["report", "explain", "--help"]);
+    assert!(help.contains("equality.by_ethnic_group.GROUP asian, black, mixed, white, other,"), "{help}");
+}
