@@ -24,6 +24,13 @@ fn loaded() -> (Pathway, Data) {
     (p, d)
 }
 
+/// A woman's (pathway, first score, latest score), each pathway she was
+/// assessed on.
+type Runs = Vec<(&'static str, i64, i64)>;
+
+/// The member of an equality breakdown a woman falls in.
+type MemberOf<'a> = dyn Fn(usize) -> &'static str + 'a;
+
 /// Which women count in each figure, by name, counted again from `d`.
 fn recount(
     d: &Data,
@@ -34,10 +41,9 @@ fn recount(
 ) -> Vec<(String, Vec<usize>)> {
     let women = d.supported(from, to, services);
     let mut out = Vec::new();
-    let runs: Vec<(usize, Vec<(&str, i64, i64)>)> = women.iter().map(|w| (*w, d.runs(*w, to, services))).collect();
-    let who = |f: &dyn Fn(&[(&str, i64, i64)]) -> bool| -> Vec<usize> {
-        runs.iter().filter(|(_, r)| f(r)).map(|(w, _)| *w).collect()
-    };
+    let runs: Vec<(usize, Runs)> = women.iter().map(|w| (*w, d.runs(*w, to, services))).collect();
+    let who =
+        |f: &dyn Fn(&Runs) -> bool| -> Vec<usize> { runs.iter().filter(|(_, r)| f(r)).map(|(w, _)| *w).collect() };
     for p in PATHWAYS {
         out.push((format!("outcomes.by_pathway.{p}.assessed"), who(&|r| r.iter().any(|x| x.0 == p))));
         out.push((format!("outcomes.by_pathway.{p}.progressed"), who(&|r| r.iter().any(|x| x.0 == p && x.2 > x.1))));
@@ -47,14 +53,14 @@ fn recount(
     let closed_in: Vec<usize> = d
         .cases
         .iter()
-        .filter(|c| services.is_none_or(|s| s.contains(&c.service)))
+        .filter(|c| services.map_or(true, |s| s.contains(&c.service)))
         .filter(|c| c.closed.is_some_and(|x| x >= from && x <= to))
         .map(|c| c.woman)
         .collect();
     let completed: Vec<usize> =
         who(&|r| r.iter().filter(|x| x.2 > x.1).count() >= k).into_iter().filter(|w| closed_in.contains(w)).collect();
     out.push(("outcomes.completions".into(), completed));
-    let equality: [(&str, &[&str], &dyn Fn(usize) -> &'static str); 4] = [
+    let equality: [(&str, &[&str], &MemberOf); 4] = [
         ("by_age_band", &["under_18", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus", "not_recorded"], &|w| {
             d.age_band(w, to)
         }),

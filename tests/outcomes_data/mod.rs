@@ -253,8 +253,8 @@ impl Data {
         let mut v: Vec<usize> = self
             .cases
             .iter()
-            .filter(|k| services.is_none_or(|s| s.contains(&k.service)))
-            .filter(|k| k.opened <= to && k.closed.is_none_or(|c| c >= from))
+            .filter(|k| services.map_or(true, |s| s.contains(&k.service)))
+            .filter(|k| k.opened <= to && k.closed.map_or(true, |c| c >= from))
             .map(|k| k.woman)
             .collect();
         v.sort();
@@ -273,7 +273,7 @@ impl Data {
                 .filter(|a| a.pathway == p && a.on <= to)
                 .filter(|a| {
                     let k = &self.cases[a.case];
-                    k.woman == woman && services.is_none_or(|s| s.contains(&k.service))
+                    k.woman == woman && services.map_or(true, |s| s.contains(&k.service))
                 })
                 .collect();
             mine.sort_by_key(|a| a.on);
