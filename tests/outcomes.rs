@@ -3,6 +3,8 @@
 //! made-up dataset at the Beth Centre and its Croydon spoke.
 
 mod common;
+#[path = "outcomes_data/mod.rs"]
+mod outcomes_data;
 
 use common::Pathway;
 
@@ -373,19 +375,8 @@ fn outcomes(p: &Pathway, args: &[&str]) -> serde_json::Value {
 /// `by_pathway` with the given (pathway, assessed, progressed); every other
 /// pathway 0 and 0.
 fn by_pathway(given: &[(&str, i64, i64)]) -> serde_json::Value {
-    let all = [
-        "accommodation",
-        "education_training_employment",
-        "health",
-        "drugs_alcohol",
-        "finance_benefit_debt",
-        "children_families",
-        "attitudes_thinking_behaviour",
-        "abuse",
-        "sex_work",
-    ];
     let mut m = serde_json::Map::new();
-    for p in all {
+    for p in outcomes_data::PATHWAYS {
         let (a, g) = given.iter().find(|x| x.0 == p).map(|x| (x.1, x.2)).unwrap_or((0, 0));
         m.insert(p.into(), serde_json::json!({"assessed": a, "progressed": g}));
     }
