@@ -246,6 +246,9 @@ CREATE TABLE assessments (
 );
 CREATE UNIQUE INDEX assessments_one_a_day ON assessments (client_id, pathway, assessed_on);
 CREATE INDEX assessments_case ON assessments (case_id, pathway, assessed_on);
+-- The return's outcomes section reads every assessment it counts from this
+-- index alone, in the order it counts them (by woman, pathway and day).
+CREATE INDEX assessments_counted ON assessments (client_id, pathway, assessed_on, score, case_id);
 
 -- Targets: by service or by grant, for a measure over a period.
 CREATE TABLE targets (

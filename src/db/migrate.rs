@@ -45,7 +45,8 @@ pub const STEPS: &[&str] = &[
      CREATE UNIQUE INDEX assessments_one_a_day ON assessments (client_id, pathway, assessed_on);
      CREATE INDEX assessments_case ON assessments (case_id, pathway, assessed_on);",
     // 3 to 4: targets may be set on the outcomes measures women_progressed
-    // and completions (the CHECK on measure is widened: the table is rebuilt).
+    // and completions (the CHECK on measure is widened: the table is
+    // rebuilt); an index the outcomes section reads its assessments from.
     "CREATE TABLE targets_new (
          id          INTEGER PRIMARY KEY,
          service_id  INTEGER REFERENCES services (id) ON DELETE CASCADE,
@@ -62,7 +63,8 @@ pub const STEPS: &[&str] = &[
          SELECT id, service_id, grant_id, measure, period, from_on, to_on, value FROM targets;
      DROP TABLE targets;
      ALTER TABLE targets_new RENAME TO targets;
-     CREATE UNIQUE INDEX targets_unique ON targets (coalesce(service_id, 0), coalesce(grant_id, 0), measure, from_on, to_on);",
+     CREATE UNIQUE INDEX targets_unique ON targets (coalesce(service_id, 0), coalesce(grant_id, 0), measure, from_on, to_on);
+     CREATE INDEX assessments_counted ON assessments (client_id, pathway, assessed_on, score, case_id);",
 ];
 
 /// Check the file's versions; create the schema in a new file, migrate an

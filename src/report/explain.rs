@@ -230,23 +230,26 @@ fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
             }
         }
         Basis::Outcomes(scope, figure) => {
-            for w in crate::report::outcomes::women(conn, scope)? {
-                if figure.counts(&w) {
-                    // On one pathway: her first and latest assessment on it;
-                    // otherwise every pathway she was assessed on.
-                    let runs: Vec<&crate::report::outcomes::Run> = match figure {
-                        OutcomeFigure::Assessed(p) | OutcomeFigure::Progressed(p) => w.run(*p).into_iter().collect(),
-                        _ => w.runs.iter().collect(),
-                    };
-                    out.push(Record {
-                        record: woman(w.client_id),
-                        kind: "woman",
-                        service: None,
-                        date: runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
-                        value: None,
-                        detail: crate::report::outcomes::describe(&runs),
-                    });
-                }
+            let women: Vec<_> =
+                crate::report::outcomes::women(conn, scope)?.into_iter().filter(|w| figure.counts(w)).collect();
+            let ids: Vec<i64> =
+                women.iter().flat_map(|w| w.runs.iter().flat_map(|r| r.cases.iter().copied())).collect();
+            let keys = crate::db::assessment::case_keys(conn, &ids)?;
+            for w in women {
+                // On one pathway: her first and latest assessment on it;
+                // otherwise every pathway she was assessed on.
+                let runs: Vec<&crate::report::outcomes::Run> = match figure {
+                    OutcomeFigure::Assessed(p) | OutcomeFigure::Progressed(p) => w.run(*p).into_iter().collect(),
+                    _ => w.runs.iter().collect(),
+                };
+                out.push(Record {
+                    record: woman(w.client_id),
+                    kind: "woman",
+                    service: None,
+                    date: runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
+                    value: None,
+                    detail: crate::report::outcomes::describe(&runs, &keys),
+                });
             }
         }
         Basis::Hours(scope) => out.extend(case_records(conn, scope, &CaseSet::OpenAtEnd, true)?),
