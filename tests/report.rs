@@ -3,8 +3,11 @@
 //! suppression, caseload capacity alerts and `report explain`.
 
 mod common;
+#[path = "outcomes_data/mod.rs"]
+mod outcomes_data;
 
 use common::Pathway;
+use outcomes_data::Lcg;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -460,21 +463,6 @@ fn empty_database_gives_zeros_and_nulls() {
 // ------------------------------------------------------ generated data
 
 /// A small deterministic generator (no dependency needed).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
 fn day(offset: i64) -> String {
     (chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap() + chrono::Duration::days(offset))
         .format("%Y-%m-%d")
