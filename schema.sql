@@ -1,4 +1,4 @@
--- pathway database schema, version 4.
+-- pathway database schema, version 5.
 --
 -- This file is the one definition of the database. The binary embeds it
 -- (src/db/migrate.rs) and applies it to a new file inside one transaction,
@@ -246,13 +246,17 @@ CREATE TABLE assessments (
 );
 CREATE UNIQUE INDEX assessments_one_a_day ON assessments (client_id, pathway, assessed_on);
 CREATE INDEX assessments_case ON assessments (case_id, pathway, assessed_on);
+-- The return's outcomes section reads every assessment it counts from this
+-- index alone, in the order it counts them (by woman, pathway and day).
+CREATE INDEX assessments_counted ON assessments (client_id, pathway, assessed_on, score, case_id);
 
 -- Targets: by service or by grant, for a measure over a period.
 CREATE TABLE targets (
     id          INTEGER PRIMARY KEY,
     service_id  INTEGER REFERENCES services (id) ON DELETE CASCADE,
     grant_id    INTEGER REFERENCES grants (id) ON DELETE CASCADE,
-    measure     TEXT NOT NULL CHECK (measure IN ('referrals', 'women_supported', 'positive_outcomes')),
+    measure     TEXT NOT NULL CHECK (measure IN ('referrals', 'women_supported', 'positive_outcomes',
+                                          'women_progressed', 'completions')),
     period      TEXT NOT NULL,
     from_on     TEXT NOT NULL CHECK (date(from_on) = from_on),
     to_on       TEXT NOT NULL CHECK (date(to_on) = to_on AND to_on >= from_on),

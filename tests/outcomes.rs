@@ -3,6 +3,8 @@
 //! made-up dataset at the Beth Centre and its Croydon spoke.
 
 mod common;
+#[path = "outcomes_data/mod.rs"]
+mod outcomes_data;
 
 use common::Pathway;
 
@@ -373,19 +375,8 @@ fn outcomes(p: &Pathway, args: &[&str]) -> serde_json::Value {
 /// `by_pathway` with the given (pathway, assessed, progressed); every other
 /// pathway 0 and 0.
 fn by_pathway(given: &[(&str, i64, i64)]) -> serde_json::Value {
-    let all = [
-        "accommodation",
-        "education_training_employment",
-        "health",
-        "drugs_alcohol",
-        "finance_benefit_debt",
-        "children_families",
-        "attitudes_thinking_behaviour",
-        "abuse",
-        "sex_work",
-    ];
     let mut m = serde_json::Map::new();
-    for p in all {
+    for p in outcomes_data::PATHWAYS {
         let (a, g) = given.iter().find(|x| x.0 == p).map(|x| (x.1, x.2)).unwrap_or((0, 0));
         m.insert(p.into(), serde_json::json!({"assessed": a, "progressed": g}));
     }
@@ -730,4 +721,398 @@ fn db_check_finds_an_assessment_outside_its_case() {
         stdout.contains("case C-0001: an assessment on health on 2021-05-02 is after it closed on 2021-04-30"),
         "{stdout}"
     );
+}
+
+// ----------------------------------------------------------------- targets
+
+#[test]
+fn targets_on_women_progressed_and_completions() {
+    let p = assessed();
+    let set = |service: &str, measure: &str, value: &str| {
+        stderr_of(&p, &["service", "target", service, "--measure", measure, "--period", "2021/22", "--value", value])
+    };
+    assert_eq!(
+        set("Beth Centre", "women_progressed", "4"),
+        "set target for 'Beth Centre': women_progressed 2021/22 (2021-04-01..2022-03-31) = 4\n"
+    );
+    assert_eq!(
+        set("Beth Centre", "completions", "2"),
+        "set target for 'Beth Centre': completions 2021/22 (2021-04-01..2022-03-31) = 2\n"
+    );
+    set("Croydon spoke", "women_progressed", "1");
+    let targets = |args: &[&str]| {
+        let mut a = vec!["report", "return"];
+        a.extend(args);
+        let t = p.json(&a)["targets"].clone();
+        t.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["service"].as_str().unwrap().to_string(),
+                    t["measure"].as_str().unwrap().to_string(),
+                    t["actual"].clone(),
+                    t["percent"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    use serde_json::json;
+    // The year 2021/22 at the Beth Centre and its Croydon spoke: BC-0001
+    // (C-0001, C-0002) progressed on accommodation 3 → 8, drugs_alcohol,
+    // abuse and children_families (health 5 → 4 is not progress), and C-0001
+    // closed in the year: a completion. BC-0002 progressed on accommodation
+    // 6 → 9. BC-0003's case closed before the year; BC-0004 is at Juno.
+    // The Croydon spoke alone: BC-0001's Croydon assessments are one a
+    // pathway (accommodation 8, health 4), so no progress.
+    assert_eq!(
+        targets(&["--period", "2021/22"]),
+        [
+            ("Beth Centre".into(), "completions".into(), json!(1), json!(50.0)),
+            ("Beth Centre".into(), "women_progressed".into(), json!(2), json!(50.0)),
+            ("Croydon spoke".into(), "women_progressed".into(), json!(0), json!(0.0)),
+        ]
+    );
+    // April, year to date: BC-0002's accommodation 9 is on 2021-05-20, so
+    // only BC-0001 has progressed; her case closed in April.
+    assert_eq!(
+        targets(&["--period", "2021-04"])[..2],
+        [
+            ("Beth Centre".into(), "completions".into(), json!(1), json!(50.0)),
+            ("Beth Centre".into(), "women_progressed".into(), json!(1), json!(25.0)),
+        ]
+    );
+    // The return's --completion-pathways is the K of a completions target.
+    assert_eq!(
+        targets(&["--period", "2021/22", "--completion-pathways", "5"])[0],
+        ("Beth Centre".into(), "completions".into(), json!(0), json!(0.0))
+    );
+    // Explain lists the women behind each actual, with the rule.
+    let e = p.json(&["report", "explain", "targets.Beth Centre.women_progressed", "--period", "2021/22"]);
+    assert_eq!(e["value"], 2);
+    let women: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(women, ["BC-0001", "BC-0002"]);
+    assert_eq!(
+        e["rule"],
+        "distinct women with a case at the services of Beth Centre (and its spokes, for a hub) open on at least one \
+         day from 2021-04-01 to 2022-03-31 whose latest score on a pathway (of their assessments on or before \
+         2022-03-31 on a case at those services) is higher than their first, on at least one pathway"
+    );
+    let e = p.json(&["report", "explain", "targets.Beth Centre.completions", "--period", "2021/22"]);
+    assert_eq!(e["records"].as_array().unwrap().len(), 1);
+    assert_eq!(e["records"][0]["record"], "BC-0001");
+    assert!(e["rule"].as_str().unwrap().ends_with("on at least 4 pathways"), "{}", e["rule"]);
+    let e = p.json(&["report", "explain", "targets.Croydon spoke.women_progressed", "--period", "2021/22"]);
+    assert_eq!((e["value"].clone(), e["records"].as_array().unwrap().len()), (json!(0), 0));
+    // The CSV carries them.
+    let out = csv(&p, &["report", "return", "--period", "2021/22"]);
+    assert!(
+        out.contains("targets.Beth Centre.completions,targets,Beth Centre (2021/22),completions,actual,1\n"),
+        "{out}"
+    );
+}
+
+// ------------------------------------------------------ hand-built, by hand
+
+/// Five women at the Beth Centre hub and its Croydon spoke, every figure of
+/// both sections worked out by hand below:
+///
+/// - HB-0001 is assessed at start and exit on three pathways across two
+///   cases: HC-01 (Beth Centre, 2021-04-06 .. 2021-06-30) at start on
+///   2021-04-06 (accommodation 3, health 4, finance_benefit_debt 2), HC-02
+///   (Croydon spoke, 2021-07-05 .. 2021-09-30) at exit on 2021-09-30
+///   (accommodation 7, health 6, finance_benefit_debt 5). Born 1990,
+///   white_british, not disabled, 2 children.
+/// - HB-0002 regressed: HC-03 (Beth Centre, from 2021-04-12, open),
+///   drugs_alcohol 6 on 2021-04-12, 3 on 2021-05-20. Born 2004 (17 in 2021,
+///   18 in 2022), black_caribbean, disabled, no children.
+/// - HB-0003 is assessed once: HC-04 (Croydon spoke, from 2021-05-04,
+///   open), health 5 on 2021-05-04. Born 1958, "Prefer not to say" to
+///   ethnicity and disability, children not recorded.
+/// - HB-0004's case closed in April after she progressed on four:
+///   HC-05 (Beth Centre, 2021-04-01 .. 2021-04-28), on 2021-04-01 and
+///   2021-04-28: accommodation 2 → 5, education_training_employment 3 → 6,
+///   children_families 4 → 7, attitudes_thinking_behaviour 5 → 8, sex_work
+///   6 → 6 (no change). Birth year and disability not recorded, asian_indian,
+///   1 child.
+/// - HB-0005 is supported but never assessed: HC-06 (Beth Centre, from
+///   2021-03-15, open). No equality answers at all.
+fn hand_built() -> Pathway {
+    let p = Pathway::new();
+    with_services(&p);
+    p.ok(&["caseload", "worker", "add", "--code", "KW01"]);
+    p.file(
+        "cases.csv",
+        format!(
+            "{CASES}HB-0001,KW01,Beth Centre,T1,2021-04-06,2021-06-30,Moved on,positive,HC-01\n\
+             HB-0001,KW01,Croydon spoke,T1,2021-07-05,2021-09-30,Moved on,positive,HC-02\n\
+             HB-0002,KW01,Beth Centre,T2,2021-04-12,,,,HC-03\n\
+             HB-0003,KW01,Croydon spoke,T1,2021-05-04,,,,HC-04\n\
+             HB-0004,KW01,Beth Centre,T3,2021-04-01,2021-04-28,Moved on,positive,HC-05\n\
+             HB-0005,KW01,Beth Centre,T1,2021-03-15,,,,HC-06\n"
+        ),
+    );
+    p.ok(&["caseload", "import", "cases.csv"]);
+    p.file(
+        "clients.csv",
+        "client_ref,birth_year,ethnicity,disability,dependent_children\n\
+         HB-0001,1990,white_british,no,2\n\
+         HB-0002,2004,black_caribbean,yes,0\n\
+         HB-0003,1958,Prefer not to say,Prefer not to say,\n\
+         HB-0004,,asian_indian,,1\n",
+    );
+    p.ok(&["client", "import", "clients.csv"]);
+    p.file(
+        "assessments.csv",
+        format!(
+            "{ASSESSMENTS}HC-01,accommodation,2021-04-06,3,start\n\
+             HC-01,health,2021-04-06,4,start\n\
+             HC-01,finance_benefit_debt,2021-04-06,2,start\n\
+             HC-02,accommodation,2021-09-30,7,exit\n\
+             HC-02,health,2021-09-30,6,exit\n\
+             HC-02,finance_benefit_debt,2021-09-30,5,exit\n\
+             HC-03,drugs_alcohol,2021-04-12,6,start\n\
+             HC-03,drugs_alcohol,2021-05-20,3,review\n\
+             HC-04,health,2021-05-04,5,start\n\
+             HC-05,accommodation,2021-04-01,2,start\n\
+             HC-05,education_training_employment,2021-04-01,3,start\n\
+             HC-05,children_families,2021-04-01,4,start\n\
+             HC-05,attitudes_thinking_behaviour,2021-04-01,5,start\n\
+             HC-05,sex_work,2021-04-01,6,start\n\
+             HC-05,accommodation,2021-04-28,5,exit\n\
+             HC-05,education_training_employment,2021-04-28,6,exit\n\
+             HC-05,children_families,2021-04-28,7,exit\n\
+             HC-05,attitudes_thinking_behaviour,2021-04-28,8,exit\n\
+             HC-05,sex_work,2021-04-28,6,exit\n"
+        ),
+    );
+    p.ok(&["caseload", "import", "--assessments", "assessments.csv"]);
+    p
+}
+
+/// One breakdown, every member given in order.
+fn members(pairs: &[(&str, i64)]) -> serde_json::Value {
+    serde_json::Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect())
+}
+
+#[test]
+fn a_hand_built_database_counted_by_hand_for_a_month_a_quarter_and_a_year() {
+    use serde_json::json;
+    let p = hand_built();
+    let sections = |args: &[&str]| {
+        let mut a = vec!["report", "return"];
+        a.extend(args);
+        let r = p.json(&a);
+        (r["women_supported"].clone(), r["outcomes"].clone(), r["equality"].clone())
+    };
+
+    // April 2021. Supported: HB-0001 (HC-01 from 04-06), HB-0002 (04-12),
+    // HB-0004 (04-01..04-28), HB-0005 (open since March) = 4; HB-0003's case
+    // opens in May. Assessments on or before 04-30: HB-0001 once on each of
+    // accommodation, health, finance (no progress yet); HB-0002 drugs 6 once
+    // (the 3 is in May); HB-0004 progressed on accommodation, ete, children
+    // and attitudes, not sex_work (6 → 6). So accommodation assessed 2
+    // (HB-0001, HB-0004), progressed 1 (HB-0004); women assessed 3,
+    // progressed 1, rate 1/3 = 0.3333; HB-0004's case closed on 04-28 with 4
+    // pathways progressed: 1 completion.
+    let (women, outcomes, equality) = sections(&["--period", "2021-04"]);
+    assert_eq!(women, 4);
+    assert_eq!(
+        outcomes,
+        json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 2, 1),
+                ("education_training_employment", 1, 1),
+                ("health", 1, 0),
+                ("drugs_alcohol", 1, 0),
+                ("finance_benefit_debt", 1, 0),
+                ("children_families", 1, 1),
+                ("attitudes_thinking_behaviour", 1, 1),
+                ("sex_work", 1, 0),
+            ]),
+            "women_assessed": 3,
+            "women_progressed": 1,
+            "progress_rate": 0.3333,
+            "completions": 1,
+            "completion_pathways": 4
+        })
+    );
+    // Ages in 2021: HB-0001 31, HB-0002 17; HB-0004 and HB-0005 have no
+    // birth year. HB-0005 has no answers at all; HB-0004 no disability answer.
+    assert_eq!(
+        equality,
+        json!({
+            "by_age_band": members(&[("under_18", 1), ("18_24", 0), ("25_34", 1), ("35_44", 0), ("45_54", 0),
+                                     ("55_64", 0), ("65_plus", 0), ("not_recorded", 2)]),
+            "by_ethnic_group": members(&[("asian", 1), ("black", 1), ("mixed", 0), ("white", 1), ("other", 0),
+                                         ("prefer_not_to_say", 0), ("not_recorded", 1)]),
+            "by_disability": members(&[("yes", 1), ("no", 1), ("prefer_not_to_say", 0), ("not_recorded", 2)]),
+            "with_dependent_children": members(&[("yes", 2), ("no", 1), ("not_recorded", 1)])
+        })
+    );
+
+    // 2021/22-Q2 (July to September). Supported: HB-0001 (HC-02 from 07-05;
+    // HC-01 closed 06-30, before the quarter), HB-0002, HB-0003, HB-0005 =
+    // 4; HB-0004's case closed in April. HB-0001's start (HC-01) and exit
+    // (HC-02) assessments both count: accommodation 3 → 7, health 4 → 6,
+    // finance 2 → 5, progressed on 3. HB-0002 regressed (6 → 3). HB-0003 has
+    // one health 5. Health assessed 2 (HB-0001, HB-0003), progressed 1.
+    // Women assessed 3, progressed 1 (HB-0001), rate 0.3333. HC-02 closed
+    // 09-30, but with 3 pathways: no completion at K = 4, one at K = 3.
+    let (women, outcomes, equality) = sections(&["--period", "2021/22-Q2"]);
+    assert_eq!(women, 4);
+    assert_eq!(
+        outcomes,
+        json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 1, 1),
+                ("health", 2, 1),
+                ("drugs_alcohol", 1, 0),
+                ("finance_benefit_debt", 1, 1),
+            ]),
+            "women_assessed": 3,
+            "women_progressed": 1,
+            "progress_rate": 0.3333,
+            "completions": 0,
+            "completion_pathways": 4
+        })
+    );
+    assert_eq!(sections(&["--period", "2021/22-Q2", "--completion-pathways", "3"]).1["completions"], 1);
+    // HB-0003 is 63 in 2021 and preferred not to say; her children are not
+    // recorded.
+    assert_eq!(
+        equality,
+        json!({
+            "by_age_band": members(&[("under_18", 1), ("18_24", 0), ("25_34", 1), ("35_44", 0), ("45_54", 0),
+                                     ("55_64", 1), ("65_plus", 0), ("not_recorded", 1)]),
+            "by_ethnic_group": members(&[("asian", 0), ("black", 1), ("mixed", 0), ("white", 1), ("other", 0),
+                                         ("prefer_not_to_say", 1), ("not_recorded", 1)]),
+            "by_disability": members(&[("yes", 1), ("no", 1), ("prefer_not_to_say", 1), ("not_recorded", 1)]),
+            "with_dependent_children": members(&[("yes", 1), ("no", 1), ("not_recorded", 2)])
+        })
+    );
+    // The Croydon spoke alone in Q2: HB-0001 (HC-02) and HB-0003 (HC-04);
+    // only assessments on Croydon cases count, so HB-0001 has one on each of
+    // her three pathways (the exit ones) and progressed on none.
+    let (women, outcomes, _) = sections(&["--period", "2021/22-Q2", "--service", "Croydon spoke"]);
+    assert_eq!(women, 2);
+    assert_eq!(
+        outcomes,
+        json!({
+            "by_pathway": by_pathway(&[("accommodation", 1, 0), ("health", 2, 0), ("finance_benefit_debt", 1, 0)]),
+            "women_assessed": 2,
+            "women_progressed": 0,
+            "progress_rate": 0.0,
+            "completions": 0,
+            "completion_pathways": 4
+        })
+    );
+
+    // The financial year 2021/22: all five women are supported. Assessed:
+    // HB-0001 (3 progressed), HB-0002 (regressed), HB-0003 (once), HB-0004
+    // (4 progressed) = 4; progressed HB-0001 and HB-0004 = 2, rate 0.5.
+    // Closed in the year: HC-01, HC-02 (HB-0001, 3 pathways) and HC-05
+    // (HB-0004, 4 pathways): 1 completion at K = 4, 2 at K = 3.
+    let (women, outcomes, equality) = sections(&["--period", "2021/22"]);
+    assert_eq!(women, 5);
+    assert_eq!(
+        outcomes,
+        json!({
+            "by_pathway": by_pathway(&[
+                ("accommodation", 2, 2),
+                ("education_training_employment", 1, 1),
+                ("health", 2, 1),
+                ("drugs_alcohol", 1, 0),
+                ("finance_benefit_debt", 1, 1),
+                ("children_families", 1, 1),
+                ("attitudes_thinking_behaviour", 1, 1),
+                ("sex_work", 1, 0),
+            ]),
+            "women_assessed": 4,
+            "women_progressed": 2,
+            "progress_rate": 0.5,
+            "completions": 1,
+            "completion_pathways": 4
+        })
+    );
+    assert_eq!(sections(&["--period", "2021/22", "--completion-pathways", "3"]).1["completions"], 2);
+    // Ages in 2022 (the year of the year's last day): HB-0002 is now 18.
+    assert_eq!(
+        equality,
+        json!({
+            "by_age_band": members(&[("under_18", 0), ("18_24", 1), ("25_34", 1), ("35_44", 0), ("45_54", 0),
+                                     ("55_64", 1), ("65_plus", 0), ("not_recorded", 2)]),
+            "by_ethnic_group": members(&[("asian", 1), ("black", 1), ("mixed", 0), ("white", 1), ("other", 0),
+                                         ("prefer_not_to_say", 1), ("not_recorded", 1)]),
+            "by_disability": members(&[("yes", 1), ("no", 1), ("prefer_not_to_say", 1), ("not_recorded", 2)]),
+            "with_dependent_children": members(&[("yes", 2), ("no", 1), ("not_recorded", 2)])
+        })
+    );
+
+    // Explain names the women by client ref; for one pathway, her first and
+    // latest assessment on it.
+    let e = p.json(&["report", "explain", "outcomes.by_pathway.accommodation.progressed", "--period", "2021/22"]);
+    let records = e["records"].as_array().unwrap();
+    let listed: Vec<(&str, &str)> =
+        records.iter().map(|r| (r["record"].as_str().unwrap(), r["detail"].as_str().unwrap())).collect();
+    assert_eq!(
+        listed,
+        [
+            ("HB-0001", "accommodation 3 on 2021-04-06 to 7 on 2021-09-30 (2 assessments; HC-01, HC-02)"),
+            ("HB-0004", "accommodation 2 on 2021-04-01 to 5 on 2021-04-28 (2 assessments; HC-05)"),
+        ]
+    );
+    let e = p.json(&["report", "explain", "equality.by_age_band.not_recorded", "--period", "2021/22"]);
+    let refs: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["HB-0004", "HB-0005"]);
+    let e = p.json(&["report", "explain", "women_supported", "--period", "2021-04"]);
+    let refs: Vec<&str> = e["records"].as_array().unwrap().iter().map(|r| r["record"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["HB-0001", "HB-0002", "HB-0004", "HB-0005"]);
+}
+
+#[test]
+fn help_and_explain_name_the_new_measures_and_figures() {
+    let p = assessed();
+    // Help is wrapped to the terminal: compare its words.
+    let help = p.ok(&["service", "target", "--help"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains(
+            "positive_outcomes (cases closed with a positive outcome), women_progressed (women with a case open at \
+             the service whose latest score on a resettlement pathway is higher than their first, on at least one \
+             pathway) or completions (women with a case at the service closed in the period who progressed on at \
+             least 4 pathways, or the return's --completion-pathways)"
+        ),
+        "{help}"
+    );
+    assert!(help.contains("referrals, women_supported, positive_outcomes, women_progressed or completions"), "{help}");
+    let err = p.fails(&["report", "explain", "outcomes.by_pathway.acommodation.assessed", "--period", "2021-04"], 2);
+    assert!(err.contains("did you mean 'outcomes.by_pathway.accommodation.assessed'?"), "{err}");
+    for form in [
+        "outcomes.by_pathway.PATHWAY.assessed, outcomes.by_pathway.PATHWAY.progressed\n",
+        "outcomes.women_assessed, outcomes.women_progressed, outcomes.progress_rate,\noutcomes.completions\n",
+        "equality.by_age_band.BAND      under_18, 18_24, 25_34, 35_44, 45_54, 55_64,\n",
+        "equality.with_dependent_children.ANSWER\n",
+        "positive_outcomes, women_progressed or\n",
+    ] {
+        assert!(err.contains(form), "{form:?} not in:\n{err}");
+    }
+    let help = p.ok(&["report", "explain", "--help"]);
+    assert!(help.contains("equality.by_ethnic_group.GROUP asian, black, mixed, white, other,"), "{help}");
+}
+
+#[test]
+fn the_outcomes_section_reads_covering_indexes() {
+    let p = Pathway::new();
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    for services in [None, Some(&[1i64, 2, 3, 4][..])] {
+        let plan = pathway::db::assessment::outcomes_plan(&c, services).unwrap();
+        let steps = |what: &str| plan.iter().filter(|s| s.contains(what)).count();
+        // The assessments from their own index (no table lookups, no sort),
+        // the women and cases from cases_opened.
+        assert_eq!(steps("SEARCH a USING COVERING INDEX assessments_counted (client_id=?)"), 1, "{plan:?}");
+        assert_eq!(steps("USING COVERING INDEX cases_opened"), 2 + usize::from(services.is_some()), "{plan:?}");
+        assert_eq!(steps("TEMP B-TREE"), 0, "{plan:?}");
+        let reads = plan.iter().filter(|s| s.starts_with("SEARCH") || s.starts_with("SCAN"));
+        assert!(reads.clone().all(|s| s.contains("USING COVERING INDEX")), "{plan:?}");
+    }
 }

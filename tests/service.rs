@@ -117,7 +117,7 @@ fn targets_are_set_and_changed() {
         &["service", "target", "Beth Centre", "--measure", "referals", "--period", "2016/17", "--value", "1"],
         2,
     );
-    assert!(err.contains("referrals, women_supported, positive_outcomes"), "{err}");
+    assert!(err.contains("referrals, women_supported, positive_outcomes, women_progressed, completions"), "{err}");
     p.fails(&["service", "target", "Beth Centre", "--measure", "referrals", "--period", "2016/18", "--value", "1"], 2);
     p.fails(&["service", "target", "Beth Centre", "--measure", "referrals", "--period", "2016/17", "--value", "-1"], 2);
     let err =

@@ -6,6 +6,8 @@
 //! on a database made so that a secondary count is large.
 
 mod common;
+#[path = "outcomes_data/mod.rs"]
+mod outcomes_data;
 
 use common::Pathway;
 use serde_json::{json, Value};
@@ -242,4 +244,138 @@ fn a_large_secondary_count_shows_as_c() {
     let plain_table = output(&p, &plain, "table");
     assert!(!plain_table.contains("Key to withheld counts"));
     assert!(!output(&p, &plain, "csv").contains("legend"));
+}
+
+// ------------------------------------------- outcomes and equality, 10-5
+
+/// A shown count of the new sections under `--suppress 10 --round 5`: 0, a
+/// multiple of 5 from 10 up, "<10" or "[c]"; anything else is a leak.
+/// Returns whether it was withheld.
+fn ten_five(where_: &str, shown: &str) -> bool {
+    match shown {
+        "<10" | "[c]" => true,
+        s => {
+            let n: i64 = s.parse().unwrap_or_else(|_| panic!("{where_}: {s:?} is not a count"));
+            assert!(n == 0 || (n >= 10 && n % 5 == 0), "{where_}: the count {n} is shown");
+            false
+        }
+    }
+}
+
+/// The text between `from` and `to` in `s`.
+fn between<'a>(s: &'a str, from: &str, to: &str) -> &'a str {
+    let i = s.find(from).unwrap_or_else(|| panic!("{from:?} not in the output"));
+    let j = s[i..].find(to).map_or(s.len(), |j| i + j);
+    &s[i..j]
+}
+
+/// The counts of the note "Women assessed: 55; progressed: 20; progress
+/// rate: withheld; completions (…): <10".
+fn note_counts(note: &str) -> Vec<String> {
+    note.split("; ")
+        .filter(|part| !part.starts_with("progress rate"))
+        .map(|part| part.rsplit(": ").next().unwrap().trim().to_string())
+        .collect()
+}
+
+#[test]
+fn under_ten_five_the_new_sections_of_generated_data_show_no_small_count_in_any_format() {
+    let p = Pathway::new();
+    outcomes_data::generate(2021, 320).load(&p);
+    let mut withheld = 0;
+    for period in ["2021-06", "2021/22-Q2", "2021/22"] {
+        for service in [None, Some("Beth Centre"), Some("Croydon spoke")] {
+            let mut plain = vec!["--period", period];
+            if let Some(s) = service {
+                plain.extend(["--service", s]);
+            }
+            let ten_five_args = ["--suppress", "10", "--round", "5"];
+            // Cell by cell against the plain return, every section.
+            compare(&p, &plain, &ten_five_args);
+            let args: Vec<&str> = [&plain[..], &ten_five_args].concat();
+            let at = format!("{args:?}");
+
+            // JSON: every count of both sections; no breakdown of
+            // women_supported with exactly one hidden member (it would be
+            // the total less the others).
+            let r: Value = serde_json::from_str(&output(&p, &args, "json")).unwrap();
+            let o = &r["outcomes"];
+            for (k, c) in o["by_pathway"].as_object().unwrap() {
+                for m in ["assessed", "progressed"] {
+                    withheld += usize::from(ten_five(&format!("json {at} {k}.{m}"), &text_of(&c[m])));
+                }
+            }
+            for k in ["women_assessed", "women_progressed", "completions"] {
+                withheld += usize::from(ten_five(&format!("json {at} {k}"), &text_of(&o[k])));
+            }
+            assert_eq!(o["progress_rate"], Value::Null, "{at}: no rate of exact counts under rounding");
+            let total_hidden = ten_five(&format!("json {at} women_supported"), &text_of(&r["women_supported"]));
+            for (which, b) in r["equality"].as_object().unwrap() {
+                let mut hidden = 0;
+                for (k, v) in b.as_object().unwrap() {
+                    hidden += usize::from(ten_five(&format!("json {at} equality.{which}.{k}"), &text_of(v)));
+                }
+                assert!(total_hidden || hidden != 1, "{at}: equality.{which} has one hidden member");
+                withheld += hidden;
+            }
+
+            // CSV: every row of both sections.
+            let csv = output(&p, &args, "csv");
+            let mut rows = 0;
+            for rec in csv::Reader::from_reader(csv.as_bytes()).records().map(Result::unwrap) {
+                if (rec[0].starts_with("outcomes.") || rec[0].starts_with("equality."))
+                    && &rec[0] != "outcomes.progress_rate"
+                {
+                    ten_five(&format!("csv {at} {}", &rec[0]), &rec[5]);
+                    rows += 1;
+                }
+            }
+            assert_eq!(rows, 18 + 3 + 22, "{at}");
+
+            // The table: the note and every cell from "Outcomes by pathway"
+            // to the targets.
+            let table = output(&p, &args, "table");
+            let part = between(&table, "Outcomes by pathway", "\nTargets\n");
+            let note = part.lines().find(|l| l.starts_with("Women assessed: ")).unwrap();
+            for c in note_counts(note) {
+                ten_five(&format!("table {at} note"), &c);
+            }
+            let cells = table_cells(part);
+            assert_eq!(cells.len(), 3 * (1 + 9) + 3 * (1 + 22), "{at}");
+            for row in cells.chunks(3).skip(1).filter(|r| r[0] != "Breakdown") {
+                let counts = if row[1].parse::<i64>().is_ok() || row[1].starts_with('<') || row[1] == "[c]" {
+                    &row[1..]
+                } else {
+                    &row[2..]
+                };
+                for c in counts {
+                    ten_five(&format!("table {at} {row:?}"), c);
+                }
+            }
+
+            // The page: the chart's labels and the two sections' cells.
+            let html = output(&p, &args, "html");
+            let chart = between(&html, "<h2>Women progressed against women assessed", "</section>");
+            let values: Vec<String> = html_cells(chart).into_iter().filter(|t| !t.contains(": ")).collect();
+            assert_eq!(values.len(), 18, "{at}: one value a bar");
+            for v in &values {
+                ten_five(&format!("html chart {at}"), v);
+            }
+            let part = between(&html, "<h2>Outcomes by pathway</h2>", "<h2>Targets</h2>");
+            let note = between(part, "<p class=\"note\">Women assessed: ", "</p>").replace("&lt;", "<");
+            for c in note_counts(note.trim_start_matches("<p class=\"note\">")) {
+                ten_five(&format!("html {at} note"), &c);
+            }
+            let tds: Vec<String> = part
+                .split("<td class=\"n\">")
+                .skip(1)
+                .map(|t| t[..t.find("</td>").unwrap()].replace("&lt;", "<"))
+                .collect();
+            assert_eq!(tds.len(), 18 + 22, "{at}");
+            for t in &tds {
+                ten_five(&format!("html {at}"), t);
+            }
+        }
+    }
+    assert!(withheld > 50, "the generated data has small cells to withhold ({withheld})");
 }

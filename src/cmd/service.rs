@@ -50,15 +50,18 @@ for several grants.",
     /// Set a service's target for a measure over a period (again to change it)
     #[command(
         long_about = "Set a service's target for one measure over one period: referrals (referrals to the \
-service), women_supported (distinct women with a case open at the service) or positive_outcomes (cases \
-closed with a positive outcome). Setting the same service, measure and period again changes the value.
+service), women_supported (distinct women with a case open at the service), positive_outcomes (cases \
+closed with a positive outcome), women_progressed (women with a case open at the service whose latest \
+score on a resettlement pathway is higher than their first, on at least one pathway) or completions \
+(women with a case at the service closed in the period who progressed on at least 4 pathways, or the \
+return's --completion-pathways). Setting the same service, measure and period again changes the value.
 
 A hub's target counts the referrals and cases of its spokes as well as its own, as `report return \
 --service HUB` does: a target of 400 referrals for the Beth Centre is met by referrals to the Beth Centre \
 and to its Croydon, Southwark and Lewisham spokes together. A spoke's target counts the spoke alone. The \
 return shows each target whose period overlaps its own, with the actual counted over the target's period \
 up to the return's last day (year to date for a year's target).",
-        after_help = "Examples:\n  pathway service target \"Beth Centre\" --measure referrals --period 2016/17 --value 400\n  pathway service target \"Beth Centre\" --measure women_supported --period 2021/22-Q1 --value 60"
+        after_help = "Examples:\n  pathway service target \"Beth Centre\" --measure referrals --period 2016/17 --value 400\n  pathway service target \"Beth Centre\" --measure women_supported --period 2021/22-Q1 --value 60\n  pathway service target \"Beth Centre\" --measure completions --period 2021/22 --value 40"
     )]
     Target(TargetArgs),
     /// Import services from a CSV file (name,provider,area,kind,hub[,grants])
@@ -105,7 +108,7 @@ pub struct AddArgs {
 pub struct TargetArgs {
     /// The service's name
     pub name: String,
-    /// referrals, women_supported or positive_outcomes
+    /// referrals, women_supported, positive_outcomes, women_progressed or completions
     #[arg(long)]
     pub measure: Measure,
     /// 2021-04, 2021/22, 2021/22-Q1 or 2021-04-01..2021-06-30 (both ends included)

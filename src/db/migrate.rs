@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The schema version this binary writes and understands.
-pub const CURRENT_VERSION: i64 = 4;
+pub const CURRENT_VERSION: i64 = 5;
 
 /// Steps from version N to N+1: `STEPS[0]` takes 1 to 2, and so on.
 /// Each step is SQL run inside the migration's one transaction.
@@ -66,6 +66,27 @@ pub const STEPS: &[&str] = &[
          returns   TEXT NOT NULL CHECK (returns IN ('monthly', 'quarterly')),
          due_days  INTEGER NOT NULL CHECK (due_days BETWEEN 0 AND 366)
      ) WITHOUT ROWID;",
+    // 4 to 5: targets may be set on the outcomes measures women_progressed
+    // and completions (the CHECK on measure is widened: the table is
+    // rebuilt); an index the outcomes section reads its assessments from.
+    "CREATE TABLE targets_new (
+         id          INTEGER PRIMARY KEY,
+         service_id  INTEGER REFERENCES services (id) ON DELETE CASCADE,
+         grant_id    INTEGER REFERENCES grants (id) ON DELETE CASCADE,
+         measure     TEXT NOT NULL CHECK (measure IN ('referrals', 'women_supported', 'positive_outcomes',
+                                                   'women_progressed', 'completions')),
+         period      TEXT NOT NULL,
+         from_on     TEXT NOT NULL CHECK (date(from_on) = from_on),
+         to_on       TEXT NOT NULL CHECK (date(to_on) = to_on AND to_on >= from_on),
+         value       INTEGER NOT NULL CHECK (value >= 0),
+         CHECK ((service_id IS NULL) <> (grant_id IS NULL))
+     );
+     INSERT INTO targets_new (id, service_id, grant_id, measure, period, from_on, to_on, value)
+         SELECT id, service_id, grant_id, measure, period, from_on, to_on, value FROM targets;
+     DROP TABLE targets;
+     ALTER TABLE targets_new RENAME TO targets;
+     CREATE UNIQUE INDEX targets_unique ON targets (coalesce(service_id, 0), coalesce(grant_id, 0), measure, from_on, to_on);
+     CREATE INDEX assessments_counted ON assessments (client_id, pathway, assessed_on, score, case_id);",
 ];
 
 /// Check the file's versions; create the schema in a new file, migrate an
@@ -272,5 +293,46 @@ mod tests {
             .map(|r| r.unwrap())
             .collect();
         assert_eq!(ids, vec![Some(7), Some(7), None]);
+    }
+
+    #[test]
+    fn step_4_keeps_the_targets_and_allows_the_outcomes_measures() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, path) = v1(dir.path());
+        conn.execute_batch(
+            "INSERT INTO organisations (id, name, kind) VALUES (1, 'London Women''s Consortium', 'provider');
+             INSERT INTO services (id, name, provider_id) VALUES (1, 'Beth Centre', 1);
+             INSERT INTO targets (id, service_id, measure, period, from_on, to_on, value)
+                 VALUES (5, 1, 'referrals', '2021/22', '2021-04-01', '2022-03-31', 400);",
+        )
+        .unwrap();
+        assert!(conn
+            .execute(
+                "INSERT INTO targets (service_id, measure, period, from_on, to_on, value)
+                 VALUES (1, 'completions', '2021/22', '2021-04-01', '2022-03-31', 40)",
+                [],
+            )
+            .is_err());
+        ensure_current(&conn, &path).unwrap();
+        let kept: (i64, String, i64) = conn
+            .query_row("SELECT id, measure, value FROM targets", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        assert_eq!(kept, (5, "referrals".to_string(), 400));
+        for m in ["women_progressed", "completions"] {
+            conn.execute(
+                "INSERT INTO targets (service_id, measure, period, from_on, to_on, value)
+                 VALUES (1, ?1, '2021/22', '2021-04-01', '2022-03-31', 40)",
+                [m],
+            )
+            .unwrap();
+        }
+        // The unique index is back: the same target twice is refused.
+        assert!(conn
+            .execute(
+                "INSERT INTO targets (service_id, measure, period, from_on, to_on, value)
+                 VALUES (1, 'completions', '2021/22', '2021-04-01', '2022-03-31', 41)",
+                [],
+            )
+            .is_err());
     }
 }

@@ -87,6 +87,14 @@ pub fn service_names(conn: &Connection) -> Result<Vec<(i64, String)>> {
     crate::db::service::all_names(conn)
 }
 
+/// Every client's ref by id, for `report explain` (a local output, like
+/// `client show`: the records behind a figure name the women).
+pub fn client_refs(conn: &Connection) -> Result<std::collections::HashMap<i64, String>> {
+    let mut st = conn.prepare("SELECT id, client_ref FROM clients")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// A service's id with its spokes' ids.
 pub fn service_and_spokes(conn: &Connection, id: i64) -> Result<Vec<i64>> {
     Ok(std::iter::once(id).chain(spokes(conn, id)?.into_iter().map(|s| s.0)).collect())

@@ -7,6 +7,7 @@
 //! always has as many records as the figure says (a money figure: amounts
 //! that add up to it; hours: hours that add up to it).
 
+use super::outcomes::OutcomeFigure;
 use super::returns::{self, Basis, FigureValue, PeriodOut, Return, ReturnOptions, ServiceOut};
 use crate::db::report::{self as q, CaseSet, PaymentSet};
 use crate::db::Conn;
@@ -37,18 +38,34 @@ caseload.by_tier.TIER          T1, T2, T3
 caseload.committed_hours_per_week
 closures.by_outcome.OUTCOME    positive, neutral, negative
 closures.positive_rate
+outcomes.by_pathway.PATHWAY.assessed, outcomes.by_pathway.PATHWAY.progressed
+                               PATHWAY is accommodation,
+                               education_training_employment, health,
+                               drugs_alcohol, finance_benefit_debt,
+                               children_families,
+                               attitudes_thinking_behaviour, abuse, sex_work
+outcomes.women_assessed, outcomes.women_progressed, outcomes.progress_rate,
+outcomes.completions
+equality.by_age_band.BAND      under_18, 18_24, 25_34, 35_44, 45_54, 55_64,
+                               65_plus, not_recorded
+equality.by_ethnic_group.GROUP asian, black, mixed, white, other,
+                               prefer_not_to_say, not_recorded
+equality.by_disability.ANSWER  yes, no, prefer_not_to_say, not_recorded
+equality.with_dependent_children.ANSWER
+                               yes, no, not_recorded
 targets.SERVICE.MEASURE        or targets.GRANT_REF.MEASURE; MEASURE is
-                               referrals, women_supported or
-                               positive_outcomes; add .PERIOD when there
-                               are two such targets
+                               referrals, women_supported,
+                               positive_outcomes, women_progressed or
+                               completions; add .PERIOD when there are two
+                               such targets
 grants.GRANT_REF.MONEY         awarded, paid_in_period, paid_to_date,
                                outstanding";
 
 /// One record behind a figure.
 #[derive(Debug, Clone, Serialize)]
 pub struct Record {
-    /// The referral's or case's ref, else `#id`; `client #id` for a woman;
-    /// the grant ref; `payment #id`.
+    /// The referral's or case's ref, else `#id`; the client ref for a
+    /// woman; the grant ref; `payment #id`.
     pub record: String,
     /// referral, case, woman, grant or payment.
     pub kind: &'static str,
@@ -139,6 +156,8 @@ fn figure_json(v: &FigureValue) -> serde_json::Value {
 
 fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
     let services: HashMap<i64, String> = q::service_names(conn)?.into_iter().collect();
+    let refs = q::client_refs(conn)?;
+    let woman = |id: i64| refs.get(&id).cloned().unwrap_or_else(|| format!("client #{id}"));
     let mut out = Vec::new();
     match basis {
         Basis::Referrals(scope, figure) => {
@@ -185,7 +204,7 @@ fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
                 let mut svc: Vec<String> = mine.iter().map(|c| c.service.clone()).collect();
                 svc.dedup();
                 out.push(Record {
-                    record: format!("client #{client}"),
+                    record: woman(client),
                     kind: "woman",
                     service: Some(svc.join("; ")),
                     date: Some(mine[0].opened_on.clone()),
@@ -200,7 +219,7 @@ fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
             for a in crate::report::equality::women(conn, scope)? {
                 if crate::report::equality::member(which, &a, year) == member {
                     out.push(Record {
-                        record: format!("client #{}", a.client_id),
+                        record: woman(a.client_id),
                         kind: "woman",
                         service: None,
                         date: None,
@@ -211,17 +230,26 @@ fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
             }
         }
         Basis::Outcomes(scope, figure) => {
-            for w in crate::report::outcomes::women(conn, scope)? {
-                if figure.counts(&w) {
-                    out.push(Record {
-                        record: format!("client #{}", w.client_id),
-                        kind: "woman",
-                        service: None,
-                        date: w.runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
-                        value: None,
-                        detail: crate::report::outcomes::describe(&w),
-                    });
-                }
+            let women: Vec<_> =
+                crate::report::outcomes::women(conn, scope)?.into_iter().filter(|w| figure.counts(w)).collect();
+            let ids: Vec<i64> =
+                women.iter().flat_map(|w| w.runs.iter().flat_map(|r| r.cases.iter().copied())).collect();
+            let keys = crate::db::assessment::case_keys(conn, &ids)?;
+            for w in women {
+                // On one pathway: her first and latest assessment on it;
+                // otherwise every pathway she was assessed on.
+                let runs: Vec<&crate::report::outcomes::Run> = match figure {
+                    OutcomeFigure::Assessed(p) | OutcomeFigure::Progressed(p) => w.run(*p).into_iter().collect(),
+                    _ => w.runs.iter().collect(),
+                };
+                out.push(Record {
+                    record: woman(w.client_id),
+                    kind: "woman",
+                    service: None,
+                    date: runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
+                    value: None,
+                    detail: crate::report::outcomes::describe(&runs, &keys),
+                });
             }
         }
         Basis::Hours(scope) => out.extend(case_records(conn, scope, &CaseSet::OpenAtEnd, true)?),

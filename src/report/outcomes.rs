@@ -35,8 +35,8 @@ pub struct Run {
     pub first: (Date, i64),
     pub latest: (Date, i64),
     pub assessments: usize,
-    /// The cases the assessments are on, as keys (ref or #id), in order.
-    pub cases: Vec<String>,
+    /// The ids of the cases the assessments are on, in order.
+    pub cases: Vec<i64>,
 }
 
 impl Run {
@@ -70,7 +70,7 @@ pub fn women(conn: &Conn, scope: &Scope) -> Result<Vec<Woman>> {
     let rows = q::counted(conn, scope.from, scope.to, scope.services.as_deref())?;
     let closed = q::closed_in(conn, scope.from, scope.to, scope.services.as_deref())?;
     let mut out: Vec<Woman> = Vec::new();
-    for Counted { client_id, pathway, assessed_on, score, case } in rows {
+    for Counted { client_id, pathway, assessed_on, score, case_id: case } in rows {
         if out.last().map(|w| w.client_id) != Some(client_id) {
             out.push(Woman { client_id, runs: Vec::new(), closed_in_period: closed.binary_search(&client_id).is_ok() });
         }
@@ -181,11 +181,11 @@ pub fn tally(women: &[Woman], completion_pathways: u32) -> Outcomes {
     }
 }
 
-/// One woman's runs in words, for `report explain`: "accommodation 3 on
-/// 2021-04-12 to 7 on 2021-04-30 (2 assessments; C-0001)".
-pub fn describe(w: &Woman) -> String {
-    w.runs
-        .iter()
+/// A woman's runs in words, for `report explain`: "accommodation 3 on
+/// 2021-04-12 to 7 on 2021-04-30 (2 assessments; C-0001)", each case by its
+/// key in `case_keys`.
+pub fn describe(runs: &[&Run], case_keys: &std::collections::HashMap<i64, String>) -> String {
+    runs.iter()
         .map(|r| {
             format!(
                 "{} {} on {} to {} on {} ({} assessment{}; {})",
@@ -196,7 +196,11 @@ pub fn describe(w: &Woman) -> String {
                 r.latest.0,
                 r.assessments,
                 if r.assessments == 1 { "" } else { "s" },
-                r.cases.join(", ")
+                r.cases
+                    .iter()
+                    .map(|id| case_keys.get(id).cloned().unwrap_or_else(|| format!("#{id}")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
         .collect::<Vec<_>>()

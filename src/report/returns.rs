@@ -460,7 +460,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
 
     let outcomes = outcomes::tally(&outcomes::women(conn, &scope)?, opts.completion_pathways);
     let equality = equality::tally(&equality::women(conn, &scope)?, &scope);
-    let targets = build_targets(conn, &scope)?;
+    let targets = build_targets(conn, &scope, opts.completion_pathways)?;
     let grants = q::grants(conn, &scope)?
         .into_iter()
         .map(|g| GrantLine {
@@ -504,7 +504,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
     Ok(ret)
 }
 
-fn build_targets(conn: &Conn, scope: &Scope) -> Result<Vec<TargetLine>> {
+fn build_targets(conn: &Conn, scope: &Scope, completion_pathways: u32) -> Result<Vec<TargetLine>> {
     let mut lines = Vec::new();
     for t in q::targets(conn, scope)? {
         let measure: Measure = t.measure.parse().map_err(|e| anyhow!("a target has {e}; run `pathway db check`"))?;
@@ -516,7 +516,7 @@ fn build_targets(conn: &Conn, scope: &Scope) -> Result<Vec<TargetLine>> {
             (None, None) => Vec::new(),
         };
         let window = Scope { from, to: to.min(scope.to), services: Some(services) };
-        let actual = target_actual(conn, &window, measure)?;
+        let actual = target_actual(conn, &window, measure, completion_pathways)?;
         let subject =
             t.service.as_ref().map(|s| s.1.clone()).or(t.grant.as_ref().map(|g| g.1.clone())).unwrap_or_default();
         lines.push(TargetLine {
@@ -545,22 +545,29 @@ fn build_targets(conn: &Conn, scope: &Scope) -> Result<Vec<TargetLine>> {
     Ok(lines)
 }
 
-/// The case set or referral count behind a target's measure.
-pub fn target_basis(measure: Measure) -> Option<CaseSet> {
+/// The records behind a target's measure over `window`: the referrals,
+/// the cases (one per woman for women_supported), or the women of the
+/// outcomes section (with `completion_pathways` for completions).
+pub fn target_basis(window: &Scope, measure: Measure, completion_pathways: u32) -> Basis {
+    let w = window.clone();
     match measure {
-        Measure::Referrals => None,
-        Measure::WomenSupported => Some(CaseSet::Women),
-        Measure::PositiveOutcomes => Some(CaseSet::ClosedWith(CaseOutcome::Positive)),
+        Measure::Referrals => Basis::Referrals(w, ReferralFigure::Total),
+        Measure::WomenSupported => Basis::Cases(w, CaseSet::Women),
+        Measure::PositiveOutcomes => Basis::Cases(w, CaseSet::ClosedWith(CaseOutcome::Positive)),
+        Measure::WomenProgressed => Basis::Outcomes(w, OutcomeFigure::WomenProgressed),
+        Measure::Completions => Basis::Outcomes(w, OutcomeFigure::Completions(completion_pathways)),
     }
 }
 
-fn target_actual(conn: &Conn, window: &Scope, measure: Measure) -> Result<i64> {
+fn target_actual(conn: &Conn, window: &Scope, measure: Measure, completion_pathways: u32) -> Result<i64> {
     if window.from > window.to {
         return Ok(0);
     }
-    match target_basis(measure) {
-        None => q::count_referrals(conn, window),
-        Some(set) => Ok(q::count_cases(conn, window, &[set])?[0]),
+    match target_basis(window, measure, completion_pathways) {
+        Basis::Referrals(w, _) => q::count_referrals(conn, &w),
+        Basis::Cases(w, set) => Ok(q::count_cases(conn, &w, &[set])?[0]),
+        Basis::Outcomes(w, f) => Ok(outcomes::women(conn, &w)?.iter().filter(|x| f.counts(x)).count() as i64),
+        _ => unreachable!("a target's basis is referrals, cases or outcomes"),
     }
 }
 
@@ -1072,10 +1079,7 @@ impl Return {
             };
             out.push(line("target", FigureValue::Int(t.target)));
             let w = &t.scope;
-            let basis = match target_basis(t.measure) {
-                None => Basis::Referrals(w.clone(), ReferralFigure::Total),
-                Some(set) => Basis::Cases(w.clone(), set),
-            };
+            let basis = target_basis(w, t.measure, self.outcomes.completion_pathways);
             let whose = match (&t.service, &t.grant) {
                 (Some(s), _) => format!("of {s} (and its spokes, for a hub)"),
                 (None, Some(g)) => format!("of the services grant {g} funds"),
@@ -1092,6 +1096,18 @@ impl Return {
                 Measure::PositiveOutcomes => {
                     format!("cases at the services {whose} closed from {} to {} with outcome positive", w.from, w.to)
                 }
+                Measure::WomenProgressed => format!(
+                    "distinct women with a case at the services {whose} open on at least one day from {} to {} whose \
+                     latest score on a pathway (of their assessments on or before {} on a case at those services) is \
+                     higher than their first, on at least one pathway",
+                    w.from, w.to, w.to
+                ),
+                Measure::Completions => format!(
+                    "distinct women with a case at the services {whose} closed from {} to {} who progressed (latest \
+                     score higher than the first, of their assessments on or before {} on a case at those services) on \
+                     at least {} pathways",
+                    w.from, w.to, w.to, self.outcomes.completion_pathways
+                ),
             };
             out.push(Figure {
                 name: Some(t.figure.clone()),

@@ -178,6 +178,8 @@ closed_set!(
         Referrals = "referrals" / "Referrals",
         WomenSupported = "women_supported" / "Women supported",
         PositiveOutcomes = "positive_outcomes" / "Positive outcomes",
+        WomenProgressed = "women_progressed" / "Women progressed",
+        Completions = "completions" / "Completions",
     }
 );
 

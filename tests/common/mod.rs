@@ -182,7 +182,7 @@ impl Lcg {
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
-    pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
         xs[self.below(xs.len() as u64) as usize]
     }
 }
