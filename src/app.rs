@@ -116,6 +116,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Db(a) => cmd::db::run(a, &mut ctx),
         Command::Completions(a) => cmd::completions::run(a, &mut ctx),
         Command::Man(a) => cmd::man::run(a, &mut ctx),
+        Command::Retention(a) => cmd::retention::run(a, &mut ctx),
     };
     // SQLite finding the file damaged, or refusing to write it, is named
     // as such with the file, whatever the command was doing.
@@ -136,6 +137,7 @@ fn command_name(c: &Command) -> String {
         Command::Db(_) => "db",
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",
+        Command::Retention(_) => "retention",
     };
     // "grant add": the top command and the word after it, never values.
     match args.iter().position(|a| a == top).and_then(|i| args.get(i + 1)) {

@@ -88,4 +88,6 @@ pub enum Command {
     Completions(cmd::completions::Args),
     /// Print the manual page (roff)
     Man(cmd::man::Args),
+    /// Retention: how long women's records are kept, and removing those past it
+    Retention(cmd::retention::Args),
 }

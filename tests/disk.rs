@@ -132,10 +132,11 @@ fn an_older_database_on_a_read_only_disk_says_it_needs_upgrading() {
     assert_eq!(
         err,
         format!(
-            "pathway: the database {} is from an older pathway (schema version 1) and must be upgraded to version 3 \
+            "pathway: the database {} is from an older pathway (schema version 1) and must be upgraded to version {} \
              before use, but it is read-only here (the file, its folder or its disk cannot be written); copy it to a \
              writable folder, or give another file with --db\n",
-            p.db.display()
+            p.db.display(),
+            pathway::db::migrate::CURRENT_VERSION
         )
     );
 }

@@ -12,6 +12,7 @@ pub mod init;
 pub mod man;
 pub mod referral;
 pub mod report;
+pub mod retention;
 pub mod service;
 
 use crate::app::Ctx;

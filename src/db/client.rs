@@ -197,20 +197,11 @@ pub struct Removed {
 }
 
 /// Remove a client and everything held about them: the audit rows about
-/// her referrals and cases (found by her id, or, for rows written before
-/// audit rows carried it, by the referrals' and cases' refs and `#ID`s),
-/// assessments, tier history, cases, referrals, then the client. Call inside a write
-/// transaction.
+/// her referrals and cases, assessments, tier history, cases, referrals,
+/// the links of other clients into her, then the client. Call inside a
+/// write transaction.
 pub fn erase(conn: &Connection, client_id: i64) -> Result<Removed> {
-    let audit_rows = conn
-        .prepare_cached(
-            "DELETE FROM audit_log WHERE client_id = ?1
-                OR (entity = 'referral' AND key IN (SELECT ref FROM referrals WHERE client_id = ?1 AND ref IS NOT NULL
-                                                    UNION ALL SELECT '#' || id FROM referrals WHERE client_id = ?1))
-                OR (entity = 'case' AND key IN (SELECT ref FROM cases WHERE client_id = ?1 AND ref IS NOT NULL
-                                                UNION ALL SELECT '#' || id FROM cases WHERE client_id = ?1))",
-        )?
-        .execute(params![client_id])?;
+    let audit_rows = delete_audit_about(conn, client_id)?;
     let assessments =
         conn.prepare_cached("DELETE FROM assessments WHERE client_id = ?1")?.execute(params![client_id])?;
     let case_tiers = conn
@@ -218,8 +209,84 @@ pub fn erase(conn: &Connection, client_id: i64) -> Result<Removed> {
         .execute(params![client_id])?;
     let cases = conn.prepare_cached("DELETE FROM cases WHERE client_id = ?1")?.execute(params![client_id])?;
     let referrals = conn.prepare_cached("DELETE FROM referrals WHERE client_id = ?1")?.execute(params![client_id])?;
+    delete_links_into(conn, client_id)?;
     conn.prepare_cached("DELETE FROM clients WHERE id = ?1")?.execute(params![client_id])?;
     Ok(Removed { referrals, cases, case_tiers, assessments, audit_rows })
+}
+
+/// Remove the audit rows about a client's referrals and cases (found by her
+/// id, or, for rows written before audit rows carried it, by the referrals'
+/// and cases' refs and `#ID`s). Returns how many went.
+fn delete_audit_about(conn: &Connection, client_id: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM audit_log WHERE client_id = ?1
+                OR (entity = 'referral' AND key IN (SELECT ref FROM referrals WHERE client_id = ?1 AND ref IS NOT NULL
+                                                    UNION ALL SELECT '#' || id FROM referrals WHERE client_id = ?1))
+                OR (entity = 'case' AND key IN (SELECT ref FROM cases WHERE client_id = ?1 AND ref IS NOT NULL
+                                                UNION ALL SELECT '#' || id FROM cases WHERE client_id = ?1))",
+        )?
+        .execute(params![client_id])?)
+}
+
+/// Remove the links of other clients into this one (they hold the linked
+/// clients' original refs and equality data).
+fn delete_links_into(conn: &Connection, client_id: i64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM client_links WHERE into_id = ?1")?.execute(params![client_id])?;
+    Ok(())
+}
+
+/// Anonymise a client in place, so that her records still count in
+/// historical returns: her client_ref becomes `anon#<id>`, her referrals'
+/// and cases' refs `anon#r<id>` and `anon#c<id>` (no import can name
+/// these: a ref never holds `#`), her equality answers and cases' close
+/// reasons are cleared, and the audit rows about her go. With secure_delete
+/// the old values are overwritten in the file. Call inside a write
+/// transaction. Counts what it changed (case_tiers: 0).
+pub fn anonymise(conn: &Connection, client_id: i64) -> Result<Removed> {
+    let audit_rows = delete_audit_about(conn, client_id)?;
+    let referrals = conn
+        .prepare_cached(
+            "UPDATE referrals SET ref = CASE WHEN ref IS NULL THEN NULL ELSE 'anon#r' || id END WHERE client_id = ?1",
+        )?
+        .execute(params![client_id])?;
+    let cases = conn
+        .prepare_cached(
+            "UPDATE cases SET ref = CASE WHEN ref IS NULL THEN NULL ELSE 'anon#c' || id END, close_reason = NULL
+             WHERE client_id = ?1",
+        )?
+        .execute(params![client_id])?;
+    let assessments: i64 = conn
+        .prepare_cached("SELECT count(*) FROM assessments WHERE client_id = ?1")?
+        .query_row(params![client_id], |r| r.get(0))?;
+    delete_links_into(conn, client_id)?;
+    conn.prepare_cached(
+        "UPDATE clients SET client_ref = 'anon#' || id, birth_year = NULL, ethnicity = NULL, disability = NULL,
+                dependent_children = NULL WHERE id = ?1",
+    )?
+    .execute(params![client_id])?;
+    Ok(Removed { referrals, cases, case_tiers: 0, assessments: assessments as usize, audit_rows })
+}
+
+/// Rebuild the indexes that hold refs (referrals' and cases' refs, client
+/// refs, linked clients' refs). An interior page of a b-tree keeps copies
+/// of keys as dividers after the rows under them are deleted, and
+/// secure_delete overwrites only the rows: rebuilding the index frees those
+/// pages, and secure_delete zeroes them. Call once per erasing transaction.
+pub fn purge_index_copies(conn: &Connection) -> Result<()> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'index'
+               AND (name = 'referrals_ref' OR (tbl_name IN ('clients', 'cases', 'client_links')
+                                               AND name GLOB 'sqlite_autoindex_*'))
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for n in names {
+        conn.execute_batch(&format!("REINDEX \"{n}\""))?;
+    }
+    Ok(())
 }
 
 /// Copy the write-ahead log into the database file and empty it

@@ -547,6 +547,7 @@ pub fn erase(conn: &mut Conn, client_ref: &str, command: &str) -> Result<Erased>
         tx::quick_check(tx)?;
         let id = lookup(tx, client_ref)?;
         let r = db::client::erase(tx, id)?;
+        db::client::purge_index_copies(tx)?;
         let e = Erased {
             clients: 1,
             referrals: r.referrals,

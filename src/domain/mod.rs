@@ -9,5 +9,6 @@ pub mod db;
 pub mod decision;
 pub mod grant;
 pub mod referral;
+pub mod retention;
 pub mod service;
 pub mod trust;
