@@ -295,19 +295,17 @@ CREATE TABLE retention_policy (
     action  TEXT NOT NULL CHECK (action IN ('erase', 'anonymise'))
 );
 
--- A client linked into another (`client link A --into B`): A's original
--- row, kept so that `client unlink A` restores it exactly, and the rows
--- that moved to B. Removed with B when B is erased.
+-- A client linked into another (`client link A --into B`): A's records
+-- (referrals, cases, assessments, and the audit rows about them) moved to
+-- B, listed in client_link_moves so that `client unlink A` moves them back.
+-- A's own row stays in clients, unchanged, so that unlinking restores her
+-- exactly. Erasing B erases A with her.
 CREATE TABLE client_links (
-    id                  INTEGER PRIMARY KEY,
-    client_id           INTEGER NOT NULL UNIQUE,
-    client_ref          TEXT NOT NULL UNIQUE,
-    birth_year          INTEGER,
-    ethnicity           TEXT,
-    disability          TEXT,
-    dependent_children  INTEGER,
-    into_id             INTEGER NOT NULL REFERENCES clients (id),
-    linked_at           TEXT NOT NULL
+    id         INTEGER PRIMARY KEY,
+    client_id  INTEGER NOT NULL UNIQUE REFERENCES clients (id),
+    into_id    INTEGER NOT NULL REFERENCES clients (id),
+    linked_at  TEXT NOT NULL,
+    CHECK (client_id <> into_id)
 );
 CREATE INDEX client_links_into ON client_links (into_id);
 CREATE TABLE client_link_moves (

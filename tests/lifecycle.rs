@@ -297,3 +297,291 @@ fn retention_anonymises_keeping_historical_counts() {
     assert_eq!(plan_counts(&p, "2026-01-01")["women"], 0);
     p.ok(&["db", "check"]);
 }
+
+// ---------------------------------------------------------------------------
+// Duplicate clients.
+
+/// The database dump without the tables that say what happened (the audit
+/// log and the links themselves).
+fn dump_of_records(p: &Pathway) -> String {
+    p.dump()
+        .lines()
+        .filter(|l| !l.starts_with("client_links: ") && !l.starts_with("client_link_moves: "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+fn duplicates_csv(p: &Pathway) -> Vec<(String, String, String)> {
+    p.ok(&["client", "duplicates", "--format", "csv"])
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[1].to_string(), f[3].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn duplicates_finds_every_planted_pair_and_no_false_one_among_10000_refs() {
+    let p = Pathway::new();
+    let mut g = Lcg(42);
+    let prefixes = ["BC", "LAM", "SWK", "CR", "LEW", "NWC"];
+    let mut seen = std::collections::HashSet::new();
+    let mut refs: Vec<String> = Vec::new();
+    while refs.len() < 10_000 {
+        let pre = prefixes[g.below(6) as usize];
+        // Distinct women: a distinct (prefix, numbers) each, written in
+        // several styles, including the look-alikes BC-4-21 / BC-42-1.
+        let (a, b) = (g.below(5000), if g.below(4) == 0 { Some(g.below(100)) } else { None });
+        if !seen.insert((pre, a, b)) {
+            continue;
+        }
+        let width = [3, 4, 5][g.below(3) as usize];
+        let r = match (b, g.below(3)) {
+            (Some(b), _) => format!("{pre}-{a}-{b}"),
+            (None, 0) => format!("{pre}-{a:0width$}"),
+            (None, 1) => format!("{}{a:0width$}", pre.to_lowercase()),
+            (None, _) => format!("{pre}_{a:0width$}"),
+        };
+        refs.push(r);
+    }
+    // Planted: 40 women entered a second time, 10 of them a third time, in
+    // the three spellings.
+    let mut planted: Vec<(String, String)> = Vec::new();
+    let mut extra = Vec::new();
+    for (n, r) in refs.iter().filter(|r| r.starts_with("BC-") && r.matches('-').count() == 1).take(40).enumerate() {
+        let num: u64 = r[3..].parse().unwrap();
+        let mut spellings = vec![r.clone(), format!("BC-{num:03}"), format!("bc{num:04}")];
+        spellings.dedup();
+        spellings.retain(|s| s == r || !refs.contains(s));
+        let k = if n < 10 { 3 } else { 2 };
+        let group: Vec<String> = spellings.into_iter().take(k).collect();
+        for s in &group[1..] {
+            extra.push(s.clone());
+        }
+        for i in 0..group.len() {
+            for j in i + 1..group.len() {
+                let (x, y) = if group[i] < group[j] { (&group[i], &group[j]) } else { (&group[j], &group[i]) };
+                planted.push((x.clone(), y.clone()));
+            }
+        }
+    }
+    let mut csv = String::from("client_ref,birth_year,ethnicity,disability,dependent_children\n");
+    for r in refs.iter().chain(&extra) {
+        csv.push_str(&format!("{r},1980,,,\n"));
+    }
+    p.file("clients.csv", csv);
+    p.ok(&["-q", "client", "import", "clients.csv"]);
+    assert_eq!(p.sql_i64("SELECT count(*) FROM clients"), (refs.len() + extra.len()) as i64);
+    let mut found: Vec<(String, String)> = duplicates_csv(&p).into_iter().map(|(a, b, _)| (a, b)).collect();
+    found.sort();
+    planted.sort();
+    assert!(planted.len() > 40, "{} planted pairs", planted.len());
+    assert_eq!(found, planted, "exactly the planted pairs");
+}
+
+#[test]
+fn duplicates_show_the_evidence_and_nothing_personal() {
+    let p = Pathway::examples();
+    // BC-0143 (born 1965, white_british) entered again as BC-143 and bc0143.
+    p.file(
+        "dup.csv",
+        "client_ref,birth_year,ethnicity,disability,dependent_children\nBC-143,1965,,,\nbc0143,1966,,,\n",
+    );
+    p.ok(&["-q", "client", "import", "dup.csv"]);
+    p.ok(&[
+        "-q",
+        "referral",
+        "add",
+        "--client",
+        "BC-143",
+        "--service",
+        "Beth Centre",
+        "--date",
+        "2021-07-01",
+        "--source",
+        "self",
+    ]);
+    let csv = p.ok(&["client", "duplicates", "--format", "csv"]);
+    assert_eq!(
+        csv,
+        "client_ref,other_ref,normalised,birth_year,referrals_days_apart,referrals_close\n\
+         BC-0143,BC-143,bc|143,same,6,yes\n\
+         BC-0143,bc0143,bc|143,different,,no\n\
+         BC-143,bc0143,bc|143,different,,no\n"
+    );
+    assert!(!csv.contains("1965") && !csv.contains("white"), "{csv}");
+    let help = p.ok(&["client", "duplicates", "--help"]);
+    assert!(help
+        .contains("This is a local data-quality list for the centre: it shows the two client refs and nothing else"));
+}
+
+#[test]
+fn link_counts_her_once_and_unlink_restores_the_database_exactly() {
+    let p = Pathway::examples();
+    let women = |p: &Pathway| p.json(&["report", "return", "--period", "2021/22"])["women_supported"].as_i64().unwrap();
+    let base = women(&p);
+    // BC-0143 entered again as BC-143, with a referral and a case of her own.
+    p.ok(&[
+        "-q",
+        "referral",
+        "add",
+        "--client",
+        "BC-143",
+        "--service",
+        "Lewisham spoke",
+        "--date",
+        "2021-07-01",
+        "--source",
+        "self",
+        "--ref",
+        "R-2107-9001",
+    ]);
+    p.ok(&[
+        "-q",
+        "caseload",
+        "open",
+        "--client",
+        "BC-143",
+        "--worker",
+        "KW02",
+        "--service",
+        "Lewisham spoke",
+        "--opened",
+        "2021-07-02",
+        "--tier",
+        "T1",
+        "--ref",
+        "C-9143",
+    ]);
+    assert_eq!(women(&p), base + 1, "counted twice");
+    let before = dump_of_records(&p);
+    let held = p.json(&["client", "show", "BC-0143"]);
+    let (referrals, cases, assessments) = (
+        held["referrals"].as_array().unwrap().len(),
+        held["cases"].as_array().unwrap().len(),
+        held["assessments"].as_array().unwrap().len(),
+    );
+    assert!(cases > 0 && assessments > 0, "the linked client has cases and assessments to move");
+    let out = p.cmd(&["client", "link", "BC-0143", "--into", "BC-143"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let counts = format!(
+        "{}, {} and {}",
+        plural(referrals, "referral", "referrals"),
+        plural(cases, "case", "cases"),
+        plural(assessments, "assessment", "assessments")
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("linked: moved {counts} into the other client; `pathway client unlink` with the first ref undoes it\n")
+    );
+    assert_eq!(women(&p), base, "counted once");
+    let moved = p.json(&["client", "show", "BC-143"]);
+    assert_eq!(moved["referrals"].as_array().unwrap().len(), referrals + 1);
+    assert_eq!(moved["cases"].as_array().unwrap().len(), cases + 1);
+    assert_eq!(moved["assessments"].as_array().unwrap().len(), assessments);
+    p.ok(&["db", "check"]);
+    // Linked pairs are no longer listed as duplicates.
+    assert!(duplicates_csv(&p).is_empty());
+    let audit: String = rusqlite::Connection::open(&p.db)
+        .unwrap()
+        .query_row("SELECT detail FROM audit_log WHERE action = 'link'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audit, format!("moved {counts} into another client"));
+
+    let out = p.cmd(&["client", "unlink", "BC-0143"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), format!("unlinked: moved {counts} back\n"));
+    assert_eq!(dump_of_records(&p), before, "unlink restores every record exactly");
+    assert_eq!(women(&p), base + 1);
+    assert_eq!(p.sql_i64("SELECT count(*) FROM client_links"), 0);
+    assert_eq!(p.sql_i64("SELECT count(*) FROM client_link_moves"), 0);
+}
+
+#[test]
+fn link_refusals_name_no_client_ref() {
+    let p = Pathway::examples();
+    let err = p.fails(&["client", "link", "BC-0143", "--into", "BC-0143"], 65);
+    assert_eq!(err, "pathway: a client cannot be linked into herself: give two different client_refs\n");
+    let err = p.fails(&["client", "unlink", "BC-0143"], 65);
+    assert_eq!(err, "pathway: that client is not linked into another (see `pathway client duplicates`)\n");
+    let err = p.fails(&["client", "link", "BC-0143", "--into", "BC-9999"], 65);
+    assert_eq!(err, "pathway: no client is recorded with that client_ref (refs are matched exactly, case included)\n");
+    // Both with an open case at one service.
+    p.ok(&[
+        "-q",
+        "caseload",
+        "open",
+        "--client",
+        "BC-0001",
+        "--worker",
+        "KW01",
+        "--service",
+        "Croydon spoke",
+        "--opened",
+        "2021-06-01",
+        "--tier",
+        "T1",
+        "--ref",
+        "C-9001",
+    ]);
+    p.ok(&[
+        "-q",
+        "caseload",
+        "open",
+        "--client",
+        "BC-001",
+        "--worker",
+        "KW02",
+        "--service",
+        "Croydon spoke",
+        "--opened",
+        "2021-06-02",
+        "--tier",
+        "T1",
+        "--ref",
+        "C-9002",
+    ]);
+    let err = p.fails(&["client", "link", "BC-001", "--into", "BC-0001"], 65);
+    assert_eq!(
+        err,
+        "pathway: cannot link: both clients have an open case at the same service (cases C-9002 and C-9001); a woman \
+         has one open case at a service, so close or correct one of them first\n"
+    );
+    p.ok(&["-q", "client", "link", "BC-0062", "--into", "BC-0199"]);
+    let err = p.fails(&["client", "link", "BC-0062", "--into", "BC-0001"], 65);
+    assert_eq!(err, "pathway: the first client is linked into another already; `pathway client unlink` it first\n");
+    let err = p.fails(&["client", "link", "BC-0001", "--into", "BC-0062"], 65);
+    assert_eq!(err, "pathway: the client to link into is itself linked into another; link into that one instead\n");
+    let err = p.fails(&["client", "link", "BC-0199", "--into", "BC-0001"], 65);
+    assert_eq!(
+        err,
+        "pathway: other clients are linked into the first client; link the other client into it instead, or unlink \
+         them first\n"
+    );
+}
+
+#[test]
+fn erasing_a_woman_erases_the_client_linked_into_her() {
+    let p = Pathway::examples();
+    p.ok(&[
+        "-q",
+        "referral",
+        "add",
+        "--client",
+        "BC-143",
+        "--service",
+        "Beth Centre",
+        "--date",
+        "2021-07-01",
+        "--source",
+        "self",
+    ]);
+    p.ok(&["-q", "client", "link", "BC-143", "--into", "BC-0143"]);
+    p.ok(&["-q", "client", "erase", "BC-0143", "--yes"]);
+    assert_eq!(p.sql_i64("SELECT count(*) FROM clients WHERE client_ref IN ('BC-0143', 'BC-143')"), 0);
+    assert_eq!(p.sql_i64("SELECT count(*) FROM client_links"), 0);
+    p.ok(&["db", "check"]);
+}

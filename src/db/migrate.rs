@@ -52,15 +52,11 @@ pub const STEPS: &[&str] = &[
          action  TEXT NOT NULL CHECK (action IN ('erase', 'anonymise'))
      );
      CREATE TABLE client_links (
-         id                  INTEGER PRIMARY KEY,
-         client_id           INTEGER NOT NULL UNIQUE,
-         client_ref          TEXT NOT NULL UNIQUE,
-         birth_year          INTEGER,
-         ethnicity           TEXT,
-         disability          TEXT,
-         dependent_children  INTEGER,
-         into_id             INTEGER NOT NULL REFERENCES clients (id),
-         linked_at           TEXT NOT NULL
+         id         INTEGER PRIMARY KEY,
+         client_id  INTEGER NOT NULL UNIQUE REFERENCES clients (id),
+         into_id    INTEGER NOT NULL REFERENCES clients (id),
+         linked_at  TEXT NOT NULL,
+         CHECK (client_id <> into_id)
      );
      CREATE INDEX client_links_into ON client_links (into_id);
      CREATE TABLE client_link_moves (

@@ -25,25 +25,32 @@ pub fn set_policy(conn: &Connection, p: &Policy) -> Result<()> {
 /// The rule, written once: a woman ages out when the latest date on any of
 /// her records (referred, first contact, case opened, case closed, tier
 /// change, assessment) is before `cutoff`, and she has no open case (an
-/// open case counts as activity today and for ever). A woman with no
-/// records has no date to count from and never ages out; an anonymised
-/// woman (`anon#…`) has gone already.
+/// open case counts as activity today and for ever). A client linked into
+/// another (`client link`) is the same woman: her records count with the
+/// other's. A woman with no records has no date to count from and never
+/// ages out; an anonymised woman (`anon#…`) has gone already.
 const AGED_OUT: &str = "
-WITH activity (client_id, on_day) AS (
-    SELECT client_id, referred_on FROM referrals
-    UNION ALL SELECT client_id, first_contact_on FROM referrals WHERE first_contact_on IS NOT NULL
-    UNION ALL SELECT client_id, opened_on FROM cases
-    UNION ALL SELECT client_id, coalesce(closed_on, '9999-12-31') FROM cases
-    UNION ALL SELECT k.client_id, t.from_on FROM case_tiers AS t JOIN cases AS k ON k.id = t.case_id
-    UNION ALL SELECT client_id, assessed_on FROM assessments
+WITH owner (client_id, woman) AS (
+    SELECT c.id, coalesce(l.into_id, c.id) FROM clients AS c LEFT JOIN client_links AS l ON l.client_id = c.id
 ),
-latest (client_id, last_on) AS (SELECT client_id, max(on_day) FROM activity GROUP BY client_id)
+activity (woman, on_day) AS (
+    SELECT o.woman, r.referred_on FROM referrals AS r JOIN owner AS o USING (client_id)
+    UNION ALL SELECT o.woman, r.first_contact_on FROM referrals AS r JOIN owner AS o USING (client_id)
+              WHERE r.first_contact_on IS NOT NULL
+    UNION ALL SELECT o.woman, k.opened_on FROM cases AS k JOIN owner AS o USING (client_id)
+    UNION ALL SELECT o.woman, coalesce(k.closed_on, '9999-12-31') FROM cases AS k JOIN owner AS o USING (client_id)
+    UNION ALL SELECT o.woman, t.from_on FROM case_tiers AS t JOIN cases AS k ON k.id = t.case_id
+              JOIN owner AS o ON o.client_id = k.client_id
+    UNION ALL SELECT o.woman, a.assessed_on FROM assessments AS a JOIN owner AS o USING (client_id)
+),
+latest (woman, last_on) AS (SELECT woman, max(on_day) FROM activity GROUP BY woman)
 SELECT c.id, c.client_ref, l.last_on,
-       (SELECT count(*) FROM referrals AS r WHERE r.client_id = c.id),
-       (SELECT count(*) FROM cases AS k WHERE k.client_id = c.id),
-       (SELECT count(*) FROM assessments AS a WHERE a.client_id = c.id),
-       (SELECT group_concat(r.ref, char(31)) FROM referrals AS r WHERE r.client_id = c.id AND r.ref IS NOT NULL)
-FROM latest AS l JOIN clients AS c ON c.id = l.client_id
+       (SELECT count(*) FROM referrals AS r JOIN owner AS o USING (client_id) WHERE o.woman = c.id),
+       (SELECT count(*) FROM cases AS k JOIN owner AS o USING (client_id) WHERE o.woman = c.id),
+       (SELECT count(*) FROM assessments AS a JOIN owner AS o USING (client_id) WHERE o.woman = c.id),
+       (SELECT group_concat(r.ref, char(31)) FROM referrals AS r JOIN owner AS o USING (client_id)
+         WHERE o.woman = c.id AND r.ref IS NOT NULL)
+FROM latest AS l JOIN clients AS c ON c.id = l.woman
 WHERE l.last_on < ?1 AND c.client_ref NOT GLOB 'anon#*'
 ORDER BY c.client_ref";
 

@@ -479,7 +479,9 @@ pub struct Held {
     pub assessments: Vec<crate::db::assessment::AssessmentLine>,
 }
 
-fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
+/// The id of a recorded client_ref (checked first), or a not-found error
+/// that does not repeat it.
+pub fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
     check_ref(client_ref).map_err(invalid)?;
     db::client::id(conn, client_ref.trim())?.ok_or_else(|| {
         not_found("no client is recorded with that client_ref (refs are matched exactly, case included)")

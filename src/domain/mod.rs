@@ -7,6 +7,7 @@ pub mod client;
 pub mod dates;
 pub mod db;
 pub mod decision;
+pub mod duplicates;
 pub mod grant;
 pub mod referral;
 pub mod retention;
