@@ -12,4 +12,5 @@ pub mod grant;
 pub mod referral;
 pub mod retention;
 pub mod service;
+pub mod threesixty;
 pub mod trust;
