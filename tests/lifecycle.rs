@@ -3,21 +3,8 @@
 
 mod common;
 
-use common::{root, Pathway};
+use common::{root, Lcg, Pathway};
 use std::collections::BTreeMap;
-
-/// A small deterministic generator (no dependency, same data every run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn day(n: i64) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap() + chrono::Duration::days(n)
@@ -381,6 +368,16 @@ fn duplicates_finds_every_planted_pair_and_no_false_one_among_10000_refs() {
     assert_eq!(found, planted, "exactly the planted pairs");
 }
 
+/// BC-0143 of the examples entered again as BC-143, with a referral.
+fn bc_143_referral(p: &Pathway, service: &str, reference: Option<&str>) {
+    let mut args = vec!["-q", "referral", "add", "--client", "BC-143", "--service", service, "--date", "2021-07-01"];
+    args.extend(["--source", "self"]);
+    if let Some(r) = reference {
+        args.extend(["--ref", r]);
+    }
+    p.ok(&args);
+}
+
 #[test]
 fn duplicates_show_the_evidence_and_nothing_personal() {
     let p = Pathway::examples();
@@ -390,19 +387,7 @@ fn duplicates_show_the_evidence_and_nothing_personal() {
         "client_ref,birth_year,ethnicity,disability,dependent_children\nBC-143,1965,,,\nbc0143,1966,,,\n",
     );
     p.ok(&["-q", "client", "import", "dup.csv"]);
-    p.ok(&[
-        "-q",
-        "referral",
-        "add",
-        "--client",
-        "BC-143",
-        "--service",
-        "Beth Centre",
-        "--date",
-        "2021-07-01",
-        "--source",
-        "self",
-    ]);
+    bc_143_referral(&p, "Beth Centre", None);
     let csv = p.ok(&["client", "duplicates", "--format", "csv"]);
     assert_eq!(
         csv,
@@ -423,21 +408,7 @@ fn link_counts_her_once_and_unlink_restores_the_database_exactly() {
     let women = |p: &Pathway| p.json(&["report", "return", "--period", "2021/22"])["women_supported"].as_i64().unwrap();
     let base = women(&p);
     // BC-0143 entered again as BC-143, with a referral and a case of her own.
-    p.ok(&[
-        "-q",
-        "referral",
-        "add",
-        "--client",
-        "BC-143",
-        "--service",
-        "Lewisham spoke",
-        "--date",
-        "2021-07-01",
-        "--source",
-        "self",
-        "--ref",
-        "R-2107-9001",
-    ]);
+    bc_143_referral(&p, "Lewisham spoke", Some("R-2107-9001"));
     p.ok(&[
         "-q",
         "caseload",
@@ -566,19 +537,7 @@ fn link_refusals_name_no_client_ref() {
 #[test]
 fn erasing_a_woman_erases_the_client_linked_into_her() {
     let p = Pathway::examples();
-    p.ok(&[
-        "-q",
-        "referral",
-        "add",
-        "--client",
-        "BC-143",
-        "--service",
-        "Beth Centre",
-        "--date",
-        "2021-07-01",
-        "--source",
-        "self",
-    ]);
+    bc_143_referral(&p, "Beth Centre", None);
     p.ok(&["-q", "client", "link", "BC-143", "--into", "BC-0143"]);
     p.ok(&["-q", "client", "erase", "BC-0143", "--yes"]);
     assert_eq!(p.sql_i64("SELECT count(*) FROM clients WHERE client_ref IN ('BC-0143', 'BC-143')"), 0);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Pathway;
+use common::{Lcg, Pathway};
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -162,7 +162,7 @@ fn month_return_matches_hand_count() {
         "schema": "pathway.return/1",
         "period": {"label": "2021-04", "from": "2021-04-01", "to": "2021-04-30"},
         "generated_at": "2021-05-01T06:00:00Z",
-        "database_schema_version": 3,
+        "database_schema_version": pathway::db::migrate::CURRENT_VERSION,
         "suppression": {"threshold": 0, "primary": 0, "secondary": 0, "legend": {}},
         "service": null,
         "referrals": {
@@ -458,22 +458,6 @@ fn empty_database_gives_zeros_and_nulls() {
 }
 
 // ------------------------------------------------------ generated data
-
-/// A small deterministic generator (no dependency needed).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 fn day(offset: i64) -> String {
     (chrono::NaiveDate::from_ymd_opt(2021, 3, 1).unwrap() + chrono::Duration::days(offset))
@@ -976,7 +960,7 @@ fn json_parses_into_the_contract_structs() {
         let r = ret(&p, &args);
         let c: contract::Return = serde_json::from_value(r).unwrap();
         assert_eq!(c.schema, "pathway.return/1");
-        assert_eq!(c.database_schema_version, 3);
+        assert_eq!(c.database_schema_version, pathway::db::migrate::CURRENT_VERSION);
         assert!(!c.period.label.is_empty() && c.period.from <= c.period.to);
         assert!(c.generated_at.ends_with('Z'));
         assert!(c.service.map_or(true, |s| !s.name.is_empty()));

@@ -228,58 +228,18 @@ fn check_reports_what_grants_and_decisions_leave_out() {
         "01/04/21",
     ]);
     p.ok(&["-q", "decision", "set-status", "2021.050", "approved", "--date", "2021-04-10"]);
-    p.ok(&[
-        "-q",
-        "grant",
-        "add",
-        "--decision",
-        "2021.050",
-        "--recipient",
-        "Juno Women's Aid",
-        "--amount",
-        "500",
-        "--title",
-        "Helpline",
-        "--purpose",
-        "Helpline",
-    ]);
-    p.ok(&[
-        "-q",
-        "grant",
-        "add",
-        "--decision",
-        "2021.050",
-        "--recipient",
-        "Juno Women's Aid",
-        "--amount",
-        "500",
-        "--title",
-        "Outreach",
-        "--purpose",
-        "Outreach: write to jo.worker@example.org",
-        "--start",
-        "2021-05-01",
-        "--end",
-        "2021-10-31",
-    ]);
+    // A £500 grant under 2021.050 to Juno Women's Aid, with these options.
+    let small = |extra: &[&str]| {
+        let mut args = vec!["-q", "grant", "add", "--decision", "2021.050", "--recipient", "Juno Women's Aid"];
+        args.extend(["--amount", "500"]);
+        args.extend(extra);
+        p.ok(&args);
+    };
+    let dated = ["--start", "2021-05-01", "--end", "2021-10-31"];
+    small(&["--title", "Helpline", "--purpose", "Helpline"]);
+    small(&[&["--title", "Outreach", "--purpose", "Outreach: write to jo.worker@example.org"][..], &dated].concat());
     let long = "A very long title ".repeat(9);
-    p.ok(&[
-        "-q",
-        "grant",
-        "add",
-        "--decision",
-        "2021.050",
-        "--recipient",
-        "Juno Women's Aid",
-        "--amount",
-        "500",
-        "--title",
-        &long,
-        "--start",
-        "2021-05-01",
-        "--end",
-        "2021-10-31",
-    ]);
+    small(&[&["--title", long.as_str()][..], &dated].concat());
     let found = checks(&p, &["--decision", "2021.050"]);
     let g = |n: u8| format!("360G-nottspcc-2021_050-{n}");
     let want: Vec<(String, String)> = [
