@@ -22,7 +22,7 @@ fn init_creates_a_private_wal_database_and_is_idempotent() {
     let app: i64 = c.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
     assert_eq!(app, 0x5041_5448);
     let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(v, 3);
+    assert_eq!(v, pathway::db::migrate::CURRENT_VERSION);
     drop(c);
     let before = p.dump();
     let again = p.run(&["init"]);
@@ -242,7 +242,11 @@ fn an_older_database_is_migrated_after_a_private_backup() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        format!("migrated {} from schema version 1 to 3 (a backup was left beside it)\n", p.db.display())
+        format!(
+            "migrated {} from schema version 1 to {} (a backup was left beside it)\n",
+            p.db.display(),
+            pathway::db::migrate::CURRENT_VERSION
+        )
     );
     let names = names_in(p.dir.path());
     let backups: Vec<&String> =
