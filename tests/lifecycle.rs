@@ -544,3 +544,36 @@ fn erasing_a_woman_erases_the_client_linked_into_her() {
     assert_eq!(p.sql_i64("SELECT count(*) FROM client_links"), 0);
     p.ok(&["db", "check"]);
 }
+
+#[test]
+fn retention_counts_a_linked_client_as_the_same_woman() {
+    let p = Pathway::examples();
+    p.ok(&["-q", "retention", "set", "--years", "2"]);
+    let listed = |p: &Pathway| -> Vec<String> {
+        p.ok(&["retention", "plan", "--as-of", "2026-01-01", "--list-refs", "--format", "csv"])
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    assert!(listed(&p).contains(&"BC-0143".to_string()), "her 2021 records are all outside the window");
+    // Entered again in 2025 as BC-143, and linked: that referral is hers.
+    p.ok(&[
+        "-q",
+        "referral",
+        "add",
+        "--client",
+        "BC-143",
+        "--service",
+        "Beth Centre",
+        "--date",
+        "2025-06-01",
+        "--source",
+        "self",
+    ]);
+    p.ok(&["-q", "client", "link", "BC-143", "--into", "BC-0143"]);
+    let now = listed(&p);
+    assert!(!now.contains(&"BC-0143".to_string()) && !now.contains(&"BC-143".to_string()), "{now:?}");
+    p.ok(&["-q", "client", "unlink", "BC-143"]);
+    assert!(listed(&p).contains(&"BC-0143".to_string()));
+}

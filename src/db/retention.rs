@@ -30,26 +30,26 @@ pub fn set_policy(conn: &Connection, p: &Policy) -> Result<()> {
 /// other's. A woman with no records has no date to count from and never
 /// ages out; an anonymised woman (`anon#…`) has gone already.
 const AGED_OUT: &str = "
-WITH owner (client_id, woman) AS (
-    SELECT c.id, coalesce(l.into_id, c.id) FROM clients AS c LEFT JOIN client_links AS l ON l.client_id = c.id
+WITH dated (woman, on_day, referral, kase, assessment, ref) AS (
+    SELECT coalesce(l.into_id, r.client_id), r.referred_on, 1, 0, 0, r.ref
+      FROM referrals AS r LEFT JOIN client_links AS l ON l.client_id = r.client_id
+    UNION ALL SELECT coalesce(l.into_id, r.client_id), r.first_contact_on, 0, 0, 0, NULL
+      FROM referrals AS r LEFT JOIN client_links AS l ON l.client_id = r.client_id
+     WHERE r.first_contact_on IS NOT NULL
+    UNION ALL SELECT coalesce(l.into_id, k.client_id), k.opened_on, 0, 1, 0, NULL
+      FROM cases AS k LEFT JOIN client_links AS l ON l.client_id = k.client_id
+    UNION ALL SELECT coalesce(l.into_id, k.client_id), coalesce(k.closed_on, '9999-12-31'), 0, 0, 0, NULL
+      FROM cases AS k LEFT JOIN client_links AS l ON l.client_id = k.client_id
+    UNION ALL SELECT coalesce(l.into_id, k.client_id), t.from_on, 0, 0, 0, NULL
+      FROM case_tiers AS t JOIN cases AS k ON k.id = t.case_id LEFT JOIN client_links AS l ON l.client_id = k.client_id
+    UNION ALL SELECT coalesce(l.into_id, a.client_id), a.assessed_on, 0, 0, 1, NULL
+      FROM assessments AS a LEFT JOIN client_links AS l ON l.client_id = a.client_id
 ),
-activity (woman, on_day) AS (
-    SELECT o.woman, r.referred_on FROM referrals AS r JOIN owner AS o USING (client_id)
-    UNION ALL SELECT o.woman, r.first_contact_on FROM referrals AS r JOIN owner AS o USING (client_id)
-              WHERE r.first_contact_on IS NOT NULL
-    UNION ALL SELECT o.woman, k.opened_on FROM cases AS k JOIN owner AS o USING (client_id)
-    UNION ALL SELECT o.woman, coalesce(k.closed_on, '9999-12-31') FROM cases AS k JOIN owner AS o USING (client_id)
-    UNION ALL SELECT o.woman, t.from_on FROM case_tiers AS t JOIN cases AS k ON k.id = t.case_id
-              JOIN owner AS o ON o.client_id = k.client_id
-    UNION ALL SELECT o.woman, a.assessed_on FROM assessments AS a JOIN owner AS o USING (client_id)
-),
-latest (woman, last_on) AS (SELECT woman, max(on_day) FROM activity GROUP BY woman)
-SELECT c.id, c.client_ref, l.last_on,
-       (SELECT count(*) FROM referrals AS r JOIN owner AS o USING (client_id) WHERE o.woman = c.id),
-       (SELECT count(*) FROM cases AS k JOIN owner AS o USING (client_id) WHERE o.woman = c.id),
-       (SELECT count(*) FROM assessments AS a JOIN owner AS o USING (client_id) WHERE o.woman = c.id),
-       (SELECT group_concat(r.ref, char(31)) FROM referrals AS r JOIN owner AS o USING (client_id)
-         WHERE o.woman = c.id AND r.ref IS NOT NULL)
+latest (woman, last_on, referrals, cases, assessments, refs) AS (
+    SELECT woman, max(on_day), sum(referral), sum(kase), sum(assessment), group_concat(ref, char(31))
+    FROM dated GROUP BY woman
+)
+SELECT c.id, c.client_ref, l.last_on, l.referrals, l.cases, l.assessments, l.refs
 FROM latest AS l JOIN clients AS c ON c.id = l.woman
 WHERE l.last_on < ?1 AND c.client_ref NOT GLOB 'anon#*'
 ORDER BY c.client_ref";
