@@ -340,10 +340,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             let e = client::erase(&mut db.conn, &client_ref, &ctx.command)?;
             ctx.say(&format!("erased: {}", e.detail()));
             if !e.checkpointed {
-                ctx.say(
-                    "note: another program was reading the database, so copies of the removed rows may stay in its \
-                     write-ahead log file (the file ending -wal) until SQLite next empties it",
-                );
+                ctx.say(client::NOT_CHECKPOINTED);
             }
             Ok(0)
         }

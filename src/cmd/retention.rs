@@ -161,10 +161,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             let a = retention::apply(&mut db.conn, as_of, &ctx.command)?;
             ctx.say(&format!("retention: {}", a.detail()));
             if !a.checkpointed {
-                ctx.say(
-                    "note: another program was reading the database, so copies of the removed rows may stay in its \
-                     write-ahead log file (the file ending -wal) until SQLite next empties it",
-                );
+                ctx.say(crate::domain::client::NOT_CHECKPOINTED);
             }
             Ok(0)
         }

@@ -539,6 +539,11 @@ impl Erased {
     }
 }
 
+/// The note after an erasure whose write-ahead log could not be emptied at
+/// once (another program was reading).
+pub const NOT_CHECKPOINTED: &str = "note: another program was reading the database, so copies of the removed rows \
+may stay in its write-ahead log file (the file ending -wal) until SQLite next empties it";
+
 /// `client erase`: remove the client and everything held about them
 /// (tier history, cases, referrals) in one transaction, audit it without
 /// the client_ref, then empty the write-ahead log so that (with
