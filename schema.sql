@@ -1,4 +1,4 @@
--- pathway database schema, version 5.
+-- pathway database schema, version 6.
 --
 -- This file is the one definition of the database. The binary embeds it
 -- (src/db/migrate.rs) and applies it to a new file inside one transaction,
@@ -313,3 +313,50 @@ CREATE TABLE grant_schedules (
     returns   TEXT NOT NULL CHECK (returns IN ('monthly', 'quarterly')),
     due_days  INTEGER NOT NULL CHECK (due_days BETWEEN 0 AND 366)
 ) WITHOUT ROWID;
+
+-- The data's lifecycle (PRODUCT.md 6.5).
+--
+-- The retention policy: at most one row. A woman ages out when none of her
+-- records (referrals, first contacts, cases opened or closed, tier
+-- changes, assessments) falls inside the last `years` years and she has no
+-- open case; `retention apply` then erases or anonymises her.
+CREATE TABLE retention_policy (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    years   INTEGER NOT NULL CHECK (years BETWEEN 1 AND 100),
+    action  TEXT NOT NULL CHECK (action IN ('erase', 'anonymise'))
+);
+
+-- A client linked into another (`client link A --into B`): A's records
+-- (referrals, cases, assessments, and the audit rows about them) moved to
+-- B, listed in client_link_moves so that `client unlink A` moves them back.
+-- A's own row stays in clients, unchanged, so that unlinking restores her
+-- exactly. Erasing B erases A with her.
+CREATE TABLE client_links (
+    id         INTEGER PRIMARY KEY,
+    client_id  INTEGER NOT NULL UNIQUE REFERENCES clients (id),
+    into_id    INTEGER NOT NULL REFERENCES clients (id),
+    linked_at  TEXT NOT NULL,
+    CHECK (client_id <> into_id)
+);
+CREATE INDEX client_links_into ON client_links (into_id);
+CREATE TABLE client_link_moves (
+    link_id  INTEGER NOT NULL REFERENCES client_links (id) ON DELETE CASCADE,
+    kind     TEXT NOT NULL CHECK (kind IN ('referral', 'case', 'assessment', 'audit')),
+    row_id   INTEGER NOT NULL,
+    PRIMARY KEY (link_id, kind, row_id)
+) WITHOUT ROWID;
+
+-- A service's ONS area code (GSS code, e.g. E09000022 for Lambeth), for the
+-- 360Giving beneficiary location.
+CREATE TABLE service_area_codes (
+    service_id  INTEGER PRIMARY KEY REFERENCES services (id) ON DELETE CASCADE,
+    gss_code    TEXT NOT NULL CHECK (gss_code GLOB '[EWSN][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]')
+);
+
+-- 360Giving identifiers in the publisher form (360G-...) for organisations
+-- with no registered number (organisations.identifier holds registered
+-- org-ids such as GB-CHC-1234567).
+CREATE TABLE org_unregistered_ids (
+    organisation_id  INTEGER PRIMARY KEY REFERENCES organisations (id),
+    identifier       TEXT NOT NULL UNIQUE CHECK (identifier GLOB '360G-?*')
+);

@@ -117,6 +117,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Completions(a) => cmd::completions::run(a, &mut ctx),
         Command::Man(a) => cmd::man::run(a, &mut ctx),
         Command::Provider(a) => cmd::provider::run(a, &mut ctx),
+        Command::Retention(a) => cmd::retention::run(a, &mut ctx),
     };
     // SQLite finding the file damaged, or refusing to write it, is named
     // as such with the file, whatever the command was doing.
@@ -138,6 +139,7 @@ fn command_name(c: &Command) -> String {
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",
         Command::Provider(_) => "provider",
+        Command::Retention(_) => "retention",
     };
     // "grant add": the top command and the word after it, never values.
     match args.iter().position(|a| a == top).and_then(|i| args.get(i + 1)) {

@@ -90,4 +90,6 @@ pub enum Command {
     Man(cmd::man::Args),
     /// Who this database's returns are from (name and org-id)
     Provider(cmd::provider::Args),
+    /// Retention: how long women's records are kept, and removing those past it
+    Retention(cmd::retention::Args),
 }

@@ -430,9 +430,10 @@ fn the_provider_is_recorded_once_and_carried_in_every_format() {
     assert!(out.status.success());
     assert_eq!(stderr(&out), "returns are from London Women's Consortium (GB-CHC-1234567)\n");
     assert_eq!(
-        p.fails(&["provider", "set", "London Women's Consortium", "--identifier", "1234567"], 65),
-        "pathway: \"1234567\" is not an org-id: write the register's prefix and the organisation's number in it, \
-         e.g. GB-CHC-1234567 (a registered charity) or GB-COH-01234567 (a company)\n"
+        p.fails(&["provider", "set", "London Women's Consortium", "--identifier", "1234567"], 2),
+        "pathway: \"1234567\" is not an organisation identifier from the org-id register; it starts with one of \
+         GB-CHC, GB-SC, GB-NIC, GB-COH, GB-GOR, GB-LAE, GB-LAS, GB-PLA, GB-NHS, GB-EDU, GB-MPR, or 360G- for an \
+         organisation with no registered number\n"
     );
     let out = p.cmd(&["provider", "set", "Beth Centre Trust"]).output().unwrap();
     assert_eq!(stderr(&out), "returns are from Beth Centre Trust (recorded as a new provider)\n");

@@ -4,6 +4,7 @@ use crate::app::Ctx;
 use crate::cmd::report_summary;
 use crate::cmd::ImportArgs;
 use crate::domain::client::{self, ClientRow, Held};
+use crate::domain::duplicates;
 use crate::error::usage;
 use crate::output::{Cell, Format, Out, Section};
 use anyhow::Result;
@@ -12,9 +13,11 @@ pub const EXAMPLES: &str = "\
 Examples:
   pathway client import clients.csv
   pathway client show BC-0042
-  pathway client erase BC-0042 --yes";
+  pathway client erase BC-0042 --yes
+  pathway client duplicates
+  pathway client link BC-042 --into BC-0042";
 
-/// Clients: equality-monitoring data, subject access requests, erasure
+/// Clients: equality-monitoring data, subject access requests, erasure, duplicates
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
@@ -98,7 +101,51 @@ to confirm (there is no prompt, so it is safe in scripts).",
         #[arg(long)]
         yes: bool,
     },
+    /// List likely duplicate clients (BC-042 / BC-0042 / bc0042) with the evidence
+    #[command(
+        long_about = DUPLICATES_HELP,
+        after_help = "Examples:\n  pathway client duplicates\n  pathway client duplicates --within 14 --format csv > duplicates.csv"
+    )]
+    Duplicates {
+        /// Referrals of the two this many days apart or fewer count as close
+        #[arg(long, value_name = "DAYS", default_value_t = 30)]
+        within: i64,
+    },
+    /// Move one client's records to another (the same woman entered twice); undone by unlink
+    #[command(
+        long_about = "Link a client into another when both refs are the same woman (see `client duplicates`): \
+her referrals, cases, assessments and the audit entries about them move to the other client, in one \
+audited transaction, so that returns count her once. Her own client record stays as it was, and the \
+moved records are listed, so that `client unlink` restores everything exactly. Nothing is merged: \
+equality answers stay where they were recorded. A link is refused when both have an open case at \
+one service or an assessment on one pathway on one day (correct one first).",
+        after_help = "Examples:\n  pathway client link BC-042 --into BC-0042\n  pathway client unlink BC-042"
+    )]
+    Link {
+        /// The client_ref whose records move
+        client_ref: String,
+        /// The client_ref they move to
+        #[arg(long, value_name = "CLIENT_REF")]
+        into: String,
+    },
+    /// Undo `client link`: move the linked client's records back
+    #[command(after_help = "Examples:\n  pathway client unlink BC-042")]
+    Unlink {
+        /// The client_ref that was linked into another
+        client_ref: String,
+    },
 }
+
+const DUPLICATES_HELP: &str = "List pairs of clients that are likely the same woman entered twice: their \
+client_refs are equal once case, separators (- _ / . and spaces) and leading zeros are set aside \
+(BC-042, BC-0042 and bc0042 are one ref). For each pair the evidence is shown: the ref both reduce to, \
+whether their birth years are the same, different or not recorded (the years themselves are never \
+shown), and how many days apart their nearest referrals are (close: within --within days, 30 by \
+default).
+
+This is a local data-quality list for the centre: it shows the two client refs and nothing else \
+about the women (no equality answers). Do not send it outside the centre. Nothing is changed: link a \
+pair you have checked with `pathway client link A --into B`.";
 
 const COLUMNS: &[&str] = &["client_ref", "birth_year", "ethnicity", "disability", "dependent_children"];
 
@@ -293,11 +340,48 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             let e = client::erase(&mut db.conn, &client_ref, &ctx.command)?;
             ctx.say(&format!("erased: {}", e.detail()));
             if !e.checkpointed {
-                ctx.say(
-                    "note: another program was reading the database, so copies of the removed rows may stay in its \
-                     write-ahead log file (the file ending -wal) until SQLite next empties it",
-                );
+                ctx.say(client::NOT_CHECKPOINTED);
             }
+            Ok(0)
+        }
+        Command::Duplicates { within } => {
+            let db = ctx.open()?;
+            let pairs = duplicates::find(&db.conn, within)?;
+            let mut out = ctx.out();
+            let mut rows = out.rows(&[
+                "client_ref",
+                "other_ref",
+                "normalised",
+                "birth_year",
+                "referrals_days_apart",
+                "referrals_close",
+            ])?;
+            for p in &pairs {
+                rows.push(vec![
+                    Cell::text(&p.client_ref),
+                    Cell::text(&p.other_ref),
+                    Cell::text(&p.normalised),
+                    Cell::Name(p.birth_year.as_str(), p.birth_year.label()),
+                    Cell::opt_int(p.referrals_days_apart),
+                    Cell::Bool(p.referrals_close),
+                ])?;
+            }
+            rows.finish()?;
+            Ok(0)
+        }
+        Command::Link { client_ref, into } => {
+            let mut db = ctx.open()?;
+            let m = duplicates::link(&mut db.conn, &client_ref, &into, &ctx.command)?;
+            ctx.say(&format!(
+                "linked: moved {} into the other client; `pathway client unlink` with the first ref undoes it",
+                m.counts()
+            ));
+            Ok(0)
+        }
+        Command::Unlink { client_ref } => {
+            let mut db = ctx.open()?;
+            let m = duplicates::unlink(&mut db.conn, &client_ref, &ctx.command)?;
+            ctx.say(&format!("unlinked: moved {} back", m.counts()));
             Ok(0)
         }
     }

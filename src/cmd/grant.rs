@@ -7,6 +7,7 @@ use crate::cmd::report_summary;
 use crate::cmd::ImportArgs;
 use crate::domain::decision::BudgetYear;
 use crate::domain::grant::{self as rules, Filter, Grant, GrantInput, Listed, Payment};
+use crate::domain::threesixty::registered_numbers;
 use crate::import;
 use crate::output::{Cell, Format};
 use crate::value::names::GrantStatus;
@@ -225,8 +226,54 @@ Money: 5991.50, £5,991.50. Dates: 2021-06-30, 30/06/2021, 30/6/21 or 30.06.21 (
         /// the database; else $PATHWAY_360G_PREFIX or the remembered one)
         #[arg(long, value_name = "PREFIX", requires = "threesixty")]
         prefix: Option<String>,
+        /// The web address the 360Giving data is published at (its Data
+        /// Source; remembered in the database)
+        #[arg(long, value_name = "URL", requires = "threesixty")]
+        data_source: Option<String>,
+        /// The licence the data is published under, as a URL, e.g.
+        /// https://creativecommons.org/licenses/by/4.0/ (remembered)
+        #[arg(long, value_name = "URL", requires = "threesixty")]
+        license: Option<String>,
+        /// Run the 360Giving quality and usefulness checks instead of
+        /// exporting: one finding per row with the grant it concerns; exit 1
+        /// when there is a finding, 0 when clean
+        #[arg(long, requires = "threesixty")]
+        check: bool,
+    },
+
+    /// Record an organisation's 360Giving identifier (GB-CHC-…, GB-COH-…, GB-GOR-…)
+    #[command(
+        name = "org-id",
+        long_about = ORG_ID_HELP,
+        after_help = "Examples:
+  pathway grant org-id \"Juno Women's Aid\" GB-CHC-1000001
+  pathway grant org-id \"Nottinghamshire County Council\" GB-LAE-NTT
+  pathway grant org-id \"Women's Breakfast Club\" 360G-nottspcc-WBC"
+    )]
+    OrgId {
+        /// The organisation's name, as recorded
+        name: String,
+        /// Its identifier from the org-id register, or 360G-… when it has none
+        identifier: String,
     },
 }
+
+const ORG_ID_HELP: &str = "Record the identifier 360Giving publishes for an organisation (a funder, \
+recipient or intermediary), so that its grants can be linked to official registers and to other \
+funders' grants. Accepted: an org-id register prefix then the organisation's number in that register:
+
+  GB-CHC  charity in England and Wales (6 or 7 digits, e.g. GB-CHC-1164883)
+  GB-SC   charity in Scotland          GB-NIC  charity in Northern Ireland
+  GB-COH  company, 8 letters or digits with leading zeros (GB-COH-04325234)
+  GB-GOR  government organisation      GB-LAE  local authority in England
+  GB-LAS  local authority in Scotland  GB-PLA  principal local authority in Wales
+  GB-NHS  NHS organisation             GB-EDU  educational establishment
+  GB-MPR  mutual society
+
+or, for an organisation with no registered number, 360G- then your publisher prefix's own \
+reference (360G-nottspcc-WBC). Look numbers up on the Charity Commission, OSCR or Companies \
+House registers, or at https://org-id.guide; never guess one. Charity and company numbers are \
+also published on their own (Charity Number, Company Number).";
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
@@ -392,7 +439,15 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 report_summary(ctx, &s, "grants")
             }
         }
-        Command::Export { filter, threesixty: true, prefix, .. } => giving(filter.into(), prefix, ctx),
+        Command::Export { filter, threesixty: true, prefix, data_source, license, check, .. } => {
+            giving(filter.into(), Giving { prefix, data_source, license, check }, ctx)
+        }
+        Command::OrgId { name, identifier } => {
+            let mut db = ctx.open()?;
+            let id = crate::domain::threesixty::set_org_id(&mut db.conn, &name, &identifier, &ctx.command)?;
+            ctx.say(&format!("{}: 360Giving identifier {id}", name.trim()));
+            Ok(0)
+        }
         Command::Export { filter, payments, .. } => export(filter.into(), payments, ctx),
     }
 }
@@ -530,9 +585,17 @@ const GIVING_COLUMNS: &[&str] = &[
     "Planned Dates:Duration (months)",
     "Recipient Org:Identifier",
     "Recipient Org:Name",
+    "Recipient Org:Charity Number",
+    "Recipient Org:Company Number",
+    "Beneficiary Location:Name",
+    "Beneficiary Location:Country Code",
+    "Beneficiary Location:Geographic Code",
+    "Beneficiary Location:Geographic Code Type",
     "Funding Org:Identifier",
     "Funding Org:Name",
     "Grant Programme:Title",
+    "Last Modified",
+    "Data Source",
     "Decision Reference",
     "Budget Year",
     "Intermediary",
@@ -540,11 +603,28 @@ const GIVING_COLUMNS: &[&str] = &[
     "Match Funding:Funder",
 ];
 
-fn giving(filter: Filter, prefix: Option<String>, ctx: &mut Ctx) -> Result<u8> {
+/// The 360Giving options of `grant export`.
+struct Giving {
+    prefix: Option<String>,
+    data_source: Option<String>,
+    license: Option<String>,
+    check: bool,
+}
+
+fn giving(filter: Filter, opts: Giving, ctx: &mut Ctx) -> Result<u8> {
     let mut db = ctx.open()?;
     let env = std::env::var("PATHWAY_360G_PREFIX").ok();
-    let prefix = rules::prefix(&mut db.conn, prefix.as_deref(), env.as_deref(), &ctx.command)?;
+    let prefix = rules::prefix(&mut db.conn, opts.prefix.as_deref(), env.as_deref(), &ctx.command)?;
+    crate::domain::threesixty::remember(
+        &mut db.conn,
+        opts.data_source.as_deref(),
+        opts.license.as_deref(),
+        &ctx.command,
+    )?;
     let g = rules::giving(&db.conn, &filter, &prefix)?;
+    if opts.check {
+        return giving_check(&g, ctx);
+    }
     if g.left_out > 0 {
         ctx.say(&format!(
             "left out {} grant(s) whose decision is not approved yet (360Giving publishes awarded grants)",
@@ -570,6 +650,9 @@ fn giving(filter: Filter, prefix: Option<String>, ctx: &mut Ctx) -> Result<u8> {
         _ => {
             let mut rows = out.rows(GIVING_COLUMNS)?;
             for x in &g.grants {
+                // The main sheet carries the first location (the standard's
+                // flattening); the JSON carries them all.
+                let first = x.beneficiaries.first();
                 rows.push(vec![
                     Cell::text(&x.id),
                     Cell::text(&x.title),
@@ -583,9 +666,17 @@ fn giving(filter: Filter, prefix: Option<String>, ctx: &mut Ctx) -> Result<u8> {
                     x.duration_months.map(|m| Cell::Num(m, if m.fract() == 0.0 { 0 } else { 1 })).unwrap_or(Cell::Null),
                     Cell::text(&x.recipient_id),
                     Cell::text(&x.recipient_name),
+                    Cell::opt_text(registered_numbers(&x.recipient_id).0),
+                    Cell::opt_text(registered_numbers(&x.recipient_id).1),
+                    Cell::opt_text(first.and_then(|b| b.name.as_deref())),
+                    Cell::opt_text(first.map(|_| "GB")),
+                    Cell::opt_text(first.and_then(|b| b.geo_code_type().and(b.geo_code.as_deref()))),
+                    Cell::opt_text(first.and_then(|b| b.geo_code_type())),
                     Cell::text(&x.funder_id),
                     Cell::text(&x.funder_name),
                     Cell::opt_text(x.programme.as_deref()),
+                    Cell::opt_text(x.date_modified.as_deref()),
+                    Cell::opt_text(x.data_source.as_deref()),
                     Cell::text(&x.decision),
                     Cell::opt_text(x.budget_year.as_deref()),
                     Cell::opt_text(x.intermediary.as_deref()),
@@ -598,6 +689,38 @@ fn giving(filter: Filter, prefix: Option<String>, ctx: &mut Ctx) -> Result<u8> {
     }
     out.flush()?;
     Ok(0)
+}
+
+/// `grant export --360giving --check`: the findings, one a row; exit 1
+/// when there is one.
+fn giving_check(g: &rules::Giving, ctx: &mut Ctx) -> Result<u8> {
+    let today = crate::value::date::today().map_err(crate::error::usage)?;
+    let findings = crate::domain::threesixty::check(&g.package(), today);
+    let mut out = ctx.out();
+    let mut rows = out.rows(&["kind", "check", "grant", "field", "message"])?;
+    for f in &findings {
+        rows.push(vec![
+            Cell::text(f.kind.as_str()),
+            Cell::text(f.check),
+            Cell::text(&f.grant),
+            Cell::text(&f.field),
+            Cell::text(f.message),
+        ])?;
+    }
+    rows.finish()?;
+    out.flush()?;
+    let checks = crate::domain::threesixty::CHECKS.len();
+    if findings.is_empty() {
+        ctx.say(&format!("360Giving checks: {checks} checks, no findings in {} grant(s)", g.grants.len()));
+        Ok(0)
+    } else {
+        ctx.say(&format!(
+            "360Giving checks: {} finding(s) in {} grant(s); put them right before publishing",
+            findings.len(),
+            g.grants.len()
+        ));
+        Ok(1)
+    }
 }
 
 fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {

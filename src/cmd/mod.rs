@@ -13,6 +13,7 @@ pub mod man;
 pub mod provider;
 pub mod referral;
 pub mod report;
+pub mod retention;
 pub mod service;
 
 use crate::app::Ctx;

@@ -36,6 +36,22 @@ for several grants.",
         after_help = "Examples:\n  pathway service add \"Beth Centre\" --provider \"London Women's Consortium\" --area Lambeth\n  pathway service add \"Croydon spoke\" --kind spoke --hub \"Beth Centre\" --provider \"London Women's Consortium\" --area Croydon\n  pathway service add \"Minerva Project\" --provider ADVANCE --area \"Hammersmith and Fulham\" --grant 2015.116-1"
     )]
     Add(AddArgs),
+    /// Change a recorded service: its ONS area code
+    #[command(
+        long_about = "Change a recorded service, in one audited transaction. --area-code records the ONS \
+area code (GSS code: E, W, S or N and 8 digits) of the area it serves, which `grant export --360giving` \
+publishes as the beneficiary location of the grants that fund the service, with its type from the \
+360Giving geoCodeType codelist (E09… London borough, E10… county, E06… unitary authority, ...). \
+Give `none` to clear it. Look codes up on the ONS Open Geography Portal; never guess one.",
+        after_help = "Examples:\n  pathway service edit \"Beth Centre\" --area-code E09000022\n  pathway service edit \"Croydon spoke\" --area-code none"
+    )]
+    Edit {
+        /// The service's name
+        name: String,
+        /// The ONS area code (GSS code), e.g. E09000022 for Lambeth, or none
+        #[arg(long, value_name = "GSS_CODE")]
+        area_code: String,
+    },
     /// List services, each hub followed by its spokes
     #[command(after_help = "Examples:\n  pathway service list\n  pathway service list --format csv > services.csv")]
     List,
@@ -102,6 +118,10 @@ pub struct AddArgs {
     /// A grant (by reference) that funds the service; repeat for several
     #[arg(long = "grant", value_name = "GRANT_REF")]
     pub grants: Vec<String>,
+    /// The ONS area code (GSS code) of its area, e.g. E09000022 for Lambeth
+    /// (the 360Giving beneficiary location)
+    #[arg(long, value_name = "GSS_CODE")]
+    pub area_code: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,8 +164,17 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 hub: a.hub.as_deref(),
                 grants: a.grants.iter().map(String::as_str).collect(),
             };
-            service::add(&mut db.conn, &s, &ctx.command)?;
+            service::add(&mut db.conn, &s, a.area_code.as_deref(), &ctx.command)?;
             ctx.say(&format!("recorded service '{}'", a.name.trim()));
+            Ok(0)
+        }
+        Command::Edit { name, area_code } => {
+            let mut db = ctx.open()?;
+            let code = service::set_area_code(&mut db.conn, &name, &area_code, &ctx.command)?;
+            ctx.say(&match code {
+                Some(c) => format!("service '{}': area code {c}", name.trim()),
+                None => format!("service '{}': no area code", name.trim()),
+            });
             Ok(0)
         }
         which @ (Command::List | Command::Export) => {

@@ -196,21 +196,44 @@ pub struct Removed {
     pub audit_rows: usize,
 }
 
-/// Remove a client and everything held about them: the audit rows about
-/// her referrals and cases (found by her id, or, for rows written before
-/// audit rows carried it, by the referrals' and cases' refs and `#ID`s),
-/// assessments, tier history, cases, referrals, then the client. Call inside a write
-/// transaction.
-pub fn erase(conn: &Connection, client_id: i64) -> Result<Removed> {
-    let audit_rows = conn
-        .prepare_cached(
-            "DELETE FROM audit_log WHERE client_id = ?1
-                OR (entity = 'referral' AND key IN (SELECT ref FROM referrals WHERE client_id = ?1 AND ref IS NOT NULL
-                                                    UNION ALL SELECT '#' || id FROM referrals WHERE client_id = ?1))
-                OR (entity = 'case' AND key IN (SELECT ref FROM cases WHERE client_id = ?1 AND ref IS NOT NULL
-                                                UNION ALL SELECT '#' || id FROM cases WHERE client_id = ?1))",
-        )?
+impl std::ops::AddAssign for Removed {
+    fn add_assign(&mut self, o: Removed) {
+        self.referrals += o.referrals;
+        self.cases += o.cases;
+        self.case_tiers += o.case_tiers;
+        self.assessments += o.assessments;
+        self.audit_rows += o.audit_rows;
+    }
+}
+
+/// The clients linked into `client_id` (`client link A --into B`: the A's
+/// of a B), and the links themselves removed: erasing or anonymising B
+/// does the same to them, since they are the same woman.
+fn take_links(conn: &Connection, client_id: i64) -> Result<Vec<i64>> {
+    let linked: Vec<i64> = conn
+        .prepare_cached("SELECT client_id FROM client_links WHERE into_id = ?1 ORDER BY client_id")?
+        .query_map(params![client_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    conn.prepare_cached("DELETE FROM client_links WHERE into_id = ?1 OR client_id = ?1")?
         .execute(params![client_id])?;
+    Ok(linked)
+}
+
+/// Remove a client and everything held about them: the audit rows about
+/// her referrals and cases, assessments, tier history, cases, referrals,
+/// then the client; and the same for the clients linked into her. Call
+/// inside a write transaction.
+pub fn erase(conn: &Connection, client_id: i64) -> Result<Removed> {
+    let linked = take_links(conn, client_id)?;
+    let mut r = erase_one(conn, client_id)?;
+    for a in linked {
+        r += erase_one(conn, a)?;
+    }
+    Ok(r)
+}
+
+fn erase_one(conn: &Connection, client_id: i64) -> Result<Removed> {
+    let audit_rows = delete_audit_about(conn, client_id)?;
     let assessments =
         conn.prepare_cached("DELETE FROM assessments WHERE client_id = ?1")?.execute(params![client_id])?;
     let case_tiers = conn
@@ -222,6 +245,83 @@ pub fn erase(conn: &Connection, client_id: i64) -> Result<Removed> {
     Ok(Removed { referrals, cases, case_tiers, assessments, audit_rows })
 }
 
+/// Remove the audit rows about a client's referrals and cases (found by her
+/// id, or, for rows written before audit rows carried it, by the referrals'
+/// and cases' refs and `#ID`s). Returns how many went.
+fn delete_audit_about(conn: &Connection, client_id: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM audit_log WHERE client_id = ?1
+                OR (entity = 'referral' AND key IN (SELECT ref FROM referrals WHERE client_id = ?1 AND ref IS NOT NULL
+                                                    UNION ALL SELECT '#' || id FROM referrals WHERE client_id = ?1))
+                OR (entity = 'case' AND key IN (SELECT ref FROM cases WHERE client_id = ?1 AND ref IS NOT NULL
+                                                UNION ALL SELECT '#' || id FROM cases WHERE client_id = ?1))",
+        )?
+        .execute(params![client_id])?)
+}
+
+/// Anonymise a client in place, so that her records still count in
+/// historical returns: her client_ref becomes `anon#<id>`, her referrals'
+/// and cases' refs `anon#r<id>` and `anon#c<id>` (no import can name
+/// these: a ref never holds `#`), her equality answers and cases' close
+/// reasons are cleared, and the audit rows about her go; the same for the
+/// clients linked into her. With secure_delete the old values are
+/// overwritten in the file. Call inside a write transaction. Counts what it
+/// changed (case_tiers: 0).
+pub fn anonymise(conn: &Connection, client_id: i64) -> Result<Removed> {
+    let linked = take_links(conn, client_id)?;
+    let mut r = anonymise_one(conn, client_id)?;
+    for a in linked {
+        r += anonymise_one(conn, a)?;
+    }
+    Ok(r)
+}
+
+fn anonymise_one(conn: &Connection, client_id: i64) -> Result<Removed> {
+    let audit_rows = delete_audit_about(conn, client_id)?;
+    let referrals = conn
+        .prepare_cached(
+            "UPDATE referrals SET ref = CASE WHEN ref IS NULL THEN NULL ELSE 'anon#r' || id END WHERE client_id = ?1",
+        )?
+        .execute(params![client_id])?;
+    let cases = conn
+        .prepare_cached(
+            "UPDATE cases SET ref = CASE WHEN ref IS NULL THEN NULL ELSE 'anon#c' || id END, close_reason = NULL
+             WHERE client_id = ?1",
+        )?
+        .execute(params![client_id])?;
+    let assessments: i64 = conn
+        .prepare_cached("SELECT count(*) FROM assessments WHERE client_id = ?1")?
+        .query_row(params![client_id], |r| r.get(0))?;
+    conn.prepare_cached(
+        "UPDATE clients SET client_ref = 'anon#' || id, birth_year = NULL, ethnicity = NULL, disability = NULL,
+                dependent_children = NULL WHERE id = ?1",
+    )?
+    .execute(params![client_id])?;
+    Ok(Removed { referrals, cases, case_tiers: 0, assessments: assessments as usize, audit_rows })
+}
+
+/// Rebuild the indexes that hold refs (referrals' and cases' refs, client
+/// refs). An interior page of a b-tree keeps copies
+/// of keys as dividers after the rows under them are deleted, and
+/// secure_delete overwrites only the rows: rebuilding the index frees those
+/// pages, and secure_delete zeroes them. Call once per erasing transaction.
+pub fn purge_index_copies(conn: &Connection) -> Result<()> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'index'
+               AND (name = 'referrals_ref' OR (tbl_name IN ('clients', 'cases')
+                                               AND name GLOB 'sqlite_autoindex_*'))
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for n in names {
+        conn.execute_batch(&format!("REINDEX \"{n}\""))?;
+    }
+    Ok(())
+}
+
 /// Copy the write-ahead log into the database file and empty it
 /// (`wal_checkpoint(TRUNCATE)`), so that erased rows survive in neither
 /// file. Returns false when a reader kept it from finishing.
@@ -229,4 +329,135 @@ pub fn checkpoint(conn: &Connection) -> Result<bool> {
     let (busy, _log, _done): (i64, i64, i64) =
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(busy == 0)
+}
+
+/// Every client that may have a duplicate: (id, client_ref, birth_year),
+/// leaving out anonymised clients and those linked into another already.
+pub fn each_candidate(conn: &Connection, mut each: impl FnMut(i64, &str, Option<i64>)) -> Result<()> {
+    let mut st = conn.prepare(
+        "SELECT id, client_ref, birth_year FROM clients
+         WHERE client_ref NOT GLOB 'anon#*' AND id NOT IN (SELECT client_id FROM client_links)",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(row) = rows.next()? {
+        if let ValueRef::Text(t) = row.get_ref(1)? {
+            each(row.get(0)?, std::str::from_utf8(t).unwrap_or_default(), row.get(2)?);
+        }
+    }
+    Ok(())
+}
+
+/// The fewest days between a referral of client `a` and one of client `b`.
+pub fn nearest_referrals_days(conn: &Connection, a: i64, b: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT CAST(min(abs(julianday(x.referred_on) - julianday(y.referred_on))) AS INTEGER)
+             FROM referrals AS x JOIN referrals AS y ON x.client_id = ?1 AND y.client_id = ?2",
+        )?
+        .query_row(params![a, b], |r| r.get(0))?)
+}
+
+/// Why `a`'s records cannot move to `b`, if they cannot: both have an open
+/// case at one service, or an assessment on one pathway on one day. Names
+/// the case refs (or `#ID`s), never a client_ref.
+pub fn link_conflict(conn: &Connection, a: i64, b: i64) -> Result<Option<String>> {
+    let case = conn
+        .prepare_cached(
+            "SELECT coalesce(x.ref, '#' || x.id), coalesce(y.ref, '#' || y.id) FROM cases AS x JOIN cases AS y
+               ON x.service_id = y.service_id AND x.client_id = ?1 AND y.client_id = ?2
+             WHERE x.closed_on IS NULL AND y.closed_on IS NULL LIMIT 1",
+        )?
+        .query_row(params![a, b], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .optional()?;
+    if let Some((x, y)) = case {
+        return Ok(Some(format!(
+            "both clients have an open case at the same service (cases {x} and {y}); a woman has one open case at a \
+             service, so close or correct one of them first"
+        )));
+    }
+    let assessed = conn
+        .prepare_cached(
+            "SELECT x.pathway, x.assessed_on FROM assessments AS x JOIN assessments AS y
+               ON x.pathway = y.pathway AND x.assessed_on = y.assessed_on AND x.client_id = ?1 AND y.client_id = ?2
+             LIMIT 1",
+        )?
+        .query_row(params![a, b], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .optional()?;
+    Ok(assessed.map(|(p, d)| {
+        format!(
+            "both clients have an assessment on {p} on {d}; a woman has one assessment on a pathway a day, so \
+             correct one of them first"
+        )
+    }))
+}
+
+/// How many clients are linked into `id`.
+pub fn links_into(conn: &Connection, id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM client_links WHERE into_id = ?1")?
+        .query_row(params![id], |r| r.get(0))?)
+}
+
+/// The link of client `id` into another, if it is linked: (link id, into).
+pub fn linked_into(conn: &Connection, id: i64) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, into_id FROM client_links WHERE client_id = ?1")?
+        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The tables a link moves, with the kind named in client_link_moves.
+const MOVED: &[(&str, &str)] =
+    &[("referral", "referrals"), ("case", "cases"), ("assessment", "assessments"), ("audit", "audit_log")];
+
+/// How many rows of each kind a link or unlink moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Moved {
+    pub referrals: usize,
+    pub cases: usize,
+    pub assessments: usize,
+}
+
+fn moved(counts: &[usize]) -> Moved {
+    Moved { referrals: counts[0], cases: counts[1], assessments: counts[2] }
+}
+
+/// Link client `a` into `b`: record the link, list every row of `a`'s in
+/// referrals, cases, assessments and the audit log, and move them to `b`.
+/// `a`'s own row stays as it was. Neither may be in another link (the
+/// caller checks). Call inside a write transaction.
+pub fn link(conn: &Connection, a: i64, b: i64, at: &str) -> Result<Moved> {
+    conn.prepare_cached("INSERT INTO client_links (client_id, into_id, linked_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![a, b, at])?;
+    let link = conn.last_insert_rowid();
+    let mut counts = Vec::new();
+    for (kind, table) in MOVED {
+        conn.prepare_cached(&format!(
+            "INSERT INTO client_link_moves (link_id, kind, row_id) SELECT ?1, ?2, id FROM {table} WHERE client_id = ?3"
+        ))?
+        .execute(params![link, kind, a])?;
+        counts.push(
+            conn.prepare_cached(&format!("UPDATE {table} SET client_id = ?2 WHERE client_id = ?1"))?
+                .execute(params![a, b])?,
+        );
+    }
+    Ok(moved(&counts))
+}
+
+/// Undo link `link` of client `a` (now into `into`): every listed row still
+/// with `into` goes back to `a`, and the link is removed. Call inside a
+/// write transaction.
+pub fn unlink(conn: &Connection, link: i64, a: i64, into: i64) -> Result<Moved> {
+    let mut counts = Vec::new();
+    for (kind, table) in MOVED {
+        counts.push(
+            conn.prepare_cached(&format!(
+                "UPDATE {table} SET client_id = ?3 WHERE client_id = ?4
+                   AND id IN (SELECT row_id FROM client_link_moves WHERE link_id = ?1 AND kind = ?2)"
+            ))?
+            .execute(params![link, kind, a, into])?,
+        );
+    }
+    conn.prepare_cached("DELETE FROM client_links WHERE id = ?1")?.execute(params![link])?;
+    Ok(moved(&counts))
 }

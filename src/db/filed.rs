@@ -3,7 +3,7 @@
 //! schedules.
 
 use anyhow::Result;
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// The settings key naming the provider organisation.
 pub const PROVIDER_SETTING: &str = "provider";
@@ -15,46 +15,14 @@ pub fn provider(conn: &Connection) -> Result<Option<(String, Option<String>)>> {
     Ok(Some((name, identifier)))
 }
 
-/// Why an identifier was not recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentifierRefused {
-    /// The schema's org-id rule refused it.
-    NotAnOrgId,
-    /// Another organisation has it.
-    TakenBy(String),
-}
-
 /// Record `name` as the provider (an organisation, added as a provider if
-/// new) with `identifier` when given. Returns whether the organisation was
-/// added, or why the identifier was refused. Call inside a write.
-pub fn set_provider(
-    conn: &Connection,
-    name: &str,
-    identifier: Option<&str>,
-) -> Result<Result<bool, IdentifierRefused>> {
+/// it is new). Returns (its id, whether it was added).
+pub fn set_provider(conn: &Connection, name: &str) -> Result<(i64, bool)> {
     let (id, added) = super::org::id_or_insert(conn, name, crate::value::names::OrgKind::Provider)?;
     let canonical: String =
         conn.query_row("SELECT name FROM organisations WHERE id = ?1", params![id], |r| r.get(0))?;
-    if let Some(x) = identifier {
-        let taken: Option<String> = conn
-            .prepare_cached("SELECT name FROM organisations WHERE identifier = ?1 AND id <> ?2")?
-            .query_row(params![x, id], |r| r.get(0))
-            .optional()?;
-        if let Some(other) = taken {
-            return Ok(Err(IdentifierRefused::TakenBy(other)));
-        }
-        match super::org::set_identifier(conn, id, Some(x)) {
-            Ok(()) => {}
-            Err(e) => match e.downcast_ref::<rusqlite::Error>() {
-                Some(rusqlite::Error::SqliteFailure(f, _)) if f.code == ErrorCode::ConstraintViolation => {
-                    return Ok(Err(IdentifierRefused::NotAnOrgId))
-                }
-                _ => return Err(e),
-            },
-        }
-    }
     super::grant::set_setting(conn, PROVIDER_SETTING, &canonical)?;
-    Ok(Ok(added))
+    Ok((id, added))
 }
 
 /// The highest audit_log id (0 when there is none).

@@ -281,3 +281,14 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
     .execute(params![key, value])?;
     Ok(())
 }
+
+/// When a grant or its decision last changed: the latest audit time of the
+/// grant (added, updated, paid) or the decision, as recorded (UTC).
+pub fn last_modified(conn: &Connection, grant_ref: &str, decision_ref: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT max(at) FROM audit_log
+             WHERE (entity = 'grant' AND key = ?1) OR (entity = 'decision' AND key = ?2)",
+        )?
+        .query_row(rusqlite::params![grant_ref, decision_ref], |r| r.get(0))?)
+}

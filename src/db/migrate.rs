@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The schema version this binary writes and understands.
-pub const CURRENT_VERSION: i64 = 5;
+pub const CURRENT_VERSION: i64 = 6;
 
 /// Steps from version N to N+1: `STEPS[0]` takes 1 to 2, and so on.
 /// Each step is SQL run inside the migration's one transaction.
@@ -87,6 +87,35 @@ pub const STEPS: &[&str] = &[
      ALTER TABLE targets_new RENAME TO targets;
      CREATE UNIQUE INDEX targets_unique ON targets (coalesce(service_id, 0), coalesce(grant_id, 0), measure, from_on, to_on);
      CREATE INDEX assessments_counted ON assessments (client_id, pathway, assessed_on, score, case_id);",
+    // 5 to 6: the data's lifecycle: retention policy, client links, service
+    // area codes, unregistered 360Giving org ids (PRODUCT.md 6.5).
+    "CREATE TABLE retention_policy (
+         id      INTEGER PRIMARY KEY CHECK (id = 1),
+         years   INTEGER NOT NULL CHECK (years BETWEEN 1 AND 100),
+         action  TEXT NOT NULL CHECK (action IN ('erase', 'anonymise'))
+     );
+     CREATE TABLE client_links (
+         id         INTEGER PRIMARY KEY,
+         client_id  INTEGER NOT NULL UNIQUE REFERENCES clients (id),
+         into_id    INTEGER NOT NULL REFERENCES clients (id),
+         linked_at  TEXT NOT NULL,
+         CHECK (client_id <> into_id)
+     );
+     CREATE INDEX client_links_into ON client_links (into_id);
+     CREATE TABLE client_link_moves (
+         link_id  INTEGER NOT NULL REFERENCES client_links (id) ON DELETE CASCADE,
+         kind     TEXT NOT NULL CHECK (kind IN ('referral', 'case', 'assessment', 'audit')),
+         row_id   INTEGER NOT NULL,
+         PRIMARY KEY (link_id, kind, row_id)
+     ) WITHOUT ROWID;
+     CREATE TABLE service_area_codes (
+         service_id  INTEGER PRIMARY KEY REFERENCES services (id) ON DELETE CASCADE,
+         gss_code    TEXT NOT NULL CHECK (gss_code GLOB '[EWSN][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]')
+     );
+     CREATE TABLE org_unregistered_ids (
+         organisation_id  INTEGER PRIMARY KEY REFERENCES organisations (id),
+         identifier       TEXT NOT NULL UNIQUE CHECK (identifier GLOB '360G-?*')
+     );",
 ];
 
 /// Check the file's versions; create the schema in a new file, migrate an

@@ -18,6 +18,7 @@ pub mod grant;
 pub mod org;
 pub mod referral;
 pub mod report;
+pub mod retention;
 
 pub mod service;
 

@@ -206,3 +206,40 @@ pub fn update_target(conn: &Connection, id: i64, t: &Target) -> Result<()> {
         .execute(params![id, t.value, t.period])?;
     Ok(())
 }
+
+/// The areas of the services a grant funds, with their ONS area codes:
+/// (area, GSS code), each pair once, in area order.
+pub fn areas_of_grant(conn: &Connection, grant_id: i64) -> Result<Vec<(Option<String>, Option<String>)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT s.area, c.gss_code FROM service_grants AS sg JOIN services AS s ON s.id = sg.service_id
+         LEFT JOIN service_area_codes AS c ON c.service_id = s.id
+         WHERE sg.grant_id = ?1 AND (s.area IS NOT NULL OR c.gss_code IS NOT NULL)
+         ORDER BY s.area, c.gss_code",
+    )?;
+    let rows = st.query_map(params![grant_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Set (or with None clear) a service's ONS area code.
+pub fn set_area_code(conn: &Connection, service_id: i64, code: Option<&str>) -> Result<()> {
+    match code {
+        Some(c) => conn
+            .prepare_cached(
+                "INSERT INTO service_area_codes (service_id, gss_code) VALUES (?1, ?2)
+                 ON CONFLICT (service_id) DO UPDATE SET gss_code = excluded.gss_code",
+            )?
+            .execute(params![service_id, c])?,
+        None => {
+            conn.prepare_cached("DELETE FROM service_area_codes WHERE service_id = ?1")?.execute(params![service_id])?
+        }
+    };
+    Ok(())
+}
+
+/// A service's ONS area code, if recorded.
+pub fn area_code(conn: &Connection, service_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT gss_code FROM service_area_codes WHERE service_id = ?1")?
+        .query_row(params![service_id], |r| r.get(0))
+        .optional()?)
+}

@@ -479,7 +479,9 @@ pub struct Held {
     pub assessments: Vec<crate::db::assessment::AssessmentLine>,
 }
 
-fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
+/// The id of a recorded client_ref (checked first), or a not-found error
+/// that does not repeat it.
+pub fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
     check_ref(client_ref).map_err(invalid)?;
     db::client::id(conn, client_ref.trim())?.ok_or_else(|| {
         not_found("no client is recorded with that client_ref (refs are matched exactly, case included)")
@@ -537,6 +539,11 @@ impl Erased {
     }
 }
 
+/// The note after an erasure whose write-ahead log could not be emptied at
+/// once (another program was reading).
+pub const NOT_CHECKPOINTED: &str = "note: another program was reading the database, so copies of the removed rows \
+may stay in its write-ahead log file (the file ending -wal) until SQLite next empties it";
+
 /// `client erase`: remove the client and everything held about them
 /// (tier history, cases, referrals) in one transaction, audit it without
 /// the client_ref, then empty the write-ahead log so that (with
@@ -547,6 +554,7 @@ pub fn erase(conn: &mut Conn, client_ref: &str, command: &str) -> Result<Erased>
         tx::quick_check(tx)?;
         let id = lookup(tx, client_ref)?;
         let r = db::client::erase(tx, id)?;
+        db::client::purge_index_copies(tx)?;
         let e = Erased {
             clients: 1,
             referrals: r.referrals,

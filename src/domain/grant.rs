@@ -812,6 +812,27 @@ pub struct GivingGrant {
     pub match_amount: Option<Pence>,
     pub match_funder: Option<String>,
     pub payments: Vec<Payment>,
+    /// Where its beneficiaries are: the areas of the services it funds,
+    /// with their ONS area codes when recorded.
+    pub beneficiaries: Vec<Beneficiary>,
+    /// When the grant or its decision last changed (the audit log's time).
+    pub date_modified: Option<String>,
+    /// The web address the data is published at (`--data-source`).
+    pub data_source: Option<String>,
+}
+
+/// A beneficiary location: a service's area and its ONS area code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Beneficiary {
+    pub name: Option<String>,
+    pub geo_code: Option<String>,
+}
+
+impl Beneficiary {
+    /// The geoCodeType of its code, by the standard's codelist.
+    pub fn geo_code_type(&self) -> Option<&'static str> {
+        self.geo_code.as_deref().and_then(crate::domain::threesixty::geo_code_type)
+    }
 }
 
 /// Money as a JSON number, exactly: whole pounds as integers, else the
@@ -853,7 +874,36 @@ impl GivingGrant {
             }
             g.insert("plannedDates".into(), Value::Array(vec![Value::Object(e)]));
         }
-        g.insert("recipientOrganization".into(), json!([{"id": self.recipient_id, "name": self.recipient_name}]));
+        let mut recipient = Map::new();
+        recipient.insert("id".into(), json!(self.recipient_id));
+        recipient.insert("name".into(), json!(self.recipient_name));
+        let (charity, company) = crate::domain::threesixty::registered_numbers(&self.recipient_id);
+        if let Some(c) = charity {
+            recipient.insert("charityNumber".into(), json!(c));
+        }
+        if let Some(c) = company {
+            recipient.insert("companyNumber".into(), json!(c));
+        }
+        g.insert("recipientOrganization".into(), Value::Array(vec![Value::Object(recipient)]));
+        if !self.beneficiaries.is_empty() {
+            let locations: Vec<Value> = self
+                .beneficiaries
+                .iter()
+                .map(|b| {
+                    let mut l = Map::new();
+                    if let Some(n) = &b.name {
+                        l.insert("name".into(), json!(n));
+                    }
+                    l.insert("countryCode".into(), json!("GB"));
+                    if let (Some(c), Some(t)) = (&b.geo_code, b.geo_code_type()) {
+                        l.insert("geoCode".into(), json!(c));
+                        l.insert("geoCodeType".into(), json!(t));
+                    }
+                    Value::Object(l)
+                })
+                .collect();
+            g.insert("beneficiaryLocation".into(), Value::Array(locations));
+        }
         g.insert("fundingOrganization".into(), json!([{"id": self.funder_id, "name": self.funder_name}]));
         if let Some(p) = &self.programme {
             g.insert("grantProgramme".into(), json!([{"title": p}]));
@@ -881,6 +931,12 @@ impl GivingGrant {
                 .collect();
             g.insert("disbursementTransaction".into(), Value::Array(tx));
         }
+        if let Some(m) = &self.date_modified {
+            g.insert("dateModified".into(), json!(m));
+        }
+        if let Some(d) = &self.data_source {
+            g.insert("dataSource".into(), json!(d));
+        }
         g.insert("decisionReference".into(), json!(self.decision));
         if let Some(b) = &self.budget_year {
             g.insert("budgetYear".into(), json!(b));
@@ -901,6 +957,8 @@ impl GivingGrant {
 pub struct Giving {
     pub grants: Vec<GivingGrant>,
     pub left_out: usize,
+    /// The licence the data is published under (`--license`), a URL.
+    pub license: Option<String>,
 }
 
 impl Giving {
@@ -916,6 +974,12 @@ impl Giving {
                 p.insert("publisher".into(), json!({"name": first.funder_name, "identifier": first.funder_id}));
             }
         }
+        if let Some(l) = &self.license {
+            p.insert("license".into(), json!(l));
+        }
+        if let Some(m) = self.grants.iter().filter_map(|g| g.date_modified.as_deref()).max() {
+            p.insert("modified".into(), json!(m));
+        }
         p.insert("grants".into(), serde_json::Value::Array(self.grants.iter().map(GivingGrant::to_json).collect()));
         serde_json::Value::Object(p)
     }
@@ -924,6 +988,8 @@ impl Giving {
 /// Build the 360Giving records for the grants matching `filter`.
 /// Organisations without a registered identifier get `<prefix>-<Name-With-Hyphens>`.
 pub fn giving(conn: &Conn, filter: &Filter, prefix: &str) -> Result<Giving> {
+    let data_source = db::grant::setting(conn, crate::domain::threesixty::DATA_SOURCE_SETTING)?;
+    let license = db::grant::setting(conn, crate::domain::threesixty::LICENSE_SETTING)?;
     let mut listed = Vec::new();
     list(conn, filter, |l| {
         listed.push(l);
@@ -932,7 +998,7 @@ pub fn giving(conn: &Conn, filter: &Filter, prefix: &str) -> Result<Giving> {
     let org_id = |name: &str| -> Result<String> {
         Ok(db::org::identifier(conn, name)?.unwrap_or_else(|| format!("{prefix}-{}", name_part(name))))
     };
-    let mut out = Giving { grants: Vec::new(), left_out: 0 };
+    let mut out = Giving { grants: Vec::new(), left_out: 0, license };
     for l in listed {
         let g = l.grant;
         let Some((_, d)) = db::decision::get(conn, &g.decision)? else { continue };
@@ -970,6 +1036,12 @@ pub fn giving(conn: &Conn, filter: &Filter, prefix: &str) -> Result<Giving> {
             match_amount: g.match_amount,
             match_funder: g.match_funder.clone(),
             payments,
+            beneficiaries: db::service::areas_of_grant(conn, id)?
+                .into_iter()
+                .map(|(name, geo_code)| Beneficiary { name, geo_code })
+                .collect(),
+            date_modified: db::grant::last_modified(conn, &g.reference, &d.reference)?,
+            data_source: data_source.clone(),
         });
     }
     Ok(out)

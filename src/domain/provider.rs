@@ -1,8 +1,9 @@
 //! The provider a database reports as: recorded once, carried in every
 //! return (PRODUCT.md 6.3).
 
-use crate::db::{self, filed::IdentifierRefused, Conn};
-use crate::error::invalid;
+use crate::db::{self, Conn};
+use crate::domain::threesixty;
+use crate::error::{invalid, usage};
 use anyhow::Result;
 
 /// Who the returns are from.
@@ -29,24 +30,12 @@ pub fn set(conn: &mut Conn, name: &str, identifier: Option<&str>, command: &str)
     if name.is_empty() {
         return Err(invalid("the provider's name is empty"));
     }
-    let identifier = identifier.map(str::trim);
+    let identifier = identifier.map(|x| threesixty::check_org_id(x).map_err(usage)).transpose()?;
     db::tx::write(conn, |tx| {
-        let added = match db::filed::set_provider(tx, name, identifier)? {
-            Ok(added) => added,
-            Err(IdentifierRefused::NotAnOrgId) => {
-                return Err(invalid(format!(
-                    "{:?} is not an org-id: write the register's prefix and the organisation's number in it, \
-                     e.g. GB-CHC-1234567 (a registered charity) or GB-COH-01234567 (a company)",
-                    identifier.unwrap_or_default()
-                )))
-            }
-            Err(IdentifierRefused::TakenBy(other)) => {
-                return Err(invalid(format!(
-                    "{} is the identifier of {other} already; one org-id names one organisation",
-                    identifier.unwrap_or_default()
-                )))
-            }
-        };
+        let (org, added) = db::filed::set_provider(tx, name)?;
+        if let Some(x) = &identifier {
+            threesixty::give_identifier(tx, org, x)?;
+        }
         let (name, identifier) = db::filed::provider(tx)?.expect("just recorded");
         db::tx::audit(tx, command, "provider", Some(&name), "set", identifier.as_deref())?;
         Ok(Set { provider: Provider { name, identifier }, new_organisation: added })

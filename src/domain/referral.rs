@@ -752,7 +752,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
         let s = NewService { name: "Beth Centre", provider: "London Women's Consortium", ..Default::default() };
-        service::add(&mut db.conn, &s, "test").unwrap();
+        service::add(&mut db.conn, &s, None, "test").unwrap();
         let conn = &db.conn;
         // Each call is a one-row import of its own.
         let apply = |r: &Referral<'_>| {

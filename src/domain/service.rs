@@ -231,15 +231,45 @@ fn record(tx: &Conn, s: &NewService<'_>, r: &Resolved, replace: bool) -> Result<
     Ok(Ok((id, change)))
 }
 
-/// `service add`: record one service; returns its id.
-pub fn add(conn: &mut Conn, s: &NewService<'_>, command: &str) -> Result<i64> {
+/// `service add`: record one service, with its ONS area code (checked
+/// with `threesixty::check_gss`) if given; returns its id.
+pub fn add(conn: &mut Conn, s: &NewService<'_>, area_code: Option<&str>, command: &str) -> Result<i64> {
+    let code = area_code.map(check_area_code).transpose()?;
     tx::write(conn, |tx| {
         let names = ServiceNames::load(tx)?;
         let r = resolve(tx, &names, s)?.map_err(|p| to_error(&p))?;
         let (id, _) = record(tx, s, &r, false)?.map_err(|p| to_error(&p))?;
-        let detail = if s.grants.is_empty() { None } else { Some(format!("grants {}", s.grants.join(", "))) };
+        let mut detail: Vec<String> = Vec::new();
+        if !s.grants.is_empty() {
+            detail.push(format!("grants {}", s.grants.join(", ")));
+        }
+        if let Some(c) = &code {
+            db::service::set_area_code(tx, id, Some(c))?;
+            detail.push(format!("area code {c}"));
+        }
+        let detail = if detail.is_empty() { None } else { Some(detail.join("; ")) };
         tx::audit(tx, command, "service", Some(s.name.trim()), "add", detail.as_deref())?;
         Ok(id)
+    })
+}
+
+fn check_area_code(c: &str) -> Result<String> {
+    crate::domain::threesixty::check_gss(c).map_err(|m| crate::error::usage(format!("--area-code: {m}")))
+}
+
+/// `service edit NAME --area-code CODE` (or `none` to clear it), in one
+/// audited transaction. Returns the code recorded.
+pub fn set_area_code(conn: &mut Conn, name: &str, area_code: &str, command: &str) -> Result<Option<String>> {
+    let code = if area_code.trim().eq_ignore_ascii_case("none") { None } else { Some(check_area_code(area_code)?) };
+    tx::write(conn, |tx| {
+        let names = ServiceNames::load(tx)?;
+        let id = names.id(name).map_err(not_found)?;
+        if db::service::area_code(tx, id)? != code {
+            db::service::set_area_code(tx, id, code.as_deref())?;
+            let detail = format!("area code {}", code.as_deref().unwrap_or("cleared"));
+            tx::audit(tx, command, "service", Some(name.trim()), "update", Some(&detail))?;
+        }
+        Ok(code.clone())
     })
 }
 

@@ -167,6 +167,37 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The 360Giving package schema with both grant-schema addresses (1.4.2, as
+/// the package refers to it, and 1.4.3, its own $id) mapped to the local copy.
+pub fn giving_validator() -> jsonschema::Validator {
+    let dir = root().join("tests/fixtures/360giving");
+    // The schemas name their draft as http://json-schema.org/draft/2020-12/schema,
+    // not the draft's canonical https address, which the validator would try
+    // to fetch: drop that key in memory and say which draft it is instead.
+    let load = |name: &str| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        assert_eq!(v["$schema"], "http://json-schema.org/draft/2020-12/schema");
+        v.as_object_mut().unwrap().remove("$schema");
+        v
+    };
+    let grant = load("360-giving-schema.json");
+    let package = load("360-giving-package-schema.json");
+    let draft = jsonschema::Draft::Draft202012;
+    let mut opts = jsonschema::options().with_draft(draft).should_validate_formats(true);
+    for v in ["1.4.2", "1.4.3"] {
+        opts = opts.with_resource(
+            format!("https://raw.githubusercontent.com/ThreeSixtyGiving/standard/{v}/schema/360-giving-schema.json"),
+            draft.create_resource(grant.clone()),
+        );
+    }
+    opts.build(&package).expect("the 360Giving schema compiles offline")
+}
+
+/// Every schema error of `doc`, with its path.
+pub fn giving_errors(v: &jsonschema::Validator, doc: &serde_json::Value) -> Vec<String> {
+    v.iter_errors(doc).map(|e| format!("{}: {e}", e.instance_path)).collect()
+}
+
 /// A small deterministic generator (no dependency needed), for generated
 /// test data that is the same on every run.
 pub struct Lcg(pub u64);
