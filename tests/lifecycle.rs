@@ -577,3 +577,29 @@ fn retention_counts_a_linked_client_as_the_same_woman() {
     p.ok(&["-q", "client", "unlink", "BC-143"]);
     assert!(listed(&p).contains(&"BC-0143".to_string()));
 }
+
+/// Retention erases women counted in a filed return: the return stays
+/// exactly as it was filed, while the recomputed one changes.
+#[test]
+fn retention_leaves_filed_returns_as_they_were_filed() {
+    for action in ["erase", "anonymise"] {
+        let (p, women) = five_years(120);
+        let cutoff: chrono::NaiveDate = "2024-01-01".parse().unwrap();
+        let (gone, _) = independent(&women, cutoff);
+        assert!(!gone.is_empty());
+        let filed = p.ok(&["report", "file", "--period", "2021/22"]);
+        let shown = p.ok(&["report", "filed", "--show", "1"]);
+        assert_eq!(shown, filed, "the filed return is what was produced");
+        p.ok(&["retention", "set", "--years", "2", "--action", action]);
+        p.ok(&["-q", "retention", "apply", "--yes", "--as-of", "2026-01-01"]);
+        assert_eq!(p.ok(&["report", "filed", "--show", "1"]), filed, "{action}: the filed return is unchanged");
+        let filed_list = p.ok(&["report", "filed", "--format", "csv"]);
+        assert_eq!(filed_list.lines().count(), 2, "{action}: {filed_list}");
+        if action == "erase" {
+            // The women erased were in 2021/22: the recomputed return differs.
+            let diff = p.run(&["report", "diff", "--period", "2021/22", "--fail-changed"]);
+            assert_eq!(diff.status.code(), Some(1), "{}", String::from_utf8_lossy(&diff.stderr));
+        }
+        p.ok(&["db", "check"]);
+    }
+}
