@@ -279,6 +279,12 @@ fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
         Format::Csv => return_csv(&ret, &mut out)?,
         Format::Table => out.sections(&return_sections(&ret))?,
         Format::Html => out.text(&return_html(&ret))?,
+        Format::Xlsx => out.workbook(crate::report::returns_xlsx::sheets(
+            &ret,
+            &return_sections(&ret),
+            FIGURE_COLUMNS,
+            figure_rows(&ret),
+        )?)?,
     }
     out.flush()?;
     Ok(0)
@@ -379,17 +385,30 @@ fn figure_cell(v: &FigureValue, measure: &str) -> Cell {
     }
 }
 
+const FIGURE_COLUMNS: &[&str] = &["figure", "section", "item", "measure", "category", "value"];
+
+/// The return's long form: one row per figure (the CSV, and the workbook's
+/// Figures sheet).
+fn figure_rows(ret: &Return) -> Vec<Vec<Cell>> {
+    ret.figures()
+        .into_iter()
+        .map(|f| {
+            vec![
+                Cell::text(f.name.clone().unwrap_or_default()),
+                Cell::text(f.section),
+                Cell::text(f.item.clone()),
+                Cell::text(f.measure.clone()),
+                Cell::text(f.category.clone()),
+                figure_cell(&f.value, &f.measure),
+            ]
+        })
+        .collect()
+}
+
 fn return_csv(ret: &Return, out: &mut Out) -> Result<()> {
-    let mut rows = out.rows(&["figure", "section", "item", "measure", "category", "value"])?;
-    for f in ret.figures() {
-        rows.push(vec![
-            Cell::text(f.name.clone().unwrap_or_default()),
-            Cell::text(f.section),
-            Cell::text(f.item.clone()),
-            Cell::text(f.measure.clone()),
-            Cell::text(f.category.clone()),
-            figure_cell(&f.value, &f.measure),
-        ])?;
+    let mut rows = out.rows(FIGURE_COLUMNS)?;
+    for row in figure_rows(ret) {
+        rows.push(row)?;
     }
     rows.finish()?;
     Ok(())
@@ -719,7 +738,7 @@ fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
             out.sections(&sections)?;
         }
         Format::Html => return Err(html_only()),
-        Format::Csv | Format::Jsonl => {
+        Format::Csv | Format::Jsonl | Format::Xlsx => {
             let mut rows = out.rows(&[
                 "decision",
                 "grant",
@@ -790,7 +809,7 @@ fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
             out.sections(&[section(title, note, EXPLAIN_COLUMNS, explain_rows(&e))])?;
         }
         Format::Html => return Err(html_only()),
-        Format::Csv | Format::Jsonl => {
+        Format::Csv | Format::Jsonl | Format::Xlsx => {
             let mut rows = out.rows(EXPLAIN_COLUMNS)?;
             for r in explain_rows(&e) {
                 rows.push(r)?;

@@ -7,4 +7,5 @@ pub mod explain;
 pub mod grants;
 pub mod outcomes;
 pub mod returns;
+pub mod returns_xlsx;
 pub mod suppress;
