@@ -1013,15 +1013,20 @@ impl Reader {
         let known = |s: &str| spec.iter().any(|c| c.name.eq_ignore_ascii_case(s.trim()));
         // The header is the first row with something in it, after at most
         // a few title rows (one cell, often merged across, not a column).
-        let mut titles = 0;
+        // A sheet of one-cell rows has no title: its first row is the header.
+        let mut titles: Vec<(u32, Vec<sheet::Value>)> = Vec::new();
         let (header_row, cells) = loop {
             match opened.rows.recv() {
+                Err(_) if !titles.is_empty() => break titles.swap_remove(0),
                 Err(_) => return Err(header_error(1, "the sheet is empty; it needs a header row".into())),
                 Ok(sheet::Item::Stop(row, why)) => return Err(header_error(u64::from(row.max(1)), why)),
                 Ok(sheet::Item::Row(r, cells)) => {
-                    if cells.len() == 1 && !known(&cells[0].text) && titles < 5 {
-                        titles += 1;
+                    if cells.len() == 1 && !known(&cells[0].text) && titles.len() < 5 {
+                        titles.push((r, cells));
                         continue;
+                    }
+                    if titles.len() == 5 {
+                        break titles.swap_remove(0);
                     }
                     break (r, cells);
                 }
