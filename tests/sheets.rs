@@ -57,6 +57,18 @@ fn with_services() -> Pathway {
     p
 }
 
+/// Write rows of text into a worksheet, from its first row.
+fn write_rows(ws: &mut rust_xlsxwriter::Worksheet, rows: &[&[&str]]) {
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+}
+
+const FIVE: &[&str] = &["client_ref", "referred_on", "source", "service", "needs"];
+const BC_0042: &[&str] = &["BC-0042", "2021-04-12", "probation", "Beth Centre", "housing"];
+
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -386,20 +398,7 @@ fn a_bad_value_in_a_workbook_names_its_cell() {
     // A bad source in column C, row 3.
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    for (c, h) in ["client_ref", "referred_on", "source", "service", "needs"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (r, row) in [
-        ["BC-0042", "2021-04-12", "probation", "Beth Centre", "housing"],
-        ["BC-0043", "2021-04-13", "polise", "Beth Centre", "housing"],
-    ]
-    .iter()
-    .enumerate()
-    {
-        for (c, v) in row.iter().enumerate() {
-            ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
-        }
-    }
+    write_rows(ws, &[FIVE, BC_0042, &["BC-0043", "2021-04-13", "polise", "Beth Centre", "housing"]]);
     let bad = p.path("bad.xlsx");
     wb.save(&bad).unwrap();
     let err = p.fails(&["referral", "import", bad.to_str().unwrap()], 65);
@@ -465,12 +464,7 @@ fn a_sheet_a_million_columns_wide_is_refused() {
     let p = with_services();
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    for (c, h) in ["client_ref", "referred_on", "source", "service", "needs"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (c, v) in ["BC-0042", "2021-04-12", "probation", "Beth Centre", "housing"].iter().enumerate() {
-        ws.write_string(1, c as u16, *v).unwrap();
-    }
+    write_rows(ws, &[FIVE, BC_0042]);
     // Empty but formatted cells out to the last column, and one value there.
     let f = rust_xlsxwriter::Format::new().set_bold();
     for c in 5..16_383u16 {
@@ -578,4 +572,41 @@ fn every_export_to_a_workbook_imports_back_to_the_same_records() {
         assert_eq!(to.ok(export), from.ok(export), "{export:?}");
         assert!(!from.ok(export).lines().nth(1).unwrap_or_default().is_empty(), "{export:?} exports rows");
     }
+}
+
+#[test]
+fn a_header_cell_merged_across_columns_names_the_first() {
+    let p = with_services();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Referrals").unwrap();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    write_rows(ws, &[&FIVE[..4], BC_0042]);
+    // "needs" over two columns, bold; its values are in the first of them.
+    ws.merge_range(0, 4, 0, 5, "needs", &bold).unwrap();
+    let f = p.path("merged.xlsx");
+    wb.save(&f).unwrap();
+    p.ok(&["-q", "referral", "import", f.to_str().unwrap()]);
+    assert!(p.ok(&["referral", "export"]).contains("\nBC-0042,2021-04-12,probation,Beth Centre,,housing,"));
+    // A value under the merged part has no column of its own.
+    ws_value_under_merge(&p);
+}
+
+fn ws_value_under_merge(p: &Pathway) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    write_rows(ws, &[&FIVE[..4], &["BC-0043", "2021-04-13", "police", "Beth Centre", "housing", "debt"]]);
+    ws.merge_range(0, 4, 0, 5, "needs", &rust_xlsxwriter::Format::new()).unwrap();
+    let f = p.path("merged-2.xlsx");
+    wb.save(&f).unwrap();
+    let err = p.fails(&["referral", "import", f.to_str().unwrap()], 65);
+    let f = f.display();
+    assert_eq!(
+        err,
+        format!(
+            "pathway: {f}: 1 invalid row; nothing was imported\n\
+             {f}:Sheet1!A2: row: the cell F2 has a value, but there is no column name above it in the header row; \
+             name the column or clear the cell\n"
+        )
+    );
 }

@@ -569,7 +569,7 @@ struct SheetInput {
 
 impl SheetInput {
     /// Put a row's cells into `record`, one field per header column.
-    fn fill(&mut self, cells: Vec<sheet::Value>, record: &mut csv::ByteRecord) {
+    fn fill(&mut self, row: u32, cells: Vec<sheet::Value>, record: &mut csv::ByteRecord) {
         let n = self.columns.len();
         let mut texts: Vec<String> = vec![String::new(); n];
         self.numbers.clear();
@@ -586,7 +586,7 @@ impl SheetInput {
                 (None, _) => self.errors.push((
                     Err(v.col),
                     format!(
-                        "the cell {} has a value, but there is no column name above it in the header row; \
+                        "the cell {}{row} has a value, but there is no column name above it in the header row; \
                          name the column or clear the cell",
                         sheet::letter(v.col)
                     ),
@@ -1168,7 +1168,7 @@ impl Reader {
                         break;
                     }
                     Ok(sheet::Item::Row(row, cells)) => {
-                        sheet.fill(cells, &mut self.record);
+                        sheet.fill(row, cells, &mut self.record);
                         if !sheet.errors.is_empty() {
                             let errors: Vec<RowError> = std::mem::take(&mut sheet.errors)
                                 .into_iter()
