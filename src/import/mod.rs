@@ -1017,8 +1017,11 @@ impl Reader {
         let mut titles: Vec<(u32, Vec<sheet::Value>)> = Vec::new();
         let (header_row, cells) = loop {
             match opened.rows.recv() {
-                Err(_) if !titles.is_empty() => break titles.swap_remove(0),
-                Err(_) => return Err(header_error(1, "the sheet is empty; it needs a header row".into())),
+                Ok(sheet::Item::End) if !titles.is_empty() => break titles.swap_remove(0),
+                Ok(sheet::Item::End) => {
+                    return Err(header_error(1, "the sheet is empty; it needs a header row".into()))
+                }
+                Err(_) => return Err(header_error(1, "the sheet could not be read".into())),
                 Ok(sheet::Item::Stop(row, why)) => return Err(header_error(u64::from(row.max(1)), why)),
                 Ok(sheet::Item::Row(r, cells)) => {
                     if cells.len() == 1 && !known(&cells[0].text) && titles.len() < 5 {
@@ -1161,7 +1164,13 @@ impl Reader {
         loop {
             let line = match &mut self.input {
                 Input::Sheet(sheet) => match sheet.rows.recv() {
-                    Err(_) => break,
+                    Ok(sheet::Item::End) => break,
+                    Err(_) => {
+                        self.fatal = true;
+                        let message = "the sheet could not be read to its end".to_string();
+                        self.reject(vec![RowError { line: 0, column: "row".into(), message }], None)?;
+                        break;
+                    }
                     Ok(sheet::Item::Stop(row, why)) => {
                         self.fatal = true;
                         self.reject(vec![RowError { line: u64::from(row), column: "row".into(), message: why }], None)?;

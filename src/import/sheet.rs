@@ -92,11 +92,13 @@ pub struct Value {
 }
 
 /// What the sheet gives: a row (1-based number, its non-empty cells in
-/// column order), or the reason it cannot be read further.
+/// column order), the reason it cannot be read further, or its end. A
+/// sheet that stops giving without `End` was not read to its end.
 #[derive(Debug)]
 pub enum Item {
     Row(u32, Vec<Value>),
     Stop(u32, String),
+    End,
 }
 
 /// An open sheet, its rows coming from a reading thread.
@@ -253,7 +255,9 @@ fn read(wb: Sheets<BufReader<std::fs::File>>, sheet: &str, tx: SyncSender<Item>)
             }
         }
     }
-    rows.flush();
+    if rows.flush() {
+        let _ = rows.tx.send(Item::End);
+    }
 }
 
 /// Puts cells, coming in row order, together into rows.
