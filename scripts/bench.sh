@@ -294,3 +294,45 @@ rm -rf "$DATA/merge"
 if [ "$KEEP" = 0 ]; then
   rm -f "$DATA"/*.db "$DATA"/*.db-wal "$DATA"/*.db-shm
 fi
+
+# --- xlsx import (spreadsheets both ways) -------------------------------------
+# The same referrals imported from a workbook and from CSV: the workbook is
+# written by pathway's own `referral export --format xlsx` (no spreadsheet
+# program needed), the CSV by `referral export`, from one database, so both
+# hold exactly the same rows. Goal: the workbook within 3x the CSV's time.
+XDIR=$DATA
+[ -d "$DATA/100k" ] && XDIR=$DATA/100k
+XDB=$DATA/xlsx.db
+setup_db "$XDB" "$XDIR"
+"$PATHWAY" --db "$XDB" -q referral import "$XDIR/referrals.csv"
+"$PATHWAY" --db "$XDB" referral export --format xlsx --output "$DATA/referrals.xlsx"
+"$PATHWAY" --db "$XDB" referral export --output "$DATA/referrals-same.csv"
+XROWS=$(( $(wc -l < "$DATA/referrals-same.csv") - 1 ))
+xlsx_times=(); csv_times=()
+for r in $(seq "$RUNS"); do
+  setup_db "$XDB" "$XDIR"
+  t0=$(now); "$PATHWAY" --db "$XDB" -q referral import "$DATA/referrals-same.csv"; t1=$(now)
+  csv_times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')")
+  setup_db "$XDB" "$XDIR"
+  t0=$(now); "$PATHWAY" --db "$XDB" -q referral import "$DATA/referrals.xlsx"; t1=$(now)
+  xlsx_times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')")
+  say "referral import of $XROWS rows run $r: CSV ${csv_times[-1]} s, xlsx ${xlsx_times[-1]} s"
+done
+count=$("$PATHWAY" --db "$XDB" referral list --format csv | tail -n +2 | wc -l)
+[ "$count" = "$XROWS" ] || { say "ERROR: expected $XROWS referrals after the xlsx import, found $count"; exit 1; }
+X_CSV=$(printf '%s\n' "${csv_times[@]}" | median)
+X_XLSX=$(printf '%s\n' "${xlsx_times[@]}" | median)
+X_MEM_CSV=nan; X_MEM_XLSX=nan
+if [ -n "$TIME" ]; then
+  setup_db "$XDB" "$XDIR"
+  X_MEM_CSV=$("$TIME" -f %M "$PATHWAY" --db "$XDB" -q referral import "$DATA/referrals-same.csv" 2>&1 >/dev/null | tail -1)
+  setup_db "$XDB" "$XDIR"
+  X_MEM_XLSX=$("$TIME" -f %M "$PATHWAY" --db "$XDB" -q referral import "$DATA/referrals.xlsx" 2>&1 >/dev/null | tail -1)
+fi
+echo
+echo "xlsx import: $XROWS referrals, median of $RUNS run(s); workbook $(du -k "$DATA/referrals.xlsx" | cut -f1) KB, CSV $(du -k "$DATA/referrals-same.csv" | cut -f1) KB"
+printf '%-58s %10.2f s\n' "referral import from CSV" "$X_CSV"
+printf '%-58s %10.2f s  %s\n' "referral import from xlsx (the same rows)" "$X_XLSX" "xlsx/CSV $(ratio "$X_XLSX" "$X_CSV") (target <= 3x)"
+printf '%-58s %10s KB\n' "peak memory, import from CSV" "$X_MEM_CSV"
+printf '%-58s %10s KB  %s\n' "peak memory, import from xlsx" "$X_MEM_XLSX" "xlsx/CSV $(ratio "$X_MEM_XLSX" "$X_MEM_CSV")"
+rm -f "$XDB" "$XDB-wal" "$XDB-shm" "$DATA/referrals.xlsx" "$DATA/referrals-same.csv"

@@ -43,6 +43,49 @@ pub struct Ctx {
     pub command: String,
     /// Whether stderr is a terminal (progress bars).
     pub interactive: bool,
+    /// `--output FILE`: the data goes to a private temporary file beside
+    /// it, renamed into place when the command succeeds.
+    pub output: Option<Output>,
+}
+
+/// Where `--output` writes: the file asked for, and the temporary file
+/// beside it that becomes it.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub path: PathBuf,
+    pub tmp: PathBuf,
+}
+
+impl Output {
+    fn new(path: PathBuf) -> Output {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        Output { path, tmp }
+    }
+
+    /// The temporary file, made afresh (0600).
+    fn create(&self) -> Result<std::fs::File> {
+        let _ = std::fs::remove_file(&self.tmp);
+        db::create_private_file(&self.tmp).map_err(|e| {
+            crate::error::Error::NoInput { path: self.path.clone(), reason: format!("cannot write it: {e}") }.into()
+        })
+    }
+
+    /// After the command: the file put in place, or, on failure, nothing
+    /// left behind.
+    fn finish(&self, ok: bool) -> Result<()> {
+        if !self.tmp.exists() {
+            return Ok(());
+        }
+        if ok {
+            std::fs::rename(&self.tmp, &self.path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", self.path.display()))?;
+        } else {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        Ok(())
+    }
 }
 
 impl Ctx {
@@ -72,7 +115,12 @@ impl Ctx {
 
     /// The output for data, on stdout.
     pub fn out(&self) -> Out<'static> {
-        Out::new(self.format, self.raw, Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())))
+        let w: Box<dyn Write> = match self.output.as_ref().map(Output::create) {
+            Some(Ok(f)) => Box::new(std::io::BufWriter::with_capacity(64 * 1024, f)),
+            Some(Err(e)) => Box::new(Failing(Some(e))),
+            None => Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout())),
+        };
+        Out::new(self.format, self.raw, w).with_sheet(&self.command)
     }
 
     /// A message for a person, on stderr; nothing with --quiet.
@@ -81,6 +129,19 @@ impl Ctx {
             let mut e = std::io::stderr().lock();
             let _ = writeln!(e, "{msg}");
         }
+    }
+}
+
+/// A writer that fails with why the output file could not be made.
+struct Failing(Option<anyhow::Error>);
+
+impl Write for Failing {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        let why = self.0.take().map(|e| format!("{e:#}")).unwrap_or_else(|| "cannot write the output file".into());
+        Err(std::io::Error::other(why))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -94,6 +155,13 @@ pub fn run(cli: Cli) -> Result<u8> {
     {
         return Err(crate::output::html_only());
     }
+    // A workbook is bytes for a file, never for a terminal.
+    if cli.global.format == crate::output::Format::Xlsx
+        && cli.global.output.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        return Err(crate::output::xlsx::not_to_a_terminal());
+    }
     let db = locate(&cli.global)?;
     let mut ctx = Ctx {
         db,
@@ -102,6 +170,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         raw: cli.global.raw,
         command: command_name(&cli.command),
         interactive: std::io::stderr().is_terminal(),
+        output: cli.global.output.clone().map(Output::new),
     };
     let path = ctx.db.path.clone();
     let result = match cli.command {
@@ -119,6 +188,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Provider(a) => cmd::provider::run(a, &mut ctx),
         Command::Retention(a) => cmd::retention::run(a, &mut ctx),
     };
+    if let Some(o) = &ctx.output {
+        o.finish(result.is_ok())?;
+    }
     // SQLite finding the file damaged, or refusing to write it, is named
     // as such with the file, whatever the command was doing.
     result.map_err(|e| db::classify(e, &path))

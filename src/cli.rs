@@ -50,7 +50,8 @@ pub struct GlobalArgs {
     pub db: Option<PathBuf>,
 
     /// Output format: a table for people; CSV, JSON or JSON Lines for scripts
-    /// (same column names in all); html only for `report return`
+    /// (same column names in all); xlsx for an Excel workbook (with --output
+    /// or a redirect); html only for `report return`
     #[arg(long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub format: Format,
 
@@ -62,6 +63,11 @@ pub struct GlobalArgs {
     /// = + - @ with a ' (see README, "Spreadsheet safety")
     #[arg(long, global = true)]
     pub raw: bool,
+
+    /// Write the data to FILE (created readable by you only) instead of
+    /// standard output; needed for --format xlsx unless you redirect
+    #[arg(long, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

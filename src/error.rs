@@ -45,14 +45,14 @@ pub enum Error {
     /// An import file with invalid rows; nothing was written. `rows` rows
     /// were invalid, with `total` errors among them, of which `errors`
     /// holds the first (at most `MAX_LISTED_ERRORS` are shown).
-    #[error("{}", ImportErrors(.file, &format!("{} invalid row{}", .rows, if *.rows == 1 { "" } else { "s" }), .errors, *.total))]
-    Import { file: String, errors: Vec<RowError>, total: usize, rows: usize },
+    #[error("{}", ImportErrors(.file, &format!("{} invalid row{}", .rows, if *.rows == 1 { "" } else { "s" }), .errors, *.total, .sheet))]
+    Import { file: String, errors: Vec<RowError>, total: usize, rows: usize, sheet: Option<Box<SheetAt>> },
 
     /// An import file refused whole, not row by row: its header row, a
     /// limit, month-first dates. `what` says which ("the header row has 3
     /// problems"); nothing was written.
-    #[error("{}", ImportErrors(.file, .what, .errors, *.total))]
-    ImportFile { file: String, what: String, errors: Vec<RowError>, total: usize },
+    #[error("{}", ImportErrors(.file, .what, .errors, *.total, .sheet))]
+    ImportFile { file: String, what: String, errors: Vec<RowError>, total: usize, sheet: Option<Box<SheetAt>> },
 
     /// Wrong usage that clap could not catch (e.g. two options that conflict).
     #[error("{0}")]
@@ -94,17 +94,39 @@ pub enum Error {
     ReadOnly { path: PathBuf },
 }
 
+/// Where in a workbook an import's errors are: the sheet, and the letter
+/// of each column by its name (the header's names and the import's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetAt {
+    pub sheet: String,
+    pub letters: Vec<(String, String)>,
+}
+
+impl SheetAt {
+    /// `SHEET!C14`: the cell of `column` in row `line` (column A for a
+    /// problem of the whole row or of the header).
+    pub fn cell(&self, column: &str, line: u64) -> String {
+        let letter =
+            self.letters.iter().find(|(name, _)| name.eq_ignore_ascii_case(column)).map_or("A", |(_, l)| l.as_str());
+        format!("{}!{letter}{line}", self.sheet)
+    }
+}
+
 /// "FILE: WHAT; nothing was imported", then at most `MAX_LISTED_ERRORS`
-/// lines `FILE:LINE: column: message` and "... and N more".
-struct ImportErrors<'a>(&'a String, &'a str, &'a Vec<RowError>, usize);
+/// lines `FILE:LINE: column: message` (`FILE:SHEET!C14: column: message`
+/// in a workbook) and "... and N more".
+struct ImportErrors<'a>(&'a String, &'a str, &'a Vec<RowError>, usize, &'a Option<Box<SheetAt>>);
 
 impl fmt::Display for ImportErrors<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ImportErrors(file, what, errors, total) = self;
+        let ImportErrors(file, what, errors, total, sheet) = self;
         write!(f, "{file}: {what}; nothing was imported")?;
         let listed = errors.len().min(MAX_LISTED_ERRORS);
         for e in &errors[..listed] {
-            write!(f, "\n{file}:{}: {}: {}", e.line, e.column, e.message)?;
+            match sheet {
+                Some(s) => write!(f, "\n{file}:{}: {}: {}", s.cell(&e.column, e.line), e.column, e.message)?,
+                None => write!(f, "\n{file}:{}: {}: {}", e.line, e.column, e.message)?,
+            }
         }
         let total = (*total).max(errors.len());
         if total > listed {
@@ -232,6 +254,7 @@ mod tests {
             }],
             total: 3,
             rows: 2,
+            sheet: None,
         };
         assert_eq!(
             e.to_string(),
@@ -248,6 +271,7 @@ mod tests {
             what: "the header row has 1000 problems".into(),
             errors,
             total: 1000,
+            sheet: None,
         };
         let text = e.to_string();
         assert_eq!(text.lines().count(), 1 + MAX_LISTED_ERRORS + 1);

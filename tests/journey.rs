@@ -414,6 +414,30 @@ fn merged_return_in_every_format_names_its_inputs() {
     for want in ["Merged return 2021-06", "a.json", "b.json", "Nottinghamshire Women", "not de-duplicated"] {
         assert!(html.contains(want), "{want}: {html}");
     }
+    // The workbook: About first, the inputs, Figures exactly the CSV's rows.
+    let book = work.path("merged.xlsx");
+    work.ok(&["report", "merge", "a.json", "b.json", "--format", "xlsx", "--output", book.to_str().unwrap()]);
+    use calamine::{DataType, Reader};
+    let mut wb = calamine::open_workbook_auto(&book).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(names.first().map(String::as_str), Some("About"), "{names:?}");
+    assert_eq!(names.last().map(String::as_str), Some("Figures"), "{names:?}");
+    let figures = wb.worksheet_range("Figures").unwrap();
+    let csv_rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    for (i, want) in csv_rows.iter().take(20).enumerate() {
+        let got: Vec<String> = figures.rows().nth(i + 1).unwrap().iter().map(|c| c.to_string()).collect();
+        assert_eq!(&got, want, "Figures row {}", i + 1);
+    }
+    let data_rows = figures.rows().skip(1).filter(|r| !r.iter().all(|c| c.is_empty())).count();
+    assert!(data_rows >= csv_rows.len(), "{data_rows} rows for {} CSV rows", csv_rows.len());
+    let inputs = wb.worksheet_range(&names[1]).unwrap();
+    assert!(
+        inputs.rows().any(|r| r.iter().any(|c| c.as_string().as_deref() == Some("Nottinghamshire Women's Aid"))),
+        "{names:?}"
+    );
 }
 
 // ---------------------------------------------------------------- provider

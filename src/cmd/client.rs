@@ -323,7 +323,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             match ctx.format {
                 Format::Html => return Err(crate::output::html_only()),
                 Format::Json | Format::Jsonl => out.json(&held)?,
-                Format::Csv => long_csv(&mut out, &held)?,
+                Format::Csv | Format::Xlsx => long_csv(&mut out, &held)?,
                 Format::Table => out.sections(&sections(&held))?,
             }
             out.flush()?;

@@ -527,7 +527,7 @@ fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
             );
             out.json(&obj)?;
         }
-        Format::Csv => {
+        Format::Csv | Format::Xlsx => {
             let mut columns = columns;
             let mut cells = cells;
             columns.push("approvals");

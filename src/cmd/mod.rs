@@ -71,7 +71,8 @@ pub fn report_summary(ctx: &Ctx, s: &Summary, what: &str) -> anyhow::Result<u8> 
 /// The arguments every CSV import takes.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The CSV file, or - for standard input
+    /// The CSV file or workbook (.xlsx, .xlsm, .ods, .xls), or - for CSV on
+    /// standard input
     #[arg(value_name = "FILE")]
     pub file: String,
     /// Skip columns pathway does not know (normally an error, to catch typos)
@@ -91,6 +92,13 @@ pub struct ImportArgs {
     /// record, column, old and new value), then write nothing
     #[arg(long, conflicts_with = "rejects")]
     pub dry_run: bool,
+    /// In a workbook, the sheet to read (else the first)
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// How a CSV file's text is written: utf-8 (the default) or windows-1252
+    /// (also cp1252, latin1), as older Excel saves "CSV"
+    #[arg(long, value_name = "ENCODING", default_value = "utf-8")]
+    pub encoding: crate::import::Encoding,
 }
 
 impl ImportArgs {
@@ -103,6 +111,8 @@ impl ImportArgs {
             progress: ctx.interactive && !ctx.quiet,
             allow_clear: self.allow_clear,
             dry_run: self.dry_run,
+            sheet: self.sheet.clone(),
+            encoding: self.encoding,
         }
     }
 }

@@ -627,6 +627,12 @@ fn run_merge(a: MergeArgs, ctx: &mut Ctx) -> Result<u8> {
             ];
             out.text(&return_page(&m.ret, format!("Merged return {}", m.ret.period.label), more, merge_sections(&m)))?
         }
+        Format::Xlsx => {
+            let mut sections = merge_sections(&m);
+            sections.extend(return_sections(&m.ret));
+            let figures = figure_rows(merge_figures(&m).into_iter().chain(m.ret.figures()).collect());
+            out.workbook(crate::report::returns_xlsx::sheets(&m.ret, &sections, FIGURE_COLUMNS, figures)?)?
+        }
     }
     out.flush()?;
     Ok(0)
@@ -718,6 +724,12 @@ fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
         Format::Csv => return_csv(&ret, &mut out)?,
         Format::Table => out.sections(&return_sections(&ret))?,
         Format::Html => out.text(&return_html(&ret))?,
+        Format::Xlsx => out.workbook(crate::report::returns_xlsx::sheets(
+            &ret,
+            &return_sections(&ret),
+            FIGURE_COLUMNS,
+            figure_rows(ret.figures()),
+        )?)?,
     }
     out.flush()?;
     Ok(0)
@@ -837,22 +849,35 @@ fn figure_cell(v: &FigureValue, measure: &str) -> Cell {
     }
 }
 
+const FIGURE_COLUMNS: &[&str] = &["figure", "section", "item", "measure", "category", "value"];
+
+/// The return's long form: one row per figure (the CSV, and the workbook's
+/// Figures sheet).
+fn figure_rows(figures: Vec<returns::Figure>) -> Vec<Vec<Cell>> {
+    figures
+        .into_iter()
+        .map(|f| {
+            vec![
+                Cell::text(f.name.clone().unwrap_or_default()),
+                Cell::text(f.section),
+                Cell::text(f.item.clone()),
+                Cell::text(f.measure.clone()),
+                Cell::text(f.category.clone()),
+                figure_cell(&f.value, &f.measure),
+            ]
+        })
+        .collect()
+}
+
 fn return_csv(ret: &Return, out: &mut Out) -> Result<()> {
     figures_csv(ret.figures(), out)
 }
 
 /// Figures as the return's CSV: one row each.
 fn figures_csv(figures: Vec<returns::Figure>, out: &mut Out) -> Result<()> {
-    let mut rows = out.rows(&["figure", "section", "item", "measure", "category", "value"])?;
-    for f in figures {
-        rows.push(vec![
-            Cell::text(f.name.clone().unwrap_or_default()),
-            Cell::text(f.section),
-            Cell::text(f.item.clone()),
-            Cell::text(f.measure.clone()),
-            Cell::text(f.category.clone()),
-            figure_cell(&f.value, &f.measure),
-        ])?;
+    let mut rows = out.rows(FIGURE_COLUMNS)?;
+    for row in figure_rows(figures) {
+        rows.push(row)?;
     }
     rows.finish()?;
     Ok(())
@@ -1189,7 +1214,7 @@ fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
             out.sections(&sections)?;
         }
         Format::Html => return Err(html_only()),
-        Format::Csv | Format::Jsonl => {
+        Format::Csv | Format::Jsonl | Format::Xlsx => {
             let mut rows = out.rows(&[
                 "decision",
                 "grant",
@@ -1260,7 +1285,7 @@ fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
             out.sections(&[section(title, note, EXPLAIN_COLUMNS, explain_rows(&e))])?;
         }
         Format::Html => return Err(html_only()),
-        Format::Csv | Format::Jsonl => {
+        Format::Csv | Format::Jsonl | Format::Xlsx => {
             let mut rows = out.rows(EXPLAIN_COLUMNS)?;
             for r in explain_rows(&e) {
                 rows.push(r)?;

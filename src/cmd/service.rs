@@ -195,7 +195,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             match ctx.format {
                 Format::Html => return Err(crate::output::html_only()),
                 Format::Json | Format::Jsonl => out.json(&d)?,
-                Format::Csv => {
+                Format::Csv | Format::Xlsx => {
                     let mut cols = LIST_COLUMNS.to_vec();
                     cols.extend(["spokes", "targets"]);
                     let mut cells = row_cells(&d.service);

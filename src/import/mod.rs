@@ -29,10 +29,11 @@ pub mod grant;
 pub mod interrupt;
 pub mod referral;
 pub mod service;
+pub mod sheet;
 
 use crate::db::{tx, Conn, Tx};
 use crate::domain::client::{is_personal_column, personal_column_message};
-use crate::error::{count_of, Error, RowError, MAX_LISTED_ERRORS};
+use crate::error::{count_of, Error, RowError, SheetAt, MAX_LISTED_ERRORS};
 use crate::output::unneutralise;
 use crate::value::Date;
 use anyhow::{Context, Result};
@@ -51,6 +52,10 @@ pub const MAX_RECORD_BYTES: usize = 1_000_000;
 
 /// The most columns a header (or any row) may have.
 pub const MAX_COLUMNS: usize = 1_000;
+
+/// What to do about a file that is not UTF-8.
+const NOT_UTF8_HELP: &str = "save the file as \"CSV UTF-8\", or, if older Excel saved it as \"CSV\", \
+     import it with --encoding windows-1252";
 
 /// How much of the start is looked at to tell `,` from `;` files.
 const SNIFF_BYTES: usize = 64 * 1024;
@@ -91,6 +96,87 @@ pub struct ImportOptions {
     pub allow_clear: bool,
     /// Read and check everything, list the changes, write nothing.
     pub dry_run: bool,
+    /// The sheet of a workbook to read (else the first).
+    pub sheet: Option<String>,
+    /// How a CSV file's text is written.
+    pub encoding: Encoding,
+}
+
+/// How a CSV file's text is written (`--encoding`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark (the default).
+    #[default]
+    Utf8,
+    /// Windows-1252, as older Excel saves "CSV" (also called cp1252; latin1
+    /// is read as it, as browsers do).
+    Windows1252,
+}
+
+impl std::str::FromStr for Encoding {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Encoding, String> {
+        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "utf-8" | "utf8" => Ok(Encoding::Utf8),
+            "windows-1252" | "cp1252" | "latin1" | "latin-1" | "iso-8859-1" => Ok(Encoding::Windows1252),
+            _ => Err(format!("{s:?} is not an encoding pathway reads; use utf-8 (the default) or windows-1252")),
+        }
+    }
+}
+
+/// Reads text written in another encoding as UTF-8.
+struct Decode<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    /// Decoded bytes not yet handed over, from `pos`.
+    output: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl<R: Read> Decode<R> {
+    fn windows_1252(inner: R) -> Decode<R> {
+        Decode {
+            inner,
+            decoder: encoding_rs::WINDOWS_1252.new_decoder_without_bom_handling(),
+            input: vec![0; 64 * 1024],
+            output: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Decode<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.output.len() && !self.done {
+            let n = self.inner.read(&mut self.input)?;
+            let last = n == 0;
+            self.output.clear();
+            self.pos = 0;
+            self.output.resize(self.decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16), 0);
+            let (_, _, written, _) = self.decoder.decode_to_utf8(&self.input[..n], &mut self.output, last);
+            self.output.truncate(written);
+            self.done = last;
+        }
+        let n = buf.len().min(self.output.len() - self.pos);
+        buf[..n].copy_from_slice(&self.output[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Read up to `buf.len()` bytes from the start of `f`.
+fn read_start(f: &mut std::fs::File, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    n
 }
 
 impl ImportOptions {
@@ -173,6 +259,9 @@ pub struct Fields<'r> {
     more: RefCell<Vec<RowError>>,
     /// The first date that shows the file to be month-first.
     month_first: &'r RefCell<Option<MonthFirst>>,
+    /// From a workbook: a text cell is never a formula, so a leading `'`
+    /// is the value's own (see `unneutralise`).
+    raw: bool,
 }
 
 /// Where a file shows that its dates are month-first.
@@ -270,9 +359,8 @@ impl<'r> Fields<'r> {
                 format!("the value is {} bytes long; at most {MAX_FIELD_BYTES} are accepted", bytes.len()),
             ));
         }
-        let s = std::str::from_utf8(bytes).map_err(|_| {
-            self.error(col, "the value is not valid UTF-8 text; save the file as CSV UTF-8".to_string())
-        })?;
+        let s = std::str::from_utf8(bytes)
+            .map_err(|_| self.error(col, format!("the value is not valid UTF-8 text; {NOT_UTF8_HELP}")))?;
         if s.contains('\0') {
             return Err(RowError {
                 line: self.line,
@@ -280,7 +368,7 @@ impl<'r> Fields<'r> {
                 message: "the value contains a NUL byte".into(),
             });
         }
-        let s = unneutralise(s.trim());
+        let s = if self.raw { s.trim() } else { unneutralise(s.trim()) };
         Ok((!s.is_empty()).then_some(s))
     }
 
@@ -434,7 +522,7 @@ fn check_header(
 /// Reads an import file: header checks, then rows.
 pub struct Reader {
     label: String,
-    csv: csv::Reader<Box<dyn Read>>,
+    input: Input,
     spec: &'static [Column],
     map: Vec<Option<usize>>,
     headers: csv::ByteRecord,
@@ -447,15 +535,74 @@ pub struct Reader {
     rejects: Option<Rejects>,
     progress: Option<indicatif::ProgressBar>,
     summary: Summary,
-    /// Lines to add to the csv crate's line numbers: 1 for CRLF files,
-    /// whose records it reports one line early (BurntSushi/rust-csv#395),
-    /// and 1 for a first line `sep=;`, which the csv crate never sees.
-    line_fix: u64,
-    /// Set once the input has ended inside a quoted field (see `Tracker`).
-    unclosed: Rc<Cell<Option<u64>>>,
-    /// Set when a limit was passed (see `Tracker`).
-    limit: Rc<Cell<Option<Limit>>>,
     month_first: RefCell<Option<MonthFirst>>,
+    /// In a workbook: the sheet and the column letters, for messages.
+    sheet_at: Option<Box<SheetAt>>,
+}
+
+/// Where the rows come from: a CSV file, or a workbook's sheet.
+enum Input {
+    Csv {
+        csv: csv::Reader<Box<dyn Read>>,
+        /// Lines to add to the csv crate's line numbers: 1 for CRLF files,
+        /// whose records it reports one line early (BurntSushi/rust-csv#395),
+        /// and 1 for a first line `sep=;`, which the csv crate never sees.
+        line_fix: u64,
+        /// Set once the input has ended inside a quoted field (see `Tracker`).
+        unclosed: Rc<Cell<Option<u64>>>,
+        /// Set when a limit was passed (see `Tracker`).
+        limit: Rc<Cell<Option<Limit>>>,
+    },
+    Sheet(SheetInput),
+}
+
+/// A sheet's rows, laid out under its header's columns.
+struct SheetInput {
+    rows: std::sync::mpsc::Receiver<sheet::Item>,
+    /// The sheet column of the header's first cell.
+    first: u32,
+    /// Sheet column − `first` → field of the record (None: no header there).
+    index: Vec<Option<usize>>,
+    /// Field of the record → sheet column.
+    columns: Vec<u32>,
+    /// Field → whether the row's cell there is stored as a number.
+    numbers: Vec<bool>,
+    /// The row's unreadable cells: the field (or None, for a value with no
+    /// header above it, by its sheet column) and why.
+    errors: Vec<(Result<usize, u32>, String)>,
+}
+
+impl SheetInput {
+    /// Put a row's cells into `record`, one field per header column.
+    fn fill(&mut self, row: u32, cells: Vec<sheet::Value>, record: &mut csv::ByteRecord) {
+        let n = self.columns.len();
+        let mut texts: Vec<String> = vec![String::new(); n];
+        self.numbers.clear();
+        self.numbers.resize(n, false);
+        self.errors.clear();
+        for v in cells {
+            let field = v.col.checked_sub(self.first).and_then(|i| self.index.get(i as usize).copied().flatten());
+            match (field, v.error) {
+                (Some(i), Some(why)) => self.errors.push((Ok(i), why)),
+                (Some(i), None) => {
+                    self.numbers[i] = v.number;
+                    texts[i] = v.text;
+                }
+                (None, _) => self.errors.push((
+                    Err(v.col),
+                    format!(
+                        "the cell {}{row} has a value, but there is no column name above it in the header row; \
+                         name the column or clear the cell",
+                        sheet::letter(v.col)
+                    ),
+                )),
+            }
+        }
+        record.clear();
+        for t in &texts {
+            record.push_field(t.as_bytes());
+        }
+    }
 }
 
 /// The rejects file, written to a private temporary file beside it and
@@ -728,7 +875,7 @@ impl Reader {
             ("<stdin>".into(), Box::new(std::io::stdin()), None)
         } else {
             let path = PathBuf::from(&opts.path);
-            let f = std::fs::File::open(&path).map_err(|e| Error::NoInput {
+            let mut f = std::fs::File::open(&path).map_err(|e| Error::NoInput {
                 path: path.clone(),
                 reason: match e.kind() {
                     std::io::ErrorKind::NotFound => "no such file".to_string(),
@@ -740,21 +887,45 @@ impl Reader {
             if meta.as_ref().is_some_and(|m| m.is_dir()) {
                 return Err(Error::NoInput { path, reason: "it is a folder, not a file".into() }.into());
             }
+            // A workbook, by its name or its first bytes.
+            if meta.as_ref().is_some_and(|m| m.is_file()) {
+                let mut start = [0u8; 128];
+                let n = read_start(&mut f, &mut start);
+                if let Some(kind) = sheet::kind(&path, &start[..n]) {
+                    return Reader::open_sheet(opts, spec, &path, kind);
+                }
+                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(0))?;
+            }
             // A pipe or FIFO has no size to show progress against.
             let size = meta.filter(|m| m.is_file()).map(|m| m.len());
             (opts.path.clone(), Box::new(std::io::BufReader::with_capacity(256 * 1024, f)), size)
         };
+        if opts.sheet.is_some() {
+            return Err(crate::error::usage(format!(
+                "--sheet is for workbooks (.xlsx, .xlsm, .ods, .xls); {label} is read as a CSV file"
+            )));
+        }
+        if opts.encoding == Encoding::Windows1252 {
+            source = Box::new(Decode::windows_1252(source));
+        }
         let header_error = |what: &str, message: String| -> anyhow::Error {
             Error::ImportFile {
                 file: label.clone(),
                 what: what.into(),
                 errors: vec![RowError { line: 1, column: "header".into(), message }],
                 total: 1,
+                sheet: None,
             }
             .into()
         };
         let (start, sep, sep_line) = sniff(&mut source, spec)
             .map_err(|e| header_error("the header row has 1 problem", format!("cannot read the file: {e}")))?;
+        if opts.path == "-" && (start.starts_with(b"PK\x03\x04") || start.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])) {
+            return Err(header_error(
+                "the header row has 1 problem",
+                "standard input holds a workbook, not CSV; give the workbook's file name instead of -".into(),
+            ));
+        }
         let lines_before = u64::from(sep_line);
         let bar = (opts.progress && size.is_some()).then(|| {
             let b = indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
@@ -787,7 +958,14 @@ impl Reader {
                     // pass a limit before the header is handed over.
                     Some(l) if l.line > 1 + lines_before => {
                         let err = RowError { line: l.line, column: "row".into(), message: limit_message(l, false) };
-                        return Err(Error::Import { file: label.clone(), errors: vec![err], total: 1, rows: 1 }.into());
+                        return Err(Error::Import {
+                            file: label.clone(),
+                            errors: vec![err],
+                            total: 1,
+                            rows: 1,
+                            sheet: None,
+                        }
+                        .into());
                     }
                     Some(l) => limit_message(l, true),
                     None => csv_error_message(&e),
@@ -813,14 +991,129 @@ impl Reader {
                 headers = fixed;
             }
         }
+        let input = Input::Csv { csv, line_fix, unclosed, limit };
+        Reader::with_header(opts, spec, label, input, headers, 1 + lines_before, bar)
+    }
+
+    /// A workbook's sheet: its header row, then its rows as records.
+    fn open_sheet(opts: &ImportOptions, spec: &'static [Column], path: &Path, kind: sheet::Kind) -> Result<Reader> {
+        let label = opts.path.clone();
+        if opts.encoding != Encoding::Utf8 {
+            return Err(crate::error::usage(format!(
+                "--encoding is for CSV files; {label} is a workbook, which says how its text is written"
+            )));
+        }
+        let opened = sheet::open(path, kind, opts.sheet.as_deref(), &label)?;
+        let at = |letters: Vec<(String, String)>| Some(Box::new(SheetAt { sheet: opened.sheet.clone(), letters }));
+        let header_error = |line: u64, message: String| -> anyhow::Error {
+            Error::ImportFile {
+                file: label.clone(),
+                what: "the header row has 1 problem".into(),
+                errors: vec![RowError { line, column: "header".into(), message }],
+                total: 1,
+                sheet: at(Vec::new()),
+            }
+            .into()
+        };
+        let known = |s: &str| spec.iter().any(|c| c.name.eq_ignore_ascii_case(s.trim()));
+        // The header is the first row with something in it, after at most
+        // a few title rows (one cell, often merged across, not a column).
+        // A sheet of one-cell rows has no title: its first row is the header.
+        let mut titles: Vec<(u32, Vec<sheet::Value>)> = Vec::new();
+        let (header_row, cells) = loop {
+            match opened.rows.recv() {
+                Ok(sheet::Item::End) if !titles.is_empty() => break titles.swap_remove(0),
+                Ok(sheet::Item::End) => {
+                    return Err(header_error(1, "the sheet is empty; it needs a header row".into()))
+                }
+                Err(_) => return Err(header_error(1, "the sheet could not be read".into())),
+                Ok(sheet::Item::Stop(row, why)) => return Err(header_error(u64::from(row.max(1)), why)),
+                Ok(sheet::Item::Row(r, cells)) => {
+                    if cells.len() == 1 && !known(&cells[0].text) && titles.len() < 5 {
+                        titles.push((r, cells));
+                        continue;
+                    }
+                    if titles.len() == 5 {
+                        break titles.swap_remove(0);
+                    }
+                    break (r, cells);
+                }
+            }
+        };
+        let first = cells.first().map_or(0, |c| c.col);
+        let last = cells.last().map_or(0, |c| c.col);
+        // A header cell merged across several columns names the first.
+        let covered = |col: u32| {
+            opened.merged.iter().any(|&(r0, r1, c0, c1)| (r0..=r1).contains(&(header_row - 1)) && c0 < col && col <= c1)
+        };
+        let columns: Vec<u32> = (first..=last).filter(|c| !covered(*c)).collect();
+        let mut headers = csv::ByteRecord::new();
+        for col in &columns {
+            headers.push_field(cells.iter().find(|c| c.col == *col).map_or("", |c| c.text.as_str()).as_bytes());
+        }
+        let mut index = vec![None; (last - first + 1) as usize];
+        for (i, col) in columns.iter().enumerate() {
+            index[(col - first) as usize] = Some(i);
+        }
+        let input = Input::Sheet(SheetInput {
+            rows: opened.rows,
+            first,
+            index,
+            columns,
+            numbers: Vec::new(),
+            errors: Vec::new(),
+        });
+        let mut reader =
+            Reader::with_header(opts, spec, label, input, headers, u64::from(header_row), None).map_err(|e| match e
+                .downcast::<Error>(
+            ) {
+                Ok(Error::ImportFile { file, what, errors, total, .. }) => {
+                    Error::ImportFile { file, what, errors, total, sheet: at(Vec::new()) }.into()
+                }
+                Ok(other) => other.into(),
+                Err(e) => e,
+            })?;
+        let letters = reader.letters();
+        reader.sheet_at = at(letters);
+        Ok(reader)
+    }
+
+    /// The letter of each column by its names, for `FILE:SHEET!C14`.
+    fn letters(&self) -> Vec<(String, String)> {
+        let Input::Sheet(s) = &self.input else { return Vec::new() };
+        let mut out = Vec::new();
+        for (k, c) in self.spec.iter().enumerate() {
+            if let Some(i) = self.map[k] {
+                out.push((c.name.to_string(), sheet::letter(s.columns[i])));
+            }
+        }
+        for (i, col) in s.columns.iter().enumerate() {
+            let name = self.column_name(i);
+            if name != "row" {
+                out.push((name, sheet::letter(*col)));
+            }
+        }
+        out
+    }
+
+    /// The checks of the header row, the rejects file and the reader.
+    fn with_header(
+        opts: &ImportOptions,
+        spec: &'static [Column],
+        label: String,
+        input: Input,
+        headers: csv::ByteRecord,
+        header_line: u64,
+        bar: Option<indicatif::ProgressBar>,
+    ) -> Result<Reader> {
         let map = check_header(&headers, spec, opts.ignore_unknown).map_err(|(what, problems)| {
             let total = problems.len();
             let errors = problems
                 .into_iter()
                 .take(MAX_LISTED_ERRORS)
-                .map(|message| RowError { line: 1 + lines_before, column: "header".into(), message })
+                .map(|message| RowError { line: header_line, column: "header".into(), message })
                 .collect();
-            Error::ImportFile { file: label.clone(), what, errors, total }
+            Error::ImportFile { file: label.clone(), what, errors, total, sheet: None }
         })?;
         let rejects = match (&opts.rejects, opts.skip_invalid) {
             (Some(p), true) => {
@@ -840,7 +1133,7 @@ impl Reader {
         let summary = Summary { file: label.clone(), dry_run: opts.dry_run, ..Summary::default() };
         Ok(Reader {
             label,
-            csv,
+            input,
             spec,
             map,
             headers,
@@ -852,10 +1145,8 @@ impl Reader {
             rejects,
             progress: bar,
             summary,
-            line_fix,
-            unclosed,
-            limit,
             month_first: RefCell::new(None),
+            sheet_at: None,
         })
     }
 
@@ -876,33 +1167,80 @@ impl Reader {
     /// `apply` must not write anything for a row it rejects.
     pub fn for_each(&mut self, mut apply: impl FnMut(&Fields<'_>) -> Result<Result<Applied, RowError>>) -> Result<()> {
         loop {
-            let line = match self.csv.read_byte_record(&mut self.record) {
-                Ok(false) => break,
-                Ok(true) => self.record.position().map(|p| p.line()).unwrap_or(0) + self.line_fix,
-                Err(e) => {
-                    if let Some(limit) = self.limit.get() {
-                        let column = match limit.kind {
-                            LimitKind::RowBytes => self.column_name(limit.field),
-                            LimitKind::Columns => "row".into(),
-                        };
-                        let err = RowError { line: limit.line, column, message: limit_message(limit, false) };
+            let line = match &mut self.input {
+                Input::Sheet(sheet) => match sheet.rows.recv() {
+                    Ok(sheet::Item::End) => break,
+                    Err(_) => {
                         self.fatal = true;
-                        self.reject(vec![err], None)?;
+                        let message = "the sheet could not be read to its end".to_string();
+                        self.reject(vec![RowError { line: 0, column: "row".into(), message }], None)?;
                         break;
                     }
-                    let line = e.position().map(|p| p.line()).unwrap_or(0) + self.line_fix;
-                    self.reject(vec![RowError { line, column: "row".into(), message: csv_error_message(&e) }], None)?;
-                    // An unclosed quote or broken UTF-8 framing: stop here.
-                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    Ok(sheet::Item::Stop(row, why)) => {
+                        self.fatal = true;
+                        self.reject(vec![RowError { line: u64::from(row), column: "row".into(), message: why }], None)?;
                         break;
                     }
-                    continue;
+                    Ok(sheet::Item::Row(row, cells)) => {
+                        sheet.fill(row, cells, &mut self.record);
+                        if !sheet.errors.is_empty() {
+                            let errors: Vec<RowError> = std::mem::take(&mut sheet.errors)
+                                .into_iter()
+                                .map(|(at, message)| RowError {
+                                    line: u64::from(row),
+                                    column: match at {
+                                        Ok(i) => self.column_name(i),
+                                        Err(_) => "row".into(),
+                                    },
+                                    message,
+                                })
+                                .collect();
+                            self.summary.rows += 1;
+                            let rec = self.record.clone();
+                            self.reject(errors, Some(&rec))?;
+                            continue;
+                        }
+                        u64::from(row)
+                    }
+                },
+                Input::Csv { csv, line_fix, limit, .. } => {
+                    let line_fix = *line_fix;
+                    match csv.read_byte_record(&mut self.record) {
+                        Ok(false) => break,
+                        Ok(true) => self.record.position().map(|p| p.line()).unwrap_or(0) + line_fix,
+                        Err(e) => {
+                            if let Some(limit) = limit.get() {
+                                let column = match limit.kind {
+                                    LimitKind::RowBytes => self.column_name(limit.field),
+                                    LimitKind::Columns => "row".into(),
+                                };
+                                let err = RowError { line: limit.line, column, message: limit_message(limit, false) };
+                                self.fatal = true;
+                                self.reject(vec![err], None)?;
+                                break;
+                            }
+                            let line = e.position().map(|p| p.line()).unwrap_or(0) + line_fix;
+                            self.reject(
+                                vec![RowError { line, column: "row".into(), message: csv_error_message(&e) }],
+                                None,
+                            )?;
+                            // An unclosed quote or broken UTF-8 framing: stop here.
+                            if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                                break;
+                            }
+                            continue;
+                        }
+                    }
                 }
             };
             self.summary.rows += 1;
             // A record completed at the end of the input inside a quoted
             // field is the one holding the unclosed quote, in its last field.
-            if let Some(quote_line) = self.unclosed.get() {
+            let unclosed = match &self.input {
+                Input::Csv { unclosed, .. } => unclosed.get(),
+                Input::Sheet(_) => None,
+            };
+            if let Some(quote_line) = unclosed {
                 let column = self.column_name(self.record.len().saturating_sub(1));
                 let err = RowError { line: quote_line, column, message: unclosed_quote_message() };
                 let rec = self.record.clone();
@@ -934,6 +1272,7 @@ impl Reader {
                 line,
                 more: RefCell::new(Vec::new()),
                 month_first: &self.month_first,
+                raw: matches!(self.input, Input::Sheet(_)),
             };
             let applied = apply(&fields)?;
             let more = fields.more.into_inner();
@@ -945,12 +1284,31 @@ impl Reader {
                 Err(e) => {
                     let mut errors = vec![e];
                     errors.extend(more);
+                    self.note_numbers(&mut errors);
                     let rec = self.record.clone();
                     self.reject(errors, Some(&rec))?;
                 }
             }
         }
         Ok(())
+    }
+
+    /// In a workbook, an error about a ref whose cell is stored as a
+    /// number says so: the spreadsheet may have dropped its zeros.
+    fn note_numbers(&self, errors: &mut [RowError]) {
+        let Input::Sheet(sheet) = &self.input else { return };
+        for e in errors {
+            let ref_like = e.column == "ref"
+                || e.column.ends_with("_ref")
+                || matches!(e.column.as_str(), "decision" | "grant" | "case");
+            let field = self.spec.iter().position(|c| c.name == e.column).and_then(|k| self.map[k]);
+            if ref_like && field.is_some_and(|i| sheet.numbers.get(i) == Some(&true)) {
+                e.message.push_str(
+                    "; in the workbook this cell is a number, not text, so zeros may have been dropped: \
+                     format the column as Text and type the refs again",
+                );
+            }
+        }
     }
 
     /// One refused row and all its errors.
@@ -995,6 +1353,7 @@ impl Reader {
                     ),
                 }],
                 total: 1,
+                sheet: self.sheet_at.clone(),
             })
         } else if self.summary.rejected > 0 && (!self.skip_invalid || self.fatal) {
             Some(Error::Import {
@@ -1002,6 +1361,7 @@ impl Reader {
                 errors: std::mem::take(&mut self.errors),
                 total: self.error_count,
                 rows: self.summary.rejected as usize,
+                sheet: self.sheet_at.clone(),
             })
         } else {
             None
@@ -1028,7 +1388,7 @@ impl Reader {
 fn csv_error_message(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Utf8 { err, .. } => {
-            format!("field {} is not valid UTF-8 text; save the file as CSV UTF-8", err.field() + 1)
+            format!("field {} is not valid UTF-8 text; {NOT_UTF8_HELP}", err.field() + 1)
         }
         csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
         _ => format!("the CSV is malformed ({e}); check for an unclosed quote"),

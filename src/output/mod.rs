@@ -9,6 +9,7 @@
 mod cell;
 pub mod html;
 mod table;
+pub mod xlsx;
 
 pub use cell::{neutralise, unneutralise, Cell};
 
@@ -30,6 +31,9 @@ pub enum Format {
     Jsonl,
     /// One self-contained HTML page to print or send (only `report return`).
     Html,
+    /// An Excel workbook: typed cells, one sheet per list (never to a terminal:
+    /// give --output FILE or redirect).
+    Xlsx,
 }
 
 /// The usage error for `--format html` anywhere but `report return`.
@@ -43,12 +47,28 @@ pub struct Out<'w> {
     /// Write CSV values exactly as stored, without neutralising cells that a
     /// spreadsheet would take for formulas.
     pub raw_csv: bool,
+    /// The name of a workbook's one sheet for a list (the command, e.g.
+    /// "referral export").
+    pub sheet: String,
     w: Box<dyn Write + 'w>,
 }
 
 impl<'w> Out<'w> {
     pub fn new(format: Format, raw_csv: bool, w: Box<dyn Write + 'w>) -> Out<'w> {
-        Out { format, raw_csv, w }
+        Out { format, raw_csv, sheet: "pathway".into(), w }
+    }
+
+    /// Name a workbook's sheet (for a list).
+    pub fn with_sheet(mut self, name: &str) -> Out<'w> {
+        self.sheet = name.to_string();
+        self
+    }
+
+    /// Write ready sheets as one workbook (`--format xlsx`).
+    pub fn workbook(&mut self, sheets: Vec<rust_xlsxwriter::Worksheet>) -> Result<()> {
+        xlsx::save(sheets, &mut self.w)?;
+        self.w.flush()?;
+        Ok(())
     }
 
     /// Start a list of rows under `columns`.
@@ -57,6 +77,10 @@ impl<'w> Out<'w> {
             return Err(html_only());
         }
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        let sheet = match self.format {
+            Format::Xlsx => Some(xlsx::Sheet::new(&self.sheet, &columns)?),
+            _ => None,
+        };
         match self.format {
             Format::Csv => {
                 let mut line = Vec::new();
@@ -69,7 +93,7 @@ impl<'w> Out<'w> {
             Format::Json => self.w.write_all(b"[")?,
             _ => {}
         }
-        Ok(Rows { out: self, columns, buffered: Vec::new(), line: Vec::new(), count: 0 })
+        Ok(Rows { out: self, columns, buffered: Vec::new(), line: Vec::new(), count: 0, sheet })
     }
 
     /// One record (e.g. `decision show`): a two-column table for people, an
@@ -103,6 +127,11 @@ impl<'w> Out<'w> {
         if self.format == Format::Html {
             return Err(html_only());
         }
+        if self.format == Format::Xlsx {
+            return Err(crate::error::usage(
+                "--format xlsx is not available for this command's output; use json, jsonl, csv or table",
+            ));
+        }
         match self.format {
             Format::Jsonl => {
                 serde_json::to_writer(&mut self.w, value)?;
@@ -117,6 +146,10 @@ impl<'w> Out<'w> {
     pub fn sections(&mut self, sections: &[Section]) -> Result<()> {
         if self.format == Format::Html {
             return Err(html_only());
+        }
+        if self.format == Format::Xlsx {
+            let sheets = sections.iter().map(Section::sheet).collect::<Result<Vec<_>>>()?;
+            return self.workbook(sheets);
         }
         for (i, s) in sections.iter().enumerate() {
             if i > 0 {
@@ -162,6 +195,21 @@ pub struct Section {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl Section {
+    /// The section as a sheet: its title as the sheet's name, its columns
+    /// and rows, its note below them.
+    pub fn sheet(&self) -> Result<rust_xlsxwriter::Worksheet> {
+        let mut sheet = xlsx::Sheet::new(&self.title, &self.columns)?;
+        for r in &self.rows {
+            sheet.push(r)?;
+        }
+        if !self.note.is_empty() {
+            sheet.note(&self.note)?;
+        }
+        sheet.finish()
+    }
+}
+
 fn object(columns: impl Iterator<Item = String>, cells: &[Cell]) -> serde_json::Map<String, serde_json::Value> {
     columns.zip(cells).map(|(c, v)| (c, v.to_json())).collect()
 }
@@ -173,6 +221,7 @@ pub struct Rows<'o, 'w> {
     buffered: Vec<Vec<Cell>>,
     line: Vec<u8>,
     count: u64,
+    sheet: Option<xlsx::Sheet>,
 }
 
 impl Rows<'_, '_> {
@@ -205,6 +254,11 @@ impl Rows<'_, '_> {
                 serde_json::to_writer(&mut self.out.w, &object(self.columns.iter().cloned(), &cells))?;
                 self.out.w.write_all(b"\n")?;
             }
+            Format::Xlsx => {
+                if let Some(s) = &mut self.sheet {
+                    s.push(&cells)?;
+                }
+            }
         }
         self.count += 1;
         Ok(())
@@ -214,8 +268,13 @@ impl Rows<'_, '_> {
         self.count
     }
 
-    pub fn finish(self) -> Result<u64> {
+    pub fn finish(mut self) -> Result<u64> {
         match self.out.format {
+            Format::Xlsx => {
+                if let Some(s) = self.sheet.take() {
+                    self.out.workbook(vec![s.finish()?])?;
+                }
+            }
             Format::Table => {
                 if self.buffered.is_empty() {
                     // Nothing to show: say so on stdout only for a person.

@@ -165,7 +165,8 @@ pub fn render(d: &Diff, out: &mut crate::output::Out) -> Result<()> {
     match out.format {
         Format::Json => out.json(d),
         Format::Html => Err(crate::output::html_only()),
-        Format::Table => {
+        // A workbook: a sheet for each of the table's two sections.
+        Format::Table | Format::Xlsx => {
             let figures = Section {
                 title: format!(
                     "Figures changed since return #{} ({}) was filed on {}",

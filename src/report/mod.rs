@@ -11,4 +11,5 @@ pub mod grants;
 pub mod merge;
 pub mod outcomes;
 pub mod returns;
+pub mod returns_xlsx;
 pub mod suppress;
