@@ -168,7 +168,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         format: cli.global.format,
         quiet: cli.global.quiet,
         raw: cli.global.raw,
-        command: command_name(&cli.command),
+        command: cli.command_name.clone(),
         interactive: std::io::stderr().is_terminal(),
         output: cli.global.output.clone().map(Output::new),
     };
@@ -194,30 +194,6 @@ pub fn run(cli: Cli) -> Result<u8> {
     // SQLite finding the file damaged, or refusing to write it, is named
     // as such with the file, whatever the command was doing.
     result.map_err(|e| db::classify(e, &path))
-}
-
-fn command_name(c: &Command) -> String {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).take(3).collect();
-    let top = match c {
-        Command::Init(_) => "init",
-        Command::Decision(_) => "decision",
-        Command::Grant(_) => "grant",
-        Command::Service(_) => "service",
-        Command::Referral(_) => "referral",
-        Command::Caseload(_) => "caseload",
-        Command::Report(_) => "report",
-        Command::Client(_) => "client",
-        Command::Db(_) => "db",
-        Command::Completions(_) => "completions",
-        Command::Man(_) => "man",
-        Command::Provider(_) => "provider",
-        Command::Retention(_) => "retention",
-    };
-    // "grant add": the top command and the word after it, never values.
-    match args.iter().position(|a| a == top).and_then(|i| args.get(i + 1)) {
-        Some(sub) if sub.chars().all(|c| c.is_ascii_lowercase() || c == '-') => format!("{top} {sub}"),
-        _ => top.to_string(),
-    }
 }
 
 /// The one-line message for an error, with the whole chain.

@@ -40,6 +40,29 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+
+    /// The command as the audit log names it ("grant add"), from the parsed
+    /// arguments (see `parse`).
+    #[arg(skip)]
+    pub command_name: String,
+}
+
+/// Parse the command line (exiting with clap's message and code on a bad
+/// one), and name the command from what clap parsed: the command and its
+/// subcommands ("caseload worker add"), never a value, wherever the global
+/// options stand.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let mut names = Vec::new();
+    let mut at = &matches;
+    while let Some((name, sub)) = at.subcommand() {
+        names.push(name);
+        at = sub;
+    }
+    cli.command_name = names.join(" ");
+    cli
 }
 
 #[derive(Debug, Clone, clap::Args)]

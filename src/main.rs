@@ -1,10 +1,9 @@
 //! The `pathway` binary: parse, run, map errors to exit codes.
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = pathway::cli::Cli::parse();
+    let cli = pathway::cli::parse();
     match pathway::app::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -313,3 +313,37 @@ fn a_database_you_cannot_write_is_read_without_leaving_files_beside_it() {
     );
     assert_eq!(names_in(p.dir.path()), vec!["pathway.db".to_string()], "no -wal or -shm left beside it");
 }
+
+/// The audit log names the command from what was parsed, wherever the
+/// global options stand and whatever values look like words.
+#[test]
+fn the_audit_log_names_the_command_as_parsed() {
+    let p = Pathway::new();
+    let db = p.db.to_str().unwrap().to_string();
+    let mut c = p.cmd(&[]);
+    c.args([
+        "-q",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        "service",
+        "add",
+        "Beth Centre",
+        "--provider",
+        "London Women's Consortium",
+    ]);
+    assert!(c.output().unwrap().status.success());
+    let mut c = p.cmd(&[]);
+    c.args(["--quiet", "caseload", "--format", "csv", "worker", "add", "--code", "KW01"]);
+    assert!(c.output().unwrap().status.success());
+    let conn = rusqlite::Connection::open(&p.db).unwrap();
+    let names: Vec<String> = conn
+        .prepare("SELECT command FROM audit_log ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(names, ["service add", "caseload worker add"]);
+}
