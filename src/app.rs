@@ -66,8 +66,7 @@ impl Output {
 
     /// The temporary file, made afresh (0600).
     fn create(&self) -> Result<std::fs::File> {
-        let _ = std::fs::remove_file(&self.tmp);
-        db::create_private_file(&self.tmp).map_err(|e| {
+        db::replace_private_file(&self.tmp).map_err(|e| {
             crate::error::Error::NoInput { path: self.path.clone(), reason: format!("cannot write it: {e}") }.into()
         })
     }

@@ -89,6 +89,19 @@ pub fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(f)
 }
 
+/// `create_private_file` for a temporary file whose name may be left over
+/// from an earlier run: whatever is at `path` (a stale file, or a planted
+/// link) is removed, not followed, and a new private file made.
+pub fn replace_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    match create_private_file(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(path)?;
+            create_private_file(path)
+        }
+        other => other,
+    }
+}
+
 /// Create `path` empty with mode 0600 before SQLite touches it, so that the
 /// `-wal` and `-shm` files SQLite makes beside it get the same mode.
 fn create_private(path: &Path) -> Result<()> {

@@ -613,32 +613,6 @@ struct Rejects {
     writer: csv::Writer<std::fs::File>,
 }
 
-/// A new file readable by its owner only (0600 whatever the umask),
-/// created afresh: never through a symlink planted at `path`, never into
-/// a file that is already there.
-fn create_private_file(path: &Path) -> Result<std::fs::File> {
-    let open = || {
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600);
-        }
-        o.open(path)
-    };
-    let file = match open() {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            // A leftover (or a planted link): removed, not followed.
-            std::fs::remove_file(path).and_then(|()| open())
-        }
-        other => other,
-    }
-    .with_context(|| format!("cannot create {}", path.display()))?;
-    crate::db::set_private(path)?;
-    Ok(file)
-}
-
 /// Counts what it passes on: progress, the quoting, and the limits.
 struct Counting<R> {
     inner: R,
@@ -1120,7 +1094,8 @@ impl Reader {
                 let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-                let f = create_private_file(&tmp)?;
+                let f = crate::db::replace_private_file(&tmp)
+                    .with_context(|| format!("cannot create {}", tmp.display()))?;
                 let mut w = csv::WriterBuilder::new().flexible(true).from_writer(f);
                 let mut h = headers.clone();
                 h.push_field(b"error");
@@ -1507,7 +1482,7 @@ mod tests {
         std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
         let path = dir.path().join(".rejects.csv.tmp-1");
         std::os::unix::fs::symlink(&victim, &path).unwrap();
-        let mut f = create_private_file(&path).unwrap();
+        let mut f = crate::db::replace_private_file(&path).unwrap();
         std::io::Write::write_all(&mut f, b"refused rows").unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
         assert_eq!(std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777, 0o644);
