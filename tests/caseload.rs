@@ -225,7 +225,7 @@ fn unknown_names_suggest_the_closest() {
     assert_eq!(run("KW1", "Beth Centre", "T1"), "pathway: unknown worker \"KW1\"; did you mean 'KW01'?\n");
     assert_eq!(
         run("KW01", "Beth Center", "T1"),
-        "pathway: unknown service \"Beth Center\"; did you mean 'Beth Centre'?\n"
+        "pathway: no service called 'Beth Center'; did you mean 'Beth Centre'?\n"
     );
     assert_eq!(
         run("KW01", "Beth Centre", "T9"),

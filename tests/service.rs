@@ -66,6 +66,14 @@ fn hubs_spokes_providers_and_grants() {
     let before = p.dump();
     let err = p.fails(&["service", "add", "Ealing spoke", "--hub", "Beth Center", "--provider", LWC], 65);
     assert!(err.contains("no service called 'Beth Center'; did you mean 'Beth Centre'?"), "{err}");
+    // One lookup, one message, whichever command names the service.
+    for (args, code) in [
+        (&["report", "return", "--period", "2021-04", "--service", "Beth Center"][..], 65),
+        (&["service", "show", "Beth Center"][..], 65),
+    ] {
+        let err = p.fails(args, code);
+        assert_eq!(err, "pathway: no service called 'Beth Center'; did you mean 'Beth Centre'?\n", "{args:?}");
+    }
     let err = p.fails(&["service", "add", "Brent spoke", "--provider", LWC, "--grant", "2015.116-l"], 65);
     assert!(err.contains("--grant: no grant has the reference '2015.116-l'; did you mean '2015.116-1'?"), "{err}");
     let err = p.fails(&["service", "add", "Beth Centre", "--provider", LWC], 65);

@@ -4,7 +4,7 @@
 use crate::app::Ctx;
 use crate::db::report::{self as q, ServiceSet};
 use crate::db::Conn;
-use crate::error::{not_found, suggestion, usage};
+use crate::error::{not_found, usage};
 use crate::output::{html, html_only, Cell, Format, Out, Section};
 use crate::report::explain::{self, Explanation, RecordValue};
 use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
@@ -455,16 +455,10 @@ fn generated_at() -> Result<String> {
 
 fn service_set(conn: &Conn, name: Option<&str>) -> Result<Option<ServiceSet>> {
     let Some(name) = name else { return Ok(None) };
-    match q::service_set(conn, name)? {
-        Some(s) => Ok(Some(s)),
-        None => {
-            let known = q::service_names(conn)?;
-            Err(not_found(format!(
-                "there is no service called {name:?}{}",
-                suggestion(name, known.iter().map(|s| s.1.as_str()))
-            )))
-        }
-    }
+    let names = crate::domain::service::ServiceNames::load(conn)?;
+    let (_, recorded) = names.get(name).map_err(not_found)?;
+    let set = q::service_set(conn, recorded)?;
+    Ok(Some(set.ok_or_else(|| anyhow::anyhow!("the service {recorded:?} could not be read"))?))
 }
 
 fn return_options(conn: &Conn, period: Period, service: Option<&str>, s: Suppression) -> Result<ReturnOptions> {

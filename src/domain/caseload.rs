@@ -24,6 +24,7 @@
 use crate::db::caseload::{self as q, Case, CaseFilter, CaseLine, NewCase, Tier, TierChangeLine, Worker};
 use crate::db::{self, Conn};
 use crate::domain::dates;
+use crate::domain::service::ServiceNames;
 use crate::domain::trust::{self, Comparison, Rules, Tracker, Verdict};
 use crate::error::{closest, invalid, not_found, suggestion};
 use crate::import::Applied;
@@ -255,8 +256,7 @@ pub fn tier_in_history(history: &[(Date, String)], on: Date) -> Option<&str> {
 pub struct Lookups {
     workers: HashMap<String, (i64, String, bool)>,
     worker_codes: Vec<String>,
-    services: HashMap<String, (i64, String)>,
-    service_names: Vec<String>,
+    services: ServiceNames,
     tiers: HashMap<String, f64>,
     tier_codes: Vec<String>,
     clients: HashMap<String, i64>,
@@ -274,13 +274,11 @@ impl Lookups {
 
     pub fn load(conn: &Conn) -> Result<Lookups> {
         let ws = q::workers(conn)?;
-        let ss = db::service::all_names(conn)?;
         let ts = q::tiers(conn)?;
         Ok(Lookups {
             workers: ws.iter().map(|w| (w.code.to_lowercase(), (w.id, w.code.clone(), w.active))).collect(),
             worker_codes: ws.into_iter().map(|w| w.code).collect(),
-            services: ss.iter().map(|(id, n)| (n.to_lowercase(), (*id, n.clone()))).collect(),
-            service_names: ss.into_iter().map(|(_, n)| n).collect(),
+            services: ServiceNames::load(conn)?,
             tiers: ts.iter().map(|t| (t.code.clone(), t.hours_per_week)).collect(),
             tier_codes: ts.into_iter().map(|t| t.code).collect(),
             clients: HashMap::new(),
@@ -303,14 +301,7 @@ impl Lookups {
 
     /// (id, name) of a service.
     pub fn service(&self, name: &str) -> Result<(i64, &str), Fault> {
-        self.services.get(&name.trim().to_lowercase()).map(|(id, n)| (*id, n.as_str())).ok_or_else(|| {
-            let known = self.service_names.iter().map(String::as_str);
-            let hint = match closest(name.trim(), known.clone()) {
-                Some(k) => format!("; did you mean '{k}'?"),
-                None => format!("{}; add services with `pathway service add`", suggestion(name, known)),
-            };
-            fault("service", format!("unknown service {:?}{hint}", name.trim()))
-        })
+        self.services.get(name).map_err(|m| fault("service", m))
     }
 
     /// The tier's code as stored.

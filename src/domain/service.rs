@@ -30,18 +30,24 @@ impl ServiceNames {
 
     /// The id of the service called `name`, or a message naming the
     /// closest known one ("no service called 'Beth Center'; did you mean
-    /// 'Beth Centre'?").
+    /// 'Beth Centre'?"). The one lookup of a service by name, and its one
+    /// message, for every command and import.
     pub fn id(&self, name: &str) -> Result<i64, String> {
-        if let Some(&id) = self.exact.get(name) {
-            return Ok(id);
+        self.get(name).map(|(id, _)| id)
+    }
+
+    /// `id`, with the name as recorded.
+    pub fn get(&self, name: &str) -> Result<(i64, &str), String> {
+        if let Some((n, &id)) = self.exact.get_key_value(name) {
+            return Ok((id, n.as_str()));
         }
         let name = name.trim();
-        if let Some((_, id)) = self.all.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-            return Ok(*id);
+        if let Some((n, id)) = self.all.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            return Ok((*id, n.as_str()));
         }
         let lower = name.to_lowercase();
-        if let Some((_, id)) = self.all.iter().find(|(n, _)| n.to_lowercase() == lower) {
-            return Ok(*id);
+        if let Some((n, id)) = self.all.iter().find(|(n, _)| n.to_lowercase() == lower) {
+            return Ok((*id, n.as_str()));
         }
         if self.all.is_empty() {
             return Err(format!(
