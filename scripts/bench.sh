@@ -95,7 +95,12 @@ for r in $(seq "$RUNS"); do
   say "pathway referral import run $r: ${times[-1]} s"
 done
 IMPORT=$(printf '%s\n' "${times[@]}" | median)
-"$PATHWAY" --db "$DB" -q caseload import "$DATA/cases.csv"
+MEM_CASES=nan
+if [ -n "$TIME" ]; then
+  MEM_CASES=$("$TIME" -f %M "$PATHWAY" --db "$DB" -q caseload import "$DATA/cases.csv" 2>&1 >/dev/null | tail -1)
+else
+  "$PATHWAY" --db "$DB" -q caseload import "$DATA/cases.csv"
+fi
 count=$("$PATHWAY" --db "$DB" referral list --format csv | tail -n +2 | wc -l)
 [ "$count" = "$ROWS" ] || { say "ERROR: expected $ROWS referrals after import, found $count"; exit 1; }
 
@@ -204,6 +209,13 @@ EXP_CSV=$(time_cmd "$RUNS" "$PATHWAY" --db "$DB" referral export)
 EXP_JSON=$(time_cmd "$RUNS" "$PATHWAY" --db "$DB" referral export --format json)
 EXPL=$(time_cmd "$RUNS" "$PATHWAY" --db "$DB" report explain referrals.total --period 2021/22 --format csv)
 CASELOAD=$(time_cmd "$RUNS" "$PATHWAY" --db "$DB" report caseload)
+# Peak memory of explain (its records streamed) and of the return it
+# explains (which it computes first), both with the memory-mapped file.
+MEM_EXPL=nan; MEM_RET=nan
+if [ -n "$TIME" ]; then
+  MEM_EXPL=$("$TIME" -f %M "$PATHWAY" --db "$DB" report explain referrals.total --period 2021/22 --format csv 2>&1 >/dev/null | tail -1)
+  MEM_RET=$("$TIME" -f %M "$PATHWAY" --db "$DB" report return --period 2021/22 --format json 2>&1 >/dev/null | tail -1)
+fi
 if [ "$have_sqlite3" = 1 ]; then
   shell() { sqlite3 -cmd "PRAGMA cache_size = -65536" -cmd "PRAGMA mmap_size = 1073741824" "$@"; }
   EXPORT_SQL="SELECT c.client_ref, r.referred_on, r.source, s.name, r.area, r.needs, r.outcome, r.first_contact_on,
@@ -271,6 +283,9 @@ printf '%-58s %10.2f s  %s\n' "pathway caseload import --assessments ($ASSESSMEN
 printf '%-58s %10.3f s  %s\n' "report return, 2021/22, with assessments" "$RET_YA" "with/without $(ratio "$RET_YA" "$RET_Y") (target <= 2x)"
 printf '%-58s %10s KB  %s\n' "peak memory, import of 100,000 referrals" "$MEM_SMALL" ""
 printf '%-58s %10s KB  %s\n' "peak memory, import of $ROWS referrals" "$MEM_BIG" "big/small $(ratio "$MEM_BIG" "$MEM_SMALL")"
+printf '%-58s %10s KB  %s\n' "peak memory, caseload import of $CASES cases" "$MEM_CASES" "(goal < 150 MB)"
+printf '%-58s %10s KB  %s\n' "peak memory, report explain referrals.total, 2021/22, CSV" "$MEM_EXPL" "(goal < 150 MB; with the mapped file)"
+printf '%-58s %10s KB  %s\n' "peak memory, report return 2021/22 (explain's first step)" "$MEM_RET" ""
 printf '%-58s %10s s   %s\n' "start-up: pathway --version" "$START_V" "vs sqlite3 $(ratio "$START_V" "$START_S") (target <= 2x)"
 printf '%-58s %10s s   %s\n' "start-up: pathway report caseload (small db)" "$START_C" "vs sqlite3 $(ratio "$START_C" "$START_S") (target <= 2x)"
 printf '%-58s %10s s\n' "start-up: sqlite3 :memory: 'select 1'" "$START_S"

@@ -1250,6 +1250,46 @@ fn explain_names_records_and_rules() {
     assert!(table.contains("K06"), "{table}");
 }
 
+/// `n` referrals made in the database directly (many at once, as a large
+/// provider's year would hold): April 2021 at Beth Centre, all from
+/// probation but the first, from the police.
+fn many_referrals(p: &Pathway, n: i64) {
+    p.ok(&["service", "add", "Beth Centre", "--provider", "London Women's Consortium", "--area", "Lambeth"]);
+    let c = rusqlite::Connection::open(&p.db).unwrap();
+    c.execute_batch(&format!(
+        "INSERT INTO clients (client_ref) VALUES ('BC-0042');
+         WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {n})
+         INSERT INTO referrals (client_id, service_id, referred_on, source, area, needs, ref)
+         SELECT (SELECT id FROM clients), (SELECT id FROM services WHERE name = 'Beth Centre'),
+                date('2021-04-01', '+' || (i % 30) || ' days'), CASE i WHEN 1 THEN 'police' ELSE 'probation' END,
+                'Lambeth', 5, printf('R-2104-%06d', i)
+         FROM k;"
+    ))
+    .unwrap();
+}
+
+#[test]
+fn explain_streams_its_records_in_flat_memory() {
+    let p = Pathway::new();
+    many_referrals(&p, 60_000);
+    // The peak memory of explaining FIGURE, and the lines it wrote.
+    let run = |figure: &str, format: &str| -> (u64, usize) {
+        let path = p.path(&format!("{figure}.{format}"));
+        let args = ["report", "explain", figure, "--period", "2021-04", "--format", format];
+        let kb = p.peak_kb(&args, std::fs::File::create(&path).unwrap());
+        (kb, std::fs::read_to_string(&path).unwrap().lines().count())
+    };
+    // One record, after reading the same 60,000 referrals.
+    let (one, lines) = run("referrals.by_source.police", "csv");
+    assert_eq!(lines, 2);
+    for format in ["csv", "jsonl", "json"] {
+        let (all, lines) = run("referrals.total", format);
+        assert!(lines >= 60_000, "{format}: {lines} lines");
+        eprintln!("explain --format {format}: 60,000 records {all} kB, one record {one} kB");
+        assert!(all < one + 8 * 1024, "{format}: 60,000 records took {all} kB, one record {one} kB");
+    }
+}
+
 #[test]
 fn unknown_figure_is_a_usage_error_listing_the_forms() {
     let p = seeded();

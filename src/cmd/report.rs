@@ -6,7 +6,7 @@ use crate::db::report::{self as q, ServiceSet};
 use crate::db::Conn;
 use crate::error::{not_found, usage};
 use crate::output::{html, html_only, Cell, Format, Out, Section};
-use crate::report::explain::{self, Explanation, RecordValue};
+use crate::report::explain::{self, Explanation, Record, RecordValue};
 use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
 use crate::report::suppress::{Count, Suppression};
 use crate::report::{caseload, diff, due, filed, grants, merge};
@@ -1259,14 +1259,15 @@ fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
     let e = explain::explain(&db.conn, &opts, &a.figure)?;
     let mut out = ctx.out();
     match ctx.format {
-        Format::Json => out.json(&e)?,
+        Format::Json => out.json_streamed(&e.json(&db.conn), |j| j.failure.borrow_mut().take())?,
         Format::Table => {
-            let mut note = format!(
-                "Rule: {}\n{} record{} listed",
-                e.rule,
-                e.records.len(),
-                if e.records.len() == 1 { "" } else { "s" }
-            );
+            // A table is fitted to all its rows, so they are gathered first.
+            let mut rows = Vec::new();
+            let n = e.each_record(&db.conn, |r| {
+                rows.push(explain_row(r));
+                Ok(())
+            })?;
+            let mut note = format!("Rule: {}\n{n} record{} listed", e.rule, if n == 1 { "" } else { "s" });
             if let Some(s) = &e.service {
                 note = format!(
                     "Service: {}{}\n{note}",
@@ -1276,14 +1277,12 @@ fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
             }
             let title =
                 format!("{} = {} ({} {} to {})", e.figure, value_text(&e), e.period.label, e.period.from, e.period.to);
-            out.sections(&[section(title, note, EXPLAIN_COLUMNS, explain_rows(&e))])?;
+            out.sections(&[section(title, note, EXPLAIN_COLUMNS, rows)])?;
         }
         Format::Html => return Err(html_only()),
         Format::Csv | Format::Jsonl | Format::Xlsx => {
             let mut rows = out.rows(EXPLAIN_COLUMNS)?;
-            for r in explain_rows(&e) {
-                rows.push(r)?;
-            }
+            e.each_record(&db.conn, |r| rows.push(explain_row(r)))?;
             rows.finish()?;
         }
     }
@@ -1303,23 +1302,18 @@ fn value_text(e: &Explanation) -> String {
     }
 }
 
-fn explain_rows(e: &Explanation) -> Vec<Vec<Cell>> {
-    e.records
-        .iter()
-        .map(|r| {
-            vec![
-                Cell::text(r.record.clone()),
-                Cell::text(r.kind),
-                Cell::opt_text(r.service.clone()),
-                Cell::opt_text(r.date.clone()),
-                match r.value {
-                    None => Cell::Null,
-                    Some(RecordValue::Days(d)) => Cell::Int(d),
-                    Some(RecordValue::Hours(h)) => Cell::Num(h, 1),
-                    Some(RecordValue::Money(p)) => Cell::Money(p),
-                },
-                Cell::text(r.detail.clone()),
-            ]
-        })
-        .collect()
+fn explain_row(r: Record) -> Vec<Cell> {
+    vec![
+        Cell::text(r.record),
+        Cell::text(r.kind),
+        Cell::opt_text(r.service),
+        Cell::opt_text(r.date),
+        match r.value {
+            None => Cell::Null,
+            Some(RecordValue::Days(d)) => Cell::Int(d),
+            Some(RecordValue::Hours(h)) => Cell::Num(h, 1),
+            Some(RecordValue::Money(p)) => Cell::Money(p),
+        },
+        Cell::text(r.detail),
+    ]
 }

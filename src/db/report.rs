@@ -87,12 +87,12 @@ pub fn service_names(conn: &Connection) -> Result<Vec<(i64, String)>> {
     crate::db::service::all_names(conn)
 }
 
-/// Every client's ref by id, for `report explain` (a local output, like
-/// `client show`: the records behind a figure name the women).
-pub fn client_refs(conn: &Connection) -> Result<std::collections::HashMap<i64, String>> {
-    let mut st = conn.prepare("SELECT id, client_ref FROM clients")?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// One client's ref, for `report explain` (a local output, like `client
+/// show`: the records behind a figure name the women). Looked up one at a
+/// time, so a figure over a few women does not read every client.
+pub fn client_ref(conn: &Connection, id: i64) -> Result<Option<String>> {
+    let mut st = conn.prepare_cached("SELECT client_ref FROM clients WHERE id = ?1")?;
+    Ok(st.query_row([id], |r| r.get(0)).optional()?)
 }
 
 /// A service's id with its spokes' ids.
@@ -292,10 +292,16 @@ pub struct CaseRecord {
     pub hours_at_end: Option<f64>,
 }
 
-/// The cases of `scope` in `set`, by the same condition that counts them.
-/// For `CaseSet::Women` these are every case that puts a woman in the
-/// count (group them by `client_id`).
-pub fn list_cases(conn: &Connection, scope: &Scope, set: &CaseSet) -> Result<Vec<CaseRecord>> {
+/// Stream the cases of `scope` in `set` to `each`, by the same condition
+/// that counts them, one at a time as they are read. For `CaseSet::Women`
+/// these are every case that puts a woman in the count, in client order
+/// (group them by `client_id`).
+pub fn scan_cases(
+    conn: &Connection,
+    scope: &Scope,
+    set: &CaseSet,
+    mut each: impl FnMut(CaseRecord) -> Result<()>,
+) -> Result<()> {
     let sql = format!(
         "SELECT c.id, c.ref, c.client_id, s.name, w.code, c.opened_on, c.closed_on, c.outcome,
                 {TIER_AT_END} AS tier, (SELECT hours_per_week FROM tiers WHERE code = {TIER_AT_END})
@@ -306,8 +312,9 @@ pub fn list_cases(conn: &Connection, scope: &Scope, set: &CaseSet) -> Result<Vec
         set.condition()
     );
     let mut st = conn.prepare(&sql)?;
-    let rows = st.query_map(named_params! {":from": scope.from(), ":to": scope.to()}, |r| {
-        Ok(CaseRecord {
+    let mut rows = st.query(named_params! {":from": scope.from(), ":to": scope.to()})?;
+    while let Some(r) = rows.next()? {
+        each(CaseRecord {
             id: r.get(0)?,
             reference: r.get(1)?,
             client_id: r.get(2)?,
@@ -318,9 +325,9 @@ pub fn list_cases(conn: &Connection, scope: &Scope, set: &CaseSet) -> Result<Vec
             outcome: r.get(7)?,
             tier_at_end: r.get(8)?,
             hours_at_end: r.get(9)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        })?;
+    }
+    Ok(())
 }
 
 /// The support tiers and their weekly hours, T1 before T10.

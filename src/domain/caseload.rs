@@ -259,7 +259,8 @@ pub struct Lookups {
     services: ServiceNames,
     tiers: HashMap<String, f64>,
     tier_codes: Vec<String>,
-    clients: HashMap<String, i64>,
+    /// Clients by ref as they are met, at most `CLIENT_CACHE_CAP` of them.
+    clients: crate::domain::client::Clients,
     /// The records this import has touched (see `domain::trust`).
     pub tracker: Tracker,
     /// The line of the import row being recorded (0 outside imports).
@@ -281,7 +282,7 @@ impl Lookups {
             services: ServiceNames::load(conn)?,
             tiers: ts.iter().map(|t| (t.code.clone(), t.hours_per_week)).collect(),
             tier_codes: ts.into_iter().map(|t| t.code).collect(),
-            clients: HashMap::new(),
+            clients: crate::domain::client::Clients::lazy(),
             tracker: Tracker::new(Rules::default()),
             line: 0,
         })
@@ -325,23 +326,11 @@ impl Lookups {
 
     /// A client's id if recorded (cached).
     fn client(&mut self, conn: &Conn, client_ref: &str) -> Result<Option<i64>> {
-        if let Some(id) = self.clients.get(client_ref) {
-            return Ok(Some(*id));
-        }
-        let id = db::client::id(conn, client_ref)?;
-        if let Some(id) = id {
-            self.clients.insert(client_ref.to_string(), id);
-        }
-        Ok(id)
+        self.clients.id(conn, client_ref)
     }
 
     fn client_or_insert(&mut self, conn: &Conn, client_ref: &str) -> Result<i64> {
-        if let Some(id) = self.client(conn, client_ref)? {
-            return Ok(id);
-        }
-        let (id, _) = db::client::id_or_insert(conn, client_ref)?;
-        self.clients.insert(client_ref.to_string(), id);
-        Ok(id)
+        Ok(self.clients.id_or_insert(conn, client_ref)?.0)
     }
 }
 
@@ -1156,6 +1145,29 @@ mod tests {
 
     fn d(s: &str) -> Date {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_import_holds_no_more_clients_than_the_cap() {
+        use crate::domain::client::CLIENT_CACHE_CAP;
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
+        crate::db::tx::write(&mut db.conn, |tx| {
+            let mut lk = Lookups::load(tx)?;
+            let client_ref = |i: usize| format!("BC-{i:07}");
+            let first = lk.client_or_insert(tx, &client_ref(0))?;
+            for i in 1..CLIENT_CACHE_CAP + 10 {
+                lk.client_or_insert(tx, &client_ref(i))?;
+                assert!(lk.clients.held() <= CLIENT_CACHE_CAP, "{} clients held", lk.clients.held());
+            }
+            // A client met before the cache started again is still found,
+            // as the same client.
+            assert_eq!(lk.client(tx, &client_ref(0))?, Some(first));
+            assert_eq!(lk.client_or_insert(tx, &client_ref(0))?, first);
+            assert_eq!(lk.client(tx, "BC-9999999")?, None);
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]

@@ -158,6 +158,43 @@ impl Clients {
         Ok(Clients { map, complete: true })
     }
 
+    /// An empty cache that fills as refs are looked up (for commands and
+    /// imports that meet a few of the recorded clients, or any number of
+    /// them: it never holds more than the cap).
+    pub fn lazy() -> Clients {
+        Clients { map: HashMap::new(), complete: false }
+    }
+
+    /// The client's id if recorded, without recording a new one.
+    pub fn id(&mut self, conn: &Conn, client_ref: &str) -> Result<Option<i64>> {
+        if let Some(&id) = self.map.get(client_ref) {
+            return Ok(Some(id));
+        }
+        if self.complete {
+            return Ok(None);
+        }
+        let id = db::client::id(conn, client_ref)?;
+        if let Some(id) = id {
+            self.remember(client_ref, id);
+        }
+        Ok(id)
+    }
+
+    /// How many clients are held.
+    #[cfg(test)]
+    pub fn held(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Hold `client_ref`'s id, starting again past the cap.
+    fn remember(&mut self, client_ref: &str, id: i64) {
+        if self.map.len() >= CLIENT_CACHE_CAP {
+            self.map.clear();
+            self.complete = false;
+        }
+        self.map.insert(client_ref.into(), id);
+    }
+
     /// Forget a client removed again (see `db::client::delete_unused`).
     pub fn forget(&mut self, client_ref: &str) {
         self.map.remove(client_ref);
@@ -179,11 +216,7 @@ impl Clients {
         } else {
             db::client::id_or_insert(conn, client_ref)?
         };
-        if self.map.len() >= CLIENT_CACHE_CAP {
-            self.map.clear();
-            self.complete = false;
-        }
-        self.map.insert(client_ref.into(), id);
+        self.remember(client_ref, id);
         Ok((id, new))
     }
 }

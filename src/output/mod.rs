@@ -142,6 +142,29 @@ impl<'w> Out<'w> {
         Ok(())
     }
 
+    /// A document like `json`, written as it is serialized rather than
+    /// built first: the same bytes, for documents that read their rows
+    /// while they are written. When serializing fails, `failure` gives the
+    /// error the document kept aside (serde carries only its text).
+    pub fn json_streamed<T: Serialize>(
+        &mut self,
+        value: &T,
+        failure: impl FnOnce(&T) -> Option<anyhow::Error>,
+    ) -> Result<()> {
+        if matches!(self.format, Format::Html | Format::Xlsx) {
+            return self.json(value);
+        }
+        let written = match self.format {
+            Format::Jsonl => serde_json::to_writer(&mut self.w, value),
+            _ => serde_json::to_writer_pretty(&mut self.w, value),
+        };
+        if let Err(e) = written {
+            return Err(failure(value).unwrap_or_else(|| e.into()));
+        }
+        writeln!(self.w)?;
+        Ok(())
+    }
+
     /// A report's sections as tables, each under its heading.
     pub fn sections(&mut self, sections: &[Section]) -> Result<()> {
         if self.format == Format::Html {

@@ -8,7 +8,7 @@
 //! that add up to it; hours: hours that add up to it).
 
 use super::outcomes::OutcomeFigure;
-use super::returns::{self, Basis, FigureValue, PeriodOut, Return, ReturnOptions, ServiceOut};
+use super::returns::{self, Basis, FigureValue, PeriodOut, ReturnOptions, ServiceOut};
 use crate::db::report::{self as q, CaseSet, PaymentSet};
 use crate::db::Conn;
 use crate::error::{closest, usage};
@@ -85,17 +85,21 @@ pub enum RecordValue {
     Money(Pence),
 }
 
-/// A figure with the records behind it.
-#[derive(Debug, Clone, Serialize)]
+/// A figure, with what is needed to read the records behind it. The
+/// records are not held: `each_record` streams them from the database as
+/// they are read, so a figure over a million referrals takes no more
+/// memory than one over ten.
+#[derive(Debug, Clone)]
 pub struct Explanation {
     pub figure: String,
     pub value: serde_json::Value,
     pub rule: String,
     pub period: PeriodOut,
     pub service: Option<ServiceOut>,
-    pub records: Vec<Record>,
-    #[serde(skip)]
     pub figure_value: FigureValue,
+    basis: Basis,
+    /// The grant's own record, for a grant's awarded or outstanding figure.
+    grant: Option<Record>,
 }
 
 /// Explain `figure` of the return described by `opts` (computed without
@@ -132,15 +136,29 @@ pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explan
         )));
     };
     let basis = f.basis.clone().expect("named figures have a basis");
-    let records = records(conn, &ret, &basis)?;
+    let grant = match &basis {
+        Basis::Awarded(id) | Basis::Outstanding(_, id) => {
+            let g = ret.grants.iter().find(|g| g.id == *id).expect("grant of the return");
+            Some(Record {
+                record: g.grant.clone(),
+                kind: "grant",
+                service: None,
+                date: None,
+                value: Some(RecordValue::Money(g.awarded)),
+                detail: format!("decision {}; recipient {}; awarded {}", g.decision, g.recipient, g.awarded.pretty()),
+            })
+        }
+        _ => None,
+    };
     Ok(Explanation {
         figure: wanted.to_string(),
         value: figure_json(&f.value),
         rule: f.rule.clone(),
         period: ret.period.clone(),
         service: ret.service.clone(),
-        records,
         figure_value: f.value.clone(),
+        basis,
+        grant,
     })
 }
 
@@ -154,16 +172,26 @@ fn figure_json(v: &FigureValue) -> serde_json::Value {
     }
 }
 
-fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
-    let services: HashMap<i64, String> = q::service_names(conn)?.into_iter().collect();
-    let refs = q::client_refs(conn)?;
-    let woman = |id: i64| refs.get(&id).cloned().unwrap_or_else(|| format!("client #{id}"));
-    let mut out = Vec::new();
-    match basis {
-        Basis::Referrals(scope, figure) => {
-            q::scan_named_referrals(conn, scope, |row, name| {
-                let c = returns::classify(row)?;
-                if figure.counts(&c) {
+impl Explanation {
+    /// Read the records behind the figure, handing each to `each` as it is
+    /// read (as many records as the figure; for money and hours, values
+    /// that add up to it). Returns how many there were.
+    pub fn each_record(&self, conn: &Conn, mut each: impl FnMut(Record) -> Result<()>) -> Result<u64> {
+        let mut n = 0u64;
+        let mut f = |r: Record| {
+            n += 1;
+            each(r)
+        };
+        let services: HashMap<i64, String> = q::service_names(conn)?.into_iter().collect();
+        let woman =
+            |id: i64| -> Result<String> { Ok(q::client_ref(conn, id)?.unwrap_or_else(|| format!("client #{id}"))) };
+        match &self.basis {
+            Basis::Referrals(scope, figure) => {
+                q::scan_named_referrals(conn, scope, |row, name| {
+                    let c = returns::classify(row)?;
+                    if !figure.counts(&c) {
+                        return Ok(());
+                    }
                     let days = c.days_to_first_contact;
                     let detail = format!(
                         "source {}; needs {}; outcome {}; risk {}; area {}; first contact {}",
@@ -177,7 +205,7 @@ fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
                             _ => "none".into(),
                         },
                     );
-                    out.push(Record {
+                    f(Record {
                         record: name.reference.map_or_else(|| format!("#{}", name.id), str::to_string),
                         kind: "referral",
                         service: services.get(&row.service_id).cloned(),
@@ -187,104 +215,165 @@ fn records(conn: &Conn, ret: &Return, basis: &Basis) -> Result<Vec<Record>> {
                             _ => None,
                         },
                         detail,
-                    });
-                }
-                Ok(())
-            })?;
-        }
-        Basis::Cases(scope, CaseSet::Women) => {
-            let cases = q::list_cases(conn, scope, &CaseSet::Women)?;
-            // One record per woman, with the cases that put her in the count
-            // (listed by client, so hers are together).
-            let mut i = 0;
-            while i < cases.len() {
-                let client = cases[i].client_id;
-                let mine: Vec<&q::CaseRecord> = cases[i..].iter().take_while(|c| c.client_id == client).collect();
-                i += mine.len();
-                let mut svc: Vec<String> = mine.iter().map(|c| c.service.clone()).collect();
-                svc.dedup();
-                out.push(Record {
-                    record: woman(client),
-                    kind: "woman",
-                    service: Some(svc.join("; ")),
-                    date: Some(mine[0].opened_on.clone()),
-                    value: None,
-                    detail: mine.iter().map(|c| case_summary(c)).collect::<Vec<_>>().join("; "),
-                });
+                    })
+                })?;
             }
-        }
-        Basis::Cases(scope, set) => out.extend(case_records(conn, scope, set, false)?),
-        Basis::Equality(scope, which, member) => {
-            let year = i64::from(chrono::Datelike::year(&scope.to.0));
-            for a in crate::report::equality::women(conn, scope)? {
-                if crate::report::equality::member(which, &a, year) == member {
-                    out.push(Record {
-                        record: woman(a.client_id),
+            Basis::Cases(scope, CaseSet::Women) => {
+                // One record per woman, with the cases that put her in the
+                // count (read by client, so hers come together): only the
+                // current woman's cases are held.
+                let mut mine: Vec<q::CaseRecord> = Vec::new();
+                let mut flush = |mine: &mut Vec<q::CaseRecord>| -> Result<()> {
+                    let Some(first) = mine.first() else { return Ok(()) };
+                    let mut svc: Vec<String> = mine.iter().map(|c| c.service.clone()).collect();
+                    svc.dedup();
+                    let r = Record {
+                        record: woman(first.client_id)?,
+                        kind: "woman",
+                        service: Some(svc.join("; ")),
+                        date: Some(first.opened_on.clone()),
+                        value: None,
+                        detail: mine.iter().map(case_summary).collect::<Vec<_>>().join("; "),
+                    };
+                    mine.clear();
+                    f(r)
+                };
+                q::scan_cases(conn, scope, &CaseSet::Women, |c| {
+                    if mine.first().is_some_and(|m| m.client_id != c.client_id) {
+                        flush(&mut mine)?;
+                    }
+                    mine.push(c);
+                    Ok(())
+                })?;
+                flush(&mut mine)?;
+            }
+            Basis::Cases(scope, set) => case_records(conn, scope, set, false, &mut f)?,
+            Basis::Equality(scope, which, member) => {
+                let year = i64::from(chrono::Datelike::year(&scope.to.0));
+                for a in crate::report::equality::women(conn, scope)? {
+                    if crate::report::equality::member(which, &a, year) == *member {
+                        f(Record {
+                            record: woman(a.client_id)?,
+                            kind: "woman",
+                            service: None,
+                            date: None,
+                            value: None,
+                            detail: format!("{which} {member}"),
+                        })?;
+                    }
+                }
+            }
+            Basis::Outcomes(scope, figure) => {
+                let women: Vec<_> =
+                    crate::report::outcomes::women(conn, scope)?.into_iter().filter(|w| figure.counts(w)).collect();
+                let ids: Vec<i64> =
+                    women.iter().flat_map(|w| w.runs.iter().flat_map(|r| r.cases.iter().copied())).collect();
+                let keys = crate::db::assessment::case_keys(conn, &ids)?;
+                for w in women {
+                    // On one pathway: her first and latest assessment on it;
+                    // otherwise every pathway she was assessed on.
+                    let runs: Vec<&crate::report::outcomes::Run> = match figure {
+                        OutcomeFigure::Assessed(p) | OutcomeFigure::Progressed(p) => w.run(*p).into_iter().collect(),
+                        _ => w.runs.iter().collect(),
+                    };
+                    f(Record {
+                        record: woman(w.client_id)?,
                         kind: "woman",
                         service: None,
-                        date: None,
+                        date: runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
                         value: None,
-                        detail: format!("{which} {member}"),
-                    });
+                        detail: crate::report::outcomes::describe(&runs, &keys),
+                    })?;
+                }
+            }
+            Basis::Hours(scope) => case_records(conn, scope, &CaseSet::OpenAtEnd, true, &mut f)?,
+            Basis::Awarded(_) | Basis::Outstanding(..) => {
+                if let Some(g) = &self.grant {
+                    f(g.clone())?;
+                }
+                if let Basis::Outstanding(scope, id) = &self.basis {
+                    for p in q::payments(conn, scope, *id, PaymentSet::ToDate)? {
+                        f(payment(&p, -1))?;
+                    }
+                }
+            }
+            Basis::Payments(scope, id, set) => {
+                for p in q::payments(conn, scope, *id, *set)? {
+                    f(payment(&p, 1))?;
                 }
             }
         }
-        Basis::Outcomes(scope, figure) => {
-            let women: Vec<_> =
-                crate::report::outcomes::women(conn, scope)?.into_iter().filter(|w| figure.counts(w)).collect();
-            let ids: Vec<i64> =
-                women.iter().flat_map(|w| w.runs.iter().flat_map(|r| r.cases.iter().copied())).collect();
-            let keys = crate::db::assessment::case_keys(conn, &ids)?;
-            for w in women {
-                // On one pathway: her first and latest assessment on it;
-                // otherwise every pathway she was assessed on.
-                let runs: Vec<&crate::report::outcomes::Run> = match figure {
-                    OutcomeFigure::Assessed(p) | OutcomeFigure::Progressed(p) => w.run(*p).into_iter().collect(),
-                    _ => w.runs.iter().collect(),
-                };
-                out.push(Record {
-                    record: woman(w.client_id),
-                    kind: "woman",
-                    service: None,
-                    date: runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
-                    value: None,
-                    detail: crate::report::outcomes::describe(&runs, &keys),
-                });
-            }
-        }
-        Basis::Hours(scope) => out.extend(case_records(conn, scope, &CaseSet::OpenAtEnd, true)?),
-        Basis::Awarded(id) | Basis::Outstanding(_, id) => {
-            let g = ret.grants.iter().find(|g| g.id == *id).expect("grant of the return");
-            out.push(Record {
-                record: g.grant.clone(),
-                kind: "grant",
-                service: None,
-                date: None,
-                value: Some(RecordValue::Money(g.awarded)),
-                detail: format!("decision {}; recipient {}; awarded {}", g.decision, g.recipient, g.awarded.pretty()),
-            });
-            if let Basis::Outstanding(scope, id) = basis {
-                for p in q::payments(conn, scope, *id, PaymentSet::ToDate)? {
-                    out.push(payment(&p, -1));
-                }
-            }
-        }
-        Basis::Payments(scope, id, set) => {
-            for p in q::payments(conn, scope, *id, *set)? {
-                out.push(payment(&p, 1));
-            }
-        }
+        Ok(n)
     }
-    Ok(out)
+
+    /// The explanation as `--format json` writes it, the records read from
+    /// the database while it is written.
+    pub fn json<'a>(&'a self, conn: &'a Conn) -> Streamed<'a> {
+        Streamed { e: self, conn, failure: std::cell::RefCell::new(None) }
+    }
+}
+
+/// `{figure, value, rule, period, service, records: [...]}`, serialized as
+/// the records are read. A database error met on the way is kept in
+/// `failure` (serde can only carry its text) for the caller to return.
+pub struct Streamed<'a> {
+    e: &'a Explanation,
+    conn: &'a Conn,
+    pub failure: std::cell::RefCell<Option<anyhow::Error>>,
+}
+
+struct StreamedRecords<'s, 'a>(&'s Streamed<'a>);
+
+impl Serialize for Streamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Explanation", 6)?;
+        st.serialize_field("figure", &self.e.figure)?;
+        st.serialize_field("value", &self.e.value)?;
+        st.serialize_field("rule", &self.e.rule)?;
+        st.serialize_field("period", &self.e.period)?;
+        st.serialize_field("service", &self.e.service)?;
+        st.serialize_field("records", &StreamedRecords(self))?;
+        st.end()
+    }
+}
+
+impl Serialize for StreamedRecords<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(None)?;
+        let mut written = None;
+        let read = self.0.e.each_record(self.0.conn, |r| {
+            seq.serialize_element(&r).map_err(|e| {
+                let text = e.to_string();
+                written = Some(e);
+                anyhow::anyhow!(text)
+            })
+        });
+        if let Some(e) = written {
+            return Err(e);
+        }
+        if let Err(e) = read {
+            let text = e.to_string();
+            *self.0.failure.borrow_mut() = Some(e);
+            return Err(S::Error::custom(text));
+        }
+        seq.end()
+    }
 }
 
 /// The cases of `set`, one record each; with `hours`, each with its tier's
 /// weekly hours on the last day.
-fn case_records(conn: &Conn, scope: &q::Scope, set: &CaseSet, hours: bool) -> Result<Vec<Record>> {
+fn case_records(
+    conn: &Conn,
+    scope: &q::Scope,
+    set: &CaseSet,
+    hours: bool,
+    f: &mut impl FnMut(Record) -> Result<()>,
+) -> Result<()> {
     let closing = matches!(set, CaseSet::Closed | CaseSet::ClosedWith(_));
-    Ok(q::list_cases(conn, scope, set)?
-        .into_iter()
-        .map(|c| Record {
+    q::scan_cases(conn, scope, set, |c| {
+        f(Record {
             record: c.reference.clone().unwrap_or_else(|| format!("#{}", c.id)),
             kind: "case",
             service: Some(c.service.clone()),
@@ -292,7 +381,7 @@ fn case_records(conn: &Conn, scope: &q::Scope, set: &CaseSet, hours: bool) -> Re
             value: hours.then(|| RecordValue::Hours(c.hours_at_end.unwrap_or(0.0))),
             detail: format!("worker {}; {}", c.worker, case_summary(&c)),
         })
-        .collect())
+    })
 }
 
 fn non_empty(s: String, empty: &str) -> String {
@@ -322,24 +411,5 @@ fn payment(p: &q::PaymentRecord, sign: i64) -> Record {
         date: Some(p.paid_on.clone()),
         value: Some(RecordValue::Money(Pence(sign * p.amount))),
         detail: p.note.clone().unwrap_or_default(),
-    }
-}
-
-impl Explanation {
-    /// What the records add up to: their number, or the sum of their values
-    /// for hours and money. Equal to the figure by construction.
-    pub fn listed_total(&self) -> f64 {
-        if self.records.iter().any(|r| matches!(r.value, Some(RecordValue::Hours(_) | RecordValue::Money(_)))) {
-            self.records
-                .iter()
-                .map(|r| match r.value {
-                    Some(RecordValue::Hours(h)) => h,
-                    Some(RecordValue::Money(p)) => p.0 as f64 / 100.0,
-                    _ => 0.0,
-                })
-                .sum()
-        } else {
-            self.records.len() as f64
-        }
     }
 }

@@ -117,6 +117,46 @@ impl Pathway {
         serde_json::from_str(&self.ok(&a)).expect("valid JSON")
     }
 
+    /// Run `pathway ARGS` with its stdout into `stdout`, insisting on
+    /// success; its peak resident memory in kB (GNU time's figure, else
+    /// the kernel's high-water mark read while it runs).
+    pub fn peak_kb(&self, args: &[&str], stdout: std::fs::File) -> u64 {
+        use std::process::Stdio;
+        let time = Path::new("/usr/bin/time");
+        let mut c = if time.exists() {
+            let mut c = std::process::Command::new(time);
+            c.arg("-f").arg("peak-kb %M").arg(assert_cmd::cargo::cargo_bin("pathway")).args(args);
+            c.current_dir(self.dir.path()).env("PATHWAY_DB", &self.db).env("NO_COLOR", "1");
+            c
+        } else {
+            self.spawnable(args)
+        };
+        let mut child = c.stdout(stdout).stderr(Stdio::piped()).spawn().expect("spawn pathway");
+        let mut peak = 0;
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if let Ok(st) = std::fs::read_to_string(format!("/proc/{}/status", child.id())) {
+                let hwm = st
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()));
+                peak = peak.max(hwm.unwrap_or(0));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(status.success(), "pathway {args:?} failed: {err}");
+        for line in err.lines() {
+            if let Some(kb) = line.strip_prefix("peak-kb ") {
+                peak = kb.trim().parse().expect("GNU time's figure");
+            }
+        }
+        peak
+    }
+
     /// Write a file in the temporary folder.
     pub fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let p = self.dir.path().join(name);
