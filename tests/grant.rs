@@ -471,20 +471,7 @@ fn threesixty_giving_export_validates_against_the_standard() {
 #[test]
 fn grant_edit_corrects_a_recipient_on_purpose() {
     let p = Pathway::new();
-    p.ok(&[
-        "decision",
-        "add",
-        "--ref",
-        "2021.021",
-        "--commissioner",
-        "Nottinghamshire OPCC",
-        "--title",
-        "Domestic Abuse Partnership Car Pilot",
-        "--amount",
-        "£47,013",
-        "--received",
-        "09.03.21",
-    ]);
+    decision_2021_021(&p);
     p.ok(&["grant", "add", "--decision", "2021.021", "--recipient", "Juno Womens Aid", "--amount", "23966"]);
     p.ok(&["grant", "pay", "2021.021-1", "--amount", "5991.50", "--date", "30/06/21"]);
     let out = p.run(&["grant", "edit", "2021.021-1", "--recipient", "Juno Women's Aid"]);
