@@ -746,7 +746,7 @@ fn return_page(r: &Return, title: String, more: Vec<(String, String)>, before: V
         header.push(("Service".to_string(), v));
     }
     if let Some(p) = &r.provider {
-        header.push(("Provider".to_string(), provider_text(p)));
+        header.push(("Provider".to_string(), p.text()));
     }
     let t = r.suppression.threshold;
     header.push((
@@ -795,14 +795,6 @@ fn return_page(r: &Return, title: String, more: Vec<(String, String)>, before: V
     }
     let sections: Vec<Section> = before.into_iter().chain(sections).collect();
     html::render(&html::Page { title, header, charts, sections: &sections })
-}
-
-/// "Juno Women's Aid (GB-CHC-1234567)", or the name alone.
-fn provider_text(p: &returns::ProviderOut) -> String {
-    match &p.identifier {
-        Some(id) => format!("{} ({id})", p.name),
-        None => p.name.clone(),
-    }
 }
 
 fn bars(rows: Vec<Vec<Cell>>) -> Vec<(String, Cell)> {
@@ -908,7 +900,7 @@ fn return_sections(r: &Return) -> Vec<Section> {
         }
     }
     if let Some(p) = &r.provider {
-        head.push_str(&format!("\nProvider: {}", provider_text(p)));
+        head.push_str(&format!("\nProvider: {}", p.text()));
     }
     if r.suppression.threshold > 1 {
         let t = r.suppression.threshold;

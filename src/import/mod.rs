@@ -894,7 +894,7 @@ impl Reader {
         };
         let (start, sep, sep_line) = sniff(&mut source, spec)
             .map_err(|e| header_error("the header row has 1 problem", format!("cannot read the file: {e}")))?;
-        if opts.path == "-" && (start.starts_with(b"PK\x03\x04") || start.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])) {
+        if opts.path == "-" && sheet::kind(Path::new("-"), &start).is_some() {
             return Err(header_error(
                 "the header row has 1 problem",
                 "standard input holds a workbook, not CSV; give the workbook's file name instead of -".into(),

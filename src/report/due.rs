@@ -58,7 +58,7 @@ pub struct DueReturn {
 /// from..to, in order.
 pub fn periods(returns: &str, from: Date, to: Date) -> Vec<Period> {
     let mut out = Vec::new();
-    let (mut y, mut m) = (from.year(), from.0.format("%m").to_string().parse::<u32>().unwrap_or(1));
+    let (mut y, mut m) = (from.year(), from.month());
     if returns == "quarterly" {
         // Back to the first month of the financial quarter.
         m -= (m + 8) % 3;

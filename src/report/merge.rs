@@ -510,10 +510,7 @@ fn build(mut t: Totals, period: PeriodOut, generated_at: &str) -> Return {
             by_tier: tier.breakdown(),
             committed_hours_per_week: Some(t.hours),
         },
-        closures: Closures {
-            by_outcome: closed_by.breakdown(),
-            positive_rate: (closed > 0).then(|| returns::round_to(positive as f64 / closed as f64, 4)),
-        },
+        closures: Closures { by_outcome: closed_by.breakdown(), positive_rate: returns::rate(positive, closed) },
         outcomes: Outcomes {
             by_pathway: ByPathway(
                 t.pathways
@@ -523,7 +520,7 @@ fn build(mut t: Totals, period: PeriodOut, generated_at: &str) -> Return {
             ),
             women_assessed: Count::Value(t.assessed),
             women_progressed: Count::Value(t.progressed),
-            progress_rate: (t.assessed > 0).then(|| returns::round_to(t.progressed as f64 / t.assessed as f64, 4)),
+            progress_rate: returns::rate(t.progressed, t.assessed),
             completions: Count::Value(t.completions),
             completion_pathways: t.completion_pathways.unwrap_or(crate::report::outcomes::DEFAULT_COMPLETION_PATHWAYS),
         },
@@ -566,7 +563,7 @@ fn expected(list: &[Vec<String>], inputs: &[Input]) -> Expected {
     Expected {
         expected: list.len(),
         received,
-        reporting_rate: (!list.is_empty()).then(|| returns::round_to(received as f64 / list.len() as f64, 4)),
+        reporting_rate: returns::rate(received as i64, list.len() as i64),
         missing,
         not_expected,
     }

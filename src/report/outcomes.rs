@@ -175,7 +175,7 @@ pub fn tally(women: &[Woman], completion_pathways: u32) -> Outcomes {
         by_pathway,
         women_assessed: Count::Value(assessed),
         women_progressed: Count::Value(progressed),
-        progress_rate: (assessed > 0).then(|| super::returns::round_to(progressed as f64 / assessed as f64, 4)),
+        progress_rate: super::returns::rate(progressed, assessed),
         completions: Count::Value(n(OutcomeFigure::Completions(completion_pathways))),
         completion_pathways,
     }

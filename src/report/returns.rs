@@ -87,6 +87,16 @@ pub struct ProviderOut {
     pub identifier: Option<String>,
 }
 
+impl ProviderOut {
+    /// "Juno Women's Aid (GB-CHC-1234567)", or the name alone.
+    pub fn text(&self) -> String {
+        match &self.identifier {
+            Some(id) => format!("{} ({id})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServiceOut {
     pub name: String,
@@ -415,6 +425,12 @@ pub fn tally_referrals(conn: &Conn, scope: &Scope) -> Result<ReferralTally> {
 
 // ------------------------------------------------------------------- build
 
+/// `part ÷ whole` rounded to 4 places, `None` when `whole` is 0: every
+/// rate of a return (0 to 1).
+pub fn rate(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| round_to(part as f64 / whole as f64, 4))
+}
+
 /// `x` rounded to `places` decimal places.
 pub fn round_to(x: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
@@ -455,8 +471,7 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
         Breakdown(CaseOutcome::ALL.iter().enumerate().map(|(i, o)| (o.as_str().to_string(), c(5 + nt + i))).collect());
     let closed = counts[3];
     let positive = counts[5 + nt];
-    let closures =
-        Closures { by_outcome, positive_rate: (closed > 0).then(|| round_to(positive as f64 / closed as f64, 4)) };
+    let closures = Closures { by_outcome, positive_rate: rate(positive, closed) };
 
     let outcomes = outcomes::tally(&outcomes::women(conn, &scope)?, opts.completion_pathways);
     let equality = equality::tally(&equality::women(conn, &scope)?, &scope);

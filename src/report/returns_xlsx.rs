@@ -4,7 +4,7 @@
 
 use crate::output::xlsx::Sheet;
 use crate::output::{Cell, Section};
-use crate::report::returns::Return;
+use crate::report::returns::{ProviderOut, Return};
 use anyhow::Result;
 use rust_xlsxwriter::Worksheet;
 
@@ -40,19 +40,10 @@ pub fn sheets(
     Ok(out)
 }
 
-/// Who the return is from, when recorded: "name (identifier)".
-fn provider(r: &Return) -> Option<String> {
-    let p = r.provider.as_ref()?;
-    Some(match &p.identifier {
-        Some(id) => format!("{} ({id})", p.name),
-        None => p.name.clone(),
-    })
-}
-
 fn about(r: &Return) -> Result<Worksheet> {
     let mut s = Sheet::new("About", &["item".to_string(), "value".to_string()])?;
     let mut line = |item: &str, value: Cell| s.push(&[Cell::text(item), value]);
-    if let Some(p) = provider(r) {
+    if let Some(p) = r.provider.as_ref().map(ProviderOut::text) {
         line("Provider", Cell::text(p))?;
     }
     line("Return", Cell::text(format!("Commissioner return {}", r.period.label)))?;

@@ -51,6 +51,11 @@ impl Date {
         self.0.year()
     }
 
+    /// The month, 1 to 12.
+    pub fn month(self) -> u32 {
+        self.0.month()
+    }
+
     /// Parse the ISO text stored in the database (trusted, but checked).
     pub fn from_db(s: &str) -> Option<Date> {
         parse_iso(s.as_bytes()).ok()
