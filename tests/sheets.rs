@@ -322,6 +322,21 @@ fn a_sheet_is_chosen_by_name_and_an_unknown_one_is_refused_with_the_names() {
             fixture("referrals.xlsx")
         )
     );
+    // A sheet named like a record is counted, never named.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    write_rows(wb.add_worksheet().set_name("Referrals").unwrap(), &[FIVE, BC_0042]);
+    wb.add_worksheet().set_name("BC-0042").unwrap();
+    let tabs = p.path("tabs.xlsx");
+    wb.save(&tabs).unwrap();
+    let err = p.fails(&["referral", "import", tabs.to_str().unwrap(), "--sheet", "April"], 65);
+    assert_eq!(
+        err,
+        format!(
+            "pathway: {} has no sheet called \"April\"; its sheets are \"Referrals\", 1 more whose names look like \
+             data, not shown\n",
+            tabs.display()
+        )
+    );
     let err = p.fails(&["referral", "import", &fixture("referrals.xlsx"), "--sheet", "Notes"], 65);
     assert!(err.contains(":Notes!A1: header: the first line is not a header row"), "{err}");
     p.ok(&["-q", "referral", "import", &fixture("referrals.xlsx"), "--sheet", "referrals"]);

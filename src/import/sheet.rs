@@ -184,8 +184,14 @@ pub fn open(path: &Path, kind: Kind, want: Option<&str>, label: &str) -> Result<
         Kind::Ods => calamine::open_workbook_from_rs(f).map(Sheets::Ods).map_err(calamine::Error::Ods),
         Kind::Xls => calamine::open_workbook_from_rs(f).map(Sheets::Xls).map_err(calamine::Error::Xls),
     };
-    let mut wb = opened.map_err(|e| {
-        refused(label, format!("the file is not a workbook pathway can read ({e}); save it as .xlsx, .ods or CSV"))
+    // The reader's error is not shown: reading shared strings, it can quote
+    // a cell's text.
+    let mut wb = opened.map_err(|_| {
+        refused(
+            label,
+            "the file is not a workbook pathway can read (its sheets cannot be opened); save it as .xlsx, .ods or CSV"
+                .into(),
+        )
     })?;
     let names = wb.sheet_names();
     let sheet = match want {
@@ -193,7 +199,14 @@ pub fn open(path: &Path, kind: Kind, want: Option<&str>, label: &str) -> Result<
             match names.iter().find(|n| n.as_str() == w).or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(w))) {
                 Some(n) => n.clone(),
                 None => {
-                    let listed: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+                    // A sheet named like a record (a tab per woman) is
+                    // counted, never named.
+                    let (data, plain): (Vec<&String>, Vec<&String>) =
+                        names.iter().partition(|n| crate::import::could_be_data(n));
+                    let mut listed: Vec<String> = plain.iter().map(|n| format!("{n:?}")).collect();
+                    if !data.is_empty() {
+                        listed.push(format!("{} more whose names look like data, not shown", data.len()));
+                    }
                     return Err(crate::error::not_found(format!(
                         "{label} has no sheet called {w:?}; its sheets are {}",
                         listed.join(", ")
@@ -217,6 +230,10 @@ pub fn open(path: &Path, kind: Kind, want: Option<&str>, label: &str) -> Result<
     Ok(Opened { sheet, rows: rx, merged })
 }
 
+/// The message for a sheet the reader gives up on. The reader's own error
+/// is not shown: it can quote the XML of a cell, and so a cell's value.
+const UNREADABLE: &str = "the sheet cannot be read (the workbook is damaged, or not one pathway can read)";
+
 /// The reading thread: every row, in order, until the end or a stop.
 fn read(wb: Sheets<BufReader<std::fs::File>>, sheet: &str, tx: SyncSender<Item>) {
     let mut rows = Assembler::new(tx);
@@ -224,7 +241,7 @@ fn read(wb: Sheets<BufReader<std::fs::File>>, sheet: &str, tx: SyncSender<Item>)
         Sheets::Xlsx(mut x) => {
             let mut cells = match x.worksheet_cells_reader(sheet) {
                 Ok(c) => c,
-                Err(e) => return rows.stop(0, format!("the sheet cannot be read ({e})")),
+                Err(_) => return rows.stop(0, UNREADABLE.into()),
             };
             loop {
                 match cells.next_cell() {
@@ -235,9 +252,9 @@ fn read(wb: Sheets<BufReader<std::fs::File>>, sheet: &str, tx: SyncSender<Item>)
                         }
                     }
                     Ok(None) => break,
-                    Err(e) => {
+                    Err(_) => {
                         let at = rows.row.map_or(0, |r| r + 1);
-                        return rows.stop(at, format!("the sheet cannot be read further ({e})"));
+                        return rows.stop(at, format!("{UNREADABLE} past this row"));
                     }
                 }
             }
@@ -245,7 +262,7 @@ fn read(wb: Sheets<BufReader<std::fs::File>>, sheet: &str, tx: SyncSender<Item>)
         mut other => {
             let range = match other.worksheet_range(sheet) {
                 Ok(r) => r,
-                Err(e) => return rows.stop(0, format!("the sheet cannot be read ({e})")),
+                Err(_) => return rows.stop(0, UNREADABLE.into()),
             };
             let (r0, c0) = range.start().unwrap_or((0, 0));
             for (r, c, v) in range.used_cells() {
