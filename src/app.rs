@@ -78,7 +78,11 @@ impl Output {
             return Ok(());
         }
         if ok {
-            std::fs::rename(&self.tmp, &self.path)
+            // On the disk before it takes the name, so that a reader never
+            // sees half of it.
+            std::fs::File::open(&self.tmp)
+                .and_then(|f| f.sync_all())
+                .and_then(|()| std::fs::rename(&self.tmp, &self.path))
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", self.path.display()))?;
         } else {
             let _ = std::fs::remove_file(&self.tmp);

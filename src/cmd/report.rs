@@ -333,19 +333,14 @@ Examples:
 pub struct FileArgs {
     #[command(flatten)]
     pub ret: ReturnArgs,
-    /// Write the filed return to this file (mode 0600) instead of stdout
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct FiledArgs {
-    /// Print filed return ID exactly as it was sent
+    /// Print filed return ID exactly as it was sent (to a 0600 file with
+    /// --output FILE)
     #[arg(long, value_name = "ID")]
     pub show: Option<i64>,
-    /// With --show: write it to this file (mode 0600) instead of stdout
-    #[arg(long, value_name = "FILE", requires = "show")]
-    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -479,29 +474,24 @@ fn return_args_options(conn: &Conn, a: ReturnArgs) -> Result<ReturnOptions> {
     Ok(opts)
 }
 
-/// Bytes to stdout, or to a new 0600 file.
-fn emit_bytes(ctx: &Ctx, bytes: &[u8], output: Option<&std::path::Path>) -> Result<()> {
-    match output {
-        Some(path) => crate::db::filed::write_private(path, bytes),
-        None => {
-            let mut out = ctx.out();
-            out.text(&String::from_utf8_lossy(bytes))?;
-            out.flush()
-        }
-    }
+/// A filed return's bytes to stdout, or with --output to a new 0600 file.
+fn emit_bytes(ctx: &Ctx, bytes: &[u8]) -> Result<()> {
+    let mut out = ctx.out();
+    out.text(&String::from_utf8_lossy(bytes))?;
+    out.flush()
 }
 
 fn run_file(a: FileArgs, ctx: &mut Ctx) -> Result<u8> {
     let mut db = ctx.open()?;
     let opts = return_args_options(&db.conn, a.ret)?;
     let f = filed::file(&mut db.conn, &opts, &ctx.command)?;
-    emit_bytes(ctx, &f.body, a.output.as_deref())?;
+    emit_bytes(ctx, &f.body)?;
     ctx.say(&format!(
         "filed return #{} for {}{}{} (sha256 {}){}",
         f.id,
         opts.period.label,
         opts.service.as_ref().map(|s| format!(", {}", s.name)).unwrap_or_default(),
-        a.output.as_ref().map(|p| format!(", written to {}", p.display())).unwrap_or_default(),
+        ctx.output.as_ref().map(|o| format!(", written to {}", o.path.display())).unwrap_or_default(),
         f.sha256,
         if f.earlier > 0 { format!("; a resubmission ({} filed before)", f.earlier) } else { String::new() }
     ));
@@ -512,7 +502,7 @@ fn run_filed(a: FiledArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     if let Some(id) = a.show {
         let body = filed::show(&db.conn, id)?;
-        emit_bytes(ctx, &body, a.output.as_deref())?;
+        emit_bytes(ctx, &body)?;
         return Ok(0);
     }
     let list = filed::list(&db.conn)?;

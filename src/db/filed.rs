@@ -213,27 +213,3 @@ pub fn scheduled(conn: &Connection) -> Result<Vec<Scheduled>> {
     }
     Ok(out)
 }
-
-/// Write `bytes` to `path` as a new file readable by its owner only (0600
-/// whatever the umask): written beside it under a temporary name, synced,
-/// then renamed into place, so that a reader never sees half of it.
-pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use anyhow::Context;
-    use std::io::Write;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let result = (|| -> Result<()> {
-        let mut f = super::create_private_file(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
-        f.sync_all()?;
-        super::set_private(&tmp)?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
