@@ -201,14 +201,14 @@ pub fn scheduled(conn: &Connection) -> Result<Vec<Scheduled>> {
             },
         ))
     })?;
+    let names: std::collections::HashMap<i64, String> = super::report::service_names(conn)?.into_iter().collect();
     let mut out = Vec::new();
     for row in rows {
         let (id, mut s) = row?;
-        let mut names = conn.prepare_cached(
-            "SELECT name FROM services WHERE id IN (SELECT service_id FROM service_grants WHERE grant_id = ?1)
-                OR hub_id IN (SELECT service_id FROM service_grants WHERE grant_id = ?1) ORDER BY name",
-        )?;
-        s.services = names.query_map(params![id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        // The return's rule for a grant's services: those it funds, and
+        // the spokes of those that are hubs.
+        s.services = super::report::grant_services(conn, id)?.iter().filter_map(|i| names.get(i).cloned()).collect();
+        s.services.sort();
         out.push(s);
     }
     Ok(out)
