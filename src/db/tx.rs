@@ -105,12 +105,30 @@ fn write_checked_first<T>(
 }
 
 /// Refuse the write when a row of `table` points at a record that does
-/// not exist (`PRAGMA foreign_key_check`).
+/// not exist (what `PRAGMA foreign_key_check` finds).
+///
+/// Each key is checked by its distinct values, not row by row: a million
+/// referrals of 300,000 clients are 300,000 look-ups, made in key order
+/// along the index that starts with the key where there is one.
 fn foreign_key_check(tx: &Transaction, table: &str) -> Result<()> {
-    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check(?1)", [table], |r| r.get(0))?;
+    let keys: Vec<(String, String, String)> = tx
+        .prepare("SELECT \"from\", \"table\", coalesce(\"to\", 'rowid') FROM pragma_foreign_key_list(?1)")?
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut broken: i64 = 0;
+    for (from, parent, to) in keys {
+        broken += tx.query_row(
+            &format!(
+                "SELECT count(*) FROM (SELECT DISTINCT \"{from}\" AS k FROM \"{table}\")
+                 WHERE k IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \"{parent}\" WHERE \"{to}\" = k)"
+            ),
+            [],
+            |r| r.get::<_, i64>(0),
+        )?;
+    }
     if broken > 0 {
         anyhow::bail!(
-            "internal error: the import would leave {broken} row(s) of {table} pointing at records that do not \
+            "internal error: the import would leave rows of {table} pointing at {broken} record(s) that do not \
              exist; nothing was written"
         );
     }
@@ -312,7 +330,7 @@ mod tests {
         // ... but the check at the end refuses the whole write.
         assert_eq!(
             err.to_string(),
-            "internal error: the import would leave 1 row(s) of child pointing at records that do not exist; nothing \
+            "internal error: the import would leave rows of child pointing at 1 record(s) that do not exist; nothing \
              was written"
         );
         let rows: i64 = conn.query_row("SELECT count(*) FROM child", [], |r| r.get(0)).unwrap();

@@ -122,6 +122,10 @@ pub fn check_area(area: &str) -> Result<(), String> {
 /// with a digit among the first three) and an inward code (a digit and two
 /// letters), with or without the space.
 fn looks_like_postcode(s: &str) -> bool {
+    // Most areas are words: without a digit there is no postcode.
+    if !s.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let t: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
     if !(5..=7).contains(&t.len()) || !t.iter().all(|c| c.is_ascii_alphanumeric()) {
         return false;
