@@ -370,6 +370,7 @@ pub fn each(conn: &Connection, filter: &Filter, mut each: impl FnMut(&Stored) ->
         bind(&mut sql, " AND r.client_id = ?", Box::new(c));
     }
     sql.push_str(" ORDER BY r.referred_on, r.id");
+    let _mapped = super::MappedReads::new(conn)?;
     let mut st = conn.prepare(&sql)?;
     let params: Vec<&dyn ToSql> = values.iter().map(|b| b.as_ref()).collect();
     let mut rows = st.query(params.as_slice())?;
