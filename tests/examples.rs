@@ -58,8 +58,8 @@ fn first_return_runs_with_and_without_cargo_target_dir() {
         "Cargo.toml",
         "Cargo.lock",
         "schema.sql",
-        "tests/fixtures/pathway.return-1.schema.json",
-        "tests/fixtures/pathway.merged-return-1.schema.json",
+        "src/report/schema/pathway.return-1.schema.json",
+        "src/report/schema/pathway.merged-return-1.schema.json",
     ] {
         std::fs::create_dir_all(copy.join(f).parent().unwrap()).unwrap();
         std::fs::copy(root().join(f), copy.join(f)).unwrap();
