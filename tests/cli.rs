@@ -15,3 +15,50 @@ fn catalogue() {
         .env("PATHWAY_NOW", "2022-05-03T09:00:00Z")
         .case("tests/cli/*.md");
 }
+
+// The messages a command line alone cannot reach: they need another
+// process holding the file, or a file written by another version. (A
+// read-only file is in tests/db.rs and tests/disk.rs, a damaged one in
+// tests/damage.rs, a signal in tests/import.rs: each with its exact text.)
+
+mod common;
+use common::Pathway;
+
+#[test]
+fn a_file_locked_past_the_wait_is_busy() {
+    let p = Pathway::new();
+    let lock = rusqlite::Connection::open(&p.db).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE; INSERT INTO settings VALUES ('lock', 'held');").unwrap();
+    for (seconds, wait) in [("1", "1 second"), ("2", "2 seconds")] {
+        let out = p
+            .cmd(&["service", "add", "Croydon spoke", "--provider", "London Women's Consortium"])
+            .env("PATHWAY_BUSY_TIMEOUT", seconds)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(75));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "pathway: the database {} is busy: another pathway (or another program) is writing to it and did \
+                 not finish within {wait}; nothing was changed, try again later\n",
+                p.db.display()
+            )
+        );
+    }
+    lock.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn a_file_from_a_newer_pathway_is_named() {
+    let p = Pathway::new();
+    rusqlite::Connection::open(&p.db).unwrap().execute_batch("PRAGMA user_version = 99").unwrap();
+    let known = pathway::db::migrate::CURRENT_VERSION;
+    assert_eq!(
+        p.fails(&["decision", "list"], 1),
+        format!(
+            "pathway: the database {} was written by a newer version of pathway (schema version 99; this pathway \
+             knows up to {known}); install the newer pathway to use it\n",
+            p.db.display()
+        )
+    );
+}
