@@ -5,6 +5,28 @@
 //! be left as it was). `TRYCMD=overwrite cargo test --test cli` rewrites
 //! the expected output after a deliberate change of wording; review the
 //! diff before committing it.
+//!
+//! Messages no command line reaches, kept as guards (each named by where
+//! it is made):
+//! - a stored value that breaks schema.sql's CHECKs (report/returns.rs "a
+//!   referral has the unknown source …", "a target has a bad from_on …"),
+//!   or rows that vanish inside one transaction (domain/referral.rs,
+//!   domain/client.rs, domain/service.rs "… vanished", db/tx.rs "internal
+//!   error"): pathway never writes them, and `db check` names such rows;
+//! - what clap refuses first: `report merge` with no file ("no return to
+//!   merge"), `--rejects` without `--skip-invalid`, `service target
+//!   --value=-1` ("a target is a count of 0 or more"), `retention set
+//!   --years 0`, `grant add --ref ""` (an empty ref is no ref: "the ref is
+//!   empty");
+//! - what needs another machine: no home folder for the default database
+//!   (app.rs), a file system without WAL (db/mod.rs), a workbook of more
+//!   than 65,535 columns (output/xlsx.rs), a workbook to a terminal (exact
+//!   in tests/sheets.rs), a read-only file (exact in tests/db.rs and
+//!   tests/disk.rs: the tests run as root), a damaged file and `db check`
+//!   finding damage (exact in tests/damage.rs), a signal (exact in
+//!   tests/import.rs);
+//! - `--format xlsx is not available for this command's output`: every
+//!   command that writes through `Out` takes xlsx today.
 
 #[test]
 fn catalogue() {
