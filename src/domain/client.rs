@@ -654,6 +654,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cache_tells_refs_apart_by_their_keys() {
+        // Refs a byte apart, in case and in length, get different keys;
+        // the same ref always the same one.
+        let refs = ["BC-0042", "BC-0043", "bc-0042", "BC-00420", "BC-004", "LAM-0042", "0042", "42"];
+        for (i, a) in refs.iter().enumerate() {
+            assert_eq!(RefKey::of(a), RefKey::of(&a.to_string()));
+            for b in &refs[i + 1..] {
+                assert_ne!(RefKey::of(a), RefKey::of(b), "{a} and {b}");
+            }
+        }
+        let mut c = Clients::lazy();
+        c.remember("BC-0042", 7);
+        assert!(c.knows("BC-0042"));
+        assert!(!c.knows("BC-0043"));
+        c.forget("BC-0042");
+        assert!(!c.knows("BC-0042"));
+    }
+
+    #[test]
     fn accepts_pseudonymous_refs() {
         for ok in ["LAM-0042", "C123", "beth/2021/17", "W00017", "NWC-3-77", "1"] {
             assert_eq!(check_ref(ok), Ok(()), "{ok}");
