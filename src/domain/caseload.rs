@@ -25,9 +25,8 @@ use crate::db::caseload::{self as q, Case, CaseFilter, CaseLine, NewCase, Tier, 
 use crate::db::{self, Conn};
 use crate::domain::dates;
 use crate::domain::service::ServiceNames;
-use crate::domain::trust::{self, Comparison, Rules, Tracker, Verdict};
-use crate::error::{closest, invalid, not_found, suggestion};
-use crate::import::Applied;
+use crate::domain::trust::{self, Applied, Comparison, Rules, Tracker, Verdict};
+use crate::error::{closest, invalid, not_found, suggestion, RowError};
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
 use anyhow::Result;
@@ -153,24 +152,6 @@ pub fn check_tier_code(s: &str) -> Result<String, String> {
     Ok(t)
 }
 
-/// What went wrong with one case, and in which column (import) or option.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    pub column: &'static str,
-    pub message: String,
-}
-
-fn fault(column: &'static str, message: impl Into<String>) -> Fault {
-    Fault { column, message: message.into() }
-}
-
-impl Fault {
-    /// As an error of a single command (exit 65).
-    pub fn into_error(self) -> anyhow::Error {
-        invalid(self.message)
-    }
-}
-
 // ------------------------------------------------------------------ rules
 
 /// The closing rules: closed on or after opening and on or after the last
@@ -182,31 +163,40 @@ pub fn check_closure(
     closed_on: Option<Date>,
     reason: Option<&str>,
     outcome: Option<CaseOutcome>,
-) -> Result<(), Fault> {
-    dates::happened(opened_on).map_err(|m| fault("opened_on", m))?;
+) -> Result<(), RowError> {
+    dates::happened(opened_on).map_err(|m| RowError::new("opened_on", m))?;
     if let Some(c) = closed_on {
-        dates::happened(c).map_err(|m| fault("closed_on", m))?;
+        dates::happened(c).map_err(|m| RowError::new("closed_on", m))?;
     }
     let Some(closed) = closed_on else {
         if reason.is_some() {
-            return Err(fault("close_reason", "a close reason is given but no closed_on date; give both or neither"));
+            return Err(RowError::new(
+                "close_reason",
+                "a close reason is given but no closed_on date; give both or neither",
+            ));
         }
         if outcome.is_some() {
-            return Err(fault("outcome", "an outcome is given but no closed_on date; give both or neither"));
+            return Err(RowError::new("outcome", "an outcome is given but no closed_on date; give both or neither"));
         }
         return Ok(());
     };
     if closed < opened_on {
-        return Err(fault("closed_on", format!("the case cannot close on {closed}, before it opened on {opened_on}")));
+        return Err(RowError::new(
+            "closed_on",
+            format!("the case cannot close on {closed}, before it opened on {opened_on}"),
+        ));
     }
     if let Some(last) = last_change.filter(|l| *l > closed) {
-        return Err(fault(
+        return Err(RowError::new(
             "closed_on",
             format!("the case cannot close on {closed}: its tier changes on {last}, after that"),
         ));
     }
     if outcome.is_none() {
-        return Err(fault("outcome", format!("a closed case needs an outcome: one of {}", CaseOutcome::names())));
+        return Err(RowError::new(
+            "outcome",
+            format!("a closed case needs an outcome: one of {}", CaseOutcome::names()),
+        ));
     }
     Ok(())
 }
@@ -219,18 +209,21 @@ pub fn check_retier(
     history: &[(Date, String)],
     from: Date,
     tier: &str,
-) -> Result<(), Fault> {
-    dates::happened(from).map_err(|m| fault("from_on", m))?;
+) -> Result<(), RowError> {
+    dates::happened(from).map_err(|m| RowError::new("from_on", m))?;
     if from < opened_on {
-        return Err(fault("from_on", format!("a tier change on {from} is before the case opened on {opened_on}")));
+        return Err(RowError::new(
+            "from_on",
+            format!("a tier change on {from} is before the case opened on {opened_on}"),
+        ));
     }
     if let Some(closed) = closed_on.filter(|c| from > *c) {
-        return Err(fault("from_on", format!("a tier change on {from} is after the case closed on {closed}")));
+        return Err(RowError::new("from_on", format!("a tier change on {from} is after the case closed on {closed}")));
     }
     if let Some((last, last_tier)) = history.last() {
         if from <= *last {
             let what = if *last == opened_on { "it opened at" } else { "it changed to" };
-            return Err(fault(
+            return Err(RowError::new(
                 "from_on",
                 format!(
                     "a tier change must come after the last one: on {last} {what} {last_tier}; give a date after {last}"
@@ -238,7 +231,7 @@ pub fn check_retier(
             ));
         }
         if last_tier == tier {
-            return Err(fault("tier", format!("the case is already at {tier} (since {last})")));
+            return Err(RowError::new("tier", format!("the case is already at {tier} (since {last})")));
         }
     }
     Ok(())
@@ -289,27 +282,27 @@ impl Lookups {
     }
 
     /// (id, code, active) of a worker.
-    pub fn worker(&self, code: &str) -> Result<(i64, &str, bool), Fault> {
+    pub fn worker(&self, code: &str) -> Result<(i64, &str, bool), RowError> {
         self.workers.get(&code.trim().to_lowercase()).map(|(id, c, a)| (*id, c.as_str(), *a)).ok_or_else(|| {
             let known = self.worker_codes.iter().map(String::as_str);
             let hint = match closest(code.trim(), known.clone()) {
                 Some(k) => format!("; did you mean '{k}'?"),
                 None => format!("{}; add workers with `pathway caseload worker add`", suggestion(code, known)),
             };
-            fault("worker", format!("unknown worker {:?}{hint}", code.trim()))
+            RowError::new("worker", format!("unknown worker {:?}{hint}", code.trim()))
         })
     }
 
     /// (id, name) of a service.
-    pub fn service(&self, name: &str) -> Result<(i64, &str), Fault> {
-        self.services.get(name).map_err(|m| fault("service", m))
+    pub fn service(&self, name: &str) -> Result<(i64, &str), RowError> {
+        self.services.get(name).map_err(|m| RowError::new("service", m))
     }
 
     /// The tier's code as stored.
-    pub fn tier(&self, code: &str) -> Result<&str, Fault> {
+    pub fn tier(&self, code: &str) -> Result<&str, RowError> {
         let up = code.trim().to_ascii_uppercase();
         self.tier_codes.iter().find(|t| **t == up).map(String::as_str).ok_or_else(|| {
-            fault(
+            RowError::new(
                 "tier",
                 format!(
                     "unknown tier {:?}: the tiers are {}; add one with `pathway caseload tier set`",
@@ -375,7 +368,7 @@ pub fn record(
     lk: &mut Lookups,
     c: &CaseInput<'_>,
     mode: Mode,
-) -> Result<Result<(Applied, String), Fault>> {
+) -> Result<Result<(Applied, String), RowError>> {
     macro_rules! check {
         ($e:expr) => {
             match $e {
@@ -387,7 +380,7 @@ pub fn record(
     // Never echo the client_ref itself in a message.
     check!(crate::domain::client::check_ref(c.client_ref).map_err(|m| {
         let shown = format!("{:?}", c.client_ref.trim());
-        fault("client_ref", m.replace(&shown, "the value"))
+        RowError::new("client_ref", m.replace(&shown, "the value"))
     }));
     let (worker_id, worker_code, active) = check!(lk.worker(c.worker));
     let worker_code = worker_code.to_string();
@@ -395,7 +388,7 @@ pub fn record(
     let service = service.to_string();
     let tier = check!(lk.tier(c.tier)).to_string();
     if let Some(r) = c.ref_ {
-        check!(check_case_ref(r).map_err(|m| fault("ref", m)));
+        check!(check_case_ref(r).map_err(|m| RowError::new("ref", m)));
     }
     let client_id = lk.client(conn, c.client_ref.trim())?;
 
@@ -412,7 +405,7 @@ pub fn record(
     if let Some(old) = existing {
         if mode == Mode::Open {
             let col = if by_ref.is_some() { "ref" } else { "opened_on" };
-            return Ok(Err(fault(
+            return Ok(Err(RowError::new(
                 col,
                 format!(
                     "{} is already recorded; use `pathway caseload retier` or `close` to change it",
@@ -426,11 +419,11 @@ pub fn record(
     if mode == Mode::Import {
         if let Some(r) = c.ref_.map(str::trim) {
             if let Some(known) = spreadsheet_original(conn, r)? {
-                return Ok(Err(fault("ref", trust::damaged_ref_message(r, "case", &known))));
+                return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r, "case", &known))));
             }
         }
         if client_id.is_none() && crate::domain::client::spreadsheet_damaged(conn, c.client_ref)? {
-            return Ok(Err(fault("client_ref", trust::damaged_client_ref_message())));
+            return Ok(Err(RowError::new("client_ref", trust::damaged_client_ref_message())));
         }
     }
     if !active && c.closed_on.is_none() {
@@ -477,8 +470,8 @@ fn spreadsheet_original(conn: &Conn, given: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
-fn inactive_fault(code: &str) -> Fault {
-    fault(
+fn inactive_fault(code: &str) -> RowError {
+    RowError::new(
         "worker",
         format!(
             "worker {code} is marked inactive and cannot take an open case; reactivate with `pathway caseload worker edit {code} --active` or give another worker"
@@ -488,9 +481,9 @@ fn inactive_fault(code: &str) -> Fault {
 
 /// The episode `other` overlaps the case opening on `opened_on`: say
 /// whether it is an earlier or a later one, and what would fix it.
-fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool) -> Fault {
+fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool) -> RowError {
     if other.opened_on > opened_on {
-        fault(
+        RowError::new(
             "closed_on",
             format!(
                 "this case would overlap a later episode of the same client at {service} ({}); a case that opens before it closes on or before the day it opened, {}",
@@ -499,7 +492,7 @@ fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool
             ),
         )
     } else if other.closed_on.is_none() && new_is_open {
-        fault(
+        RowError::new(
             "client_ref",
             format!(
                 "this client already has an open case at {service} ({}); close it first with `pathway caseload close`",
@@ -507,7 +500,7 @@ fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool
             ),
         )
     } else {
-        fault(
+        RowError::new(
             "opened_on",
             format!(
                 "this case would overlap an earlier episode of the same client at {service} ({}); a new case opens on or after the day the earlier one closed",
@@ -528,15 +521,15 @@ fn update(
     worker_id: i64,
     worker_active: bool,
     tier: &str,
-) -> Result<Result<(Applied, String), Fault>> {
+) -> Result<Result<(Applied, String), RowError>> {
     let key = case_key(old.ref_.as_deref(), old.id);
     let (service_id, service) = lk.service(c.service).map(|(i, n)| (i, n.to_string())).expect("checked");
     if matched_by_ref {
         if client_id != Some(old.client_id) {
-            return Ok(Err(fault("client_ref", format!("case {key} is recorded for a different client_ref"))));
+            return Ok(Err(RowError::new("client_ref", format!("case {key} is recorded for a different client_ref"))));
         }
         if service_id != old.service_id || c.opened_on != old.opened_on {
-            return Ok(Err(fault(
+            return Ok(Err(RowError::new(
                 "ref",
                 format!(
                     "case {key} is recorded at another service or with another opening day ({}); an import cannot move a case",
@@ -545,7 +538,7 @@ fn update(
             )));
         }
     } else if let (Some(r), Some(old_ref)) = (c.ref_, old.ref_.as_deref()) {
-        return Ok(Err(fault(
+        return Ok(Err(RowError::new(
             "ref",
             format!(
                 "this client already has a case at {service} opened on {} with the ref {old_ref}, not {:?}",
@@ -558,7 +551,7 @@ fn update(
     // A closed case is never reopened by an import, --allow-clear or not
     // (unless an earlier row of the same file is what closed it).
     if let (Some(was), None, None) = (old.closed_on, c.closed_on, lk.tracker.first_line(old.id)) {
-        return Ok(Err(fault(
+        return Ok(Err(RowError::new(
             "closed_on",
             format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
         )));
@@ -580,14 +573,14 @@ fn update(
                     .into_iter()
                     .find(|c| *c == e.column)
                     .unwrap_or("ref");
-                return Ok(Err(fault(column, e.message)));
+                return Ok(Err(RowError::new(column, e.message)));
             }
             Ok(Verdict::Repeated) => return Ok(Ok((Applied::Repeated, key))),
             Ok(_) => {}
         }
     }
     if let (Some(was), None) = (old.closed_on, c.closed_on) {
-        return Ok(Err(fault(
+        return Ok(Err(RowError::new(
             "closed_on",
             format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
         )));
@@ -653,8 +646,8 @@ pub fn open(conn: &mut Conn, c: &CaseInput<'_>, command: &str) -> Result<String>
     }
     db::tx::write(conn, |tx| {
         let mut lk = Lookups::load(tx)?;
-        let (_, key) = record(tx, &mut lk, c, Mode::Open)?.map_err(Fault::into_error)?;
-        let (_, service) = lk.service(c.service).map_err(Fault::into_error)?;
+        let (_, key) = record(tx, &mut lk, c, Mode::Open)?.map_err(RowError::into_error)?;
+        let (_, service) = lk.service(c.service).map_err(RowError::into_error)?;
         let detail = format!(
             "worker {}, service {service}, tier {}, opened {}",
             c.worker.trim(),
@@ -672,7 +665,7 @@ pub fn retier(conn: &mut Conn, id: &CaseId, tier: &str, from: Date, command: &st
     db::tx::write(conn, |tx| {
         let case = find(tx, id)?;
         let lk = Lookups::load(tx)?;
-        let tier = lk.tier(tier).map_err(Fault::into_error)?.to_string();
+        let tier = lk.tier(tier).map_err(RowError::into_error)?.to_string();
         let history = q::tier_history(tx, case.id)?;
         let key = case_key(case.ref_.as_deref(), case.id);
         check_retier(case.opened_on, case.closed_on, &history, from, &tier)
@@ -704,7 +697,7 @@ pub fn close(
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         check_closure(case.opened_on, history.last().map(|(d, _)| *d), Some(closed_on), reason, Some(outcome))
             .map_err(|f| invalid(format!("case {key}: {}", f.message)))?;
-        crate::domain::assessment::check_closing(tx, case.id, &key, closed_on)?.map_err(Fault::into_error)?;
+        crate::domain::assessment::check_closing(tx, case.id, &key, closed_on)?.map_err(RowError::into_error)?;
         let new = Case {
             closed_on: Some(closed_on),
             close_reason: reason.map(str::to_string),
@@ -741,13 +734,13 @@ pub fn list(conn: &Conn, opts: &ListOptions, each: impl FnMut(CaseLine) -> Resul
     let lk = Lookups::load(conn)?;
     let mut f = CaseFilter { open: opts.open, as_of: opts.as_of, ..CaseFilter::default() };
     if let Some(w) = &opts.worker {
-        f.worker_id = Some(lk.worker(w).map_err(Fault::into_error)?.0);
+        f.worker_id = Some(lk.worker(w).map_err(RowError::into_error)?.0);
     }
     if let Some(s) = &opts.service {
-        f.service_id = Some(lk.service(s).map_err(Fault::into_error)?.0);
+        f.service_id = Some(lk.service(s).map_err(RowError::into_error)?.0);
     }
     if let Some(t) = &opts.tier {
-        f.tier = Some(lk.tier(t).map_err(Fault::into_error)?.to_string());
+        f.tier = Some(lk.tier(t).map_err(RowError::into_error)?.to_string());
     }
     if let Some(c) = &opts.client_ref {
         match db::client::id(conn, c.trim())? {
@@ -782,7 +775,7 @@ pub struct TierChangeInput<'a> {
 /// Record one tier change from an import row: the case by its ref, else by
 /// client, service and opening day. A change already recorded with the same
 /// tier is unchanged; with another tier it is updated.
-pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Applied, Fault>> {
+pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Applied, RowError>> {
     let TierChangeInput { ref_, client_ref, service, opened_on, from, tier } = *t;
     let tier = match lk.tier(tier) {
         Ok(t) => t.to_string(),
@@ -793,14 +786,17 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
             Some(c) => c,
             None => {
                 if let Some(known) = spreadsheet_original(conn, r.trim())? {
-                    return Ok(Err(fault("ref", trust::damaged_ref_message(r.trim(), "case", &known))));
+                    return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r.trim(), "case", &known))));
                 }
-                return Ok(Err(fault("ref", format!("there is no case {:?}; import the cases first", r.trim()))));
+                return Ok(Err(RowError::new(
+                    "ref",
+                    format!("there is no case {:?}; import the cases first", r.trim()),
+                )));
             }
         }
     } else {
         let (Some(cr), Some(s), Some(o)) = (client_ref, service, opened_on) else {
-            return Ok(Err(fault("ref", "give the case ref, or client_ref, service and opened_on")));
+            return Ok(Err(RowError::new("ref", "give the case ref, or client_ref, service and opened_on")));
         };
         let (sid, _) = match lk.service(s) {
             Ok(v) => v,
@@ -813,7 +809,7 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
         match found {
             Some(c) => c,
             None => {
-                return Ok(Err(fault(
+                return Ok(Err(RowError::new(
                     "opened_on",
                     format!("no case of this client at {s} opened on {o}; import the cases first"),
                 )))
@@ -847,7 +843,7 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
             if let Err(e) = Tracker::new(lk.tracker.rules).matched(lk.line, 0, &cmp) {
                 let column =
                     ["client_ref", "service", "opened_on"].into_iter().find(|c| *c == e.column).unwrap_or("ref");
-                return Ok(Err(fault(column, e.message)));
+                return Ok(Err(RowError::new(column, e.message)));
             }
         }
     }
@@ -860,13 +856,16 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
         cmp.value("tier", Some(t.clone()), Some(tier.clone()));
         let line = lk.line;
         match lk.tracker.matched(line, row_key, &cmp) {
-            Err(e) => return Ok(Err(fault("tier", e.message))),
+            Err(e) => return Ok(Err(RowError::new("tier", e.message))),
             Ok(Verdict::Repeated) => return Ok(Ok(Applied::Repeated)),
             Ok(Verdict::Unchanged) => return Ok(Ok(Applied::Unchanged)),
             Ok(Verdict::Update) => {}
         }
         if from == case.opened_on {
-            return Ok(Err(fault("from_on", "that is the case's opening day: its tier comes from the cases file")));
+            return Ok(Err(RowError::new(
+                "from_on",
+                "that is the case's opening day: its tier comes from the cases file",
+            )));
         }
         q::set_tier_change(conn, case.id, from, &tier)?;
         return Ok(Ok(Applied::Updated));
@@ -982,10 +981,10 @@ pub fn record_worker(
     given: WorkerGiven,
     tracker: &mut Tracker,
     line: u64,
-) -> Result<Result<Applied, Fault>> {
+) -> Result<Result<Applied, RowError>> {
     let code = match check_worker_code(w.code) {
         Ok(c) => c,
-        Err(m) => return Ok(Err(fault("code", m))),
+        Err(m) => return Ok(Err(RowError::new("code", m))),
     };
     let name = w.name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
     match q::worker(conn, &code)? {
@@ -1010,7 +1009,7 @@ pub fn record_worker(
                 Err(e) => {
                     let column =
                         ["name", "capacity_hours", "active"].into_iter().find(|c| *c == e.column).unwrap_or("code");
-                    Ok(Err(fault(column, e.message)))
+                    Ok(Err(RowError::new(column, e.message)))
                 }
                 Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
                 Ok(_) if new == old => Ok(Ok(Applied::Unchanged)),

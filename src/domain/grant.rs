@@ -14,10 +14,9 @@
 
 use crate::db::{self, Conn, Tx};
 use crate::domain::dates;
-use crate::domain::decision::{self as decision_rules, BudgetYear, Problem};
-use crate::domain::trust::{self, Comparison, Tracker, Verdict};
-use crate::error;
-use crate::import::Applied;
+use crate::domain::decision::{self as decision_rules, BudgetYear};
+use crate::domain::trust::{self, Applied, Comparison, Tracker, Verdict};
+use crate::error::{self, RowError};
 use crate::value::names::{DecisionStatus, GrantStatus, OrgKind};
 use crate::value::{Date, Pence, Period};
 use anyhow::Result;
@@ -81,33 +80,33 @@ pub struct DecisionFacts {
 }
 
 /// The checks on a grant's own fields.
-pub fn validate(g: &GrantInput) -> Result<(), Problem> {
+pub fn validate(g: &GrantInput) -> Result<(), RowError> {
     if g.recipient.trim().is_empty() {
-        return Err(Problem::new("recipient", "a recipient is required, e.g. \"Juno Women's Aid\""));
+        return Err(RowError::new("recipient", "a recipient is required, e.g. \"Juno Women's Aid\""));
     }
     if g.amount.0 <= 0 {
-        return Err(Problem::new("amount", "a grant's amount must be more than £0"));
+        return Err(RowError::new("amount", "a grant's amount must be more than £0"));
     }
     if let (Some(s), Some(e)) = (g.start_on, g.end_on) {
         if e < s {
-            return Err(Problem::new("end_on", format!("the grant ends on {e}, before it starts on {s}")));
+            return Err(RowError::new("end_on", format!("the grant ends on {e}, before it starts on {s}")));
         }
     }
     match (g.match_amount, g.match_funder.as_deref()) {
         (Some(a), _) if a.0 <= 0 => {
-            return Err(Problem::new("match_amount", "a match amount must be more than £0"));
+            return Err(RowError::new("match_amount", "a match amount must be more than £0"));
         }
         (Some(_), None) => {
-            return Err(Problem::new("match_funder", "a match amount needs the match funder who pays it"));
+            return Err(RowError::new("match_funder", "a match amount needs the match funder who pays it"));
         }
         (None, Some(_)) => {
-            return Err(Problem::new("match_amount", "a match funder needs the match amount they pay"));
+            return Err(RowError::new("match_amount", "a match funder needs the match amount they pay"));
         }
         _ => {}
     }
     if let Some(r) = &g.reference {
         if r.trim().is_empty() {
-            return Err(Problem::new("ref", "the ref is empty"));
+            return Err(RowError::new("ref", "the ref is empty"));
         }
     }
     Ok(())
@@ -286,9 +285,9 @@ pub fn import_one(
         _ => {
             if let Some(r) = &g.reference {
                 if let Some(known) = spreadsheet_original(tx, r)? {
-                    return Ok(
-                        Err(Problem::new("ref", trust::damaged_ref_message(r.trim(), "grant", &known)).at(line)),
-                    );
+                    return Ok(Err(
+                        RowError::new("ref", trust::damaged_ref_message(r.trim(), "grant", &known)).at(line)
+                    ));
                 }
             }
             let w = match write_one(tx, g, false, command)? {
@@ -319,14 +318,14 @@ pub struct Written {
 /// Check and write one grant inside the caller's transaction, with its audit
 /// row. With `create_only`, an existing ref is a problem (`grant add`);
 /// otherwise the grant is matched on ref (or, without one, on decision,
-/// recipient, start and end) and updated. A `Problem` means nothing was
+/// recipient, start and end) and updated. A `RowError` means nothing was
 /// written.
-pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> Result<Result<Written, Problem>> {
+pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> Result<Result<Written, RowError>> {
     if let Err(p) = validate(g) {
         return Ok(Err(p));
     }
     let Some(dec) = db::grant::decision_facts(tx, &g.decision)? else {
-        return Ok(Err(Problem::new("decision", decision_rules::unknown_message(tx, &g.decision)?)));
+        return Ok(Err(RowError::new("decision", decision_rules::unknown_message(tx, &g.decision)?)));
     };
     let existing = match &g.reference {
         Some(r) => db::grant::get(tx, r)?,
@@ -338,19 +337,19 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
     };
     if create_only {
         if let (Some(_), Some(r)) = (&existing, &g.reference) {
-            return Ok(Err(Problem::new("ref", format!("a grant with ref {r} is recorded already"))));
+            return Ok(Err(RowError::new("ref", format!("a grant with ref {r} is recorded already"))));
         }
     }
     let existing_id = existing.as_ref().map(|(id, _)| *id);
     let moving = existing.as_ref().is_some_and(|(_, old)| old.decision != dec.reference);
     if existing.is_none() || moving {
         if let Err(m) = check_decision_open(&dec) {
-            return Ok(Err(Problem::new("decision", m)));
+            return Ok(Err(RowError::new("decision", m)));
         }
     }
     let others = db::grant::granted_except(tx, dec.id, existing_id)?;
     if let Err(m) = decision_rules::check_total(&dec.reference, dec.amount, others, g.amount) {
-        return Ok(Err(Problem::new("amount", m)));
+        return Ok(Err(RowError::new("amount", m)));
     }
     let reference = match (&g.reference, &existing) {
         (Some(r), _) => r.trim().to_string(),
@@ -360,7 +359,7 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
     if let Some(id) = existing_id {
         let paid = db::grant::paid(tx, id, None)?;
         if let Err(m) = check_amount_covers_payments(&reference, g.amount, paid) {
-            return Ok(Err(Problem::new("amount", m)));
+            return Ok(Err(RowError::new("amount", m)));
         }
     }
     let grant = Grant {
@@ -560,12 +559,12 @@ pub fn pay_one(
     p: &Payment,
     occurrence: Option<u64>,
     command: &str,
-) -> Result<Result<(Applied, Paid), Problem>> {
+) -> Result<Result<(Applied, Paid), RowError>> {
     let Some((id, grant)) = db::grant::get(tx, &p.grant)? else {
-        return Ok(Err(Problem::new("grant", unknown_message(tx, &p.grant)?)));
+        return Ok(Err(RowError::new("grant", unknown_message(tx, &p.grant)?)));
     };
     if let Err(m) = dates::happened(p.paid_on) {
-        return Ok(Err(Problem::new("paid_on", m)));
+        return Ok(Err(RowError::new("paid_on", m)));
     }
     let paid = db::grant::paid(tx, id, None)?;
     if let Some(n) = occurrence {
@@ -578,7 +577,7 @@ pub fn pay_one(
         }
     }
     if let Err(m) = check_payment(&grant.reference, grant.amount, paid, p.amount) {
-        return Ok(Err(Problem::new("amount", m)));
+        return Ok(Err(RowError::new("amount", m)));
     }
     db::grant::insert_payment(tx, id, p)?;
     let detail = format!("{} paid on {}", p.amount.pretty(), p.paid_on);

@@ -11,8 +11,8 @@ use crate::db::{self, tx, Conn};
 use crate::domain::client::{self, Clients};
 use crate::domain::dates;
 use crate::domain::service::ServiceNames;
-use crate::domain::trust::{self, Comparison, Rules, Tracker, Verdict};
-use crate::error::{invalid, not_found, usage};
+use crate::domain::trust::{self, Applied, Comparison, Rules, Tracker, Verdict};
+use crate::error::{invalid, not_found, usage, RowError};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
@@ -67,26 +67,15 @@ impl Stored {
     }
 }
 
-/// A problem with one value, named by its import column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub column: &'static str,
-    pub message: String,
-}
-
-fn problem(column: &'static str, message: impl Into<String>) -> Problem {
-    Problem { column, message: message.into() }
-}
-
 /// The rules a referral's own values must keep.
-pub fn check(r: &Referral<'_>) -> Result<(), Problem> {
-    dates::happened(r.referred_on).map_err(|m| problem("referred_on", m))?;
+pub fn check(r: &Referral<'_>) -> Result<(), RowError> {
+    dates::happened(r.referred_on).map_err(|m| RowError::new("referred_on", m))?;
     if let Some(f) = r.first_contact_on {
-        dates::happened(f).map_err(|m| problem("first_contact_on", m))?;
+        dates::happened(f).map_err(|m| RowError::new("first_contact_on", m))?;
     }
     if let Some(f) = r.first_contact_on {
         if f < r.referred_on {
-            return Err(problem(
+            return Err(RowError::new(
                 "first_contact_on",
                 format!(
                     "the first contact ({f}) is before the referral date ({}); first contact is never earlier",
@@ -96,11 +85,11 @@ pub fn check(r: &Referral<'_>) -> Result<(), Problem> {
         }
     }
     if let Some(a) = r.area {
-        check_area(a).map_err(|m| problem("area", m))?;
+        check_area(a).map_err(|m| RowError::new("area", m))?;
     }
     if let Some(x) = r.ref_ {
         if x.chars().count() > MAX_REF {
-            return Err(problem("ref", format!("a ref is at most {MAX_REF} characters")));
+            return Err(RowError::new("ref", format!("a ref is at most {MAX_REF} characters")));
         }
     }
     Ok(())
@@ -198,16 +187,6 @@ impl FromStr for OutcomeFilter {
     }
 }
 
-/// What applying a referral did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    New,
-    Updated,
-    Unchanged,
-    /// An identical repeat of an earlier row of the same file.
-    Repeated,
-}
-
 /// What an import holds in memory: services by name, clients by ref, and
 /// the records it has touched (`trust::Tracker`, 4 bytes a referral).
 pub struct Importer {
@@ -289,11 +268,11 @@ impl Importer {
     /// Check a row completely before anything is written: the client_ref
     /// rule, the service's existence and the referral's own rules. Returns
     /// the service id.
-    pub fn check(&self, r: &Referral<'_>) -> Result<i64, Problem> {
+    pub fn check(&self, r: &Referral<'_>) -> Result<i64, RowError> {
         if !self.clients.knows(r.client_ref) {
-            client::check_ref(r.client_ref).map_err(|m| problem("client_ref", m))?;
+            client::check_ref(r.client_ref).map_err(|m| RowError::new("client_ref", m))?;
         }
-        let service_id = self.services.id(r.service).map_err(|m| problem("service", m))?;
+        let service_id = self.services.id(r.service).map_err(|m| RowError::new("service", m))?;
         check(r)?;
         Ok(service_id)
     }
@@ -308,13 +287,13 @@ impl Importer {
         same: bool,
         ids: (i64, i64),
         r: &Referral<'_>,
-    ) -> Result<Result<Change, Problem>> {
+    ) -> Result<Result<Applied, RowError>> {
         if same {
             return Ok(Ok(match self.tracker.first_line(id) {
-                Some(l) if l != line => Change::Repeated,
+                Some(l) if l != line => Applied::Repeated,
                 _ => {
                     self.tracker.created_or_seen(id, line);
-                    Change::Unchanged
+                    Applied::Unchanged
                 }
             }));
         }
@@ -322,13 +301,13 @@ impl Importer {
             db::referral::get(conn, id)?.ok_or_else(|| anyhow::anyhow!("a referral vanished during the import"))?;
         let cmp = compare(&old, r, ids.0, ids.1);
         match self.tracker.matched(line, id, &cmp) {
-            Ok(Verdict::Unchanged) => Ok(Ok(Change::Unchanged)),
-            Ok(Verdict::Repeated) => Ok(Ok(Change::Repeated)),
+            Ok(Verdict::Unchanged) => Ok(Ok(Applied::Unchanged)),
+            Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
             Ok(Verdict::Update) => {
                 db::referral::update(conn, id, ids.0, ids.1, r)?;
-                Ok(Ok(Change::Updated))
+                Ok(Ok(Applied::Updated))
             }
-            Err(e) => Ok(Err(Problem { column: column_name(&e.column), message: e.message })),
+            Err(e) => Ok(Err(e)),
         }
     }
 
@@ -341,10 +320,10 @@ impl Importer {
         service_id: i64,
         r: &Referral<'_>,
         line: u64,
-    ) -> Result<Result<Change, Problem>> {
+    ) -> Result<Result<Applied, RowError>> {
         if self.fragile_clients && !self.clients.knows(r.client_ref) && client::spreadsheet_damaged(conn, r.client_ref)?
         {
-            return Ok(Err(problem("client_ref", trust::damaged_client_ref_message())));
+            return Ok(Err(RowError::new("client_ref", trust::damaged_client_ref_message())));
         }
         let (client_id, new_client) = self.clients.id_or_insert(conn, r.client_ref)?;
         if new_client && trust::could_be_damaged(r.client_ref) {
@@ -366,7 +345,7 @@ impl Importer {
         new_client: bool,
         r: &Referral<'_>,
         line: u64,
-    ) -> Result<Result<Change, Problem>> {
+    ) -> Result<Result<Applied, RowError>> {
         let (client_id, service_id) = ids;
         if let Some(x) = r.ref_ {
             if trust::could_be_damaged(x) {
@@ -387,13 +366,13 @@ impl Importer {
                 }
             }
             if let Some(known) = self.damaged_ref(conn, x)? {
-                return Ok(Err(problem("ref", trust::damaged_ref_message(x, "referral", &known))));
+                return Ok(Err(RowError::new("ref", trust::damaged_ref_message(x, "referral", &known))));
             }
             // Otherwise insert, and fall back to the recorded one when the
             // ref is taken (a second import, or a ref repeated in a file).
             if let Some(id) = db::referral::insert_new_ref(conn, client_id, service_id, r)? {
                 self.tracker.created(line, id, "referral", || x.to_string());
-                return Ok(Ok(Change::New));
+                return Ok(Ok(Applied::New));
             }
             let (id, same) = db::referral::find_by_ref(conn, client_id, service_id, r)?
                 .ok_or_else(|| anyhow::anyhow!("a referral ref vanished during the import"))?;
@@ -409,7 +388,7 @@ impl Importer {
             let id = db::referral::insert(conn, client_id, service_id, r)?;
             self.tracker.created(line, id, "referral", || format!("#{id}"));
             self.without_ref = true;
-            Ok(Ok(Change::New))
+            Ok(Ok(Applied::New))
         }
     }
 
@@ -439,11 +418,6 @@ impl Importer {
         }
         Ok(None)
     }
-}
-
-/// The import column a trust problem names, as a static name.
-fn column_name(c: &str) -> &'static str {
-    crate::import::referral::COLUMNS.iter().map(|c| c.name).find(|n| *n == c).unwrap_or("row")
 }
 
 /// `referral add`: record one referral; returns its id. A referral that
@@ -761,32 +735,32 @@ mod tests {
             imp.apply(conn, sid, r, 2).unwrap()
         };
         let r = referral();
-        assert_eq!(apply(&r), Ok(Change::New));
-        assert_eq!(apply(&r), Ok(Change::Unchanged));
+        assert_eq!(apply(&r), Ok(Applied::New));
+        assert_eq!(apply(&r), Ok(Applied::Unchanged));
         // Same key (client, service, date, source), other values: the same referral, updated.
         let engaged = Referral { outcome: Some(ReferralOutcome::Engaged), ..r.clone() };
-        assert_eq!(apply(&engaged), Ok(Change::Updated));
-        assert_eq!(apply(&engaged), Ok(Change::Unchanged));
+        assert_eq!(apply(&engaged), Ok(Applied::Updated));
+        assert_eq!(apply(&engaged), Ok(Applied::Unchanged));
         // An empty outcome does not blank the recorded one.
         assert_eq!(apply(&r).unwrap_err().column, "outcome");
         // Another source is another referral.
         let gp = Referral { source: Source::Gp, ..r.clone() };
-        assert_eq!(apply(&gp), Ok(Change::New));
+        assert_eq!(apply(&gp), Ok(Applied::New));
         // A ref given for the first time attaches to the referral without one.
         let with_ref = Referral { ref_: Some("R-1"), ..engaged.clone() };
-        assert_eq!(apply(&with_ref), Ok(Change::Updated));
-        assert_eq!(apply(&with_ref), Ok(Change::Unchanged));
+        assert_eq!(apply(&with_ref), Ok(Applied::Updated));
+        assert_eq!(apply(&with_ref), Ok(Applied::Unchanged));
         // Matched on ref, a row with another date is refused, never moved.
         let moved = Referral { referred_on: Date::ymd(2021, 4, 13), ..with_ref.clone() };
         assert_eq!(apply(&moved).unwrap_err().column, "referred_on");
         // A row without a ref matches it on the key and keeps its ref.
         let no_ref = Referral { ref_: None, ..with_ref.clone() };
-        assert_eq!(apply(&no_ref), Ok(Change::Unchanged));
+        assert_eq!(apply(&no_ref), Ok(Applied::Unchanged));
         assert_eq!(db::referral::id_by_ref(conn, "R-1").unwrap(), Some(1));
         // A new client is recorded, with a new referral.
         let other = Referral { client_ref: "BC-0002", ref_: Some("R-2"), ..r.clone() };
-        assert_eq!(apply(&other), Ok(Change::New));
-        assert_eq!(apply(&other), Ok(Change::Unchanged));
+        assert_eq!(apply(&other), Ok(Applied::New));
+        assert_eq!(apply(&other), Ok(Applied::Unchanged));
         assert!(db::client::id(conn, "BC-0002").unwrap().is_some());
         // A ref of another client's referral is refused, and the new client is not kept.
         let stolen = Referral { client_ref: "BC-0003", ..other.clone() };

@@ -44,11 +44,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(v) => v,
                 Err(e) => return Ok(Err(e)),
             };
-            let at = |fault: crate::domain::caseload::Fault| RowError {
-                line: f.line,
-                column: fault.column.to_string(),
-                message: fault.message,
-            };
+            let at = |p: RowError| p.at(f.line);
             let case = match dom::case_of_row(tx, case)? {
                 Ok(c) => c,
                 Err(fault) => return Ok(Err(at(fault))),

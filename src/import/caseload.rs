@@ -14,7 +14,7 @@
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
 use crate::domain::caseload::{
-    self as dom, CaseInput, Fault, Hours, Lookups, Mode, TierChangeInput, WorkerGiven, WorkerInput, FULL_TIME_HOURS,
+    self as dom, CaseInput, Hours, Lookups, Mode, TierChangeInput, WorkerGiven, WorkerInput, FULL_TIME_HOURS,
 };
 use crate::domain::trust::Tracker;
 use crate::error::RowError;
@@ -58,8 +58,8 @@ const W_NAME: usize = 1;
 const W_CAPACITY: usize = 2;
 const W_ACTIVE: usize = 3;
 
-fn at(f: &Fields<'_>, fault: Fault) -> RowError {
-    RowError { line: f.line, column: fault.column.to_string(), message: fault.message }
+fn at(f: &Fields<'_>, p: RowError) -> RowError {
+    p.at(f.line)
 }
 
 /// One case row, parsed; every bad value is an error of the row.

@@ -57,7 +57,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             };
             let judged = set_attributes(tx, client_ref, &a, &mut tracker, f.line)?;
             f.also(std::mem::take(&mut tracker.more));
-            Ok(judged.map(crate::import::referral::applied))
+            Ok(judged)
         })?;
         let mut summary = reader.finish()?;
         summary.changes = tracker.changes;

@@ -4,9 +4,9 @@
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
 use crate::domain::grant::{self, GrantInput, Payment};
+use crate::domain::trust::Applied;
 use crate::domain::trust::{Change, Tracker};
 use crate::error::RowError;
-use crate::import::Applied;
 use crate::value::names::GrantStatus;
 use crate::value::{Date, Pence};
 use anyhow::Result;

@@ -33,6 +33,7 @@ pub mod sheet;
 
 use crate::db::{tx, Conn, Tx};
 use crate::domain::client::{is_personal_column, personal_column_message};
+use crate::domain::trust::Applied;
 use crate::error::{count_of, Error, RowError, SheetAt, MAX_LISTED_ERRORS};
 use crate::output::unneutralise;
 use crate::value::Date;
@@ -237,16 +238,6 @@ impl Summary {
         }
         s
     }
-}
-
-/// What applying one valid row did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    New,
-    Updated,
-    Unchanged,
-    /// An identical repeat of an earlier row of the file.
-    Repeated,
 }
 
 /// A row's fields, by the import's column numbers.
