@@ -133,7 +133,7 @@ pub fn case_of_row(conn: &Conn, given: &str) -> Result<Result<Case, RowError>> {
         CaseId::Ref(r) => cq::case_by_ref(conn, r)?,
         CaseId::Id(i) => cq::case_by_id(conn, *i)?,
     };
-    Ok(found.ok_or_else(|| RowError::new("case", format!("there is no case {id}; import the cases first"))))
+    Ok(found.ok_or_else(|| RowError::new("case", crate::domain::caseload::unknown_case(&id))))
 }
 
 /// Record one assessment from an import row. It matches a recorded one on

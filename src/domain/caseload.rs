@@ -289,7 +289,7 @@ impl Lookups {
                 Some(k) => format!("; did you mean '{k}'?"),
                 None => format!("{}; add workers with `pathway caseload worker add`", suggestion(code, known)),
             };
-            RowError::new("worker", format!("unknown worker {:?}{hint}", code.trim()))
+            RowError::new("worker", unknown_worker(code, &hint))
         })
     }
 
@@ -304,10 +304,13 @@ impl Lookups {
         self.tier_codes.iter().find(|t| **t == up).map(String::as_str).ok_or_else(|| {
             RowError::new(
                 "tier",
-                format!(
-                    "unknown tier {:?}: the tiers are {}; add one with `pathway caseload tier set`",
-                    code.trim(),
-                    self.tier_codes.join(", ")
+                super::unknown(
+                    "tier",
+                    code,
+                    &format!(
+                        ": the tiers are {}; add one with `pathway caseload tier set`",
+                        self.tier_codes.join(", ")
+                    ),
                 ),
             )
         })
@@ -631,11 +634,19 @@ pub fn find(conn: &Conn, id: &CaseId) -> Result<Case> {
         CaseId::Ref(r) => q::case_by_ref(conn, r)?,
         CaseId::Id(i) => q::case_by_id(conn, *i)?,
     };
-    found.ok_or_else(|| {
-        not_found(format!(
-            "there is no case {id}; `pathway caseload list` shows the cases (a case without a ref is #<id>)"
-        ))
-    })
+    found.ok_or_else(|| not_found(unknown_case(id)))
+}
+
+/// "no case 'C-0009'; ...": the one lookup message of a case, for commands
+/// and imports.
+pub fn unknown_case(id: &CaseId) -> String {
+    super::unknown("case", &id.to_string(), "; `pathway caseload list` shows the cases (a case without a ref is #<id>)")
+}
+
+/// "no worker with code 'KW6'; did you mean 'KW06'?": the one lookup
+/// message of a key worker.
+fn unknown_worker(code: &str, hint: &str) -> String {
+    super::unknown("worker with code", code, hint)
 }
 
 /// Open a case (`pathway caseload open`): one transaction with its audit row.
@@ -788,10 +799,7 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
                 if let Some(known) = spreadsheet_original(conn, r.trim())? {
                     return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r.trim(), "case", &known))));
                 }
-                return Ok(Err(RowError::new(
-                    "ref",
-                    format!("there is no case {:?}; import the cases first", r.trim()),
-                )));
+                return Ok(Err(RowError::new("ref", unknown_case(&CaseId::Ref(r.trim().to_string())))));
             }
         }
     } else {
@@ -930,7 +938,7 @@ pub fn edit_worker(conn: &mut Conn, code: &str, e: &WorkerEdit, command: &str) -
     db::tx::write(conn, |tx| {
         let old = q::worker(tx, code)?.ok_or_else(|| {
             let known = q::worker_codes(tx).unwrap_or_default();
-            not_found(format!("unknown worker {:?}{}", code.trim(), suggestion(code, known.iter().map(String::as_str))))
+            not_found(unknown_worker(code, &suggestion(code, known.iter().map(String::as_str))))
         })?;
         let mut w = old.clone();
         if let Some(c) = &e.code {

@@ -406,6 +406,10 @@ pub fn parse_disability(s: &str) -> Result<Option<Disability>, String> {
     })
 }
 
+/// The one message for a client_ref that is not recorded (it never
+/// repeats the ref: a client_ref is personal).
+pub const UNKNOWN: &str = "no client is recorded with that client_ref (refs are matched exactly, case included)";
+
 /// How a client is named in import messages: never by its client_ref.
 pub const UNNAMED: &str = "(this row's client_ref)";
 
@@ -513,9 +517,7 @@ pub struct Held {
 /// that does not repeat it.
 pub fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
     check_ref(client_ref).map_err(invalid)?;
-    db::client::id(conn, client_ref.trim())?.ok_or_else(|| {
-        not_found("no client is recorded with that client_ref (refs are matched exactly, case included)")
-    })
+    db::client::id(conn, client_ref.trim())?.ok_or_else(|| not_found(UNKNOWN))
 }
 
 /// `client show`: everything held about one client, across all tables.

@@ -305,7 +305,8 @@ pub fn find(conn: &Conn, reference: &str) -> Result<(i64, Decision)> {
     }
 }
 
-/// "no decision with ref X; did you mean Y?"
+/// "no decision with ref 'X'; did you mean 'Y'?": the one lookup message
+/// of a decision, for commands and imports.
 pub fn unknown(conn: &Conn, reference: &str) -> Result<anyhow::Error> {
     Ok(error::not_found(unknown_message(conn, reference)?))
 }
@@ -315,10 +316,7 @@ pub fn unknown_message(conn: &Conn, reference: &str) -> Result<String> {
         return Ok(trust::damaged_ref_message(reference.trim(), "decision", &known));
     }
     let refs = db::decision::refs(conn)?;
-    Ok(format!(
-        "there is no decision with ref {reference:?}{}",
-        error::suggestion(reference, refs.iter().map(String::as_str))
-    ))
+    Ok(super::unknown("decision with ref", reference, &error::suggestion(reference, refs.iter().map(String::as_str))))
 }
 
 /// The recorded ref a spreadsheet could have turned `given` into (`2021.010`
@@ -714,10 +712,8 @@ pub fn org_id(conn: &Conn, name: &str, role: &str) -> Result<i64> {
         Some(id) => Ok(id),
         None => {
             let names = db::org::names(conn)?;
-            Err(error::not_found(format!(
-                "there is no {role} called {name:?}{}",
-                error::suggestion(name, names.iter().map(String::as_str))
-            )))
+            let hint = error::suggestion(name, names.iter().map(String::as_str));
+            Err(error::not_found(super::unknown(&format!("{role} called"), name, &hint)))
         }
     }
 }

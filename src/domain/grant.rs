@@ -198,15 +198,19 @@ pub fn find(conn: &Conn, reference: &str) -> Result<(i64, Grant)> {
     }
 }
 
-fn unknown_message(conn: &Conn, reference: &str) -> Result<String> {
+/// "no grant with ref 'X'; did you mean 'Y'?": the one lookup message of a
+/// grant, for commands, imports and `service --grant`.
+pub fn unknown_message(conn: &Conn, reference: &str) -> Result<String> {
     if let Some(known) = spreadsheet_original(conn, reference)? {
         return Ok(trust::damaged_ref_message(reference.trim(), "grant", &known));
     }
     let refs = db::grant::refs(conn)?;
-    Ok(format!(
-        "there is no grant with ref {reference:?}{}",
-        error::suggestion(reference, refs.iter().map(String::as_str))
-    ))
+    let hint = if refs.is_empty() {
+        " (no grants are recorded yet; add it with `pathway grant add`)".to_string()
+    } else {
+        error::suggestion(reference.trim(), refs.iter().map(String::as_str))
+    };
+    Ok(super::unknown("grant with ref", reference, &hint))
 }
 
 /// The recorded grant ref a spreadsheet could have turned `given` into,
@@ -528,7 +532,7 @@ pub fn add(conn: &mut Conn, g: &GrantInput, command: &str) -> Result<Written> {
 pub fn add_scheduled(conn: &mut Conn, g: &GrantInput, schedule: Option<&Schedule>, command: &str) -> Result<Written> {
     db::tx::write(conn, |tx| {
         let w = write_one(tx, g, true, command)?.map_err(|p| {
-            if p.column == "decision" && p.message.starts_with("there is no decision") {
+            if p.column == "decision" && p.message.starts_with("no decision with ref") {
                 error::not_found(p.message)
             } else {
                 p.into_error()

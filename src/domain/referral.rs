@@ -464,11 +464,11 @@ pub fn find(conn: &Conn, which: &str) -> Result<Stored> {
                 } else {
                     String::new()
                 };
-                return Err(not_found(format!("no referral has the ref '{which}'{hint}")));
+                return Err(not_found(super::unknown("referral with ref", which, &hint)));
             }
         },
     };
-    db::referral::get(conn, id)?.ok_or_else(|| not_found(format!("there is no referral #{id}")))
+    db::referral::get(conn, id)?.ok_or_else(|| not_found(format!("no referral #{id}")))
 }
 
 /// What `referral update` changes; `None` leaves a value as it is.
@@ -617,19 +617,14 @@ pub fn filter(conn: &Conn, o: &ListOptions) -> Result<Filter> {
         None => None,
         Some(name) => {
             let id = ServiceNames::load(conn)?.id(name).map_err(not_found)?;
-            let mut ids = vec![id];
-            ids.extend(db::service::spoke_ids(conn, id)?);
-            Some(ids)
+            Some(db::report::service_and_spokes(conn, id)?)
         }
     };
     let client_id = match &o.client {
         None => None,
         Some(c) => {
             client::check_ref(c).map_err(|m| invalid(format!("--client: {m}")))?;
-            Some(
-                db::client::id(conn, c.trim())?
-                    .ok_or_else(|| not_found("no client is recorded with that client_ref"))?,
-            )
+            Some(db::client::id(conn, c.trim())?.ok_or_else(|| not_found(client::UNKNOWN))?)
         }
     };
     Ok(Filter { period: o.period.clone(), service_ids, source: o.source, outcome: o.outcome, client_id })

@@ -53,7 +53,7 @@ impl ServiceNames {
                 "no service called '{name}': no services are recorded yet; add them first with `pathway service add` or `pathway service import`"
             ));
         }
-        Err(format!("no service called '{name}'{}", suggestion(name, self.all.iter().map(|(n, _)| n.as_str()))))
+        Err(super::unknown("service called", name, &suggestion(name, self.all.iter().map(|(n, _)| n.as_str()))))
     }
 
     fn add(&mut self, name: &str, id: i64) {
@@ -177,19 +177,7 @@ fn resolve(conn: &Conn, names: &ServiceNames, s: &NewService<'_>) -> Result<Resu
     for g in &s.grants {
         match db::service::grant_id(conn, g)? {
             Some(id) => grant_ids.push(id),
-            None => {
-                if let Some(known) = crate::domain::grant::spreadsheet_original(conn, g)? {
-                    let m = crate::domain::trust::damaged_ref_message(g.trim(), "grant", &known);
-                    return Ok(Err(RowError::new("grants", m)));
-                }
-                let known = db::service::grant_refs(conn)?;
-                let hint = if known.is_empty() {
-                    " (no grants are recorded yet; add it with `pathway grant add`)".to_string()
-                } else {
-                    suggestion(g.trim(), known.iter().map(String::as_str))
-                };
-                return Ok(Err(RowError::new("grants", format!("no grant has the reference '{}'{hint}", g.trim()))));
-            }
+            None => return Ok(Err(RowError::new("grants", crate::domain::grant::unknown_message(conn, g)?))),
         }
     }
     Ok(Ok(Resolved { kind, hub_id, grant_ids }))
@@ -206,7 +194,7 @@ fn record(tx: &Conn, s: &NewService<'_>, r: &Resolved, replace: bool) -> Result<
                 format!("a service called '{}' is recorded already (#{id})", s.name.trim()),
             )));
         }
-        if r.kind != ServiceKind::Hub && !db::service::spoke_ids(tx, id)?.is_empty() {
+        if r.kind != ServiceKind::Hub && !db::service::spokes(tx, id)?.is_empty() {
             return Ok(Err(RowError::new("kind", format!("'{}' has spokes, so it must stay a hub", s.name.trim()))));
         }
     }
@@ -390,7 +378,7 @@ pub fn detail(conn: &Conn, name: &str) -> Result<Detail> {
     let id = lookup(conn, name)?;
     let service = db::service::row(conn, id)?.ok_or_else(|| not_found("the service vanished"))?;
     Ok(Detail {
-        spokes: db::service::spoke_names(conn, id)?,
+        spokes: db::service::spokes(conn, id)?.into_iter().map(|(_, name)| name).collect(),
         funded_by: db::service::grants_of(conn, id)?,
         targets: db::service::targets_of(conn, id)?,
         service,

@@ -51,8 +51,8 @@ pub fn check_org_id(s: &str) -> Result<String, String> {
     for (prefix, _) in ORG_ID_PREFIXES {
         let Some(number) = t.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) else { continue };
         let ok = match *prefix {
-            "GB-CHC" => (6..=7).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit()),
-            "GB-COH" => number.len() == 8 && number.chars().all(|c| c.is_ascii_alphanumeric()),
+            "GB-CHC" => is_charity_number(number),
+            "GB-COH" => is_company_number(number),
             _ => !number.is_empty() && number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
         };
         if ok {
@@ -71,6 +71,16 @@ pub fn check_org_id(s: &str) -> Result<String, String> {
         "{t:?} is not an organisation identifier from the org-id register; it starts with one of {}",
         accepted()
     ))
+}
+
+/// A charity number in England and Wales: 6 or 7 digits.
+fn is_charity_number(number: &str) -> bool {
+    (6..=7).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A company number: 8 letters or digits, leading zeros kept.
+fn is_company_number(number: &str) -> bool {
+    number.len() == 8 && number.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// `grant org-id NAME IDENTIFIER`: record an organisation's 360Giving
@@ -444,12 +454,12 @@ pub fn check(package: &Value, today: Date) -> Vec<Finding> {
             if let Some(c) = r.get("charityNumber").and_then(Value::as_str) {
                 let digits =
                     if c.get(..2).is_some_and(|p| p.chars().all(|x| x.is_ascii_alphabetic())) { &c[2..] } else { c };
-                if !((6..=7).contains(&digits.len()) && digits.chars().all(|x| x.is_ascii_digit())) {
+                if !is_charity_number(digits) {
                     found(CHARITY_NUMBER, at(&format!("recipientOrganization/{n}/charityNumber")));
                 }
             }
             if let Some(c) = r.get("companyNumber").and_then(Value::as_str) {
-                if !(c.len() == 8 && c.chars().all(|x| x.is_alphanumeric() || x == '_')) {
+                if !is_company_number(c) {
                     found(COMPANY_NUMBER, at(&format!("recipientOrganization/{n}/companyNumber")));
                 }
             }
