@@ -42,10 +42,7 @@ fn an_unknown_grant_in_an_empty_database_says_none_are_recorded() {
 #[test]
 fn an_unknown_referral_is_named_by_its_ref_or_its_id() {
     let p = Pathway::examples();
-    assert_eq!(
-        p.fails(&["referral", "show", "R-2104-9999"], 65),
-        "pathway: no referral with ref 'R-2104-9999'\n"
-    );
+    assert_eq!(p.fails(&["referral", "show", "R-2104-9999"], 65), "pathway: no referral with ref 'R-2104-9999'\n");
     assert_eq!(p.fails(&["referral", "show", "#9999"], 65), "pathway: no referral #9999\n");
 }
 
@@ -57,8 +54,11 @@ fn an_unknown_case_reads_the_same_from_a_command_and_an_import() {
         p.fails(&["caseload", "close", "C-9999", "--closed", "2021-09-30", "--outcome", "positive"], 65),
         format!("pathway: no case 'C-9999'{hint}\n")
     );
-    std::fs::write(p.dir.path().join("t.csv"), "ref,client_ref,service,opened_on,from_on,tier\nC-9999,,,,2021-05-01,T2\n")
-        .unwrap();
+    std::fs::write(
+        p.dir.path().join("t.csv"),
+        "ref,client_ref,service,opened_on,from_on,tier\nC-9999,,,,2021-05-01,T2\n",
+    )
+    .unwrap();
     let err = p.fails(&["caseload", "import", "--tiers", "t.csv"], 65);
     assert!(err.ends_with(&format!("t.csv:2: ref: no case 'C-9999'{hint}\n")), "{err}");
 }

@@ -152,23 +152,6 @@ impl FromStr for YesNo {
     }
 }
 
-/// A value that can also be cleared with `none` (`--outcome none`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Clearable<T>(pub Option<T>);
-
-impl<T: FromStr> FromStr for Clearable<T>
-where
-    T::Err: std::fmt::Display,
-{
-    type Err = String;
-    fn from_str(s: &str) -> Result<Clearable<T>, String> {
-        if s.trim().eq_ignore_ascii_case("none") {
-            return Ok(Clearable(None));
-        }
-        s.parse().map(|v| Clearable(Some(v))).map_err(|e: T::Err| format!("{e}, or none to clear it"))
-    }
-}
-
 /// `--outcome` as a filter: a referral outcome, or `none` for referrals
 /// with no outcome yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -648,6 +631,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::value::Clearable;
 
     fn referral<'a>() -> Referral<'a> {
         Referral {

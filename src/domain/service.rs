@@ -5,7 +5,7 @@ use crate::db::{self, tx, Conn};
 use crate::domain::trust::{Applied, Comparison, Rules, Tracker, Verdict};
 use crate::error::{invalid, not_found, suggestion, RowError};
 use crate::value::names::{Measure, OrgKind, ServiceKind};
-use crate::value::{Date, Pence, Period};
+use crate::value::{Clearable, Date, Pence, Period};
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -251,7 +251,10 @@ fn check_area_code(c: &str) -> Result<String> {
 /// `service edit NAME --area-code CODE` (or `none` to clear it), in one
 /// audited transaction. Returns the code recorded.
 pub fn set_area_code(conn: &mut Conn, name: &str, area_code: &str, command: &str) -> Result<Option<String>> {
-    let code = if area_code.trim().eq_ignore_ascii_case("none") { None } else { Some(check_area_code(area_code)?) };
+    let code = match area_code.parse::<Clearable<String>>().map(Clearable::text) {
+        Ok(Some(c)) => Some(check_area_code(&c)?),
+        _ => None,
+    };
     tx::write(conn, |tx| {
         let names = ServiceNames::load(tx)?;
         let id = names.id(name).map_err(not_found)?;
