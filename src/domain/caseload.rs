@@ -363,6 +363,47 @@ fn describe(c: &Case) -> String {
     }
 }
 
+/// A case row's names resolved to what is recorded, once: its worker,
+/// service, tier and (when she is known) the woman.
+struct Resolved {
+    worker_id: i64,
+    worker_code: String,
+    worker_active: bool,
+    service_id: i64,
+    service: String,
+    tier: String,
+    client_id: Option<i64>,
+}
+
+/// Return early with a row's problem.
+macro_rules! check {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(f) => return Ok(Err(f)),
+        }
+    };
+}
+
+/// The rules of a row's own values, and its names looked up.
+fn resolve(conn: &Conn, lk: &mut Lookups, c: &CaseInput<'_>) -> Result<Result<Resolved, RowError>> {
+    // Never echo the client_ref itself in a message.
+    check!(crate::domain::client::check_ref(c.client_ref).map_err(|m| {
+        let shown = format!("{:?}", c.client_ref.trim());
+        RowError::new("client_ref", m.replace(&shown, "the value"))
+    }));
+    let (worker_id, worker_code, worker_active) = check!(lk.worker(c.worker));
+    let worker_code = worker_code.to_string();
+    let (service_id, service) = check!(lk.service(c.service));
+    let service = service.to_string();
+    let tier = check!(lk.tier(c.tier)).to_string();
+    if let Some(r) = c.ref_ {
+        check!(check_case_ref(r).map_err(|m| RowError::new("ref", m)));
+    }
+    let client_id = lk.client(conn, c.client_ref.trim())?;
+    Ok(Ok(Resolved { worker_id, worker_code, worker_active, service_id, service, tier, client_id }))
+}
+
 /// Record one case: check every rule, then write it (and a new client_ref
 /// when the woman is new). Nothing is written for a refused case.
 /// Returns what happened and the case's key.
@@ -372,37 +413,15 @@ pub fn record(
     c: &CaseInput<'_>,
     mode: Mode,
 ) -> Result<Result<(Applied, String), RowError>> {
-    macro_rules! check {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(f) => return Ok(Err(f)),
-            }
-        };
-    }
-    // Never echo the client_ref itself in a message.
-    check!(crate::domain::client::check_ref(c.client_ref).map_err(|m| {
-        let shown = format!("{:?}", c.client_ref.trim());
-        RowError::new("client_ref", m.replace(&shown, "the value"))
-    }));
-    let (worker_id, worker_code, active) = check!(lk.worker(c.worker));
-    let worker_code = worker_code.to_string();
-    let (service_id, service) = check!(lk.service(c.service));
-    let service = service.to_string();
-    let tier = check!(lk.tier(c.tier)).to_string();
-    if let Some(r) = c.ref_ {
-        check!(check_case_ref(r).map_err(|m| RowError::new("ref", m)));
-    }
-    let client_id = lk.client(conn, c.client_ref.trim())?;
-
+    let r = check!(resolve(conn, lk, c)?);
     // Is this case recorded already?
     let by_ref = match c.ref_ {
-        Some(r) => q::case_by_ref(conn, r.trim())?,
+        Some(x) => q::case_by_ref(conn, x.trim())?,
         None => None,
     };
-    let existing = match (&by_ref, client_id) {
+    let existing = match (&by_ref, r.client_id) {
         (Some(_), _) => by_ref.clone(),
-        (None, Some(cid)) => q::case_by_key(conn, cid, service_id, c.opened_on)?,
+        (None, Some(cid)) => q::case_by_key(conn, cid, r.service_id, c.opened_on)?,
         (None, None) => None,
     };
     if let Some(old) = existing {
@@ -416,26 +435,41 @@ pub fn record(
                 ),
             )));
         }
-        return update(conn, lk, c, old, by_ref.is_some(), client_id, worker_id, active, &tier);
+        return update(conn, lk, c, old, by_ref.is_some(), &r);
     }
-
     if mode == Mode::Import {
-        if let Some(r) = c.ref_.map(str::trim) {
-            if let Some(known) = spreadsheet_original(conn, r)? {
-                return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r, "case", &known))));
-            }
-        }
-        if client_id.is_none() && crate::domain::client::spreadsheet_damaged(conn, c.client_ref)? {
-            return Ok(Err(RowError::new("client_ref", trust::damaged_client_ref_message())));
+        check!(check_new_refs(conn, c, r.client_id)?);
+    }
+    insert(conn, lk, c, &r)
+}
+
+/// A new case's ref and client_ref are not ones a spreadsheet damaged.
+fn check_new_refs(conn: &Conn, c: &CaseInput<'_>, client_id: Option<i64>) -> Result<Result<(), RowError>> {
+    if let Some(r) = c.ref_.map(str::trim) {
+        if let Some(known) = spreadsheet_original(conn, r)? {
+            return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r, "case", &known))));
         }
     }
-    if !active && c.closed_on.is_none() {
-        return Ok(Err(inactive_fault(&worker_code)));
+    if client_id.is_none() && crate::domain::client::spreadsheet_damaged(conn, c.client_ref)? {
+        return Ok(Err(RowError::new("client_ref", trust::damaged_client_ref_message())));
+    }
+    Ok(Ok(()))
+}
+
+/// Check and write a case not recorded before.
+fn insert(
+    conn: &Conn,
+    lk: &mut Lookups,
+    c: &CaseInput<'_>,
+    r: &Resolved,
+) -> Result<Result<(Applied, String), RowError>> {
+    if !r.worker_active && c.closed_on.is_none() {
+        return Ok(Err(inactive_fault(&r.worker_code)));
     }
     check!(check_closure(c.opened_on, None, c.closed_on, c.close_reason, c.outcome));
-    if let Some(cid) = client_id {
-        if let Some(other) = q::overlapping(conn, cid, service_id, c.opened_on, c.closed_on, None)? {
-            return Ok(Err(overlap_fault(&other, &service, c.opened_on, c.closed_on.is_none())));
+    if let Some(cid) = r.client_id {
+        if let Some(other) = q::overlapping(conn, cid, r.service_id, c.opened_on, c.closed_on, None)? {
+            return Ok(Err(overlap_fault(&other, &r.service, c.opened_on, c.closed_on.is_none())));
         }
     }
     let client_id = lk.client_or_insert(conn, c.client_ref.trim())?;
@@ -444,13 +478,13 @@ pub fn record(
         &NewCase {
             ref_: c.ref_.map(str::trim),
             client_id,
-            worker_id,
-            service_id,
+            worker_id: r.worker_id,
+            service_id: r.service_id,
             opened_on: c.opened_on,
             closed_on: c.closed_on,
             close_reason: c.close_reason,
             outcome: c.outcome,
-            tier: &tier,
+            tier: &r.tier,
         },
     )?;
     let key = case_key(c.ref_.map(str::trim), id);
@@ -513,109 +547,139 @@ fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A row that matched recorded case `old` (by its ref when
+/// `matched_by_ref`, else by client, service and opening day): checked
+/// against it, then written if it changes anything.
 fn update(
     conn: &Conn,
     lk: &mut Lookups,
     c: &CaseInput<'_>,
     old: Case,
     matched_by_ref: bool,
-    client_id: Option<i64>,
-    worker_id: i64,
-    worker_active: bool,
-    tier: &str,
+    r: &Resolved,
 ) -> Result<Result<(Applied, String), RowError>> {
     let key = case_key(old.ref_.as_deref(), old.id);
-    let (service_id, service) = lk.service(c.service).map(|(i, n)| (i, n.to_string())).expect("checked");
-    if matched_by_ref {
-        if client_id != Some(old.client_id) {
-            return Ok(Err(RowError::new("client_ref", format!("case {key} is recorded for a different client_ref"))));
-        }
-        if service_id != old.service_id || c.opened_on != old.opened_on {
-            return Ok(Err(RowError::new(
-                "ref",
-                format!(
-                    "case {key} is recorded at another service or with another opening day ({}); an import cannot move a case",
-                    old.opened_on
-                ),
-            )));
-        }
-    } else if let (Some(r), Some(old_ref)) = (c.ref_, old.ref_.as_deref()) {
-        return Ok(Err(RowError::new(
-            "ref",
-            format!(
-                "this client already has a case at {service} opened on {} with the ref {old_ref}, not {:?}",
-                old.opened_on,
-                r.trim()
-            ),
-        )));
-    }
+    check!(check_identity(c, &old, &key, matched_by_ref, r));
     let history = q::tier_history(conn, old.id)?;
     // A closed case is never reopened by an import, --allow-clear or not
     // (unless an earlier row of the same file is what closed it).
     if let (Some(was), None, None) = (old.closed_on, c.closed_on, lk.tracker.first_line(old.id)) {
-        return Ok(Err(RowError::new(
-            "closed_on",
-            format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
-        )));
+        return Ok(Err(reopen_fault(&key, was)));
     }
-    {
-        fn s<T: ToString>(o: Option<T>) -> Option<String> {
-            o.map(|x| x.to_string())
-        }
-        let mut cmp = Comparison::new("case", key.clone(), "");
-        cmp.value("worker", Some(lk.worker_code(old.worker_id)), Some(lk.worker_code(worker_id)))
-            .value("tier", history.first().map(|(_, t)| t.clone()), Some(tier.to_string()))
-            .value("closed_on", s(old.closed_on), s(c.closed_on))
-            .value("close_reason", old.close_reason.clone(), c.close_reason.map(str::to_string))
-            .value("outcome", s(old.outcome), s(c.outcome));
-        let line = lk.line;
-        match lk.tracker.matched(line, old.id, &cmp) {
-            Err(e) => {
-                let column = ["worker", "tier", "closed_on", "close_reason", "outcome"]
-                    .into_iter()
-                    .find(|c| *c == e.column)
-                    .unwrap_or("ref");
-                return Ok(Err(RowError::new(column, e.message)));
-            }
-            Ok(Verdict::Repeated) => return Ok(Ok((Applied::Repeated, key))),
-            Ok(_) => {}
-        }
+    if check!(compare_case(lk, c, &old, &key, &history, r)) == Verdict::Repeated {
+        return Ok(Ok((Applied::Repeated, key)));
     }
     if let (Some(was), None) = (old.closed_on, c.closed_on) {
-        return Ok(Err(RowError::new(
-            "closed_on",
-            format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
-        )));
+        return Ok(Err(reopen_fault(&key, was)));
     }
-    if !worker_active && old.closed_on.is_none() && c.closed_on.is_none() && worker_id != old.worker_id {
+    if !r.worker_active && old.closed_on.is_none() && c.closed_on.is_none() && r.worker_id != old.worker_id {
         return Ok(Err(inactive_fault(c.worker.trim())));
     }
     let last_change = history.last().map(|(d, _)| *d);
-    if let Err(f) = check_closure(old.opened_on, last_change, c.closed_on, c.close_reason, c.outcome) {
-        return Ok(Err(f));
-    }
+    check!(check_closure(old.opened_on, last_change, c.closed_on, c.close_reason, c.outcome));
     if let (Some(closing), true) = (c.closed_on, c.closed_on != old.closed_on) {
-        if let Err(f) = crate::domain::assessment::check_closing(conn, old.id, &key, closing)? {
-            return Ok(Err(f));
-        }
+        check!(crate::domain::assessment::check_closing(conn, old.id, &key, closing)?);
     }
     if c.closed_on != old.closed_on {
         if let Some(other) =
             q::overlapping(conn, old.client_id, old.service_id, old.opened_on, c.closed_on, Some(old.id))?
         {
-            return Ok(Err(overlap_fault(&other, &service, old.opened_on, c.closed_on.is_none())));
+            return Ok(Err(overlap_fault(&other, &r.service, old.opened_on, c.closed_on.is_none())));
         }
     }
+    let opening_tier_changed = history.first().is_some_and(|(_, t)| *t != r.tier);
+    write_update(conn, c, old, key, opening_tier_changed, r)
+}
+
+/// What a case is (its client, service and opening day; its ref once
+/// given) is never changed by an import.
+fn check_identity(
+    c: &CaseInput<'_>,
+    old: &Case,
+    key: &str,
+    matched_by_ref: bool,
+    r: &Resolved,
+) -> Result<(), RowError> {
+    if matched_by_ref {
+        if r.client_id != Some(old.client_id) {
+            return Err(RowError::new("client_ref", format!("case {key} is recorded for a different client_ref")));
+        }
+        if r.service_id != old.service_id || c.opened_on != old.opened_on {
+            return Err(RowError::new(
+                "ref",
+                format!(
+                    "case {key} is recorded at another service or with another opening day ({}); an import cannot move a case",
+                    old.opened_on
+                ),
+            ));
+        }
+    } else if let (Some(given), Some(old_ref)) = (c.ref_, old.ref_.as_deref()) {
+        return Err(RowError::new(
+            "ref",
+            format!(
+                "this client already has a case at {} opened on {} with the ref {old_ref}, not {:?}",
+                r.service,
+                old.opened_on,
+                given.trim()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn reopen_fault(key: &str, was: Date) -> RowError {
+    RowError::new(
+        "closed_on",
+        format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
+    )
+}
+
+/// The row against the recorded case, through the import's tracker (no
+/// blanking, in-file conflicts, repeats).
+fn compare_case(
+    lk: &mut Lookups,
+    c: &CaseInput<'_>,
+    old: &Case,
+    key: &str,
+    history: &[(Date, String)],
+    r: &Resolved,
+) -> Result<Verdict, RowError> {
+    fn s<T: ToString>(o: Option<T>) -> Option<String> {
+        o.map(|x| x.to_string())
+    }
+    let mut cmp = Comparison::new("case", key.to_string(), "");
+    cmp.value("worker", Some(lk.worker_code(old.worker_id)), Some(lk.worker_code(r.worker_id)))
+        .value("tier", history.first().map(|(_, t)| t.clone()), Some(r.tier.clone()))
+        .value("closed_on", s(old.closed_on), s(c.closed_on))
+        .value("close_reason", old.close_reason.clone(), c.close_reason.map(str::to_string))
+        .value("outcome", s(old.outcome), s(c.outcome));
+    let line = lk.line;
+    lk.tracker.matched(line, old.id, &cmp).map_err(|e| {
+        let column = ["worker", "tier", "closed_on", "close_reason", "outcome"]
+            .into_iter()
+            .find(|c| *c == e.column)
+            .unwrap_or("ref");
+        RowError::new(column, e.message)
+    })
+}
+
+/// Write a checked row over case `old`, if it changes anything.
+fn write_update(
+    conn: &Conn,
+    c: &CaseInput<'_>,
+    old: Case,
+    key: String,
+    opening_tier_changed: bool,
+    r: &Resolved,
+) -> Result<Result<(Applied, String), RowError>> {
     let new = Case {
-        ref_: old.ref_.clone().or_else(|| c.ref_.map(|r| r.trim().to_string())),
-        worker_id,
+        ref_: old.ref_.clone().or_else(|| c.ref_.map(|x| x.trim().to_string())),
+        worker_id: r.worker_id,
         closed_on: c.closed_on,
         close_reason: c.close_reason.map(str::to_string),
         outcome: c.outcome,
         ..old.clone()
     };
-    let opening_tier_changed = history.first().is_some_and(|(_, t)| t != tier);
     if new == old && !opening_tier_changed {
         return Ok(Ok((Applied::Unchanged, key)));
     }
@@ -623,7 +687,7 @@ fn update(
         q::update_case(conn, &new)?;
     }
     if opening_tier_changed {
-        q::set_tier_change(conn, old.id, old.opened_on, tier)?;
+        q::set_tier_change(conn, old.id, old.opened_on, &r.tier)?;
     }
     Ok(Ok((Applied::Updated, case_key(new.ref_.as_deref(), new.id))))
 }
@@ -787,81 +851,20 @@ pub struct TierChangeInput<'a> {
 /// client, service and opening day. A change already recorded with the same
 /// tier is unchanged; with another tier it is updated.
 pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Applied, RowError>> {
-    let TierChangeInput { ref_, client_ref, service, opened_on, from, tier } = *t;
-    let tier = match lk.tier(tier) {
-        Ok(t) => t.to_string(),
-        Err(f) => return Ok(Err(f)),
-    };
-    let case = if let Some(r) = ref_ {
-        match q::case_by_ref(conn, r.trim())? {
-            Some(c) => c,
-            None => {
-                if let Some(known) = spreadsheet_original(conn, r.trim())? {
-                    return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r.trim(), "case", &known))));
-                }
-                return Ok(Err(RowError::new("ref", unknown_case(&CaseId::Ref(r.trim().to_string())))));
-            }
-        }
-    } else {
-        let (Some(cr), Some(s), Some(o)) = (client_ref, service, opened_on) else {
-            return Ok(Err(RowError::new("ref", "give the case ref, or client_ref, service and opened_on")));
-        };
-        let (sid, _) = match lk.service(s) {
-            Ok(v) => v,
-            Err(f) => return Ok(Err(f)),
-        };
-        let found = match lk.client(conn, cr.trim())? {
-            Some(cid) => q::case_by_key(conn, cid, sid, o)?,
-            None => None,
-        };
-        match found {
-            Some(c) => c,
-            None => {
-                return Ok(Err(RowError::new(
-                    "opened_on",
-                    format!("no case of this client at {s} opened on {o}; import the cases first"),
-                )))
-            }
-        }
-    };
+    let tier = check!(lk.tier(t.tier)).to_string();
+    let case = check!(tier_change_case(conn, lk, t)?);
     let key = case_key(case.ref_.as_deref(), case.id);
-    // Named by its ref, the row's other columns must describe the same case.
-    if ref_.is_some() {
-        let mut cmp = Comparison::new(
-            "case",
-            key.clone(),
-            "give the ref of the case the tier change belongs to, or leave client_ref, service and opened_on empty",
-        );
-        let mut any = false;
-        if let Some(cr) = client_ref {
-            any = true;
-            cmp.identity("client_ref", lk.client(conn, cr.trim())? == Some(case.client_id));
-        }
-        if let Some(sv) = service {
-            any = true;
-            let sid = lk.service(sv).map(|(i, _)| i).ok();
-            cmp.identity("service", sid == Some(case.service_id));
-        }
-        if let Some(o) = opened_on {
-            any = true;
-            cmp.identity("opened_on", o == case.opened_on);
-        }
-        if any && !cmp.is_same() {
-            // Judged apart from the tier row itself, under a key of its own.
-            if let Err(e) = Tracker::new(lk.tracker.rules).matched(lk.line, 0, &cmp) {
-                let column =
-                    ["client_ref", "service", "opened_on"].into_iter().find(|c| *c == e.column).unwrap_or("ref");
-                return Ok(Err(RowError::new(column, e.message)));
-            }
-        }
+    if t.ref_.is_some() {
+        check!(check_named_case(conn, lk, t, &case, &key)?);
     }
     // A tier row is the case's tier from a day: tracked under a key of its own.
+    let from = t.from;
     let row_key = -((case.id << 24) + i64::from(from.0.num_days_from_ce()));
     let row_name = format!("{key} from {from}");
     let history = q::tier_history(conn, case.id)?;
-    if let Some((_, t)) = history.iter().find(|(d, _)| *d == from) {
+    if let Some((_, recorded)) = history.iter().find(|(d, _)| *d == from) {
         let mut cmp = Comparison::new("tier change", row_name, "");
-        cmp.value("tier", Some(t.clone()), Some(tier.clone()));
+        cmp.value("tier", Some(recorded.clone()), Some(tier.clone()));
         let line = lk.line;
         match lk.tracker.matched(line, row_key, &cmp) {
             Err(e) => return Ok(Err(RowError::new("tier", e.message))),
@@ -878,13 +881,73 @@ pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>
         q::set_tier_change(conn, case.id, from, &tier)?;
         return Ok(Ok(Applied::Updated));
     }
-    if let Err(f) = check_retier(case.opened_on, case.closed_on, &history, from, &tier) {
-        return Ok(Err(f));
-    }
+    check!(check_retier(case.opened_on, case.closed_on, &history, from, &tier));
     q::insert_tier_change(conn, case.id, from, &tier)?;
     let line = lk.line;
     lk.tracker.created(line, row_key, "tier change", || row_name);
     Ok(Ok(Applied::New))
+}
+
+/// The case a tier row names: by its ref, else by client, service and
+/// opening day.
+fn tier_change_case(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Case, RowError>> {
+    if let Some(r) = t.ref_.map(str::trim) {
+        if let Some(c) = q::case_by_ref(conn, r)? {
+            return Ok(Ok(c));
+        }
+        if let Some(known) = spreadsheet_original(conn, r)? {
+            return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r, "case", &known))));
+        }
+        return Ok(Err(RowError::new("ref", unknown_case(&CaseId::Ref(r.to_string())))));
+    }
+    let (Some(cr), Some(s), Some(o)) = (t.client_ref, t.service, t.opened_on) else {
+        return Ok(Err(RowError::new("ref", "give the case ref, or client_ref, service and opened_on")));
+    };
+    let (sid, _) = check!(lk.service(s));
+    let found = match lk.client(conn, cr.trim())? {
+        Some(cid) => q::case_by_key(conn, cid, sid, o)?,
+        None => None,
+    };
+    Ok(found.ok_or_else(|| {
+        RowError::new("opened_on", format!("no case of this client at {s} opened on {o}; import the cases first"))
+    }))
+}
+
+/// Named by its ref, a tier row's other columns must describe the same case.
+fn check_named_case(
+    conn: &Conn,
+    lk: &mut Lookups,
+    t: &TierChangeInput<'_>,
+    case: &Case,
+    key: &str,
+) -> Result<Result<(), RowError>> {
+    let mut cmp = Comparison::new(
+        "case",
+        key.to_string(),
+        "give the ref of the case the tier change belongs to, or leave client_ref, service and opened_on empty",
+    );
+    let mut any = false;
+    if let Some(cr) = t.client_ref {
+        any = true;
+        cmp.identity("client_ref", lk.client(conn, cr.trim())? == Some(case.client_id));
+    }
+    if let Some(sv) = t.service {
+        any = true;
+        let sid = lk.service(sv).map(|(i, _)| i).ok();
+        cmp.identity("service", sid == Some(case.service_id));
+    }
+    if let Some(o) = t.opened_on {
+        any = true;
+        cmp.identity("opened_on", o == case.opened_on);
+    }
+    if any && !cmp.is_same() {
+        // Judged apart from the tier row itself, under a key of its own.
+        if let Err(e) = Tracker::new(lk.tracker.rules).matched(lk.line, 0, &cmp) {
+            let column = ["client_ref", "service", "opened_on"].into_iter().find(|c| *c == e.column).unwrap_or("ref");
+            return Ok(Err(RowError::new(column, e.message)));
+        }
+    }
+    Ok(Ok(()))
 }
 
 // ------------------------------------------------------- workers and tiers

@@ -325,6 +325,58 @@ pub struct Written {
 /// recipient, start and end) and updated. A `RowError` means nothing was
 /// written.
 pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> Result<Result<Written, RowError>> {
+    let Checked { dec, existing, others, reference } = match check_write(tx, g, create_only)? {
+        Ok(c) => c,
+        Err(p) => return Ok(Err(p)),
+    };
+    let grant = Grant {
+        reference: reference.clone(),
+        decision: dec.reference.clone(),
+        funder: g.funder.clone().unwrap_or_else(|| dec.commissioner.clone()),
+        recipient: g.recipient.trim().to_string(),
+        intermediary: g.intermediary.clone(),
+        title: g.title.clone(),
+        purpose: g.purpose.clone(),
+        conditions: g.conditions.clone(),
+        amount: g.amount,
+        start_on: g.start_on,
+        end_on: g.end_on,
+        status: g.status.or(existing.as_ref().map(|(_, o)| o.status)).unwrap_or(GrantStatus::Active),
+        match_amount: g.match_amount,
+        match_funder: g.match_funder.clone(),
+    };
+    let left_to_grant = Pence(dec.amount.0 - others.0 - g.amount.0);
+    let changed = match &existing {
+        Some((_, old)) => changes(old, &grant),
+        None => vec![],
+    };
+    if existing.is_some() && changed.is_empty() {
+        return Ok(Ok(Written {
+            applied: Applied::Unchanged,
+            reference,
+            changes: changed,
+            new_orgs: vec![],
+            left_to_grant,
+        }));
+    }
+    // Every check has passed: from here on the row is written.
+    let existing_id = existing.as_ref().map(|(id, _)| *id);
+    let (applied, new_orgs) = record(tx, command, dec.id, existing_id, &grant, &changed)?;
+    Ok(Ok(Written { applied, reference, changes: changed, new_orgs, left_to_grant }))
+}
+
+/// A grant row checked against its decision and the grant it matched.
+struct Checked {
+    dec: DecisionFacts,
+    existing: Option<(i64, Grant)>,
+    /// What the decision's other grants total.
+    others: Pence,
+    reference: String,
+}
+
+/// Every rule a grant row must keep before anything is written: its own
+/// values, its decision (open, not over-granted), its ref, its payments.
+fn check_write(tx: &Tx, g: &GrantInput, create_only: bool) -> Result<Result<Checked, RowError>> {
     if let Err(p) = validate(g) {
         return Ok(Err(p));
     }
@@ -366,37 +418,19 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
             return Ok(Err(RowError::new("amount", m)));
         }
     }
-    let grant = Grant {
-        reference: reference.clone(),
-        decision: dec.reference.clone(),
-        funder: g.funder.clone().unwrap_or_else(|| dec.commissioner.clone()),
-        recipient: g.recipient.trim().to_string(),
-        intermediary: g.intermediary.clone(),
-        title: g.title.clone(),
-        purpose: g.purpose.clone(),
-        conditions: g.conditions.clone(),
-        amount: g.amount,
-        start_on: g.start_on,
-        end_on: g.end_on,
-        status: g.status.or(existing.as_ref().map(|(_, o)| o.status)).unwrap_or(GrantStatus::Active),
-        match_amount: g.match_amount,
-        match_funder: g.match_funder.clone(),
-    };
-    let left_to_grant = Pence(dec.amount.0 - others.0 - g.amount.0);
-    let changed = match &existing {
-        Some((_, old)) => changes(old, &grant),
-        None => vec![],
-    };
-    if existing.is_some() && changed.is_empty() {
-        return Ok(Ok(Written {
-            applied: Applied::Unchanged,
-            reference,
-            changes: changed,
-            new_orgs: vec![],
-            left_to_grant,
-        }));
-    }
-    // Every check has passed: from here on the row is written.
+    Ok(Ok(Checked { dec, existing, others, reference }))
+}
+
+/// Write a checked grant (new, or over `existing_id`) and its audit row;
+/// returns what was done and the organisations recorded for it.
+fn record(
+    tx: &Tx,
+    command: &str,
+    decision_id: i64,
+    existing_id: Option<i64>,
+    grant: &Grant,
+    changed: &[String],
+) -> Result<(Applied, Vec<(String, OrgKind)>)> {
     let mut new_orgs = Vec::new();
     let mut org = |name: &str, kind: OrgKind| -> Result<i64> {
         let (id, added) = db::org::id_or_insert(tx, name, kind)?;
@@ -411,14 +445,15 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
         intermediary: grant.intermediary.as_deref().map(|n| org(n, OrgKind::Partner)).transpose()?,
         match_funder: grant.match_funder.as_deref().map(|n| org(n, OrgKind::Partner)).transpose()?,
     };
+    let reference = Some(grant.reference.as_str());
     let applied = match existing_id {
         Some(id) => {
-            db::grant::update(tx, id, dec.id, &grant, &ids)?;
-            db::tx::audit(tx, command, "grant", Some(&reference), "update", Some(&changed.join("; ")))?;
+            db::grant::update(tx, id, decision_id, grant, &ids)?;
+            db::tx::audit(tx, command, "grant", reference, "update", Some(&changed.join("; ")))?;
             Applied::Updated
         }
         None => {
-            db::grant::insert(tx, dec.id, &grant, &ids)?;
+            db::grant::insert(tx, decision_id, grant, &ids)?;
             let detail = format!(
                 "{} to {} under decision {}{}",
                 grant.amount.pretty(),
@@ -426,11 +461,11 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
                 grant.decision,
                 grant.intermediary.as_deref().map(|i| format!(" via {i}")).unwrap_or_default()
             );
-            db::tx::audit(tx, command, "grant", Some(&reference), "add", Some(&detail))?;
+            db::tx::audit(tx, command, "grant", reference, "add", Some(&detail))?;
             Applied::New
         }
     };
-    Ok(Ok(Written { applied, reference, changes: changed, new_orgs, left_to_grant }))
+    Ok((applied, new_orgs))
 }
 
 /// What `grant edit` changes: `None` keeps the recorded value.
