@@ -900,47 +900,11 @@ impl GivingGrant {
         g.insert("amountDisbursed".into(), money_number(self.amount_disbursed));
         g.insert("awardDate".into(), json!(self.award_date.iso()));
         if self.start_on.is_some() || self.end_on.is_some() {
-            let mut e = Map::new();
-            if let Some(s) = self.start_on {
-                e.insert("startDate".into(), json!(s.iso()));
-            }
-            if let Some(d) = self.end_on {
-                e.insert("endDate".into(), json!(d.iso()));
-            }
-            if let Some(m) = self.duration_months {
-                e.insert("duration".into(), json!(m));
-            }
-            g.insert("plannedDates".into(), Value::Array(vec![Value::Object(e)]));
+            g.insert("plannedDates".into(), Value::Array(vec![self.planned_dates()]));
         }
-        let mut recipient = Map::new();
-        recipient.insert("id".into(), json!(self.recipient_id));
-        recipient.insert("name".into(), json!(self.recipient_name));
-        let (charity, company) = crate::domain::threesixty::registered_numbers(&self.recipient_id);
-        if let Some(c) = charity {
-            recipient.insert("charityNumber".into(), json!(c));
-        }
-        if let Some(c) = company {
-            recipient.insert("companyNumber".into(), json!(c));
-        }
-        g.insert("recipientOrganization".into(), Value::Array(vec![Value::Object(recipient)]));
+        g.insert("recipientOrganization".into(), Value::Array(vec![self.recipient()]));
         if !self.beneficiaries.is_empty() {
-            let locations: Vec<Value> = self
-                .beneficiaries
-                .iter()
-                .map(|b| {
-                    let mut l = Map::new();
-                    if let Some(n) = &b.name {
-                        l.insert("name".into(), json!(n));
-                    }
-                    l.insert("countryCode".into(), json!("GB"));
-                    if let (Some(c), Some(t)) = (&b.geo_code, b.geo_code_type()) {
-                        l.insert("geoCode".into(), json!(c));
-                        l.insert("geoCodeType".into(), json!(t));
-                    }
-                    Value::Object(l)
-                })
-                .collect();
-            g.insert("beneficiaryLocation".into(), Value::Array(locations));
+            g.insert("beneficiaryLocation".into(), Value::Array(self.locations()));
         }
         g.insert("fundingOrganization".into(), json!([{"id": self.funder_id, "name": self.funder_name}]));
         if let Some(p) = &self.programme {
@@ -951,23 +915,7 @@ impl GivingGrant {
             json!([{"id": self.decision, "title": format!("Decision {}: {}", self.decision, self.decision_title)}]),
         );
         if !self.payments.is_empty() {
-            let tx: Vec<Value> = self
-                .payments
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let mut t = Map::new();
-                    t.insert("id".into(), json!(format!("{}-payment-{}", self.id, i + 1)));
-                    t.insert("transactionDate".into(), json!(p.paid_on.iso()));
-                    t.insert("value".into(), money_number(p.amount));
-                    t.insert("currency".into(), json!("GBP"));
-                    if let Some(n) = &p.note {
-                        t.insert("description".into(), json!(n));
-                    }
-                    Value::Object(t)
-                })
-                .collect();
-            g.insert("disbursementTransaction".into(), Value::Array(tx));
+            g.insert("disbursementTransaction".into(), Value::Array(self.transactions()));
         }
         if let Some(m) = &self.date_modified {
             g.insert("dateModified".into(), json!(m));
@@ -986,6 +934,76 @@ impl GivingGrant {
             g.insert("matchFunding".into(), json!({"amount": money_number(a), "funder": f}));
         }
         Value::Object(g)
+    }
+
+    fn planned_dates(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut e = Map::new();
+        if let Some(s) = self.start_on {
+            e.insert("startDate".into(), json!(s.iso()));
+        }
+        if let Some(d) = self.end_on {
+            e.insert("endDate".into(), json!(d.iso()));
+        }
+        if let Some(m) = self.duration_months {
+            e.insert("duration".into(), json!(m));
+        }
+        Value::Object(e)
+    }
+
+    /// The recipient, with its charity or company number when its
+    /// identifier is from those registers.
+    fn recipient(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut recipient = Map::new();
+        recipient.insert("id".into(), json!(self.recipient_id));
+        recipient.insert("name".into(), json!(self.recipient_name));
+        let (charity, company) = crate::domain::threesixty::registered_numbers(&self.recipient_id);
+        if let Some(c) = charity {
+            recipient.insert("charityNumber".into(), json!(c));
+        }
+        if let Some(c) = company {
+            recipient.insert("companyNumber".into(), json!(c));
+        }
+        Value::Object(recipient)
+    }
+
+    fn locations(&self) -> Vec<serde_json::Value> {
+        use serde_json::{json, Map, Value};
+        self.beneficiaries
+            .iter()
+            .map(|b| {
+                let mut l = Map::new();
+                if let Some(n) = &b.name {
+                    l.insert("name".into(), json!(n));
+                }
+                l.insert("countryCode".into(), json!("GB"));
+                if let (Some(c), Some(t)) = (&b.geo_code, b.geo_code_type()) {
+                    l.insert("geoCode".into(), json!(c));
+                    l.insert("geoCodeType".into(), json!(t));
+                }
+                Value::Object(l)
+            })
+            .collect()
+    }
+
+    fn transactions(&self) -> Vec<serde_json::Value> {
+        use serde_json::{json, Map, Value};
+        self.payments
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut t = Map::new();
+                t.insert("id".into(), json!(format!("{}-payment-{}", self.id, i + 1)));
+                t.insert("transactionDate".into(), json!(p.paid_on.iso()));
+                t.insert("value".into(), money_number(p.amount));
+                t.insert("currency".into(), json!("GBP"));
+                if let Some(n) = &p.note {
+                    t.insert("description".into(), json!(n));
+                }
+                Value::Object(t)
+            })
+            .collect()
     }
 }
 

@@ -475,70 +475,7 @@ pub struct Changes {
 pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Result<Stored> {
     tx::write(conn, |tx| {
         let old = find(tx, which)?;
-        let mut fields = Vec::new();
-        let mut new = old.clone();
-        if let Some(v) = c.outcome {
-            if v != old.outcome {
-                fields.push("outcome");
-            }
-            new.outcome = v;
-        }
-        if let Some(v) = c.first_contact_on {
-            if v != old.first_contact_on {
-                fields.push("first_contact_on");
-            }
-            new.first_contact_on = v;
-        }
-        if let Some(v) = c.risk {
-            if v != old.risk {
-                fields.push("risk");
-            }
-            new.risk = v;
-        }
-        if let Some(v) = c.marac {
-            if v != old.marac {
-                fields.push("marac");
-            }
-            new.marac = v;
-        }
-        if let Some(v) = c.needs {
-            if v != old.needs {
-                fields.push("needs");
-            }
-            new.needs = v;
-        }
-        if let Some(v) = &c.area {
-            if *v != old.area {
-                fields.push("area");
-            }
-            new.area.clone_from(v);
-        }
-        if let Some(v) = &c.ref_ {
-            if Some(v) != old.ref_.as_ref() {
-                if let Some(other) = db::referral::id_by_ref(tx, v)? {
-                    return Err(invalid(format!("the ref '{v}' belongs to another referral already (#{other})")));
-                }
-                fields.push("ref");
-            }
-            new.ref_ = Some(v.clone());
-        }
-        let mut client_id = old.client_id;
-        if let Some(v) = &c.client_ref {
-            client::check_ref(v).map_err(|m| invalid(format!("--client: {m}")))?;
-            let (id, _) = db::client::id_or_insert(tx, v.trim())?;
-            if id != old.client_id {
-                fields.push("client_ref");
-            }
-            client_id = id;
-            new.client_ref = v.trim().to_string();
-            new.client_id = id;
-        }
-        if let Some(d) = c.referred_on {
-            if d != old.referred_on {
-                fields.push("referred_on");
-            }
-            new.referred_on = d;
-        }
+        let (new, fields) = apply_changes(tx, &old, c)?;
         let r = Referral {
             client_ref: &new.client_ref,
             referred_on: new.referred_on,
@@ -556,8 +493,8 @@ pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Resul
         if fields.is_empty() {
             return Ok(new);
         }
-        if r.ref_.is_none() && (client_id != old.client_id || r.referred_on != old.referred_on) {
-            if let Some((other, _)) = db::referral::find_by_key(tx, client_id, old.service_id, &r, false)? {
+        if r.ref_.is_none() && (new.client_id != old.client_id || r.referred_on != old.referred_on) {
+            if let Some((other, _)) = db::referral::find_by_key(tx, new.client_id, old.service_id, &r, false)? {
                 if other != old.id {
                     return Err(invalid(format!(
                         "referral #{other} has that client, service, date and source already; two referrals without a ref cannot share them"
@@ -565,11 +502,54 @@ pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Resul
                 }
             }
         }
-        db::referral::update(tx, old.id, client_id, old.service_id, &r)?;
+        db::referral::update(tx, old.id, new.client_id, old.service_id, &r)?;
         let key = new.ref_.clone().unwrap_or_else(|| format!("#{}", old.id));
         tx::audit(tx, command, "referral", Some(&key), "update", Some(&fields.join(", ")))?;
         Ok(new)
     })
+}
+
+/// `old` with the changes given, and the fields they change. A new ref
+/// must be free; a corrected client is recorded if new.
+fn apply_changes(tx: &Conn, old: &Stored, c: &Changes) -> Result<(Stored, Vec<&'static str>)> {
+    let mut fields = Vec::new();
+    let mut new = old.clone();
+    let mut set = |name: &'static str, changed: bool| {
+        if changed {
+            fields.push(name);
+        }
+    };
+    /// Take the given value, noting whether it changes the recorded one.
+    fn take<T: PartialEq + Clone>(slot: &mut T, given: Option<&T>) -> bool {
+        let Some(v) = given else { return false };
+        let changed = *v != *slot;
+        slot.clone_from(v);
+        changed
+    }
+    set("outcome", take(&mut new.outcome, c.outcome.as_ref()));
+    set("first_contact_on", take(&mut new.first_contact_on, c.first_contact_on.as_ref()));
+    set("risk", take(&mut new.risk, c.risk.as_ref()));
+    set("marac", take(&mut new.marac, c.marac.as_ref()));
+    set("needs", take(&mut new.needs, c.needs.as_ref()));
+    set("area", take(&mut new.area, c.area.as_ref()));
+    if let Some(v) = &c.ref_ {
+        if Some(v) != old.ref_.as_ref() {
+            if let Some(other) = db::referral::id_by_ref(tx, v)? {
+                return Err(invalid(format!("the ref '{v}' belongs to another referral already (#{other})")));
+            }
+            set("ref", true);
+        }
+        new.ref_ = Some(v.clone());
+    }
+    if let Some(v) = &c.client_ref {
+        client::check_ref(v).map_err(|m| invalid(format!("--client: {m}")))?;
+        let (id, _) = db::client::id_or_insert(tx, v.trim())?;
+        set("client_ref", id != old.client_id);
+        new.client_ref = v.trim().to_string();
+        new.client_id = id;
+    }
+    set("referred_on", take(&mut new.referred_on, c.referred_on.as_ref()));
+    Ok((new, fields))
 }
 
 /// Which referrals `list` and `export` give.
