@@ -495,8 +495,19 @@ pub fn edit_scheduled(
     schedule: Option<&Schedule>,
     command: &str,
 ) -> Result<Written> {
+    write_scheduled(conn, schedule, command, |tx| edit_in(tx, reference, e, command))
+}
+
+/// `write` and then, when one is given, the grant's reporting schedule, in
+/// one transaction.
+fn write_scheduled(
+    conn: &mut Conn,
+    schedule: Option<&Schedule>,
+    command: &str,
+    write: impl FnOnce(&Tx) -> Result<Written>,
+) -> Result<Written> {
     db::tx::write(conn, |tx| {
-        let w = edit_in(tx, reference, e, command)?;
+        let w = write(tx)?;
         if let Some(s) = schedule {
             write_schedule(tx, &w.reference, s, command)?;
         }
@@ -565,18 +576,14 @@ pub fn add(conn: &mut Conn, g: &GrantInput, command: &str) -> Result<Written> {
 /// `grant add` with `--returns`/`--due-days`: the grant and its reporting
 /// schedule in one write.
 pub fn add_scheduled(conn: &mut Conn, g: &GrantInput, schedule: Option<&Schedule>, command: &str) -> Result<Written> {
-    db::tx::write(conn, |tx| {
-        let w = write_one(tx, g, true, command)?.map_err(|p| {
+    write_scheduled(conn, schedule, command, |tx| {
+        write_one(tx, g, true, command)?.map_err(|p| {
             if p.column == "decision" && p.message.starts_with("no decision with ref") {
                 error::not_found(p.message)
             } else {
                 p.into_error()
             }
-        })?;
-        if let Some(s) = schedule {
-            write_schedule(tx, &w.reference, s, command)?;
-        }
-        Ok(w)
+        })
     })
 }
 

@@ -179,23 +179,12 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
 
 /// Import workers (`caseload worker import`), matched on code.
 pub fn run_workers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
-        let mut tracker = Tracker::new(opts.rules());
-        let mut reader = Reader::open(opts, WORKER_COLUMNS)?;
-        reader.for_each(|f: &Fields<'_>| {
-            let parsed = worker_row(f);
-            let (w, given) = match parsed {
-                Ok(w) => w,
-                Err(e) => return Ok(Err(e)),
-            };
-            let judged = dom::record_worker(tx, &w, given, &mut tracker, f.line)?;
-            f.also(std::mem::take(&mut tracker.more));
-            Ok(judged.map_err(|fault| at(f, fault)))
-        })?;
-        let mut summary = reader.finish()?;
-        summary.changes = tracker.changes;
-        crate::import::audit(tx, command, "worker", &summary, &counts(&summary))?;
-        Ok(summary)
+    crate::import::run_tracked(db, opts, WORKER_COLUMNS, (command, "worker"), counts, |tx, tracker, f| {
+        let (w, given) = match worker_row(f) {
+            Ok(w) => w,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(dom::record_worker(tx, &w, given, tracker, f.line)?.map_err(|p| at(f, p)))
     })
 }
 

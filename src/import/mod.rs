@@ -74,6 +74,39 @@ pub fn write_bulk<T>(conn: &mut Conn, bulk: tx::Bulk<'_>, f: impl FnOnce(&Tx) ->
     tx::write_watched(conn, &interrupt::Watch, bulk, f)
 }
 
+/// An import whose rows each write one record, judged by one `Tracker`:
+/// one transaction, the summary (with every change for `--dry-run`) and
+/// its audit row, whose detail is `detail(summary)`. `apply` parses, checks
+/// and writes one row.
+pub fn run_tracked(
+    db: &mut crate::db::Db,
+    opts: &ImportOptions,
+    spec: &'static [Column],
+    (command, entity): (&str, &str),
+    detail: impl Fn(&Summary) -> String,
+    mut apply: impl FnMut(&Tx, &mut crate::domain::trust::Tracker, &Fields<'_>) -> Result<Result<Applied, RowError>>,
+) -> Result<Summary> {
+    crate::db::use_bulk_cache(&db.conn)?;
+    write(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = crate::domain::trust::Tracker::new(opts.rules());
+        let mut reader = Reader::open(opts, spec)?;
+        reader.for_each(|f| {
+            let judged = apply(tx, &mut tracker, f)?;
+            f.also(std::mem::take(&mut tracker.more));
+            Ok(judged)
+        })?;
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
+        audit(tx, command, entity, &summary, &detail(&summary))?;
+        Ok(summary)
+    })
+}
+
+/// "decisions.csv: 12 new, 0 updated, ...": an audit detail naming the file.
+pub fn file_counts(s: &Summary) -> String {
+    format!("{}: {}", s.file, referral::counts(s))
+}
+
 /// The import's audit row, unless it read no rows: a header-only file
 /// changes nothing, so it leaves no trace.
 pub fn audit(tx: &Tx, command: &str, entity: &str, summary: &Summary, detail: &str) -> Result<()> {
