@@ -129,10 +129,7 @@ pub fn case_of_row(conn: &Conn, given: &str) -> Result<Result<Case, RowError>> {
         Ok(id) => id,
         Err(m) => return Ok(Err(RowError::new("case", m))),
     };
-    let found = match &id {
-        CaseId::Ref(r) => cq::case_by_ref(conn, r)?,
-        CaseId::Id(i) => cq::case_by_id(conn, *i)?,
-    };
+    let found = crate::domain::caseload::lookup(conn, &id)?;
     Ok(found.ok_or_else(|| RowError::new("case", crate::domain::caseload::unknown_case(&id))))
 }
 

@@ -694,11 +694,16 @@ fn write_update(
 
 /// Find a case by its ref or `#id`.
 pub fn find(conn: &Conn, id: &CaseId) -> Result<Case> {
-    let found = match id {
-        CaseId::Ref(r) => q::case_by_ref(conn, r)?,
-        CaseId::Id(i) => q::case_by_id(conn, *i)?,
-    };
-    found.ok_or_else(|| not_found(unknown_case(id)))
+    lookup(conn, id)?.ok_or_else(|| not_found(unknown_case(id)))
+}
+
+/// The case with this ref or `#id`, if it is recorded: the one lookup of a
+/// case, for commands (`find`) and imports.
+pub fn lookup(conn: &Conn, id: &CaseId) -> Result<Option<Case>> {
+    match id {
+        CaseId::Ref(r) => q::case_by_ref(conn, r),
+        CaseId::Id(i) => q::case_by_id(conn, *i),
+    }
 }
 
 /// "no case 'C-0009'; ...": the one lookup message of a case, for commands
