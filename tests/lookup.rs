@@ -62,3 +62,16 @@ fn an_unknown_case_reads_the_same_from_a_command_and_an_import() {
     let err = p.fails(&["caseload", "import", "--tiers", "t.csv"], 65);
     assert!(err.ends_with(&format!("t.csv:2: ref: no case 'C-9999'{hint}\n")), "{err}");
 }
+
+#[test]
+fn an_unknown_worker_is_named_in_one_wording_with_or_without_workers() {
+    let p = Pathway::new();
+    let none =
+        "pathway: no worker with code 'KW01' (none are recorded yet); add workers with `pathway caseload worker add`\n";
+    assert_eq!(p.fails(&["caseload", "worker", "edit", "KW01", "--capacity", "30"], 65), none);
+    p.ok(&["caseload", "worker", "add", "--code", "KW06"]);
+    assert_eq!(
+        p.fails(&["caseload", "worker", "edit", "KW6", "--capacity", "30"], 65),
+        "pathway: no worker with code 'KW6'; did you mean 'KW06'?\n"
+    );
+}

@@ -283,14 +283,10 @@ impl Lookups {
 
     /// (id, code, active) of a worker.
     pub fn worker(&self, code: &str) -> Result<(i64, &str, bool), RowError> {
-        self.workers.get(&code.trim().to_lowercase()).map(|(id, c, a)| (*id, c.as_str(), *a)).ok_or_else(|| {
-            let known = self.worker_codes.iter().map(String::as_str);
-            let hint = match closest(code.trim(), known.clone()) {
-                Some(k) => format!("; did you mean '{k}'?"),
-                None => format!("{}; add workers with `pathway caseload worker add`", suggestion(code, known)),
-            };
-            RowError::new("worker", unknown_worker(code, &hint))
-        })
+        self.workers
+            .get(&code.trim().to_lowercase())
+            .map(|(id, c, a)| (*id, c.as_str(), *a))
+            .ok_or_else(|| RowError::new("worker", unknown_worker(code, &self.worker_codes)))
     }
 
     /// (id, name) of a service.
@@ -713,9 +709,14 @@ pub fn unknown_case(id: &CaseId) -> String {
 }
 
 /// "no worker with code 'KW6'; did you mean 'KW06'?": the one lookup
-/// message of a key worker.
-fn unknown_worker(code: &str, hint: &str) -> String {
-    super::unknown("worker with code", code, hint)
+/// message of a key worker, for commands and imports.
+fn unknown_worker(code: &str, known: &[String]) -> String {
+    let known = known.iter().map(String::as_str);
+    let hint = match closest(code.trim(), known.clone()) {
+        Some(k) => format!("; did you mean '{k}'?"),
+        None => format!("{}; add workers with `pathway caseload worker add`", suggestion(code, known)),
+    };
+    super::unknown("worker with code", code, &hint)
 }
 
 /// Open a case (`pathway caseload open`): one transaction with its audit row.
@@ -1006,7 +1007,7 @@ pub fn edit_worker(conn: &mut Conn, code: &str, e: &WorkerEdit, command: &str) -
     db::tx::write(conn, |tx| {
         let old = q::worker(tx, code)?.ok_or_else(|| {
             let known = q::worker_codes(tx).unwrap_or_default();
-            not_found(unknown_worker(code, &suggestion(code, known.iter().map(String::as_str))))
+            not_found(unknown_worker(code, &known))
         })?;
         let mut w = old.clone();
         if let Some(c) = &e.code {
