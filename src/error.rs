@@ -80,7 +80,7 @@ pub enum Error {
     #[error("cannot read {}: {reason}", .path.display())]
     NoInput { path: PathBuf, reason: String },
 
-    #[error("the database {} is busy: another pathway (or another program) is writing to it and did not finish within {seconds} seconds; nothing was changed, try again later", .path.display())]
+    #[error("the database {} is busy: another pathway (or another program) is writing to it and did not finish within {}; nothing was changed, try again later", .path.display(), count_of(*.seconds as usize, "second", "seconds"))]
     Busy { path: PathBuf, seconds: u64 },
 
     #[error("the database {} was written by a newer version of pathway (schema version {found}; this pathway knows up to {known}); install the newer pathway to use it", .path.display())]

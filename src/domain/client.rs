@@ -246,10 +246,10 @@ pub struct Attributes {
     pub dependent_children: Option<i64>,
 }
 
-/// A birth year: four digits from 1900 to this year. The message never
+/// A birth year: four digits from 1900 to this year (`PATHWAY_NOW`'s, like every "today"). The message never
 /// repeats the value.
 pub fn parse_birth_year(s: &str) -> Result<i64, String> {
-    let this_year = i64::from(Date::today().year());
+    let this_year = i64::from(crate::value::date::today()?.year());
     let t = s.trim();
     match t.parse::<i64>() {
         Ok(y) if t.len() == 4 && (1900..=this_year).contains(&y) => Ok(y),

@@ -1161,8 +1161,9 @@ impl Reader {
                 let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+                // Named as given: the temporary name carries the process id.
                 let f = crate::db::replace_private_file(&tmp)
-                    .with_context(|| format!("cannot create {}", tmp.display()))?;
+                    .with_context(|| format!("cannot create the rejects file {}", p.display()))?;
                 let mut w = csv::WriterBuilder::new().flexible(true).from_writer(f);
                 let mut h = headers.clone();
                 h.push_field(b"error");

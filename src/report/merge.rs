@@ -30,8 +30,10 @@ use std::collections::BTreeMap;
 /// The schema tag of the merged return's JSON.
 pub const SCHEMA: &str = "pathway.merged-return/1";
 
-/// The JSON Schema of `pathway.merged-return/1`.
-pub const JSON_SCHEMA: &str = include_str!("../../tests/fixtures/pathway.merged-return-1.schema.json");
+/// The JSON Schema of `pathway.merged-return/1`: the contract with the tools that read
+/// returns, printed by `pathway report schema`. The tests validate real
+/// output against it through that command.
+pub const JSON_SCHEMA: &str = include_str!("schema/pathway.merged-return-1.schema.json");
 
 /// What the merged return says about `women_supported`.
 pub const WOMEN_NOTE: &str = "women_supported is the sum of the providers' counts, not de-duplicated across \

@@ -4,7 +4,7 @@
 //! return mean" for a period, optionally limited to a service (and a hub's
 //! spokes), and gives back a plain `Return` whose JSON form is the
 //! documented layout `pathway.return/1` (see
-//! tests/fixtures/pathway.return-1.schema.json). `Return::figures` lists
+//! src/report/schema/pathway.return-1.schema.json). `Return::figures` lists
 //! every figure under the name `report explain` accepts, with the records
 //! it was counted over, so the CSV layout, `report explain` and the JSON
 //! all come from one list.
@@ -23,8 +23,10 @@ use std::collections::BTreeMap;
 /// The schema tag of the JSON form.
 pub const SCHEMA: &str = "pathway.return/1";
 
-/// The JSON Schema of `pathway.return/1`.
-pub const JSON_SCHEMA: &str = include_str!("../../tests/fixtures/pathway.return-1.schema.json");
+/// The JSON Schema of `pathway.return/1`: the contract with the tools that read
+/// returns, printed by `pathway report schema`. The tests validate real
+/// output against it through that command.
+pub const JSON_SCHEMA: &str = include_str!("schema/pathway.return-1.schema.json");
 
 /// The `by_area` key for referrals with no area recorded.
 pub const AREA_NOT_RECORDED: &str = "not_recorded";
