@@ -2,9 +2,10 @@
 
 use crate::app::Ctx;
 use crate::cmd::{report_summary, ImportArgs};
-use crate::domain::referral::{self, Changes, Clearable, ListOptions, OutcomeFilter, Referral, Stored, YesNo};
+use crate::domain::referral::{self, Changes, ListOptions, OutcomeFilter, Referral, Stored, YesNo};
 use crate::output::{Cell, Format, Out};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
+use crate::value::Clearable;
 use crate::value::{Date, Period};
 use anyhow::Result;
 

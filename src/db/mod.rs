@@ -19,6 +19,7 @@ pub mod org;
 pub mod referral;
 pub mod report;
 pub mod retention;
+pub(crate) mod row;
 
 pub mod service;
 
