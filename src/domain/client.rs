@@ -133,11 +133,13 @@ pub fn personal_column_message(column: &str) -> String {
     )
 }
 
-/// How many clients an import holds in memory at most (about 40 MB: an
-/// entry is a 16-byte key and an 8-byte id). Past this the cache starts
-/// again and unknown refs are looked up in the file. A file of 3,000,000
-/// referrals has about 1,000,000 clients.
-pub const CLIENT_CACHE_CAP: usize = 1_500_000;
+/// How many clients an import holds in memory at most: an entry is a
+/// 16-byte key and an 8-byte id, and this many fit in a table of 2²⁰
+/// slots (about 26 MB; it never grows to the next size, which would hold
+/// 78 MB while it moved). Past this the cache starts again and unknown
+/// refs are looked up in the file. A file of 3,000,000 referrals has
+/// about 1,000,000 clients.
+pub const CLIENT_CACHE_CAP: usize = 900_000;
 
 /// A client_ref as the cache holds it: 128 bits of two independent
 /// SipHash values of the ref, not the ref itself, so an entry needs no
@@ -669,6 +671,9 @@ mod tests {
         assert!(!c.knows("BC-0043"));
         c.forget("BC-0042");
         assert!(!c.knows("BC-0042"));
+        // A full cache fits the table of 2^20 slots (7/8 of them usable).
+        let full = KeyMap::with_capacity_and_hasher(CLIENT_CACHE_CAP, Default::default());
+        assert!(full.capacity() < 1 << 20, "{}", full.capacity());
     }
 
     #[test]

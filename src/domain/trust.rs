@@ -140,8 +140,10 @@ pub enum Verdict {
 pub struct Tracker {
     pub rules: Rules,
     /// Line of the first row that touched record `id` (0 = none), for ids
-    /// below `DENSE`.
-    lines: Vec<u32>,
+    /// below `DENSE`, in chunks of `CHUNK` ids: 4 bytes a record, and it
+    /// grows a chunk at a time (a vector would double, and hold both
+    /// copies while it does).
+    lines: Vec<Box<[u32]>>,
     far: HashMap<i64, u64>,
     pub changes: Vec<Change>,
     /// The errors of the last judged row after the one `matched` returned,
@@ -152,6 +154,9 @@ pub struct Tracker {
 /// Row ids below this are tracked in the dense vector (4 bytes each).
 const DENSE: i64 = 1 << 26;
 
+/// Ids a chunk of `Tracker::lines` holds.
+const CHUNK: usize = 1 << 16;
+
 impl Tracker {
     pub fn new(rules: Rules) -> Tracker {
         Tracker { rules, lines: Vec::new(), far: HashMap::new(), changes: Vec::new(), more: Vec::new() }
@@ -160,7 +165,8 @@ impl Tracker {
     /// The first line of this file that touched record `id`.
     pub fn first_line(&self, id: i64) -> Option<u64> {
         if (0..DENSE).contains(&id) {
-            self.lines.get(id as usize).copied().filter(|&l| l != 0).map(u64::from)
+            let i = id as usize;
+            self.lines.get(i / CHUNK).map(|c| c[i % CHUNK]).filter(|&l| l != 0).map(u64::from)
         } else {
             self.far.get(&id).copied()
         }
@@ -169,11 +175,12 @@ impl Tracker {
     fn mark(&mut self, id: i64, line: u64) {
         if (0..DENSE).contains(&id) && line <= u64::from(u32::MAX) {
             let i = id as usize;
-            if self.lines.len() <= i {
-                self.lines.resize(i + 1, 0);
+            while self.lines.len() <= i / CHUNK {
+                self.lines.push(vec![0; CHUNK].into_boxed_slice());
             }
-            if self.lines[i] == 0 {
-                self.lines[i] = line as u32;
+            let slot = &mut self.lines[i / CHUNK][i % CHUNK];
+            if *slot == 0 {
+                *slot = line as u32;
             }
         } else {
             self.far.entry(id).or_insert(line);
