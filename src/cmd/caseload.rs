@@ -8,7 +8,7 @@ use crate::db::caseload::{CaseLine, Tier, Worker};
 use crate::domain::assessment::AssessInput;
 use crate::domain::caseload::{self as dom, CaseId, CaseInput, Hours, ListOptions, WorkerEdit, WorkerInput};
 use crate::import;
-use crate::output::{Cell, Format};
+use crate::output::Cell;
 use crate::value::names::{CaseOutcome, Pathway, Stage};
 use crate::value::Date;
 use anyhow::Result;
@@ -624,10 +624,7 @@ fn assessment_cells(l: AssessmentLine) -> Vec<Cell> {
 
 fn export(a: ExportArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    if ctx.format == Format::Table {
-        ctx.format = Format::Csv;
-    }
-    let mut out = ctx.out();
+    let mut out = ctx.export_out();
     if a.assessments {
         let mut rows = out.rows(ASSESSMENT_COLUMNS)?;
         crate::domain::assessment::list(&db.conn, None, |l| rows.push(assessment_cells(l)))?;
@@ -687,7 +684,7 @@ fn worker(c: WorkerCommand, ctx: &mut Ctx) -> Result<u8> {
         }
         which @ (WorkerCommand::List(_) | WorkerCommand::Export(_)) => {
             let export = matches!(which, WorkerCommand::Export(_));
-            let mut out = if export { crate::cmd::decision::export_out(ctx) } else { ctx.out() };
+            let mut out = if export { ctx.export_out() } else { ctx.out() };
             let mut rows = out.rows(WORKER_COLUMNS)?;
             for w in dom::workers(&db.conn)? {
                 rows.push(worker_cells(w))?;

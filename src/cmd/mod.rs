@@ -18,7 +18,7 @@ pub mod service;
 
 use crate::app::Ctx;
 use crate::import::{ImportOptions, Summary};
-use crate::output::{Cell, Format};
+use crate::output::Cell;
 use std::path::PathBuf;
 
 /// What an import did: a sentence on stderr for people (nothing with -q), a
@@ -47,7 +47,7 @@ pub fn report_summary(ctx: &Ctx, s: &Summary, what: &str) -> anyhow::Result<u8> 
         ctx.say(&s.message(what));
         return Ok(0);
     }
-    if ctx.format == Format::Table {
+    if ctx.for_people() {
         ctx.say(&s.message(what));
     } else {
         let mut out = ctx.out();

@@ -3,7 +3,7 @@
 use crate::app::Ctx;
 use crate::cmd::{report_summary, ImportArgs};
 use crate::domain::referral::{self, Changes, Clearable, ListOptions, OutcomeFilter, Referral, Stored, YesNo};
-use crate::output::{Cell, Format, Out};
+use crate::output::{Cell, Out};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
@@ -270,7 +270,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             };
             let id = referral::add(&mut db.conn, &r, &ctx.command)?;
             ctx.say(&format!("recorded referral #{id}"));
-            if ctx.format != Format::Table {
+            if !ctx.for_people() {
                 show(&mut ctx.out(), &referral::find(&db.conn, &format!("#{id}"))?)?;
             }
             Ok(0)
@@ -318,7 +318,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             }
             let r = referral::update(&mut db.conn, &a.referral, &changes, &ctx.command)?;
             ctx.say(&format!("updated referral #{}", r.id));
-            if ctx.format != Format::Table {
+            if !ctx.for_people() {
                 show(&mut ctx.out(), &r)?;
             }
             Ok(0)
@@ -332,10 +332,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Export(f) => {
             let db = ctx.open()?;
             let filter = referral::filter(&db.conn, &f.options())?;
-            if ctx.format == Format::Table {
-                ctx.format = Format::Csv;
-            }
-            let mut out = ctx.out();
+            let mut out = ctx.export_out();
             let mut rows = out.rows(&crate::import::referral::header())?;
             referral::each(&db.conn, &filter, |r| rows.push(export_cells(r)))?;
             rows.finish()?;

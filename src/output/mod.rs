@@ -8,6 +8,7 @@
 
 mod cell;
 pub mod html;
+pub mod show;
 mod table;
 pub mod xlsx;
 
@@ -36,9 +37,76 @@ pub enum Format {
     Xlsx,
 }
 
+impl Format {
+    /// Whether the output is a table for a person to read.
+    pub fn for_people(self) -> bool {
+        self == Format::Table
+    }
+}
+
 /// The usage error for `--format html` anywhere but `report return`.
 pub fn html_only() -> anyhow::Error {
     crate::error::usage("--format html is only for `report return`; use table, csv, json or jsonl")
+}
+
+/// Whether `format` can be written at all, checked once before a command
+/// reads or writes anything: HTML only for a command whose value has a page
+/// (`has_page`), and a workbook never to a terminal.
+pub fn check(format: Format, has_page: bool, to_terminal: bool) -> Result<()> {
+    match format {
+        Format::Html if !has_page => Err(html_only()),
+        Format::Xlsx if to_terminal => Err(xlsx::not_to_a_terminal()),
+        _ => Ok(()),
+    }
+}
+
+/// A value pathway writes: one method for each kind of output, beside the
+/// value's own report or command. `emit` picks the method from `--format`,
+/// the one place (with `Out` itself) that the format is matched.
+pub trait Render {
+    /// One list of rows through `Out::rows`: the CSV, and by default every
+    /// other format (a table, a JSON array, JSON Lines, a workbook's sheet).
+    fn rows(&self, out: &mut Out) -> Result<()>;
+
+    /// For people (default: the rows as one table).
+    fn table(&self, out: &mut Out) -> Result<()> {
+        self.rows(out)
+    }
+
+    /// One JSON document (default: the rows as an array).
+    fn json(&self, out: &mut Out) -> Result<()> {
+        self.rows(out)
+    }
+
+    /// JSON Lines (default: one object per row).
+    fn jsonl(&self, out: &mut Out) -> Result<()> {
+        self.rows(out)
+    }
+
+    /// A workbook (default: the rows as one sheet).
+    fn xlsx(&self, out: &mut Out) -> Result<()> {
+        self.rows(out)
+    }
+
+    /// A page. Only values with one (the return, the merged return) have
+    /// it; `check` refuses `--format html` for every other command before
+    /// it starts, so this default is never reached from the command line.
+    fn html(&self, _out: &mut Out) -> Result<()> {
+        Err(html_only())
+    }
+}
+
+/// Write `value` in the output's format, then flush.
+pub fn emit(value: &dyn Render, out: &mut Out) -> Result<()> {
+    match out.format {
+        Format::Table => value.table(out)?,
+        Format::Csv => value.rows(out)?,
+        Format::Json => value.json(out)?,
+        Format::Jsonl => value.jsonl(out)?,
+        Format::Xlsx => value.xlsx(out)?,
+        Format::Html => value.html(out)?,
+    }
+    out.flush()
 }
 
 /// Where data goes, and how.
@@ -64,6 +132,20 @@ impl<'w> Out<'w> {
         self
     }
 
+    /// For an export: CSV unless another format is asked for (a table is
+    /// not a file to import again).
+    pub fn for_export(mut self) -> Out<'w> {
+        if self.format == Format::Table {
+            self.format = Format::Csv;
+        }
+        self
+    }
+
+    /// Whether the output is a table for a person to read.
+    pub fn for_people(&self) -> bool {
+        self.format.for_people()
+    }
+
     /// Write ready sheets as one workbook (`--format xlsx`).
     pub fn workbook(&mut self, sheets: Vec<rust_xlsxwriter::Worksheet>) -> Result<()> {
         xlsx::save(sheets, &mut self.w)?;
@@ -73,35 +155,27 @@ impl<'w> Out<'w> {
 
     /// Start a list of rows under `columns`.
     pub fn rows<'o>(&'o mut self, columns: &[&str]) -> Result<Rows<'o, 'w>> {
-        if self.format == Format::Html {
-            return Err(html_only());
-        }
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         let sheet = match self.format {
             Format::Xlsx => Some(xlsx::Sheet::new(&self.sheet, &columns)?),
             _ => None,
         };
+        let mut csv = None;
         match self.format {
             Format::Csv => {
-                let mut line = Vec::new();
-                for (i, c) in columns.iter().enumerate() {
-                    csv_field(&mut line, i, c);
-                }
-                line.extend_from_slice(b"\n");
-                self.w.write_all(&line)?;
+                let mut w = Csv::new();
+                w.write(&columns, &mut self.w)?;
+                csv = Some(w);
             }
             Format::Json => self.w.write_all(b"[")?,
             _ => {}
         }
-        Ok(Rows { out: self, columns, buffered: Vec::new(), line: Vec::new(), count: 0, sheet })
+        Ok(Rows { out: self, columns, buffered: Vec::new(), csv, fields: Vec::new(), count: 0, sheet })
     }
 
     /// One record (e.g. `decision show`): a two-column table for people, an
     /// object in JSON, one row in CSV.
     pub fn record(&mut self, columns: &[&str], cells: Vec<Cell>) -> Result<()> {
-        if self.format == Format::Html {
-            return Err(html_only());
-        }
         match self.format {
             Format::Table => {
                 let pairs: Vec<(String, String)> =
@@ -124,14 +198,6 @@ impl<'w> Out<'w> {
 
     /// A document already shaped for JSON (reports).
     pub fn json<T: Serialize>(&mut self, value: &T) -> Result<()> {
-        if self.format == Format::Html {
-            return Err(html_only());
-        }
-        if self.format == Format::Xlsx {
-            return Err(crate::error::usage(
-                "--format xlsx is not available for this command's output; use json, jsonl, csv or table",
-            ));
-        }
         match self.format {
             Format::Jsonl => {
                 serde_json::to_writer(&mut self.w, value)?;
@@ -151,9 +217,6 @@ impl<'w> Out<'w> {
         value: &T,
         failure: impl FnOnce(&T) -> Option<anyhow::Error>,
     ) -> Result<()> {
-        if matches!(self.format, Format::Html | Format::Xlsx) {
-            return self.json(value);
-        }
         let written = match self.format {
             Format::Jsonl => serde_json::to_writer(&mut self.w, value),
             _ => serde_json::to_writer_pretty(&mut self.w, value),
@@ -167,9 +230,6 @@ impl<'w> Out<'w> {
 
     /// A report's sections as tables, each under its heading.
     pub fn sections(&mut self, sections: &[Section]) -> Result<()> {
-        if self.format == Format::Html {
-            return Err(html_only());
-        }
         if self.format == Format::Xlsx {
             let sheets = sections.iter().map(Section::sheet).collect::<Result<Vec<_>>>()?;
             return self.workbook(sheets);
@@ -242,7 +302,10 @@ pub struct Rows<'o, 'w> {
     out: &'o mut Out<'w>,
     columns: Vec<String>,
     buffered: Vec<Vec<Cell>>,
-    line: Vec<u8>,
+    /// CSV: the one writer (the `csv` crate), filling a buffer that each
+    /// row empties onto the output.
+    csv: Option<Csv>,
+    fields: Vec<String>,
     count: u64,
     sheet: Option<xlsx::Sheet>,
 }
@@ -254,17 +317,18 @@ impl Rows<'_, '_> {
             Format::Table | Format::Html => self.buffered.push(cells),
             Format::Csv => {
                 let raw = self.out.raw_csv;
-                self.line.clear();
-                for (i, c) in cells.iter().enumerate() {
+                self.fields.clear();
+                self.fields.extend(cells.iter().map(|c| {
                     let s = c.for_csv();
                     if raw || !matches!(c, Cell::Text(_) | Cell::List(_)) {
-                        csv_field(&mut self.line, i, &s);
+                        s
                     } else {
-                        csv_field(&mut self.line, i, &neutralise(&s));
+                        neutralise(&s).into_owned()
                     }
+                }));
+                if let Some(w) = &mut self.csv {
+                    w.write(&self.fields, &mut self.out.w)?;
                 }
-                self.line.extend_from_slice(b"\n");
-                self.out.w.write_all(&self.line)?;
             }
             Format::Json => {
                 if self.count > 0 {
@@ -320,24 +384,51 @@ impl Rows<'_, '_> {
     }
 }
 
-/// Append one CSV field (RFC 4180: quoted when it holds a comma, quote,
-/// line break or surrounding space; quotes doubled).
-fn csv_field(line: &mut Vec<u8>, index: usize, s: &str) {
-    if index > 0 {
-        line.push(b',');
+/// The CSV writer every CSV pathway writes goes through (the `csv` crate):
+/// RFC 4180, a field quoted when it holds a comma, quote or line break,
+/// quotes doubled, lines ending in LF.
+pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
+    csv::Writer::from_writer(w)
+}
+
+/// The buffer a list's CSV writer fills, emptied onto the output after
+/// each row.
+#[derive(Clone, Default)]
+struct CsvBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for CsvBuffer {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
     }
-    let needs_quotes =
-        s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) || s.starts_with(' ') || s.ends_with(' ');
-    if needs_quotes {
-        line.push(b'"');
-        for b in s.bytes() {
-            if b == b'"' {
-                line.push(b'"');
-            }
-            line.push(b);
-        }
-        line.push(b'"');
-    } else {
-        line.extend_from_slice(s.as_bytes());
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A list's CSV: the writer and the buffer it fills.
+struct Csv {
+    writer: csv::Writer<CsvBuffer>,
+    buffer: CsvBuffer,
+}
+
+impl Csv {
+    fn new() -> Csv {
+        let buffer = CsvBuffer::default();
+        Csv { writer: csv_writer(buffer.clone()), buffer }
+    }
+
+    /// Write one record onto `w`.
+    fn write<I, T>(&mut self, record: I, w: &mut dyn Write) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.writer.write_record(record)?;
+        self.writer.flush()?;
+        let mut buf = self.buffer.0.borrow_mut();
+        w.write_all(&buf)?;
+        buf.clear();
+        Ok(())
     }
 }

@@ -306,9 +306,9 @@ impl Explanation {
         Ok(n)
     }
 
-    /// The explanation as `--format json` writes it, the records read from
-    /// the database while it is written.
-    pub fn json<'a>(&'a self, conn: &'a Conn) -> Streamed<'a> {
+    /// The explanation ready to write, the records read from the database
+    /// while it is written.
+    pub fn with_records<'a>(&'a self, conn: &'a Conn) -> Streamed<'a> {
         Streamed { e: self, conn, failure: std::cell::RefCell::new(None) }
     }
 }
@@ -411,5 +411,76 @@ fn payment(p: &q::PaymentRecord, sign: i64) -> Record {
         date: Some(p.paid_on.clone()),
         value: Some(RecordValue::Money(Pence(sign * p.amount))),
         detail: p.note.clone().unwrap_or_default(),
+    }
+}
+/// How an explanation is written: JSON the document (records streamed);
+/// the table one section, its title the figure and its value, its note the
+/// rule; CSV, JSON Lines and a workbook one row per record.
+impl crate::output::Render for Streamed<'_> {
+    fn rows(&self, out: &mut crate::output::Out) -> Result<()> {
+        let mut rows = out.rows(COLUMNS)?;
+        self.e.each_record(self.conn, |r| rows.push(r.cells()))?;
+        rows.finish()?;
+        Ok(())
+    }
+
+    fn table(&self, out: &mut crate::output::Out) -> Result<()> {
+        let e = self.e;
+        // A table is fitted to all its rows, so they are gathered first.
+        let mut rows = Vec::new();
+        let n = e.each_record(self.conn, |r| {
+            rows.push(r.cells());
+            Ok(())
+        })?;
+        let mut note = format!("Rule: {}\n{n} record{} listed", e.rule, if n == 1 { "" } else { "s" });
+        if let Some(s) = &e.service {
+            note = format!(
+                "Service: {}{}\n{note}",
+                s.name,
+                if s.includes.is_empty() { String::new() } else { format!(" (with {})", s.includes.join(", ")) }
+            );
+        }
+        let title =
+            format!("{} = {} ({} {} to {})", e.figure, e.value_text(), e.period.label, e.period.from, e.period.to);
+        out.sections(&[crate::report::returns_render::section(title, note, COLUMNS, rows)])
+    }
+
+    fn json(&self, out: &mut crate::output::Out) -> Result<()> {
+        out.json_streamed(self, |j| j.failure.borrow_mut().take())
+    }
+}
+
+/// The columns of an explanation's rows.
+const COLUMNS: &[&str] = &["record", "kind", "service", "date", "value", "detail"];
+
+impl Explanation {
+    /// The figure's value as the table's title shows it.
+    fn value_text(&self) -> String {
+        match &self.figure_value {
+            FigureValue::Count(c) => c.text(),
+            FigureValue::Number(n) => n.map_or("none".into(), |x| x.to_string()),
+            FigureValue::Money(p) => p.pretty(),
+            FigureValue::Int(i) => i.to_string(),
+            FigureValue::Text(t) => t.clone().unwrap_or_default(),
+        }
+    }
+}
+
+impl Record {
+    fn cells(self) -> Vec<crate::output::Cell> {
+        use crate::output::Cell;
+        vec![
+            Cell::text(self.record),
+            Cell::text(self.kind),
+            Cell::opt_text(self.service),
+            Cell::opt_text(self.date),
+            match self.value {
+                None => Cell::Null,
+                Some(RecordValue::Days(d)) => Cell::Int(d),
+                Some(RecordValue::Hours(h)) => Cell::Num(h, 1),
+                Some(RecordValue::Money(p)) => Cell::Money(p),
+            },
+            Cell::text(self.detail),
+        ]
     }
 }

@@ -592,112 +592,121 @@ impl Return {
     /// Apply `--suppress`/`--round` to every count, hiding the derived
     /// figures whose base is hidden.
     pub fn suppress(&mut self, s: Suppression) {
+        let counts = self.counts();
         let mut ledger = Ledger::default();
+        for c in &counts.cells {
+            ledger.cell(**c);
+        }
+        for rel in &counts.relations {
+            ledger.relate(rel.clone());
+        }
+        let published = ledger.publish(s);
+        let applied = Applied::new(s, &published);
+        // The same cells the ledger was given, in the same traversal.
+        for (cell, value) in counts.cells.into_iter().zip(published) {
+            *cell = value;
+        }
+        self.suppression = applied;
+        self.withhold_derived(s);
+    }
+
+    /// Every count of the return, in one traversal, with the published
+    /// relations between them (a total and its parts).
+    fn counts(&mut self) -> Counts<'_> {
+        let mut c = Counts::default();
         let r = &mut self.referrals;
-        let total = ledger.cell(r.total);
-        for b in [&r.by_source, &r.by_outcome, &r.by_risk, &r.by_area] {
-            let mut rel = vec![total];
-            rel.extend(b.0.iter().map(|(_, v)| ledger.cell(*v)));
-            ledger.relate(rel);
+        let total = c.cell(&mut r.total);
+        for b in [&mut r.by_source, &mut r.by_outcome, &mut r.by_risk, &mut r.by_area] {
+            c.parts(total, b);
         }
-        for (_, v) in &r.by_need.0 {
-            ledger.cell(*v);
+        for (_, v) in r.by_need.0.iter_mut() {
+            c.cell(v);
         }
-        let women = ledger.cell(self.women_supported);
-        let cl = &self.caseload;
-        let flow: Vec<usize> =
-            [cl.open_at_start, cl.opened, cl.closed, cl.open_at_end].map(|v| ledger.cell(v)).to_vec();
+        let women = c.cell(&mut self.women_supported);
+        let cl = &mut self.caseload;
+        let flow: Vec<usize> = [&mut cl.open_at_start, &mut cl.opened, &mut cl.closed, &mut cl.open_at_end]
+            .into_iter()
+            .map(|v| c.cell(v))
+            .collect();
         let (closed, end) = (flow[2], flow[3]);
-        ledger.relate(flow);
-        let mut rel = vec![end];
-        rel.extend(cl.by_tier.0.iter().map(|(_, v)| ledger.cell(*v)));
-        ledger.relate(rel);
-        let mut rel = vec![closed];
-        rel.extend(self.closures.by_outcome.0.iter().map(|(_, v)| ledger.cell(*v)));
-        ledger.relate(rel);
+        c.relations.push(flow);
+        c.parts(end, &mut cl.by_tier);
+        c.parts(closed, &mut self.closures.by_outcome);
         // Outcomes: plain counts. No figure of the section is the sum of
         // others (a woman assessed on two pathways counts under each, and
         // women_progressed is a part of women_assessed whose other part,
         // the women assessed who did not progress, is never published), so
         // no relation is declared; what could be worked back is the rate,
-        // which is withheld below when a count it is made of is hidden.
-        let o = &self.outcomes;
-        for (_, c) in &o.by_pathway.0 {
-            ledger.cell(c.assessed);
-            ledger.cell(c.progressed);
+        // which is withheld when a count it is made of is hidden.
+        let o = &mut self.outcomes;
+        for (_, p) in o.by_pathway.0.iter_mut() {
+            c.cell(&mut p.assessed);
+            c.cell(&mut p.progressed);
         }
-        for v in [o.women_assessed, o.women_progressed, o.completions] {
-            ledger.cell(v);
+        for v in [&mut o.women_assessed, &mut o.women_progressed, &mut o.completions] {
+            c.cell(v);
         }
         // Equality: each breakdown adds up to women_supported.
-        for (_, b) in self.equality.breakdowns() {
-            let mut rel = vec![women];
-            rel.extend(b.0.iter().map(|(_, v)| ledger.cell(*v)));
-            ledger.relate(rel);
+        for b in self.equality.breakdowns_mut() {
+            c.parts(women, b);
         }
-        for t in &self.targets {
-            ledger.cell(t.actual);
+        for t in &mut self.targets {
+            c.cell(&mut t.actual);
         }
+        c
+    }
 
-        // Write back in the same order.
-        let out = ledger.publish(s);
-        self.suppression = Applied::new(s, &out);
-        let mut it = out.into_iter();
-        let mut next = || it.next().expect("one published count per cell");
+    /// After suppression: a median, rate, hours or percentage figure whose
+    /// base is hidden is withheld too.
+    fn withhold_derived(&mut self, s: Suppression) {
         let r = &mut self.referrals;
-        r.total = next();
-        for b in [&mut r.by_source, &mut r.by_outcome, &mut r.by_risk, &mut r.by_area, &mut r.by_need] {
-            for (_, v) in b.0.iter_mut() {
-                *v = next();
-            }
-        }
         if s.is_small(r.with_first_contact) {
             r.median_days_to_first_contact = None;
         }
         // Each day's count would show small numbers: never sent suppressed.
         r.days_to_first_contact = None;
-        self.women_supported = next();
         let cl = &mut self.caseload;
-        for v in [&mut cl.open_at_start, &mut cl.opened, &mut cl.closed, &mut cl.open_at_end] {
-            *v = next();
-        }
-        for (_, v) in cl.by_tier.0.iter_mut() {
-            *v = next();
-        }
         if cl.open_at_end.is_hidden() || cl.by_tier.0.iter().any(|(_, v)| v.is_hidden()) {
             cl.committed_hours_per_week = None;
-        }
-        for (_, v) in self.closures.by_outcome.0.iter_mut() {
-            *v = next();
         }
         if cl.closed.is_hidden() || self.closures.by_outcome.0.iter().any(|(_, v)| v.is_hidden()) {
             self.closures.positive_rate = None;
         }
-        let o = &mut self.outcomes;
-        for (_, c) in o.by_pathway.0.iter_mut() {
-            c.assessed = next();
-            c.progressed = next();
-        }
-        for v in [&mut o.women_assessed, &mut o.women_progressed, &mut o.completions] {
-            *v = next();
-        }
         // The rate of two exact counts would give them back: withheld when
         // either is hidden, and under rounding (whose point is that exact
         // counts are not shown).
+        let o = &mut self.outcomes;
         if o.women_assessed.is_hidden() || o.women_progressed.is_hidden() || s.rounding.is_some() {
             o.progress_rate = None;
         }
-        for b in self.equality.breakdowns_mut() {
-            for (_, v) in b.0.iter_mut() {
-                *v = next();
-            }
-        }
         for t in &mut self.targets {
-            t.actual = next();
             if t.actual.is_hidden() {
                 t.percent = None;
             }
         }
+    }
+}
+
+/// The counts of a return, each a cell, and the relations between cells.
+#[derive(Default)]
+struct Counts<'a> {
+    cells: Vec<&'a mut Count>,
+    relations: Vec<Vec<usize>>,
+}
+
+impl<'a> Counts<'a> {
+    fn cell(&mut self, c: &'a mut Count) -> usize {
+        self.cells.push(c);
+        self.cells.len() - 1
+    }
+
+    /// A breakdown's counts, related to the total they add up to.
+    fn parts(&mut self, total: usize, b: &'a mut Breakdown) {
+        let mut rel = vec![total];
+        for (_, v) in b.0.iter_mut() {
+            rel.push(self.cell(v));
+        }
+        self.relations.push(rel);
     }
 }
 
