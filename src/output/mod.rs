@@ -432,3 +432,34 @@ impl Csv {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv_of(raw: bool, rows: Vec<Vec<Cell>>) -> String {
+        let mut buf = Vec::new();
+        {
+            let mut out = Out::new(Format::Csv, raw, Box::new(&mut buf));
+            let mut list = out.rows(&["a", "b"]).unwrap();
+            for row in rows {
+                list.push(row).unwrap();
+            }
+            list.finish().unwrap();
+        }
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn csv_is_the_csv_crates_with_formulas_neutralised() {
+        let rows = vec![
+            vec![Cell::text("=1+1"), Cell::Int(-3)],
+            vec![Cell::text("a, \"b\"\nc"), Cell::text(" padded ")],
+            vec![Cell::List(vec!["+x".into(), "y".into()]), Cell::Null],
+        ];
+        // Quoted only for a comma, quote or line break (the csv crate's
+        // rule: surrounding spaces are kept as they are, unquoted).
+        assert_eq!(csv_of(false, rows.clone()), "a,b\n'=1+1,-3\n\"a, \"\"b\"\"\nc\", padded \n'+x;y,\n");
+        assert_eq!(csv_of(true, rows), "a,b\n=1+1,-3\n\"a, \"\"b\"\"\nc\", padded \n+x;y,\n");
+    }
+}

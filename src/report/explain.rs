@@ -110,15 +110,15 @@ pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explan
     let ret = returns::build(conn, &opts)?;
     let figures = ret.figures();
     let wanted = figure.trim();
-    let found = figures.iter().find(|f| f.name.as_deref() == Some(wanted)).or_else(|| {
+    let found = figures.iter().find(|f| f.name() == Some(wanted)).or_else(|| {
         // targets.NAME.MEASURE.PERIOD always works, even when unambiguous.
         ret.targets
             .iter()
             .find(|t| format!("{}.{}", t.figure.trim_end_matches(&format!(".{}", t.period)), t.period) == wanted)
-            .and_then(|t| figures.iter().find(|f| f.name.as_deref() == Some(t.figure.as_str())))
+            .and_then(|t| figures.iter().find(|f| f.name() == Some(t.figure.as_str())))
     });
-    let Some(f) = found else {
-        let names: Vec<&str> = figures.iter().filter_map(|f| f.name.as_deref()).collect();
+    let Some((f, named)) = found.and_then(|f| Some((f, f.named.as_ref()?))) else {
+        let names: Vec<&str> = figures.iter().filter_map(|f| f.name()).collect();
         let hint = match closest(wanted, names.iter().copied()) {
             Some(k) => format!("did you mean '{k}'? "),
             None => String::new(),
@@ -135,25 +135,22 @@ pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explan
             ret.period.label
         )));
     };
-    let basis = f.basis.clone().expect("named figures have a basis");
+    let basis = named.basis.clone();
     let grant = match &basis {
-        Basis::Awarded(id) | Basis::Outstanding(_, id) => {
-            let g = ret.grants.iter().find(|g| g.id == *id).expect("grant of the return");
-            Some(Record {
-                record: g.grant.clone(),
-                kind: "grant",
-                service: None,
-                date: None,
-                value: Some(RecordValue::Money(g.awarded)),
-                detail: format!("decision {}; recipient {}; awarded {}", g.decision, g.recipient, g.awarded.pretty()),
-            })
-        }
+        Basis::Awarded(g) | Basis::Outstanding(_, g) => Some(Record {
+            record: g.grant.clone(),
+            kind: "grant",
+            service: None,
+            date: None,
+            value: Some(RecordValue::Money(g.awarded)),
+            detail: format!("decision {}; recipient {}; awarded {}", g.decision, g.recipient, g.awarded.pretty()),
+        }),
         _ => None,
     };
     Ok(Explanation {
         figure: wanted.to_string(),
         value: figure_json(&f.value),
-        rule: f.rule.clone(),
+        rule: named.rule.clone(),
         period: ret.period.clone(),
         service: ret.service.clone(),
         figure_value: f.value.clone(),
@@ -291,8 +288,8 @@ impl Explanation {
                 if let Some(g) = &self.grant {
                     f(g.clone())?;
                 }
-                if let Basis::Outstanding(scope, id) = &self.basis {
-                    for p in q::payments(conn, scope, *id, PaymentSet::ToDate)? {
+                if let Basis::Outstanding(scope, g) = &self.basis {
+                    for p in q::payments(conn, scope, g.id, PaymentSet::ToDate)? {
                         f(payment(&p, -1))?;
                     }
                 }

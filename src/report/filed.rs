@@ -25,7 +25,7 @@ pub fn value_text(v: &FigureValue) -> String {
 pub fn figure_map(r: &Return) -> serde_json::Map<String, serde_json::Value> {
     r.figures()
         .into_iter()
-        .filter_map(|f| f.name.map(|n| (n, serde_json::Value::String(value_text(&f.value)))))
+        .filter_map(|f| f.named.map(|n| (n.name, serde_json::Value::String(value_text(&f.value)))))
         .collect()
 }
 

@@ -89,15 +89,8 @@ fn sections(m: &Merged) -> Vec<Section> {
 
 /// The CSV rows before the return's: the inputs, the --expect result, the note.
 fn figures(m: &Merged) -> Vec<Figure> {
-    let row = |section: &'static str, item: String, measure: &str, value: FigureValue| Figure {
-        name: None,
-        section,
-        item,
-        measure: measure.into(),
-        category: String::new(),
-        value,
-        basis: None,
-        rule: String::new(),
+    let row = |section: &'static str, item: String, measure: &str, value: FigureValue| {
+        Figure::line(section, item, measure, "", value)
     };
     let text = |s: &str| FigureValue::Text(Some(s.to_string()));
     let mut out = vec![row("return", String::new(), "note", text(merge::WOMEN_NOTE))];

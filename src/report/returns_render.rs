@@ -165,7 +165,7 @@ fn figure_rows(figures: Vec<Figure>) -> Vec<Vec<Cell>> {
         .into_iter()
         .map(|f| {
             vec![
-                Cell::text(f.name.clone().unwrap_or_default()),
+                Cell::text(f.name().unwrap_or_default()),
                 Cell::text(f.section),
                 Cell::text(f.item.clone()),
                 Cell::text(f.measure.clone()),
