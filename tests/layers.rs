@@ -1,16 +1,17 @@
 //! The layers stay apart: clap only in the command-line adapter, rusqlite
 //! only in `src/db/`, and nothing printed outside `main.rs` and `output/`.
 //!
-//! Rendering has one layer. `src/output/` holds it: the `Render` trait, the
-//! one `emit` that picks a value's renderer from `--format`, `check` (which
-//! formats a command can be written in, asked once before it starts), `Out`
-//! and the shown records (`output/show.rs`). A report's renderer is its
-//! `impl Render` beside it in `src/report/` (`returns_render.rs`,
-//! `merge_render.rs`, and the `impl Render` at the end of `grants.rs`,
-//! `caseload.rs`, `explain.rs`, `diff.rs`), which calls `Out`'s methods by
-//! name and never looks at the format. Commands in `src/cmd/` gather
-//! arguments, make the domain or report call and hand the value to `emit`
-//! (or stream a list's rows into `Out::rows`).
+//! Rendering has one layer, `src/output/`: the `Render` trait, the one
+//! `emit` that picks a value's renderer from `--format`, `check` (which
+//! formats a command can be written in, asked once before it starts),
+//! `Out`, and what each command shows in `output/<command>.rs` (the columns
+//! and cells of its lists, the `impl Render` of its records). A report's
+//! renderer is its `impl Render` beside it in `src/report/`
+//! (`returns_render.rs`, `merge_render.rs`, and the `impl Render` at the
+//! end of `grants.rs`, `caseload.rs`, `explain.rs`, `diff.rs`), which calls
+//! `Out`'s methods by name and never looks at the format. Commands in
+//! `src/cmd/` gather arguments, make the domain or report call and hand the
+//! value to `emit` (or stream a list's rows into `Out::rows`).
 
 use std::path::{Path, PathBuf};
 
@@ -123,9 +124,11 @@ fn format_matched_only_in_the_render_layer() {
 }
 
 /// A command hands its value to the render layer: it never looks at the
-/// format (`Format`, `ctx.format`, `out.format`), builds a titled table
-/// (`Section`), a page (`html::`), a workbook or JSON of its own
-/// (`serde_json::`), or writes sections.
+/// format (`Format`, `ctx.format`, `out.format`), builds a cell of a row
+/// (`Cell`), a titled table (`Section`), a page (`html::`), JSON of its own
+/// (`serde_json::`), or writes sections or a workbook. A list streamed from
+/// the database is the one thing a command writes itself: `out.rows` with
+/// the columns and cells its `output/<command>.rs` gives.
 #[test]
 fn commands_do_not_render() {
     for (path, text) in files() {

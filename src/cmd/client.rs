@@ -6,8 +6,8 @@ use crate::cmd::ImportArgs;
 use crate::domain::client;
 use crate::domain::duplicates;
 use crate::error::usage;
-use crate::output::show::{attribute_cells, ClientShown, CLIENT_COLUMNS as COLUMNS};
-use crate::output::{emit, Cell};
+use crate::output::client::{self as shown, ClientShown};
+use crate::output::emit;
 use anyhow::Result;
 
 pub const EXAMPLES: &str = "\
@@ -159,22 +159,16 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::List => {
             let db = ctx.open()?;
             let mut out = ctx.out();
-            let mut cols = COLUMNS.to_vec();
-            cols.extend(["referrals", "cases"]);
-            let mut rows = out.rows(&cols)?;
-            client::list(&db.conn, |c| {
-                let mut cells = attribute_cells(c);
-                cells.extend([Cell::Int(c.referrals), Cell::Int(c.cases)]);
-                rows.push(cells)
-            })?;
+            let mut rows = out.rows(shown::LIST_COLUMNS)?;
+            client::list(&db.conn, |c| rows.push(shown::list_cells(c)))?;
             rows.finish()?;
             Ok(0)
         }
         Command::Export => {
             let db = ctx.open()?;
             let mut out = ctx.export_out();
-            let mut rows = out.rows(COLUMNS)?;
-            client::list(&db.conn, |c| rows.push(attribute_cells(c)))?;
+            let mut rows = out.rows(shown::CLIENT_COLUMNS)?;
+            client::list(&db.conn, |c| rows.push(shown::attribute_cells(c)))?;
             rows.finish()?;
             Ok(0)
         }
@@ -202,26 +196,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Duplicates { within } => {
             let db = ctx.open()?;
             let pairs = duplicates::find(&db.conn, within)?;
-            let mut out = ctx.out();
-            let mut rows = out.rows(&[
-                "client_ref",
-                "other_ref",
-                "normalised",
-                "birth_year",
-                "referrals_days_apart",
-                "referrals_close",
-            ])?;
-            for p in &pairs {
-                rows.push(vec![
-                    Cell::text(&p.client_ref),
-                    Cell::text(&p.other_ref),
-                    Cell::text(&p.normalised),
-                    Cell::Name(p.birth_year.as_str(), p.birth_year.label()),
-                    Cell::opt_int(p.referrals_days_apart),
-                    Cell::Bool(p.referrals_close),
-                ])?;
-            }
-            rows.finish()?;
+            emit(&shown::Pairs(&pairs), &mut ctx.out())?;
             Ok(0)
         }
         Command::Link { client_ref, into } => {

@@ -6,8 +6,8 @@ use crate::cmd::{report_summary, ImportArgs};
 use crate::db::Db;
 use crate::domain::decision::{self as rules, Approval, BudgetYear, Decision, Edit, Filter, Listed};
 use crate::import;
-use crate::output::show::DecisionShown;
-use crate::output::{emit, Cell};
+use crate::output::decision::{self as shown, DecisionShown};
+use crate::output::emit;
 use crate::value::names::{DecisionStatus, SpendType};
 use crate::value::{Date, Pence, Period};
 use anyhow::Result;
@@ -418,63 +418,13 @@ fn edit(a: EditArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
-const LIST_COLUMNS: &[&str] = &[
-    "ref",
-    "commissioner",
-    "title",
-    "status",
-    "received_on",
-    "decided_on",
-    "budget_year",
-    "amount",
-    "grants",
-    "granted",
-    "unallocated",
-];
-
 fn list(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let mut out = ctx.out();
-    let mut rows = out.rows(LIST_COLUMNS)?;
-    rules::list(&db.conn, &filter, |l: Listed| {
-        let d = &l.decision;
-        rows.push(vec![
-            Cell::text(&d.reference),
-            Cell::text(&d.commissioner),
-            Cell::text(&d.title),
-            Cell::Name(d.status.as_str(), d.status.label()),
-            Cell::opt_date(d.received_on),
-            Cell::opt_date(d.decided_on),
-            Cell::opt_text(d.budget_year.as_ref().map(|b| b.to_string())),
-            Cell::Money(d.amount),
-            Cell::Int(l.grants),
-            Cell::Money(l.granted),
-            Cell::Money(Pence(d.amount.0 - l.granted.0)),
-        ])
-    })?;
+    let mut rows = out.rows(shown::LIST_COLUMNS)?;
+    rules::list(&db.conn, &filter, |l: Listed| rows.push(shown::list_cells(&l)))?;
     rows.finish()?;
     Ok(0)
-}
-
-/// The cells of a decision in the import's column order.
-fn export_cells(d: &Decision) -> Vec<Cell> {
-    vec![
-        Cell::text(&d.reference),
-        Cell::text(&d.commissioner),
-        Cell::text(&d.title),
-        Cell::opt_text(d.summary.as_deref()),
-        Cell::opt_text(d.author.as_deref()),
-        Cell::opt_date(d.received_on),
-        Cell::opt_date(d.decided_on),
-        Cell::Name(d.status.as_str(), d.status.label()),
-        Cell::Money(d.amount),
-        Cell::opt_text(d.funding_source.as_deref()),
-        d.spend_type.map(|s| Cell::Name(s.as_str(), s.label())).unwrap_or(Cell::Null),
-        Cell::opt_text(d.budget_year.as_ref().map(|b| b.to_string())),
-        Cell::Bool(d.confidential),
-        Cell::opt_text(d.confidential_category.as_deref()),
-        if d.approvals.is_empty() { Cell::Null } else { Cell::text(rules::approvals_text(&d.approvals)) },
-    ]
 }
 
 fn export(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
@@ -482,7 +432,7 @@ fn export(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
     let mut out = ctx.export_out();
     let columns = import::decision::column_names();
     let mut rows = out.rows(&columns)?;
-    rules::list(&db.conn, &filter, |l| rows.push(export_cells(&l.decision)))?;
+    rules::list(&db.conn, &filter, |l| rows.push(shown::export_cells(&l.decision)))?;
     rows.finish()?;
     Ok(0)
 }

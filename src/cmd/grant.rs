@@ -6,10 +6,10 @@ use crate::cmd::decision::near_miss;
 use crate::cmd::report_summary;
 use crate::cmd::ImportArgs;
 use crate::domain::decision::BudgetYear;
-use crate::domain::grant::{self as rules, Filter, Grant, GrantInput, Listed, Payment};
+use crate::domain::grant::{self as rules, Filter, GrantInput, Listed, Payment};
 use crate::import;
-use crate::output::show::{GivingExport, GrantShown};
-use crate::output::{emit, Cell};
+use crate::output::emit;
+use crate::output::grant::{self as shown, Findings, GivingExport, GrantShown};
 use crate::value::names::GrantStatus;
 use crate::value::{Date, Pence, Period};
 use anyhow::Result;
@@ -489,72 +489,13 @@ fn add(a: AddArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
-const LIST_COLUMNS: &[&str] = &[
-    "ref",
-    "decision",
-    "funder",
-    "recipient",
-    "intermediary",
-    "title",
-    "amount",
-    "start_on",
-    "end_on",
-    "status",
-    "match_amount",
-    "match_funder",
-    "paid",
-    "outstanding",
-];
-
 fn list(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let mut out = ctx.out();
-    let mut rows = out.rows(LIST_COLUMNS)?;
-    rules::list(&db.conn, &filter, |l: Listed| {
-        let g = &l.grant;
-        rows.push(vec![
-            Cell::text(&g.reference),
-            Cell::text(&g.decision),
-            Cell::text(&g.funder),
-            Cell::text(&g.recipient),
-            Cell::opt_text(g.intermediary.as_deref()),
-            Cell::opt_text(g.title.as_deref()),
-            Cell::Money(g.amount),
-            Cell::opt_date(g.start_on),
-            Cell::opt_date(g.end_on),
-            Cell::Name(g.status.as_str(), g.status.label()),
-            Cell::opt_money(g.match_amount),
-            Cell::opt_text(g.match_funder.as_deref()),
-            Cell::Money(l.paid),
-            Cell::Money(l.outstanding()),
-        ])
-    })?;
+    let mut rows = out.rows(shown::LIST_COLUMNS)?;
+    rules::list(&db.conn, &filter, |l: Listed| rows.push(shown::list_cells(&l)))?;
     rows.finish()?;
     Ok(0)
-}
-
-/// A grant's cells in the import's column order.
-fn export_cells(g: &Grant) -> Vec<Cell> {
-    vec![
-        Cell::text(&g.reference),
-        Cell::text(&g.decision),
-        Cell::text(&g.funder),
-        Cell::text(&g.recipient),
-        Cell::opt_text(g.intermediary.as_deref()),
-        Cell::opt_text(g.title.as_deref()),
-        Cell::opt_text(g.purpose.as_deref()),
-        Cell::opt_text(g.conditions.as_deref()),
-        Cell::Money(g.amount),
-        Cell::opt_date(g.start_on),
-        Cell::opt_date(g.end_on),
-        Cell::Name(g.status.as_str(), g.status.label()),
-        Cell::opt_money(g.match_amount),
-        Cell::opt_text(g.match_funder.as_deref()),
-    ]
-}
-
-fn payment_cells(p: &Payment) -> Vec<Cell> {
-    vec![Cell::text(&p.grant), Cell::Date(p.paid_on), Cell::Money(p.amount), Cell::opt_text(p.note.as_deref())]
 }
 
 fn export(filter: Filter, payments: bool, ctx: &mut Ctx) -> Result<u8> {
@@ -562,11 +503,11 @@ fn export(filter: Filter, payments: bool, ctx: &mut Ctx) -> Result<u8> {
     let mut out = ctx.export_out();
     if payments {
         let mut rows = out.rows(&import::grant::payment_column_names())?;
-        rules::payments(&db.conn, &filter, |p| rows.push(payment_cells(&p)))?;
+        rules::payments(&db.conn, &filter, |p| rows.push(shown::payment_cells(&p)))?;
         rows.finish()?;
     } else {
         let mut rows = out.rows(&import::grant::column_names())?;
-        rules::list(&db.conn, &filter, |l| rows.push(export_cells(&l.grant)))?;
+        rules::list(&db.conn, &filter, |l| rows.push(shown::export_cells(&l.grant)))?;
         rows.finish()?;
     }
     Ok(0)
@@ -609,19 +550,7 @@ fn giving(filter: Filter, opts: Giving, ctx: &mut Ctx) -> Result<u8> {
 fn giving_check(g: &rules::Giving, ctx: &mut Ctx) -> Result<u8> {
     let today = crate::value::date::today().map_err(crate::error::usage)?;
     let findings = crate::domain::threesixty::check(&g.package(), today);
-    let mut out = ctx.out();
-    let mut rows = out.rows(&["kind", "check", "grant", "field", "message"])?;
-    for f in &findings {
-        rows.push(vec![
-            Cell::text(f.kind.as_str()),
-            Cell::text(f.check),
-            Cell::text(&f.grant),
-            Cell::text(&f.field),
-            Cell::text(f.message),
-        ])?;
-    }
-    rows.finish()?;
-    out.flush()?;
+    emit(&Findings(&findings), &mut ctx.out())?;
     let checks = crate::domain::threesixty::CHECKS.len();
     if findings.is_empty() {
         ctx.say(&format!("360Giving checks: {checks} checks, no findings in {} grant(s)", g.grants.len()));

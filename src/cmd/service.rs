@@ -6,7 +6,7 @@ use crate::cmd::ImportArgs;
 use crate::domain::referral::Change;
 use crate::domain::service::{self, NewService};
 use crate::output::emit;
-use crate::output::show::{service_cells as row_cells, ServiceShown, SERVICE_COLUMNS as LIST_COLUMNS};
+use crate::output::service::{service_cells as row_cells, ServiceShown, SERVICE_COLUMNS as LIST_COLUMNS};
 use crate::value::names::{Measure, ServiceKind};
 use crate::value::Period;
 use anyhow::Result;

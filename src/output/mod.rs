@@ -6,9 +6,18 @@
 //! JSON Lines write each row as it comes, so an export of a million rows
 //! uses no more memory than one of ten.
 
+pub mod caseload;
 mod cell;
+pub mod client;
+pub mod db;
+pub mod decision;
+pub mod grant;
 pub mod html;
-pub mod show;
+pub mod import;
+pub mod provider;
+pub mod referral;
+pub mod retention;
+pub mod service;
 mod table;
 pub mod xlsx;
 
