@@ -38,9 +38,9 @@ pub fn list_cells(l: &Listed) -> Vec<Cell> {
     ]
 }
 
-/// The cells of a decision in the import's column order.
-pub fn export_cells(d: &Decision) -> Vec<Cell> {
-    vec![
+/// A decision's ref, who decided what, when, its status and amount.
+fn head(d: &Decision) -> [Cell; 9] {
+    [
         Cell::text(&d.reference),
         Cell::text(&d.commissioner),
         Cell::text(&d.title),
@@ -50,13 +50,26 @@ pub fn export_cells(d: &Decision) -> Vec<Cell> {
         Cell::opt_date(d.decided_on),
         Cell::Name(d.status.as_str(), d.status.label()),
         Cell::Money(d.amount),
+    ]
+}
+
+/// Where the money comes from, what kind of spend, and whether it is
+/// confidential.
+fn funding(d: &Decision) -> [Cell; 5] {
+    [
         Cell::opt_text(d.funding_source.as_deref()),
         d.spend_type.map(|s| Cell::Name(s.as_str(), s.label())).unwrap_or(Cell::Null),
         Cell::opt_text(d.budget_year.as_ref().map(|b| b.to_string())),
         Cell::Bool(d.confidential),
         Cell::opt_text(d.confidential_category.as_deref()),
-        if d.approvals.is_empty() { Cell::Null } else { Cell::text(decision::approvals_text(&d.approvals)) },
     ]
+}
+
+/// The cells of a decision in the import's column order.
+pub fn export_cells(d: &Decision) -> Vec<Cell> {
+    let approvals =
+        [if d.approvals.is_empty() { Cell::Null } else { Cell::text(decision::approvals_text(&d.approvals)) }];
+    [&head(d)[..], &funding(d), &approvals].concat()
 }
 
 /// `decision show`: the decision as a record, its approvals, and its grants
@@ -149,23 +162,7 @@ fn detail_cells(detail: &decision::Detail) -> (Vec<&'static str>, Vec<Cell>) {
         "confidential",
         "confidential_category",
     ];
-    let cells = vec![
-        Cell::text(&d.reference),
-        Cell::text(&d.commissioner),
-        Cell::text(&d.title),
-        Cell::opt_text(d.summary.as_deref()),
-        Cell::opt_text(d.author.as_deref()),
-        Cell::opt_date(d.received_on),
-        Cell::opt_date(d.decided_on),
-        Cell::Name(d.status.as_str(), d.status.label()),
-        Cell::Money(d.amount),
-        Cell::Money(detail.granted),
-        Cell::Money(detail.unallocated()),
-        Cell::opt_text(d.funding_source.as_deref()),
-        d.spend_type.map(|s| Cell::Name(s.as_str(), s.label())).unwrap_or(Cell::Null),
-        Cell::opt_text(d.budget_year.as_ref().map(|b| b.to_string())),
-        Cell::Bool(d.confidential),
-        Cell::opt_text(d.confidential_category.as_deref()),
-    ];
+    let granted = [Cell::Money(detail.granted), Cell::Money(detail.unallocated())];
+    let cells = [&head(d)[..], &granted, &funding(d)].concat();
     (columns, cells)
 }

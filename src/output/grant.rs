@@ -24,45 +24,48 @@ pub const LIST_COLUMNS: &[&str] = &[
     "outstanding",
 ];
 
-/// A row of `grant list`.
-pub fn list_cells(l: &Listed) -> Vec<Cell> {
-    let g = &l.grant;
-    vec![
-        Cell::text(&g.reference),
-        Cell::text(&g.decision),
+/// A grant's ref and decision.
+fn refs(g: &Grant) -> [Cell; 2] {
+    [Cell::text(&g.reference), Cell::text(&g.decision)]
+}
+
+/// Who gives the grant to whom, and its title.
+fn parties(g: &Grant) -> [Cell; 4] {
+    [
         Cell::text(&g.funder),
         Cell::text(&g.recipient),
         Cell::opt_text(g.intermediary.as_deref()),
         Cell::opt_text(g.title.as_deref()),
+    ]
+}
+
+/// What the grant is for, and on what conditions.
+fn purpose(g: &Grant) -> [Cell; 2] {
+    [Cell::opt_text(g.purpose.as_deref()), Cell::opt_text(g.conditions.as_deref())]
+}
+
+/// The amount, dates, status and match funding.
+fn terms(g: &Grant) -> [Cell; 6] {
+    [
         Cell::Money(g.amount),
         Cell::opt_date(g.start_on),
         Cell::opt_date(g.end_on),
         Cell::Name(g.status.as_str(), g.status.label()),
         Cell::opt_money(g.match_amount),
         Cell::opt_text(g.match_funder.as_deref()),
-        Cell::Money(l.paid),
-        Cell::Money(l.outstanding()),
     ]
+}
+
+/// A row of `grant list`.
+pub fn list_cells(l: &Listed) -> Vec<Cell> {
+    let g = &l.grant;
+    let paid = [Cell::Money(l.paid), Cell::Money(l.outstanding())];
+    [&refs(g)[..], &parties(g), &terms(g), &paid].concat()
 }
 
 /// A grant's cells in the import's column order.
 pub fn export_cells(g: &Grant) -> Vec<Cell> {
-    vec![
-        Cell::text(&g.reference),
-        Cell::text(&g.decision),
-        Cell::text(&g.funder),
-        Cell::text(&g.recipient),
-        Cell::opt_text(g.intermediary.as_deref()),
-        Cell::opt_text(g.title.as_deref()),
-        Cell::opt_text(g.purpose.as_deref()),
-        Cell::opt_text(g.conditions.as_deref()),
-        Cell::Money(g.amount),
-        Cell::opt_date(g.start_on),
-        Cell::opt_date(g.end_on),
-        Cell::Name(g.status.as_str(), g.status.label()),
-        Cell::opt_money(g.match_amount),
-        Cell::opt_text(g.match_funder.as_deref()),
-    ]
+    [&refs(g)[..], &parties(g), &purpose(g), &terms(g)].concat()
 }
 
 pub fn payment_cells(p: &Payment) -> Vec<Cell> {
@@ -101,26 +104,9 @@ impl GrantShown<'_> {
             "outstanding",
             "reporting",
         ];
-        let cells = vec![
-            Cell::text(&g.reference),
-            Cell::text(&g.decision),
-            Cell::text(&d.decision_title),
-            Cell::text(&g.funder),
-            Cell::text(&g.recipient),
-            Cell::opt_text(g.intermediary.as_deref()),
-            Cell::opt_text(g.title.as_deref()),
-            Cell::opt_text(g.purpose.as_deref()),
-            Cell::opt_text(g.conditions.as_deref()),
-            Cell::Money(g.amount),
-            Cell::opt_date(g.start_on),
-            Cell::opt_date(g.end_on),
-            Cell::Name(g.status.as_str(), g.status.label()),
-            Cell::opt_money(g.match_amount),
-            Cell::opt_text(g.match_funder.as_deref()),
-            Cell::Money(d.paid),
-            Cell::Money(d.outstanding()),
-            Cell::opt_text(reporting),
-        ];
+        let title = [Cell::text(&d.decision_title)];
+        let paid = [Cell::Money(d.paid), Cell::Money(d.outstanding()), Cell::opt_text(reporting)];
+        let cells = [&refs(g)[..], &title, &parties(g), &purpose(g), &terms(g), &paid].concat();
         (columns, cells)
     }
 }

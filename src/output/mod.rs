@@ -1,10 +1,14 @@
-//! Every byte written to stdout goes through here.
+//! Every byte written to stdout goes through here, and this is the one
+//! place that looks at `--format`.
 //!
-//! Commands hand over typed rows (`Cell`s under named columns); this module
-//! renders them as a table for people, or CSV, JSON or JSON Lines for
-//! scripts, with the same column names in all four. Rows stream: CSV and
-//! JSON Lines write each row as it comes, so an export of a million rows
-//! uses no more memory than one of ten.
+//! A value to write implements `Render` (one method per kind of output)
+//! beside its report (`report/returns_render.rs`, ...) or here, in the file
+//! of the command that shows it (`output/decision.rs` for `pathway decision`,
+//! ...); `emit` picks the method. Lists hand over typed rows (`Cell`s under
+//! named columns), which `Out` renders as a table for people, or CSV, JSON,
+//! JSON Lines or a workbook for scripts, with the same column names in all.
+//! Rows stream: CSV and JSON Lines write each row as it comes, so an export
+//! of a million rows uses no more memory than one of ten.
 
 pub mod caseload;
 mod cell;

@@ -1,5 +1,8 @@
 //! Reports: pure computations returning plain `Serialize` structs; the
-//! rows come through `db::returns`.
+//! rows come through `db::returns`. Each value's renderer (`output::Render`)
+//! is beside it: `returns_render.rs`, `returns_xlsx.rs` and
+//! `merge_render.rs` for the return and the merged return, the end of the
+//! file for the smaller reports.
 
 pub mod caseload;
 pub mod diff;
