@@ -8,10 +8,11 @@
 //! and cells of its lists, the `impl Render` of its records). A report's
 //! renderer is its `impl Render` beside it in `src/report/`
 //! (`returns_render.rs`, `merge_render.rs`, and the `impl Render` at the
-//! end of `grants.rs`, `caseload.rs`, `explain.rs`, `diff.rs`), which calls
-//! `Out`'s methods by name and never looks at the format. Commands in
-//! `src/cmd/` gather arguments, make the domain or report call and hand the
-//! value to `emit` (or stream a list's rows into `Out::rows`).
+//! end of `grants.rs`, `caseload.rs`, `explain.rs`, `diff.rs`, `due.rs`,
+//! `filed.rs`), which calls `Out`'s methods by name and never looks at the
+//! format. Commands in `src/cmd/` gather arguments, make the domain or
+//! report call and hand the value to `emit` (or stream a list's rows into
+//! `Out::rows`).
 
 use std::path::{Path, PathBuf};
 

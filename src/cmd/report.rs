@@ -511,10 +511,7 @@ fn run_filed(a: FiledArgs, ctx: &mut Ctx) -> Result<u8> {
         emit_bytes(ctx, &body)?;
         return Ok(0);
     }
-    let list = filed::list(&db.conn)?;
-    let mut out = ctx.out();
-    filed::render_list(&list, &mut out)?;
-    out.flush()?;
+    emit(&filed::list(&db.conn)?, &mut ctx.out())?;
     Ok(0)
 }
 
@@ -563,9 +560,7 @@ fn run_due(a: DueArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let as_of = as_of_or_today(a.as_of)?;
     let list = due::build(&db.conn, as_of)?;
-    let mut out = ctx.out();
-    due::render(&list, &mut out)?;
-    out.flush()?;
+    emit(&list, &mut ctx.out())?;
     if a.fail_overdue {
         if let Some(msg) = due::overdue_message(&list, as_of) {
             // An error, not ctx.say: cron must hear it even with -q. Exit code 1.

@@ -48,16 +48,23 @@ fn opt_name(n: Option<(&'static str, &'static str)>) -> Cell {
 
 /// The sections of a subject access answer, for tables and long CSV.
 fn sections(h: &Held) -> Vec<Section> {
+    vec![client_section(h), referral_section(h), case_section(h), assessment_section(h)]
+}
+
+fn client_section(h: &Held) -> Section {
     let mut client_cols: Vec<String> = CLIENT_COLUMNS.iter().map(|c| c.to_string()).collect();
     client_cols.remove(0);
     let client_cells = attribute_cells(&h.client)[1..].to_vec();
-    let mut s = vec![Section {
+    Section {
         title: "Client".into(),
         note: String::new(),
         columns: ["client_ref"].iter().map(|c| c.to_string()).chain(client_cols).collect(),
         rows: vec![std::iter::once(Cell::text(&h.client.client_ref)).chain(client_cells).collect()],
-    }];
-    s.push(Section {
+    }
+}
+
+fn referral_section(h: &Held) -> Section {
+    Section {
         title: format!("Referrals ({})", h.referrals.len()),
         note: String::new(),
         columns: [
@@ -94,8 +101,11 @@ fn sections(h: &Held) -> Vec<Section> {
                 ]
             })
             .collect(),
-    });
-    s.push(Section {
+    }
+}
+
+fn case_section(h: &Held) -> Section {
+    Section {
         title: format!("Cases ({})", h.cases.len()),
         note: String::new(),
         columns: ["id", "ref", "worker", "service", "opened_on", "closed_on", "close_reason", "outcome", "tiers"]
@@ -123,8 +133,11 @@ fn sections(h: &Held) -> Vec<Section> {
                 ]
             })
             .collect(),
-    });
-    s.push(Section {
+    }
+}
+
+fn assessment_section(h: &Held) -> Section {
+    Section {
         title: format!("Assessments ({})", h.assessments.len()),
         note: String::new(),
         columns: ["case", "pathway", "assessed_on", "score", "stage"].map(String::from).to_vec(),
@@ -141,8 +154,7 @@ fn sections(h: &Held) -> Vec<Section> {
                 ]
             })
             .collect(),
-    });
-    s
+    }
 }
 
 /// One row per value: section,item,field,value.
