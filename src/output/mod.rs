@@ -176,14 +176,17 @@ impl<'w> Out<'w> {
         let mut csv = None;
         match self.format {
             Format::Csv => {
-                let mut w = Csv::new();
-                w.write(&columns, &mut self.w)?;
-                csv = Some(w);
+                // The writer lends the output to the list's CSV writer
+                // until the list is finished (or dropped).
+                let w = std::mem::replace(&mut self.w, Box::new(std::io::sink()));
+                let mut c = csv_writer(w);
+                c.write_record(&columns)?;
+                csv = Some(c);
             }
             Format::Json => self.w.write_all(b"[")?,
             _ => {}
         }
-        Ok(Rows { out: self, columns, buffered: Vec::new(), csv, fields: Vec::new(), count: 0, sheet })
+        Ok(Rows { out: self, columns, buffered: Vec::new(), csv, fields: csv::ByteRecord::new(), count: 0, sheet })
     }
 
     /// One record (e.g. `decision show`): a two-column table for people, an
@@ -315,15 +318,30 @@ pub struct Rows<'o, 'w> {
     out: &'o mut Out<'w>,
     columns: Vec<String>,
     buffered: Vec<Vec<Cell>>,
-    /// CSV: the one writer (the `csv` crate), filling a buffer that each
-    /// row empties onto the output.
-    csv: Option<Csv>,
-    fields: Vec<String>,
+    /// CSV: the one writer (the `csv` crate), holding the output while
+    /// the list is written.
+    csv: Option<csv::Writer<Box<dyn Write + 'w>>>,
+    /// The row being written, its buffer kept from row to row.
+    fields: csv::ByteRecord,
     count: u64,
     sheet: Option<xlsx::Sheet>,
 }
 
+impl Drop for Rows<'_, '_> {
+    fn drop(&mut self) {
+        let _ = self.give_back();
+    }
+}
+
 impl Rows<'_, '_> {
+    /// A CSV list: the output back from its writer, with all it holds.
+    fn give_back(&mut self) -> Result<()> {
+        if let Some(c) = self.csv.take() {
+            self.out.w = c.into_inner().map_err(|e| e.into_error())?;
+        }
+        Ok(())
+    }
+
     pub fn push(&mut self, cells: Vec<Cell>) -> Result<()> {
         debug_assert_eq!(cells.len(), self.columns.len());
         match self.out.format {
@@ -331,16 +349,20 @@ impl Rows<'_, '_> {
             Format::Csv => {
                 let raw = self.out.raw_csv;
                 self.fields.clear();
-                self.fields.extend(cells.iter().map(|c| {
-                    let s = c.for_csv();
-                    if raw || !matches!(c, Cell::Text(_) | Cell::List(_)) {
-                        s
-                    } else {
-                        neutralise(&s).into_owned()
+                for c in &cells {
+                    // Text a spreadsheet could take for a formula is
+                    // neutralised (unless --raw); text and names are
+                    // written from where they are, without a copy.
+                    match c {
+                        Cell::Text(s) if raw => self.fields.push_field(s.as_bytes()),
+                        Cell::Text(s) => self.fields.push_field(neutralise(s).as_bytes()),
+                        Cell::Name(name, _) => self.fields.push_field(name.as_bytes()),
+                        Cell::List(_) if !raw => self.fields.push_field(neutralise(&c.for_csv()).as_bytes()),
+                        _ => self.fields.push_field(c.for_csv().as_bytes()),
                     }
-                }));
+                }
                 if let Some(w) = &mut self.csv {
-                    w.write(&self.fields, &mut self.out.w)?;
+                    w.write_byte_record(&self.fields)?;
                 }
             }
             Format::Json => {
@@ -369,6 +391,7 @@ impl Rows<'_, '_> {
     }
 
     pub fn finish(mut self) -> Result<u64> {
+        self.give_back()?;
         match self.out.format {
             Format::Xlsx => {
                 if let Some(s) = self.sheet.take() {
@@ -402,48 +425,6 @@ impl Rows<'_, '_> {
 /// quotes doubled, lines ending in LF.
 pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
     csv::Writer::from_writer(w)
-}
-
-/// The buffer a list's CSV writer fills, emptied onto the output after
-/// each row.
-#[derive(Clone, Default)]
-struct CsvBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-impl Write for CsvBuffer {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// A list's CSV: the writer and the buffer it fills.
-struct Csv {
-    writer: csv::Writer<CsvBuffer>,
-    buffer: CsvBuffer,
-}
-
-impl Csv {
-    fn new() -> Csv {
-        let buffer = CsvBuffer::default();
-        Csv { writer: csv_writer(buffer.clone()), buffer }
-    }
-
-    /// Write one record onto `w`.
-    fn write<I, T>(&mut self, record: I, w: &mut dyn Write) -> Result<()>
-    where
-        I: IntoIterator<Item = T>,
-        T: AsRef<[u8]>,
-    {
-        self.writer.write_record(record)?;
-        self.writer.flush()?;
-        let mut buf = self.buffer.0.borrow_mut();
-        w.write_all(&buf)?;
-        buf.clear();
-        Ok(())
-    }
 }
 
 #[cfg(test)]
