@@ -202,16 +202,9 @@ pub fn run(cli: Cli) -> Result<u8> {
     result.map_err(|e| db::classify(e, &path))
 }
 
-/// The one-line message for an error, with the whole chain.
+/// The one-line message for an error, with the whole chain. Busy and
+/// read-only files are worded once, by `Error::Busy` and `Error::ReadOnly`
+/// (`db::classify` turns SQLite's own errors into them).
 pub fn describe(err: &anyhow::Error) -> String {
-    if db::is_busy(err) && !err.chain().any(|c| c.downcast_ref::<crate::error::Error>().is_some()) {
-        return format!(
-            "the database is busy: another process is using it and did not finish within {} seconds; nothing was changed, try again later",
-            db::busy_seconds()
-        );
-    }
-    if db::is_read_only(err) {
-        return "the database file is read-only: pathway cannot write to it (check the file's permissions, or copy it somewhere writable); nothing was changed".to_string();
-    }
     format!("{err:#}")
 }

@@ -24,12 +24,31 @@ pub const EXIT_BUSY: i32 = 75;
 /// How many row errors an import lists before it summarises the rest.
 pub const MAX_LISTED_ERRORS: usize = 50;
 
-/// One problem in one row of an input file.
+/// One problem with one value: the column that holds it (an import file's
+/// column, or the option of the same name) and what is wrong. A rule of the
+/// domain gives it with line 0; an import places it at its row (`at`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub line: u64,
     pub column: String,
     pub message: String,
+}
+
+impl RowError {
+    /// A problem with the value in `column`, not yet placed at a line.
+    pub fn new(column: impl Into<String>, message: impl Into<String>) -> RowError {
+        RowError { line: 0, column: column.into(), message: message.into() }
+    }
+
+    /// The same problem, at `line` of the file.
+    pub fn at(self, line: u64) -> RowError {
+        RowError { line, ..self }
+    }
+
+    /// As the error of a single command (exit 65): its message alone.
+    pub fn into_error(self) -> anyhow::Error {
+        invalid(self.message)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +80,7 @@ pub enum Error {
     #[error("cannot read {}: {reason}", .path.display())]
     NoInput { path: PathBuf, reason: String },
 
-    #[error("the database {} is busy: another pathway (or another program) is writing to it and did not finish within {seconds} seconds; nothing was changed, try again later", .path.display())]
+    #[error("the database {} is busy: another pathway (or another program) is writing to it and did not finish within {}; nothing was changed, try again later", .path.display(), count_of(*.seconds as usize, "second", "seconds"))]
     Busy { path: PathBuf, seconds: u64 },
 
     #[error("the database {} was written by a newer version of pathway (schema version {found}; this pathway knows up to {known}); install the newer pathway to use it", .path.display())]

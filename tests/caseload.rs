@@ -80,7 +80,7 @@ fn worker_add_edit_and_errors() {
         "code,name,capacity_hours,active\nKW01,,37.5,yes\nKW06,Part-time,30,no\n"
     );
     let err = p.fails(&["caseload", "worker", "edit", "KW6", "--active"], 65);
-    assert_eq!(err, "pathway: unknown worker \"KW6\"; did you mean 'KW06'?\n");
+    assert_eq!(err, "pathway: no worker with code 'KW6'; did you mean 'KW06'?\n");
 }
 
 #[test]
@@ -222,14 +222,14 @@ fn unknown_names_suggest_the_closest() {
         a.extend(["--worker", w, "--service", s, "--tier", t]);
         p.fails(&a, 65)
     };
-    assert_eq!(run("KW1", "Beth Centre", "T1"), "pathway: unknown worker \"KW1\"; did you mean 'KW01'?\n");
+    assert_eq!(run("KW1", "Beth Centre", "T1"), "pathway: no worker with code 'KW1'; did you mean 'KW01'?\n");
     assert_eq!(
         run("KW01", "Beth Center", "T1"),
         "pathway: no service called 'Beth Center'; did you mean 'Beth Centre'?\n"
     );
     assert_eq!(
         run("KW01", "Beth Centre", "T9"),
-        "pathway: unknown tier \"T9\": the tiers are T1, T2, T3; add one with `pathway caseload tier set`\n"
+        "pathway: no tier 'T9': the tiers are T1, T2, T3; add one with `pathway caseload tier set`\n"
     );
     // A malformed tier is a usage error.
     p.fails(
@@ -397,7 +397,7 @@ fn close_rules() {
     let err = p.fails(&["caseload", "close", "C-9999", "--closed", "2021-09-30", "--outcome", "positive"], 65);
     assert_eq!(
         err,
-        "pathway: there is no case C-9999; `pathway caseload list` shows the cases (a case without a ref is #<id>)\n"
+        "pathway: no case 'C-9999'; `pathway caseload list` shows the cases (a case without a ref is #<id>)\n"
     );
     assert_eq!(p.dump(), before);
     // Same day as opening is allowed.
@@ -516,7 +516,7 @@ fn import_is_atomic() {
     assert_eq!(
         err,
         "pathway: cases.csv: 4 invalid rows; nothing was imported\n\
-         cases.csv:3: worker: unknown worker \"KW1\"; did you mean 'KW01'?\n\
+         cases.csv:3: worker: no worker with code 'KW1'; did you mean 'KW01'?\n\
          cases.csv:4: closed_on: the case cannot close on 2021-04-01, before it opened on 2021-04-14\n\
          cases.csv:5: opened_on: \"31/02/2021\" is not a date (February 2021 has no day 31); write 2021-04-01, 01/04/2021, 1/4/21 or 15.03.21 (day first)\n\
          cases.csv:6: client_ref: this client already has an open case at Beth Centre (case C-0001, open since 2021-04-12); close it first with `pathway caseload close`\n"

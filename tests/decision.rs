@@ -157,6 +157,32 @@ fn edit_changes_fields_but_not_below_the_grants() {
     p.fails(&["decision", "edit", "2021.021"], 2);
 }
 
+/// Issue 17: `none` clears a text field, as it clears a referral's area or
+/// a service's area code; an empty text still does the same.
+#[test]
+fn none_clears_a_text_field_as_everywhere_else() {
+    let p = Pathway::new();
+    p.ok(ADD_2021_021);
+    p.ok(&[
+        "decision",
+        "edit",
+        "2021.021",
+        "--summary",
+        "Pilot",
+        "--author",
+        "Office of the PCC",
+        "--fund",
+        "Safer Streets",
+    ]);
+    p.ok(&["decision", "edit", "2021.021", "--summary", "none", "--author", "None", "--fund", ""]);
+    let d = p.json(&["decision", "show", "2021.021"]);
+    assert_eq!(
+        (&d["summary"], &d["author"], &d["funding_source"]),
+        (&serde_json::Value::Null, &serde_json::Value::Null, &serde_json::Value::Null),
+        "{d}"
+    );
+}
+
 #[test]
 fn adding_a_ref_twice_is_refused() {
     let p = Pathway::new();

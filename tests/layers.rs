@@ -136,11 +136,42 @@ fn commands_do_not_render() {
         if !path.starts_with("src/cmd/") {
             continue;
         }
-        for word in
-            ["Format", "ctx.format", "out.format", "Section", "html::", ".sections(", ".workbook(", "serde_json::"]
-        {
+        for word in [
+            "Format",
+            "ctx.format",
+            "out.format",
+            "Cell",
+            "Section",
+            "html::",
+            ".sections(",
+            ".workbook(",
+            "serde_json::",
+        ] {
             let hits: Vec<String> = uses(&text, word).into_iter().filter(|l| names(l, word)).collect();
             assert!(hits.is_empty(), "{path} renders ({word}) instead of handing its value to output::emit: {hits:?}");
         }
+    }
+}
+
+#[test]
+fn domain_does_not_use_import() {
+    // Dependencies point one way: import reads files into domain values and
+    // calls the domain's rules; the domain never reaches back into import.
+    for (path, text) in files() {
+        if !path.starts_with("src/domain/") {
+            continue;
+        }
+        let hits: Vec<String> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .filter(|l| {
+                l.contains("crate::import")
+                    || l.contains("super::import")
+                    || (l.contains("use crate::{")
+                        && l.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "import"))
+            })
+            .map(str::to_string)
+            .collect();
+        assert!(hits.is_empty(), "{path} uses crate::import (the domain must not depend on import): {hits:?}");
     }
 }

@@ -160,7 +160,7 @@ fn assess_refuses_days_outside_the_case_scores_off_the_scale_and_a_second_on_the
         p.fails(&["caseload", "assess", "C-0009", "--pathway", "health", "--date", "2021-05-04", "--score", "3"], 65);
     assert_eq!(
         err,
-        "pathway: there is no case C-0009; `pathway caseload list` shows the cases (a case without a ref is #<id>)\n"
+        "pathway: no case 'C-0009'; `pathway caseload list` shows the cases (a case without a ref is #<id>)\n"
     );
     assert_eq!(p.dump(), before, "nothing refused was written");
     // The closing day itself is allowed (an exit assessment).
@@ -214,7 +214,7 @@ fn assessments_import_is_atomic_idempotent_and_trusts_nothing_silently() {
         "pathway: a.csv: 5 invalid rows; nothing was imported\n\
          a.csv:3: assessed_on: 2021-04-10 is before case C-0001 opened (2021-04-12)\n\
          a.csv:4: score: \"11\" is not a score: give a whole number from 1 to 10 (10 best)\n\
-         a.csv:5: case: there is no case C-0009; import the cases first\n\
+         a.csv:5: case: no case 'C-0009'; `pathway caseload list` shows the cases (a case without a ref is #<id>)\n\
          a.csv:6: pathway: \"housing\" is not a pathway; use one of: accommodation, education_training_employment, health, drugs_alcohol, finance_benefit_debt, children_families, attitudes_thinking_behaviour, abuse, sex_work\n\
          a.csv:7: stage: \"middle\" is not a assessment stage; use one of: start, review, exit\n"
     );

@@ -241,7 +241,7 @@ fn add_show_update_by_ref_or_id() {
     );
     assert_eq!(p.dump(), before);
     let err = p.fails(&["referral", "update", "R-2021-9999", "--outcome", "engaged"], 65);
-    assert!(err.contains("no referral has the ref 'R-2021-9999'"), "{err}");
+    assert!(err.contains("no referral with ref 'R-2021-9999'"), "{err}");
     let err = p.fails(&["referral", "update", "2", "--outcome", "engaged"], 65);
     assert!(err.contains("write '#2'"), "{err}");
     p.fails(&["referral", "update", "#2"], 2);

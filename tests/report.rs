@@ -700,131 +700,82 @@ fn return_agrees_with_an_independent_recount_on_generated_data() {
 
 // ------------------------------------------------------------ the schema
 
-/// A validator for the part of JSON Schema (2020-12) that the return's
-/// schema uses: type, const, enum, pattern, minimum, properties, required,
-/// additionalProperties, propertyNames, items, oneOf and local $ref.
-fn validate(schema: &Value, root: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
-    use predicates::prelude::*;
-    let s = match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => {
-            let path = r.strip_prefix("#/").expect("local $ref");
-            path.split('/').fold(root, |node, key| &node[key])
-        }
-        None => schema,
-    };
-    if let Some(t) = s.get("type") {
-        let types: Vec<&str> = match t {
-            Value::String(t) => vec![t.as_str()],
-            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
-            _ => panic!("bad type in schema"),
-        };
-        let ok = types.iter().any(|t| match *t {
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "string" => v.is_string(),
-            "integer" => v.is_i64() || v.is_u64(),
-            "number" => v.is_number(),
-            "null" => v.is_null(),
-            "boolean" => v.is_boolean(),
-            other => panic!("type {other}"),
-        });
-        if !ok {
-            errors.push(format!("{at}: {v} is not {types:?}"));
-            return;
-        }
-    }
-    if let Some(c) = s.get("const") {
-        if c != v {
-            errors.push(format!("{at}: {v} is not {c}"));
-        }
-    }
-    if let Some(e) = s.get("enum").and_then(Value::as_array) {
-        if !e.contains(v) {
-            errors.push(format!("{at}: {v} is not one of {e:?}"));
-        }
-    }
-    if let (Some(p), Some(text)) = (s.get("pattern").and_then(Value::as_str), v.as_str()) {
-        if !predicate::str::is_match(p).unwrap().eval(text) {
-            errors.push(format!("{at}: {text:?} does not match {p}"));
-        }
-    }
-    if let (Some(m), Some(n)) = (s.get("minimum").and_then(Value::as_f64), v.as_f64()) {
-        if n < m {
-            errors.push(format!("{at}: {n} < {m}"));
-        }
-    }
-    if let Some(alts) = s.get("oneOf").and_then(Value::as_array) {
-        let passing = alts
-            .iter()
-            .filter(|alt| {
-                let mut e = Vec::new();
-                validate(alt, root, v, at, &mut e);
-                e.is_empty()
-            })
-            .count();
-        if passing != 1 {
-            errors.push(format!("{at}: {v} matches {passing} of oneOf"));
-        }
-    }
-    if let Some(obj) = v.as_object() {
-        let props = s.get("properties").and_then(Value::as_object);
-        for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
-            if !obj.contains_key(r.as_str().unwrap()) {
-                errors.push(format!("{at}: missing {r}"));
-            }
-        }
-        for (k, x) in obj {
-            let here = format!("{at}.{k}");
-            if let Some(names) = s.get("propertyNames") {
-                validate(names, root, &Value::String(k.clone()), &here, errors);
-            }
-            match (props.and_then(|p| p.get(k)), s.get("additionalProperties")) {
-                (Some(ps), _) => validate(ps, root, x, &here, errors),
-                (None, Some(Value::Bool(false))) => errors.push(format!("{here}: not in the schema")),
-                (None, Some(extra)) if extra.is_object() => validate(extra, root, x, &here, errors),
-                _ => {}
-            }
-        }
-    }
-    if let (Some(items), Some(arr)) = (s.get("items"), v.as_array()) {
-        for (i, x) in arr.iter().enumerate() {
-            validate(items, root, x, &format!("{at}[{i}]"), errors);
-        }
-    }
+/// The return's JSON Schema as the binary ships it (`report schema`), the
+/// one contract: src/report/schema/pathway.return-1.schema.json.
+fn return_schema(p: &Pathway) -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(&p.ok(&["report", "schema"])).expect("report schema prints JSON");
+    jsonschema::validator_for(&schema).expect("report schema prints a valid JSON Schema")
 }
 
-fn schema_errors(v: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(include_str!("fixtures/pathway.return-1.schema.json")).unwrap();
-    let mut errors = Vec::new();
-    validate(&schema, &schema, v, "$", &mut errors);
-    errors
+/// Where `r` breaks the schema: the instance paths, sorted.
+fn schema_errors(v: &jsonschema::Validator, r: &Value) -> Vec<String> {
+    let mut at: Vec<String> = v.iter_errors(r).map(|e| e.instance_path.to_string()).collect();
+    at.sort();
+    at
 }
 
+/// Returns of the shipped examples and of generated data, over months,
+/// quarters, years and ranges, for the whole provider and one service (a
+/// hub with its spokes, and a spoke), suppressed, rounded and neither.
 #[test]
-fn output_validates_against_the_json_schema() {
-    let p = generated();
-    for args in [
-        vec!["--period", "2021/22"],
-        vec!["--period", "2021-04", "--service", "Beth Centre"],
-        vec!["--period", "2021-04", "--suppress", "5"],
-        vec!["--period", "2021/22-Q2", "--suppress", "10", "--round", "5"],
-        vec!["--period", "2019-04"],
-    ] {
-        let r = ret(&p, &args);
-        assert_eq!(schema_errors(&r), Vec::<String>::new(), "{args:?}");
+fn every_kind_of_return_validates_against_the_shipped_schema() {
+    let views: &[&[&str]] = &[
+        &["--period", "2021-04"],
+        &["--period", "2021-12"],
+        &["--period", "2021/22-Q2"],
+        &["--period", "2021/22"],
+        &["--period", "2021-05-17..2021-08-02"],
+        &["--period", "2019-04"],
+        &["--period", "2021/22", "--service", "Beth Centre"],
+        &["--period", "2021-04", "--service", "Southwark spoke"],
+        &["--period", "2021-04", "--suppress", "5"],
+        &["--period", "2021/22", "--service", "Beth Centre", "--suppress", "10"],
+        &["--period", "2021/22-Q3", "--suppress", "10", "--round", "5"],
+    ];
+    for (name, p) in [("examples", Pathway::examples()), ("generated", generated())] {
+        let v = return_schema(&p);
+        let (mut suppressed, mut hidden) = (0, 0);
+        for args in views {
+            let r = ret(&p, args);
+            assert_eq!(r["schema"], "pathway.return/1");
+            assert_eq!(schema_errors(&v, &r), Vec::<String>::new(), "{name} {args:?}");
+            if r["suppression"]["threshold"].as_i64().is_some_and(|t| t > 0) {
+                suppressed += 1;
+                hidden += r["suppression"]["primary"].as_i64().unwrap();
+            }
+        }
+        assert_eq!(suppressed, 3, "{name}: the suppressed returns were made suppressed");
+        assert!(hidden > 0, "{name}: some counts were hidden, so their markers were validated");
     }
-    // The validator can fail: a renamed field, a count as a float, money as a number.
-    let mut r = ret(&p, &["--period", "2021-04"]);
+}
+
+/// The schema rejects what is not the contract: a figure renamed, a count
+/// given as text, a field the contract does not have, money as a number.
+#[test]
+fn a_corrupted_return_is_rejected() {
+    let p = Pathway::examples();
+    let v = return_schema(&p);
+    let good = ret(&p, &["--period", "2021/22"]);
+    assert_eq!(schema_errors(&v, &good), Vec::<String>::new());
+
+    let mut r = good.clone();
+    let total = r["referrals"].as_object_mut().unwrap().remove("total").unwrap();
+    r["referrals"]["count"] = total;
+    assert_eq!(schema_errors(&v, &r), vec!["/referrals".to_string(), "/referrals".to_string()], "renamed");
+
+    let mut r = good.clone();
+    r["women_supported"] = json!(r["women_supported"].to_string());
+    assert_eq!(schema_errors(&v, &r), vec!["/women_supported".to_string()], "a count as text");
+
+    let mut r = good.clone();
     r["referrals"]["by_source"]["polce"] = json!(1);
-    r["women_supported"] = json!(2.5);
     r["grants"][0]["awarded"] = json!(23966);
-    assert_eq!(schema_errors(&r).len(), 3, "{:?}", schema_errors(&r));
-}
-
-#[test]
-fn report_schema_prints_the_repository_schema() {
-    let p = Pathway::new();
-    assert_eq!(p.ok(&["report", "schema"]), include_str!("fixtures/pathway.return-1.schema.json"));
+    r["shoe_size"] = json!(5);
+    assert_eq!(
+        schema_errors(&v, &r),
+        vec!["".to_string(), "/grants/0/awarded".to_string(), "/referrals/by_source".to_string()],
+        "an unknown source, money as a number, a field not in the contract"
+    );
 }
 
 #[allow(dead_code)]

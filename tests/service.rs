@@ -75,7 +75,7 @@ fn hubs_spokes_providers_and_grants() {
         assert_eq!(err, "pathway: no service called 'Beth Center'; did you mean 'Beth Centre'?\n", "{args:?}");
     }
     let err = p.fails(&["service", "add", "Brent spoke", "--provider", LWC, "--grant", "2015.116-l"], 65);
-    assert!(err.contains("--grant: no grant has the reference '2015.116-l'; did you mean '2015.116-1'?"), "{err}");
+    assert!(err.contains("--grant: no grant with ref '2015.116-l'; did you mean '2015.116-1'?"), "{err}");
     let err = p.fails(&["service", "add", "Beth Centre", "--provider", LWC], 65);
     assert!(err.contains("a service called 'Beth Centre' is recorded already"), "{err}");
     let err = p.fails(&["service", "add", "Hounslow spoke", "--kind", "spoke", "--provider", LWC], 2);

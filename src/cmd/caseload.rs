@@ -317,7 +317,16 @@ pub enum WorkerCommand {
     Add(WorkerAddArgs),
     List(WorkerListArgs),
     Edit(WorkerEditArgs),
-    Import(WorkerImportArgs),
+    /// Import key workers from CSV.
+    ///
+    /// Columns: code,name,capacity_hours,active (name, capacity_hours (default
+    /// 37.5) and active (yes/no, default yes) may be empty or absent). A worker
+    /// is matched on code; importing the same file twice changes nothing.
+    #[command(after_help = "\
+Examples:
+  pathway caseload worker import examples/workers.csv
+  pathway caseload worker list --format csv > workers.csv")]
+    Import(crate::cmd::ImportArgs),
     Export(WorkerExportArgs),
 }
 
@@ -401,21 +410,6 @@ pub struct WorkerEditArgs {
     /// Mark the worker inactive
     #[arg(long)]
     pub inactive: bool,
-}
-
-/// Import key workers from CSV.
-///
-/// Columns: code,name,capacity_hours,active (name, capacity_hours (default
-/// 37.5) and active (yes/no, default yes) may be empty or absent). A worker
-/// is matched on code; importing the same file twice changes nothing.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "\
-Examples:
-  pathway caseload worker import examples/workers.csv
-  pathway caseload worker list --format csv > workers.csv")]
-pub struct WorkerImportArgs {
-    #[command(flatten)]
-    pub import: crate::cmd::ImportArgs,
 }
 
 /// Support tiers and their weekly hours.
@@ -620,7 +614,7 @@ fn worker(c: WorkerCommand, ctx: &mut Ctx) -> Result<u8> {
             ));
         }
         WorkerCommand::Import(a) => {
-            let opts = a.import.options(ctx);
+            let opts = a.options(ctx);
             let s = import::caseload::run_workers(&mut db, &opts, &ctx.command)?;
             return report_summary(ctx, &s, "workers");
         }

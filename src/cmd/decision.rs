@@ -9,7 +9,7 @@ use crate::import;
 use crate::output::decision::{self as shown, DecisionShown};
 use crate::output::emit;
 use crate::value::names::{DecisionStatus, SpendType};
-use crate::value::{Date, Pence, Period};
+use crate::value::{Clearable, Date, Pence, Period};
 use anyhow::Result;
 
 const EXAMPLES: &str = "\
@@ -139,8 +139,8 @@ or 09.03.21 (day first). Budget year: 2021/22.",
     /// Change a decision's fields (not its status: see set-status)
     #[command(
         long_about = "Change a decision's fields. Only the options given change. The amount \
-may not drop below what is already granted under the decision. Give an empty text \
-(--summary \"\") to clear a text field. The status changes only with set-status.",
+may not drop below what is already granted under the decision. Give none to clear a \
+text field (--summary none). The status changes only with set-status.",
         after_help = "Examples:
   pathway decision edit 2021.021 --title \"Domestic Abuse Partnership Car Pilot\" --amount 47013
   pathway decision edit 2021.021 --approval \"Chief Executive=15/3/21\"
@@ -233,21 +233,21 @@ pub struct EditArgs {
     /// A new amount (not below what is granted under the decision)
     #[arg(long, value_name = "MONEY")]
     amount: Option<Pence>,
-    /// A new summary ("" clears it)
+    /// A new summary (none clears it)
     #[arg(long)]
-    summary: Option<String>,
-    /// A new author ("" clears it)
+    summary: Option<Clearable<String>>,
+    /// A new author (none clears it)
     #[arg(long)]
-    author: Option<String>,
+    author: Option<Clearable<String>>,
     /// The date received
     #[arg(long, value_name = "DATE")]
     received: Option<Date>,
     /// The decision date (approved or rejected decisions only)
     #[arg(long, value_name = "DATE")]
     decided: Option<Date>,
-    /// The funding source ("" clears it)
+    /// The funding source (none clears it)
     #[arg(long = "fund", value_name = "SOURCE")]
-    fund: Option<String>,
+    fund: Option<Clearable<String>>,
     /// Revenue, capital or both
     #[arg(long = "spend", value_name = "TYPE")]
     spend: Option<SpendType>,
@@ -260,9 +260,9 @@ pub struct EditArgs {
     /// Mark as not confidential (clears the category)
     #[arg(long)]
     not_confidential: bool,
-    /// The confidentiality category (implies --confidential; "" clears it)
+    /// The confidentiality category (implies --confidential; none clears it)
     #[arg(long, value_name = "CATEGORY")]
-    confidential_category: Option<String>,
+    confidential_category: Option<Clearable<String>>,
     /// Add or replace an officer's approval as ROLE=DATE (repeatable)
     #[arg(long = "approval", value_name = "ROLE=DATE")]
     approvals: Vec<Approval>,
@@ -386,12 +386,12 @@ fn edit(a: EditArgs, ctx: &mut Ctx) -> Result<u8> {
     let e = Edit {
         commissioner: a.commissioner,
         title: a.title,
-        summary: empty_is_none(a.summary),
-        author: empty_is_none(a.author),
+        summary: a.summary.map(Clearable::text),
+        author: a.author.map(Clearable::text),
         received_on: a.received,
         decided_on: a.decided,
         amount: a.amount,
-        funding_source: empty_is_none(a.fund),
+        funding_source: a.fund.map(Clearable::text),
         spend_type: a.spend,
         budget_year: a.budget_year,
         confidential: if a.confidential {
@@ -401,7 +401,7 @@ fn edit(a: EditArgs, ctx: &mut Ctx) -> Result<u8> {
         } else {
             None
         },
-        confidential_category: empty_is_none(a.confidential_category),
+        confidential_category: a.confidential_category.map(Clearable::text),
         approvals: a.approvals,
         remove_approvals: a.remove_approvals,
     };

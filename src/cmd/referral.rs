@@ -2,10 +2,11 @@
 
 use crate::app::Ctx;
 use crate::cmd::{report_summary, ImportArgs};
-use crate::domain::referral::{self, Changes, Clearable, ListOptions, OutcomeFilter, Referral, YesNo};
+use crate::domain::referral::{self, Changes, ListOptions, OutcomeFilter, Referral, YesNo};
 use crate::output::emit;
 use crate::output::referral::{self as shown, ReferralShown};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
+use crate::value::Clearable;
 use crate::value::{Date, Period};
 use anyhow::Result;
 

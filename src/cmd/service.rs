@@ -3,8 +3,8 @@
 use crate::app::Ctx;
 use crate::cmd::report_summary;
 use crate::cmd::ImportArgs;
-use crate::domain::referral::Change;
 use crate::domain::service::{self, NewService};
+use crate::domain::trust::Applied;
 use crate::output::emit;
 use crate::output::service::{service_cells as row_cells, ServiceShown, SERVICE_COLUMNS as LIST_COLUMNS};
 use crate::value::names::{Measure, ServiceKind};
@@ -187,9 +187,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             let (change, t) =
                 service::set_target(&mut db.conn, &a.name, a.measure, &a.period, i64::from(a.value), &ctx.command)?;
             let verb = match change {
-                Change::New => "set",
-                Change::Updated => "changed",
-                Change::Unchanged | Change::Repeated => "unchanged:",
+                Applied::New => "set",
+                Applied::Updated => "changed",
+                Applied::Unchanged | Applied::Repeated => "unchanged:",
             };
             ctx.say(&format!(
                 "{verb} target for '{}': {} {} ({}..{}) = {}",

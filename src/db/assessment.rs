@@ -1,5 +1,6 @@
 //! Assessments on a case, per resettlement pathway (PRODUCT.md 6.2).
 
+use crate::db::row::{date_at, opt_parsed_at, parsed_at};
 use crate::value::names::{Pathway, Stage};
 use crate::value::Date;
 use anyhow::Result;
@@ -17,36 +18,15 @@ pub struct Assessment {
     pub stage: Option<Stage>,
 }
 
-fn bad(i: usize, s: String) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text)
-}
-
-fn pathway_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Pathway> {
-    let s: String = r.get(i)?;
-    s.parse().map_err(|_| bad(i, s))
-}
-
-fn date_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Date> {
-    let s: String = r.get(i)?;
-    Date::from_db(&s).ok_or_else(|| bad(i, s))
-}
-
-fn stage_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Stage>> {
-    match r.get::<_, Option<String>>(i)? {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| bad(i, s)),
-    }
-}
-
 fn assessment_from(r: &Row<'_>) -> rusqlite::Result<Assessment> {
     Ok(Assessment {
         id: r.get(0)?,
         case_id: r.get(1)?,
         client_id: r.get(2)?,
-        pathway: pathway_at(r, 3)?,
+        pathway: parsed_at(r, 3, "pathway")?,
         assessed_on: date_at(r, 4)?,
         score: r.get(5)?,
-        stage: stage_at(r, 6)?,
+        stage: opt_parsed_at(r, 6, "stage")?,
     })
 }
 
@@ -106,44 +86,40 @@ pub struct AssessmentLine {
     pub stage: Option<Stage>,
 }
 
-/// Every assessment (of one case, when given), by case, day and pathway.
-pub fn list(conn: &Connection, case_id: Option<i64>, mut each: impl FnMut(AssessmentLine) -> Result<()>) -> Result<()> {
-    let mut st = conn.prepare(
+/// The assessments `filter` picks (`?1` its one parameter), by case, day and pathway.
+fn lines_sql(filter: &str) -> String {
+    format!(
         "SELECT coalesce(k.ref, '#' || k.id), a.pathway, a.assessed_on, a.score, a.stage
          FROM assessments AS a JOIN cases AS k ON k.id = a.case_id
-         WHERE ?1 IS NULL OR a.case_id = ?1
-         ORDER BY k.opened_on, k.id, a.assessed_on, a.pathway",
-    )?;
+         WHERE {filter}
+         ORDER BY k.opened_on, k.id, a.assessed_on, a.pathway"
+    )
+}
+
+fn line_from(r: &Row<'_>) -> rusqlite::Result<AssessmentLine> {
+    Ok(AssessmentLine {
+        case: r.get(0)?,
+        pathway: parsed_at(r, 1, "pathway")?,
+        assessed_on: date_at(r, 2)?,
+        score: r.get(3)?,
+        stage: opt_parsed_at(r, 4, "stage")?,
+    })
+}
+
+/// Every assessment (of one case, when given), by case, day and pathway.
+pub fn list(conn: &Connection, case_id: Option<i64>, mut each: impl FnMut(AssessmentLine) -> Result<()>) -> Result<()> {
+    let mut st = conn.prepare(&lines_sql("?1 IS NULL OR a.case_id = ?1"))?;
     let mut rows = st.query(params![case_id])?;
     while let Some(r) = rows.next()? {
-        each(AssessmentLine {
-            case: r.get(0)?,
-            pathway: pathway_at(r, 1)?,
-            assessed_on: date_at(r, 2)?,
-            score: r.get(3)?,
-            stage: stage_at(r, 4)?,
-        })?;
+        each(line_from(r)?)?;
     }
     Ok(())
 }
 
 /// A woman's assessments, across her cases (subject access), by case and day.
 pub fn of_client(conn: &Connection, client_id: i64) -> Result<Vec<AssessmentLine>> {
-    let mut st = conn.prepare_cached(
-        "SELECT coalesce(k.ref, '#' || k.id), a.pathway, a.assessed_on, a.score, a.stage
-         FROM assessments AS a JOIN cases AS k ON k.id = a.case_id
-         WHERE a.client_id = ?1
-         ORDER BY k.opened_on, k.id, a.assessed_on, a.pathway",
-    )?;
-    let rows = st.query_map(params![client_id], |r| {
-        Ok(AssessmentLine {
-            case: r.get(0)?,
-            pathway: pathway_at(r, 1)?,
-            assessed_on: date_at(r, 2)?,
-            score: r.get(3)?,
-            stage: stage_at(r, 4)?,
-        })
-    })?;
+    let mut st = conn.prepare_cached(&lines_sql("a.client_id = ?1"))?;
+    let rows = st.query_map(params![client_id], line_from)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -180,7 +156,7 @@ pub fn counted(conn: &Connection, from: Date, to: Date, services: Option<&[i64]>
     let rows = st.query_map(params![from.iso(), to.iso()], |r| {
         Ok(Counted {
             client_id: r.get(0)?,
-            pathway: pathway_at(r, 1)?,
+            pathway: parsed_at(r, 1, "pathway")?,
             assessed_on: date_at(r, 2)?,
             score: r.get(3)?,
             case_id: r.get(4)?,
@@ -226,14 +202,12 @@ pub fn outcomes_plan(conn: &Connection, services: Option<&[i64]>) -> Result<Vec<
 
 /// The key of each case (its ref, else `#id`), for `report explain`.
 pub fn case_keys(conn: &Connection, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
-    let mut st = conn.prepare_cached("SELECT coalesce(ref, '#' || id) FROM cases WHERE id = ?1")?;
-    let mut out = std::collections::HashMap::new();
-    for id in ids {
-        if !out.contains_key(id) {
-            out.insert(*id, st.query_row(params![id], |r| r.get(0))?);
-        }
-    }
-    Ok(out)
+    let list = serde_json::to_string(ids)?;
+    let mut st = conn.prepare_cached(
+        "SELECT id, coalesce(ref, '#' || id) FROM cases WHERE id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = st.query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The women with a case closed in `from..=to` at a service of `services`

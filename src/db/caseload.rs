@@ -6,6 +6,7 @@
 //! return's `open_at_end`. The tier of a case on day D is the `case_tiers`
 //! row with the latest `from_on` on or before D.
 
+use crate::db::row::{date_at, opt_date_at, opt_parsed_at};
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
 use anyhow::Result;
@@ -113,29 +114,6 @@ pub struct Case {
     pub outcome: Option<CaseOutcome>,
 }
 
-fn date_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Date> {
-    let s: String = r.get(i)?;
-    Date::from_db(&s).ok_or_else(|| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text))
-}
-
-fn opt_date_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Date>> {
-    match r.get::<_, Option<String>>(i)? {
-        None => Ok(None),
-        Some(s) => Date::from_db(&s)
-            .map(Some)
-            .ok_or_else(|| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text)),
-    }
-}
-
-fn outcome_at(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<CaseOutcome>> {
-    match r.get::<_, Option<String>>(i)? {
-        None => Ok(None),
-        Some(s) => {
-            s.parse().map(Some).map_err(|_| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text))
-        }
-    }
-}
-
 const CASE_COLUMNS: &str =
     "id, ref, client_id, worker_id, service_id, opened_on, closed_on, close_reason, outcome FROM cases";
 
@@ -149,7 +127,7 @@ fn case_from(r: &Row<'_>) -> rusqlite::Result<Case> {
         opened_on: date_at(r, 5)?,
         closed_on: opt_date_at(r, 6)?,
         close_reason: r.get(7)?,
-        outcome: outcome_at(r, 8)?,
+        outcome: opt_parsed_at(r, 8, "outcome")?,
     })
 }
 
@@ -384,7 +362,7 @@ pub fn list_cases(conn: &Connection, f: &CaseFilter, mut each: impl FnMut(CaseLi
             opened_on: date_at(r, 7)?,
             closed_on: opt_date_at(r, 8)?,
             close_reason: r.get(9)?,
-            outcome: outcome_at(r, 10)?,
+            outcome: opt_parsed_at(r, 10, "outcome")?,
             opening_tier: r.get(11)?,
         })?;
     }

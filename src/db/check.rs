@@ -1,9 +1,15 @@
 //! The SQL behind `db check`.
 
-use crate::domain::db::Problem;
 use crate::value::Pence;
 use anyhow::Result;
 use rusqlite::Connection;
+
+/// One problem `db check` found: which check, and what it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub check: &'static str,
+    pub message: String,
+}
 
 /// (name, query returning one text column per problem found)
 const INVARIANTS: &[(&str, &str)] = &[
@@ -56,27 +62,27 @@ const INVARIANTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The name of SQLite's own check in `Problem::check`.
+/// The name of SQLite's own check in `Finding::check`.
 pub const INTEGRITY: &str = "integrity";
 
 /// SQLite's `integrity_check` (every finding, one per row, e.g. "Tree 5
 /// page 12 cell 3: …" or "Page 40: never used"), then foreign keys and the
 /// domain's invariants. On a damaged file a check that meets the damage is
 /// reported as a problem of its own and the others still run.
-pub fn run(conn: &Connection) -> Result<Vec<Problem>> {
+pub fn run(conn: &Connection) -> Result<Vec<Finding>> {
     let mut problems = Vec::new();
     match integrity(conn) {
-        Ok(found) => problems.extend(found.into_iter().map(|message| Problem { check: INTEGRITY, message })),
-        Err(e) => problems.push(Problem { check: INTEGRITY, message: damage_or(e)? }),
+        Ok(found) => problems.extend(found.into_iter().map(|message| Finding { check: INTEGRITY, message })),
+        Err(e) => problems.push(Finding { check: INTEGRITY, message: damage_or(e)? }),
     }
     match foreign_keys(conn) {
-        Ok(found) => problems.extend(found.into_iter().map(|message| Problem { check: "foreign keys", message })),
-        Err(e) => problems.push(Problem { check: "foreign keys", message: damage_or(e)? }),
+        Ok(found) => problems.extend(found.into_iter().map(|message| Finding { check: "foreign keys", message })),
+        Err(e) => problems.push(Finding { check: "foreign keys", message: damage_or(e)? }),
     }
     for (name, sql) in INVARIANTS {
         match rows(conn, sql) {
-            Ok(found) => problems.extend(found.into_iter().map(|r| Problem { check: name, message: pence_words(&r) })),
-            Err(e) => problems.push(Problem { check: name, message: damage_or(e)? }),
+            Ok(found) => problems.extend(found.into_iter().map(|r| Finding { check: name, message: pence_words(&r) })),
+            Err(e) => problems.push(Finding { check: name, message: damage_or(e)? }),
         }
     }
     Ok(problems)

@@ -1,7 +1,8 @@
 //! SQL for decisions and their officer approvals.
 
+use crate::db::row::{date_at, opt_date_at, opt_parsed_at, parsed_at};
 use crate::domain::decision::{Approval, Decision, GrantLine, Listed, ResolvedFilter};
-use crate::value::{Date, Pence};
+use crate::value::Pence;
 use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -9,30 +10,6 @@ const COLUMNS: &str = "d.id, d.ref, o.name, d.title, d.summary, d.author, d.rece
         d.status, d.amount_pence, d.funding_source, d.spend_type, d.budget_year, d.confidential,
         d.confidential_category";
 const FROM: &str = "FROM decisions d JOIN organisations o ON o.id = d.commissioner_id";
-
-/// A stored closed-set name or date that does not parse (the schema's
-/// CHECKs make this a corrupted file).
-pub(crate) fn bad(col: usize, what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        col,
-        rusqlite::types::Type::Text,
-        format!("stored {what} {value:?} is not valid").into(),
-    )
-}
-
-pub(crate) fn date_at(r: &Row<'_>, col: usize) -> rusqlite::Result<Option<Date>> {
-    match r.get::<_, Option<String>>(col)? {
-        None => Ok(None),
-        Some(s) => Date::from_db(&s).map(Some).ok_or_else(|| bad(col, "date", &s)),
-    }
-}
-
-pub(crate) fn parsed_at<T: std::str::FromStr>(r: &Row<'_>, col: usize, what: &str) -> rusqlite::Result<Option<T>> {
-    match r.get::<_, Option<String>>(col)? {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| bad(col, what, &s)),
-    }
-}
 
 fn decision_row(r: &Row<'_>) -> rusqlite::Result<(i64, Decision)> {
     Ok((
@@ -43,13 +20,13 @@ fn decision_row(r: &Row<'_>) -> rusqlite::Result<(i64, Decision)> {
             title: r.get(3)?,
             summary: r.get(4)?,
             author: r.get(5)?,
-            received_on: date_at(r, 6)?,
-            decided_on: date_at(r, 7)?,
-            status: parsed_at(r, 8, "status")?.ok_or_else(|| bad(8, "status", ""))?,
+            received_on: opt_date_at(r, 6)?,
+            decided_on: opt_date_at(r, 7)?,
+            status: parsed_at(r, 8, "status")?,
             amount: Pence(r.get(9)?),
             funding_source: r.get(10)?,
-            spend_type: parsed_at(r, 11, "spend type")?,
-            budget_year: parsed_at(r, 12, "budget year")?,
+            spend_type: opt_parsed_at(r, 11, "spend type")?,
+            budget_year: opt_parsed_at(r, 12, "budget year")?,
             confidential: r.get::<_, i64>(13)? != 0,
             confidential_category: r.get(14)?,
             approvals: Vec::new(),
@@ -82,9 +59,7 @@ pub fn refs(conn: &Connection) -> Result<Vec<String>> {
 pub fn approvals(conn: &Connection, id: i64) -> Result<Vec<Approval>> {
     let mut st =
         conn.prepare_cached("SELECT role, approved_on FROM decision_approvals WHERE decision_id = ?1 ORDER BY role")?;
-    let rows = st.query_map(params![id], |r| {
-        Ok(Approval { role: r.get(0)?, approved_on: date_at(r, 1)?.ok_or_else(|| bad(1, "date", ""))? })
-    })?;
+    let rows = st.query_map(params![id], |r| Ok(Approval { role: r.get(0)?, approved_on: date_at(r, 1)? }))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -162,7 +137,7 @@ pub fn grant_lines(conn: &Connection, id: i64) -> Result<Vec<GrantLine>> {
             reference: r.get(0)?,
             recipient: r.get(1)?,
             amount: Pence(r.get(2)?),
-            status: parsed_at(r, 3, "grant status")?.ok_or_else(|| bad(3, "grant status", ""))?,
+            status: parsed_at(r, 3, "grant status")?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -132,6 +132,15 @@ pub fn latest(conn: &Connection, from_on: &str, to_on: &str, service: Option<&st
         .optional()?)
 }
 
+/// How many returns are filed for exactly these days and service (None:
+/// the whole database).
+pub fn count_for(conn: &Connection, from_on: &str, to_on: &str, service: Option<&str>) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM filed_returns WHERE from_on = ?1 AND to_on = ?2 AND service IS ?3")?
+        .query_row(params![from_on, to_on, service], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// The stored bytes of filed return `id`.
 pub fn body(conn: &Connection, id: i64) -> Result<Option<Vec<u8>>> {
     Ok(conn

@@ -1,6 +1,6 @@
 //! SQL for grants and payments.
 
-use crate::db::decision::{bad, date_at, parsed_at};
+use crate::db::row::{date_at, opt_date_at, parsed_at};
 use crate::domain::grant::{DecisionFacts, Grant, Listed, Payment, ResolvedFilter};
 use crate::value::{Date, Pence};
 use anyhow::Result;
@@ -37,9 +37,9 @@ fn grant_row(r: &Row<'_>) -> rusqlite::Result<(i64, Grant)> {
             purpose: r.get(7)?,
             conditions: r.get(8)?,
             amount: Pence(r.get(9)?),
-            start_on: date_at(r, 10)?,
-            end_on: date_at(r, 11)?,
-            status: parsed_at(r, 12, "grant status")?.ok_or_else(|| bad(12, "grant status", ""))?,
+            start_on: opt_date_at(r, 10)?,
+            end_on: opt_date_at(r, 11)?,
+            status: parsed_at(r, 12, "grant status")?,
             match_amount: r.get::<_, Option<i64>>(13)?.map(Pence),
             match_funder: r.get(14)?,
         },
@@ -81,7 +81,7 @@ pub fn decision_facts(conn: &Connection, reference: &str) -> Result<Option<Decis
                 reference: r.get(1)?,
                 commissioner: r.get(2)?,
                 amount: Pence(r.get(3)?),
-                status: parsed_at(r, 4, "status")?.ok_or_else(|| bad(4, "status", ""))?,
+                status: parsed_at(r, 4, "status")?,
             })
         })
         .optional()?)
@@ -218,12 +218,7 @@ fn filter_params(f: &ResolvedFilter) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
 }
 
 fn payment_row(r: &Row<'_>) -> rusqlite::Result<Payment> {
-    Ok(Payment {
-        grant: r.get(0)?,
-        paid_on: date_at(r, 1)?.ok_or_else(|| bad(1, "date", ""))?,
-        amount: Pence(r.get(2)?),
-        note: r.get(3)?,
-    })
+    Ok(Payment { grant: r.get(0)?, paid_on: date_at(r, 1)?, amount: Pence(r.get(2)?), note: r.get(3)? })
 }
 
 /// Payments on the grants matching the filter, by grant then date.

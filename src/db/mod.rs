@@ -19,6 +19,7 @@ pub mod org;
 pub mod referral;
 pub mod report;
 pub mod retention;
+pub(crate) mod row;
 
 pub mod service;
 
@@ -416,8 +417,9 @@ pub fn is_damage(e: &anyhow::Error) -> bool {
 
 /// Turn SQLite's "database disk image is malformed" / "file is not a
 /// database" into `Error::Damaged`, and "attempt to write a readonly
-/// database" into `Error::ReadOnly`, both naming the file. Errors that
-/// already say what they are pass through.
+/// database" into `Error::ReadOnly`, and a lock held past the wait into
+/// `Error::Busy`, each naming the file. Errors that already say what they
+/// are pass through.
 pub fn classify(err: anyhow::Error, path: &Path) -> anyhow::Error {
     if err.chain().any(|c| c.downcast_ref::<Error>().is_some()) {
         return err;
@@ -427,6 +429,7 @@ pub fn classify(err: anyhow::Error, path: &Path) -> anyhow::Error {
             Error::Damaged { path: path.to_path_buf(), sqlite }.into()
         }
         Some((rusqlite::ErrorCode::ReadOnly, _)) => Error::ReadOnly { path: path.to_path_buf() }.into(),
+        _ if is_busy(&err) => Error::Busy { path: path.to_path_buf(), seconds: busy_seconds() }.into(),
         _ => err,
     }
 }
@@ -555,16 +558,6 @@ pub fn is_busy(err: &anyhow::Error) -> bool {
             c.downcast_ref::<rusqlite::Error>(),
             Some(rusqlite::Error::SqliteFailure(f, _))
                 if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        )
-    })
-}
-
-/// Whether an error is SQLite refusing to write a read-only file.
-pub fn is_read_only(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<rusqlite::Error>(),
-            Some(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ReadOnly
         )
     })
 }

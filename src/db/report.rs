@@ -14,6 +14,7 @@ use crate::value::Date;
 use anyhow::Result;
 use rusqlite::types::ValueRef;
 use rusqlite::{named_params, params, Connection, OptionalExtension};
+use std::collections::HashMap;
 
 /// Which records a figure is counted over: a window of days and, when a
 /// return is limited to a service, the services it covers.
@@ -73,13 +74,7 @@ pub fn service_set(conn: &Connection, name: &str) -> Result<Option<ServiceSet>> 
         .query_row(params![name.trim()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let Some((id, name, kind)) = row else { return Ok(None) };
-    Ok(Some(ServiceSet { id, name, kind, spokes: spokes(conn, id)? }))
-}
-
-fn spokes(conn: &Connection, hub: i64) -> Result<Vec<(i64, String)>> {
-    let mut st = conn.prepare_cached("SELECT id, name FROM services WHERE hub_id = ?1 ORDER BY name")?;
-    let rows = st.query_map(params![hub], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(Some(ServiceSet { id, name, kind, spokes: crate::db::service::spokes(conn, id)? }))
 }
 
 /// Every service's id and name.
@@ -87,17 +82,20 @@ pub fn service_names(conn: &Connection) -> Result<Vec<(i64, String)>> {
     crate::db::service::all_names(conn)
 }
 
-/// One client's ref, for `report explain` (a local output, like `client
-/// show`: the records behind a figure name the women). Looked up one at a
-/// time, so a figure over a few women does not read every client.
-pub fn client_ref(conn: &Connection, id: i64) -> Result<Option<String>> {
-    let mut st = conn.prepare_cached("SELECT client_ref FROM clients WHERE id = ?1")?;
-    Ok(st.query_row([id], |r| r.get(0)).optional()?)
+/// The refs of clients `ids`, for `report explain` (a local output, like
+/// `client show`: the records behind a figure name the women), in one
+/// query that reads only those clients.
+pub fn client_refs(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let list = serde_json::to_string(ids)?;
+    let mut st =
+        conn.prepare_cached("SELECT id, client_ref FROM clients WHERE id IN (SELECT value FROM json_each(?1))")?;
+    let rows = st.query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A service's id with its spokes' ids.
 pub fn service_and_spokes(conn: &Connection, id: i64) -> Result<Vec<i64>> {
-    Ok(std::iter::once(id).chain(spokes(conn, id)?.into_iter().map(|s| s.0)).collect())
+    Ok(std::iter::once(id).chain(crate::db::service::spokes(conn, id)?.into_iter().map(|s| s.0)).collect())
 }
 
 /// The services a grant funds, with the spokes of those that are hubs.
@@ -282,6 +280,7 @@ pub struct CaseRecord {
     pub id: i64,
     pub reference: Option<String>,
     pub client_id: i64,
+    pub client_ref: String,
     pub service: String,
     pub worker: String,
     pub opened_on: String,
@@ -304,8 +303,9 @@ pub fn scan_cases(
 ) -> Result<()> {
     let sql = format!(
         "SELECT c.id, c.ref, c.client_id, s.name, w.code, c.opened_on, c.closed_on, c.outcome,
-                {TIER_AT_END} AS tier, (SELECT hours_per_week FROM tiers WHERE code = {TIER_AT_END})
+                {TIER_AT_END} AS tier, (SELECT hours_per_week FROM tiers WHERE code = {TIER_AT_END}), cl.client_ref
          FROM cases c JOIN services s ON s.id = c.service_id JOIN workers w ON w.id = c.worker_id
+              JOIN clients cl ON cl.id = c.client_id
          WHERE {ACTIVE}{} AND ({})
          ORDER BY c.client_id, c.opened_on, c.id",
         scope.service_filter("c.service_id"),
@@ -325,6 +325,7 @@ pub fn scan_cases(
             outcome: r.get(7)?,
             tier_at_end: r.get(8)?,
             hours_at_end: r.get(9)?,
+            client_ref: r.get(10)?,
         })?;
     }
     Ok(())

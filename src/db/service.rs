@@ -22,10 +22,10 @@ pub fn all_names(conn: &Connection) -> Result<Vec<(i64, String)>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The ids of a hub's spokes.
-pub fn spoke_ids(conn: &Connection, hub_id: i64) -> Result<Vec<i64>> {
-    let mut st = conn.prepare_cached("SELECT id FROM services WHERE hub_id = ?1 ORDER BY id")?;
-    let rows = st.query_map(params![hub_id], |r| r.get(0))?;
+/// A hub's spokes, (id, name) by name: the one query for them.
+pub fn spokes(conn: &Connection, hub_id: i64) -> Result<Vec<(i64, String)>> {
+    let mut st = conn.prepare_cached("SELECT id, name FROM services WHERE hub_id = ?1 ORDER BY name")?;
+    let rows = st.query_map(params![hub_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -83,13 +83,6 @@ pub fn grant_id(conn: &Connection, grant_ref: &str) -> Result<Option<i64>> {
         .optional()?)
 }
 
-/// Every grant reference (for "did you mean").
-pub fn grant_refs(conn: &Connection) -> Result<Vec<String>> {
-    let mut st = conn.prepare_cached("SELECT ref FROM grants ORDER BY ref")?;
-    let rows = st.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// Record that grant `grant_id` funds service `service_id`; returns false
 /// when it was recorded already.
 pub fn link_grant(conn: &Connection, service_id: i64, grant_id: i64) -> Result<bool> {
@@ -128,13 +121,6 @@ pub fn rows(conn: &Connection) -> Result<Vec<ServiceRow>> {
 /// One service.
 pub fn row(conn: &Connection, id: i64) -> Result<Option<ServiceRow>> {
     Ok(conn.prepare(&format!("{ROW} WHERE s.id = ?1"))?.query_row(params![id], service_row).optional()?)
-}
-
-/// The names of a hub's spokes.
-pub fn spoke_names(conn: &Connection, hub_id: i64) -> Result<Vec<String>> {
-    let mut st = conn.prepare_cached("SELECT name FROM services WHERE hub_id = ?1 ORDER BY name")?;
-    let rows = st.query_map(params![hub_id], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The grants that fund a service.

@@ -12,11 +12,10 @@
 use crate::db::assessment::{self as q, Assessment, AssessmentLine};
 use crate::db::caseload::{self as cq, Case};
 use crate::db::{self, Conn};
-use crate::domain::caseload::{case_key, find, CaseId, Fault};
+use crate::domain::caseload::{case_key, find, CaseId};
 use crate::domain::dates;
-use crate::domain::trust::{Comparison, Tracker, Verdict};
-use crate::error::invalid;
-use crate::import::Applied;
+use crate::domain::trust::{Applied, Comparison, Tracker, Verdict};
+use crate::error::{invalid, RowError};
 use crate::value::names::{Pathway, Stage};
 use crate::value::Date;
 use anyhow::Result;
@@ -51,29 +50,25 @@ fn new_row(case: &Case, a: &AssessInput) -> Assessment {
     }
 }
 
-fn fault(column: &'static str, message: String) -> Fault {
-    Fault { column, message }
-}
-
 /// The day of an assessment against its case's dates and today.
-pub fn check_day(case: &Case, on: Date) -> Result<(), Fault> {
-    dates::happened(on).map_err(|m| fault("assessed_on", m))?;
+pub fn check_day(case: &Case, on: Date) -> Result<(), RowError> {
+    dates::happened(on).map_err(|m| RowError::new("assessed_on", m))?;
     let key = case_key(case.ref_.as_deref(), case.id);
     if on < case.opened_on {
-        return Err(fault("assessed_on", format!("{on} is before case {key} opened ({})", case.opened_on)));
+        return Err(RowError::new("assessed_on", format!("{on} is before case {key} opened ({})", case.opened_on)));
     }
     if let Some(c) = case.closed_on {
         if on > c {
-            return Err(fault("assessed_on", format!("{on} is after case {key} closed ({c})")));
+            return Err(RowError::new("assessed_on", format!("{on} is after case {key} closed ({c})")));
         }
     }
     Ok(())
 }
 
 /// A case closing on `closed_on` must not leave an assessment after it.
-pub fn check_closing(conn: &Conn, case_id: i64, key: &str, closed_on: Date) -> Result<Result<(), Fault>> {
+pub fn check_closing(conn: &Conn, case_id: i64, key: &str, closed_on: Date) -> Result<Result<(), RowError>> {
     Ok(match q::latest_on_case(conn, case_id)? {
-        Some(last) if last > closed_on => Err(fault(
+        Some(last) if last > closed_on => Err(RowError::new(
             "closed_on",
             format!(
                 "case {key} has an assessment on {last}, after {closed_on}; a case cannot close before its last \
@@ -84,8 +79,8 @@ pub fn check_closing(conn: &Conn, case_id: i64, key: &str, closed_on: Date) -> R
     })
 }
 
-fn same_day_fault(key: &str, a: &AssessInput, other: &str) -> Fault {
-    fault(
+fn same_day_fault(key: &str, a: &AssessInput, other: &str) -> RowError {
+    RowError::new(
         "assessed_on",
         format!(
             "case {key}: this woman already has an assessment on {} on {} (case {other}); one a pathway a day, so \
@@ -129,16 +124,13 @@ pub fn list(conn: &Conn, case: Option<&CaseId>, each: impl FnMut(AssessmentLine)
 }
 
 /// The case named in an import row, or the row's fault.
-pub fn case_of_row(conn: &Conn, given: &str) -> Result<Result<Case, Fault>> {
+pub fn case_of_row(conn: &Conn, given: &str) -> Result<Result<Case, RowError>> {
     let id = match given.parse::<CaseId>() {
         Ok(id) => id,
-        Err(m) => return Ok(Err(fault("case", m))),
+        Err(m) => return Ok(Err(RowError::new("case", m))),
     };
-    let found = match &id {
-        CaseId::Ref(r) => cq::case_by_ref(conn, r)?,
-        CaseId::Id(i) => cq::case_by_id(conn, *i)?,
-    };
-    Ok(found.ok_or_else(|| fault("case", format!("there is no case {id}; import the cases first"))))
+    let found = crate::domain::caseload::lookup(conn, &id)?;
+    Ok(found.ok_or_else(|| RowError::new("case", crate::domain::caseload::unknown_case(&id))))
 }
 
 /// Record one assessment from an import row. It matches a recorded one on
@@ -151,7 +143,7 @@ pub fn record(
     line: u64,
     case: &Case,
     a: &AssessInput,
-) -> Result<Result<Applied, Fault>> {
+) -> Result<Result<Applied, RowError>> {
     let key = case_key(case.ref_.as_deref(), case.id);
     if let Err(f) = check_day(case, a.assessed_on) {
         return Ok(Err(f));
@@ -169,7 +161,7 @@ pub fn record(
             match tracker.matched(line, old.id, &cmp) {
                 Err(e) => {
                     let column = if e.column == "stage" { "stage" } else { "score" };
-                    Ok(Err(fault(column, e.message)))
+                    Ok(Err(RowError::new(column, e.message)))
                 }
                 Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
                 Ok(Verdict::Unchanged) => Ok(Ok(Applied::Unchanged)),

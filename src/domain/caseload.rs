@@ -25,9 +25,8 @@ use crate::db::caseload::{self as q, Case, CaseFilter, CaseLine, NewCase, Tier, 
 use crate::db::{self, Conn};
 use crate::domain::dates;
 use crate::domain::service::ServiceNames;
-use crate::domain::trust::{self, Comparison, Rules, Tracker, Verdict};
-use crate::error::{closest, invalid, not_found, suggestion};
-use crate::import::Applied;
+use crate::domain::trust::{self, Applied, Comparison, Rules, Tracker, Verdict};
+use crate::error::{closest, invalid, not_found, suggestion, RowError};
 use crate::value::names::CaseOutcome;
 use crate::value::Date;
 use anyhow::Result;
@@ -153,24 +152,6 @@ pub fn check_tier_code(s: &str) -> Result<String, String> {
     Ok(t)
 }
 
-/// What went wrong with one case, and in which column (import) or option.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    pub column: &'static str,
-    pub message: String,
-}
-
-fn fault(column: &'static str, message: impl Into<String>) -> Fault {
-    Fault { column, message: message.into() }
-}
-
-impl Fault {
-    /// As an error of a single command (exit 65).
-    pub fn into_error(self) -> anyhow::Error {
-        invalid(self.message)
-    }
-}
-
 // ------------------------------------------------------------------ rules
 
 /// The closing rules: closed on or after opening and on or after the last
@@ -182,31 +163,40 @@ pub fn check_closure(
     closed_on: Option<Date>,
     reason: Option<&str>,
     outcome: Option<CaseOutcome>,
-) -> Result<(), Fault> {
-    dates::happened(opened_on).map_err(|m| fault("opened_on", m))?;
+) -> Result<(), RowError> {
+    dates::happened(opened_on).map_err(|m| RowError::new("opened_on", m))?;
     if let Some(c) = closed_on {
-        dates::happened(c).map_err(|m| fault("closed_on", m))?;
+        dates::happened(c).map_err(|m| RowError::new("closed_on", m))?;
     }
     let Some(closed) = closed_on else {
         if reason.is_some() {
-            return Err(fault("close_reason", "a close reason is given but no closed_on date; give both or neither"));
+            return Err(RowError::new(
+                "close_reason",
+                "a close reason is given but no closed_on date; give both or neither",
+            ));
         }
         if outcome.is_some() {
-            return Err(fault("outcome", "an outcome is given but no closed_on date; give both or neither"));
+            return Err(RowError::new("outcome", "an outcome is given but no closed_on date; give both or neither"));
         }
         return Ok(());
     };
     if closed < opened_on {
-        return Err(fault("closed_on", format!("the case cannot close on {closed}, before it opened on {opened_on}")));
+        return Err(RowError::new(
+            "closed_on",
+            format!("the case cannot close on {closed}, before it opened on {opened_on}"),
+        ));
     }
     if let Some(last) = last_change.filter(|l| *l > closed) {
-        return Err(fault(
+        return Err(RowError::new(
             "closed_on",
             format!("the case cannot close on {closed}: its tier changes on {last}, after that"),
         ));
     }
     if outcome.is_none() {
-        return Err(fault("outcome", format!("a closed case needs an outcome: one of {}", CaseOutcome::names())));
+        return Err(RowError::new(
+            "outcome",
+            format!("a closed case needs an outcome: one of {}", CaseOutcome::names()),
+        ));
     }
     Ok(())
 }
@@ -219,18 +209,21 @@ pub fn check_retier(
     history: &[(Date, String)],
     from: Date,
     tier: &str,
-) -> Result<(), Fault> {
-    dates::happened(from).map_err(|m| fault("from_on", m))?;
+) -> Result<(), RowError> {
+    dates::happened(from).map_err(|m| RowError::new("from_on", m))?;
     if from < opened_on {
-        return Err(fault("from_on", format!("a tier change on {from} is before the case opened on {opened_on}")));
+        return Err(RowError::new(
+            "from_on",
+            format!("a tier change on {from} is before the case opened on {opened_on}"),
+        ));
     }
     if let Some(closed) = closed_on.filter(|c| from > *c) {
-        return Err(fault("from_on", format!("a tier change on {from} is after the case closed on {closed}")));
+        return Err(RowError::new("from_on", format!("a tier change on {from} is after the case closed on {closed}")));
     }
     if let Some((last, last_tier)) = history.last() {
         if from <= *last {
             let what = if *last == opened_on { "it opened at" } else { "it changed to" };
-            return Err(fault(
+            return Err(RowError::new(
                 "from_on",
                 format!(
                     "a tier change must come after the last one: on {last} {what} {last_tier}; give a date after {last}"
@@ -238,7 +231,7 @@ pub fn check_retier(
             ));
         }
         if last_tier == tier {
-            return Err(fault("tier", format!("the case is already at {tier} (since {last})")));
+            return Err(RowError::new("tier", format!("the case is already at {tier} (since {last})")));
         }
     }
     Ok(())
@@ -289,32 +282,31 @@ impl Lookups {
     }
 
     /// (id, code, active) of a worker.
-    pub fn worker(&self, code: &str) -> Result<(i64, &str, bool), Fault> {
-        self.workers.get(&code.trim().to_lowercase()).map(|(id, c, a)| (*id, c.as_str(), *a)).ok_or_else(|| {
-            let known = self.worker_codes.iter().map(String::as_str);
-            let hint = match closest(code.trim(), known.clone()) {
-                Some(k) => format!("; did you mean '{k}'?"),
-                None => format!("{}; add workers with `pathway caseload worker add`", suggestion(code, known)),
-            };
-            fault("worker", format!("unknown worker {:?}{hint}", code.trim()))
-        })
+    pub fn worker(&self, code: &str) -> Result<(i64, &str, bool), RowError> {
+        self.workers
+            .get(&code.trim().to_lowercase())
+            .map(|(id, c, a)| (*id, c.as_str(), *a))
+            .ok_or_else(|| RowError::new("worker", unknown_worker(code, &self.worker_codes)))
     }
 
     /// (id, name) of a service.
-    pub fn service(&self, name: &str) -> Result<(i64, &str), Fault> {
-        self.services.get(name).map_err(|m| fault("service", m))
+    pub fn service(&self, name: &str) -> Result<(i64, &str), RowError> {
+        self.services.get(name).map_err(|m| RowError::new("service", m))
     }
 
     /// The tier's code as stored.
-    pub fn tier(&self, code: &str) -> Result<&str, Fault> {
+    pub fn tier(&self, code: &str) -> Result<&str, RowError> {
         let up = code.trim().to_ascii_uppercase();
         self.tier_codes.iter().find(|t| **t == up).map(String::as_str).ok_or_else(|| {
-            fault(
+            RowError::new(
                 "tier",
-                format!(
-                    "unknown tier {:?}: the tiers are {}; add one with `pathway caseload tier set`",
-                    code.trim(),
-                    self.tier_codes.join(", ")
+                super::unknown(
+                    "tier",
+                    code,
+                    &format!(
+                        ": the tiers are {}; add one with `pathway caseload tier set`",
+                        self.tier_codes.join(", ")
+                    ),
                 ),
             )
         })
@@ -367,6 +359,47 @@ fn describe(c: &Case) -> String {
     }
 }
 
+/// A case row's names resolved to what is recorded, once: its worker,
+/// service, tier and (when she is known) the woman.
+struct Resolved {
+    worker_id: i64,
+    worker_code: String,
+    worker_active: bool,
+    service_id: i64,
+    service: String,
+    tier: String,
+    client_id: Option<i64>,
+}
+
+/// Return early with a row's problem.
+macro_rules! check {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(f) => return Ok(Err(f)),
+        }
+    };
+}
+
+/// The rules of a row's own values, and its names looked up.
+fn resolve(conn: &Conn, lk: &mut Lookups, c: &CaseInput<'_>) -> Result<Result<Resolved, RowError>> {
+    // Never echo the client_ref itself in a message.
+    check!(crate::domain::client::check_ref(c.client_ref).map_err(|m| {
+        let shown = format!("{:?}", c.client_ref.trim());
+        RowError::new("client_ref", m.replace(&shown, "the value"))
+    }));
+    let (worker_id, worker_code, worker_active) = check!(lk.worker(c.worker));
+    let worker_code = worker_code.to_string();
+    let (service_id, service) = check!(lk.service(c.service));
+    let service = service.to_string();
+    let tier = check!(lk.tier(c.tier)).to_string();
+    if let Some(r) = c.ref_ {
+        check!(check_case_ref(r).map_err(|m| RowError::new("ref", m)));
+    }
+    let client_id = lk.client(conn, c.client_ref.trim())?;
+    Ok(Ok(Resolved { worker_id, worker_code, worker_active, service_id, service, tier, client_id }))
+}
+
 /// Record one case: check every rule, then write it (and a new client_ref
 /// when the woman is new). Nothing is written for a refused case.
 /// Returns what happened and the case's key.
@@ -375,44 +408,22 @@ pub fn record(
     lk: &mut Lookups,
     c: &CaseInput<'_>,
     mode: Mode,
-) -> Result<Result<(Applied, String), Fault>> {
-    macro_rules! check {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(f) => return Ok(Err(f)),
-            }
-        };
-    }
-    // Never echo the client_ref itself in a message.
-    check!(crate::domain::client::check_ref(c.client_ref).map_err(|m| {
-        let shown = format!("{:?}", c.client_ref.trim());
-        fault("client_ref", m.replace(&shown, "the value"))
-    }));
-    let (worker_id, worker_code, active) = check!(lk.worker(c.worker));
-    let worker_code = worker_code.to_string();
-    let (service_id, service) = check!(lk.service(c.service));
-    let service = service.to_string();
-    let tier = check!(lk.tier(c.tier)).to_string();
-    if let Some(r) = c.ref_ {
-        check!(check_case_ref(r).map_err(|m| fault("ref", m)));
-    }
-    let client_id = lk.client(conn, c.client_ref.trim())?;
-
+) -> Result<Result<(Applied, String), RowError>> {
+    let r = check!(resolve(conn, lk, c)?);
     // Is this case recorded already?
     let by_ref = match c.ref_ {
-        Some(r) => q::case_by_ref(conn, r.trim())?,
+        Some(x) => q::case_by_ref(conn, x.trim())?,
         None => None,
     };
-    let existing = match (&by_ref, client_id) {
+    let existing = match (&by_ref, r.client_id) {
         (Some(_), _) => by_ref.clone(),
-        (None, Some(cid)) => q::case_by_key(conn, cid, service_id, c.opened_on)?,
+        (None, Some(cid)) => q::case_by_key(conn, cid, r.service_id, c.opened_on)?,
         (None, None) => None,
     };
     if let Some(old) = existing {
         if mode == Mode::Open {
             let col = if by_ref.is_some() { "ref" } else { "opened_on" };
-            return Ok(Err(fault(
+            return Ok(Err(RowError::new(
                 col,
                 format!(
                     "{} is already recorded; use `pathway caseload retier` or `close` to change it",
@@ -420,26 +431,41 @@ pub fn record(
                 ),
             )));
         }
-        return update(conn, lk, c, old, by_ref.is_some(), client_id, worker_id, active, &tier);
+        return update(conn, lk, c, old, by_ref.is_some(), &r);
     }
-
     if mode == Mode::Import {
-        if let Some(r) = c.ref_.map(str::trim) {
-            if let Some(known) = spreadsheet_original(conn, r)? {
-                return Ok(Err(fault("ref", trust::damaged_ref_message(r, "case", &known))));
-            }
-        }
-        if client_id.is_none() && crate::domain::client::spreadsheet_damaged(conn, c.client_ref)? {
-            return Ok(Err(fault("client_ref", trust::damaged_client_ref_message())));
+        check!(check_new_refs(conn, c, r.client_id)?);
+    }
+    insert(conn, lk, c, &r)
+}
+
+/// A new case's ref and client_ref are not ones a spreadsheet damaged.
+fn check_new_refs(conn: &Conn, c: &CaseInput<'_>, client_id: Option<i64>) -> Result<Result<(), RowError>> {
+    if let Some(r) = c.ref_.map(str::trim) {
+        if let Some(known) = spreadsheet_original(conn, r)? {
+            return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r, "case", &known))));
         }
     }
-    if !active && c.closed_on.is_none() {
-        return Ok(Err(inactive_fault(&worker_code)));
+    if client_id.is_none() && crate::domain::client::spreadsheet_damaged(conn, c.client_ref)? {
+        return Ok(Err(RowError::new("client_ref", trust::damaged_client_ref_message())));
+    }
+    Ok(Ok(()))
+}
+
+/// Check and write a case not recorded before.
+fn insert(
+    conn: &Conn,
+    lk: &mut Lookups,
+    c: &CaseInput<'_>,
+    r: &Resolved,
+) -> Result<Result<(Applied, String), RowError>> {
+    if !r.worker_active && c.closed_on.is_none() {
+        return Ok(Err(inactive_fault(&r.worker_code)));
     }
     check!(check_closure(c.opened_on, None, c.closed_on, c.close_reason, c.outcome));
-    if let Some(cid) = client_id {
-        if let Some(other) = q::overlapping(conn, cid, service_id, c.opened_on, c.closed_on, None)? {
-            return Ok(Err(overlap_fault(&other, &service, c.opened_on, c.closed_on.is_none())));
+    if let Some(cid) = r.client_id {
+        if let Some(other) = q::overlapping(conn, cid, r.service_id, c.opened_on, c.closed_on, None)? {
+            return Ok(Err(overlap_fault(&other, &r.service, c.opened_on, c.closed_on.is_none())));
         }
     }
     let client_id = lk.client_or_insert(conn, c.client_ref.trim())?;
@@ -448,13 +474,13 @@ pub fn record(
         &NewCase {
             ref_: c.ref_.map(str::trim),
             client_id,
-            worker_id,
-            service_id,
+            worker_id: r.worker_id,
+            service_id: r.service_id,
             opened_on: c.opened_on,
             closed_on: c.closed_on,
             close_reason: c.close_reason,
             outcome: c.outcome,
-            tier: &tier,
+            tier: &r.tier,
         },
     )?;
     let key = case_key(c.ref_.map(str::trim), id);
@@ -477,8 +503,8 @@ fn spreadsheet_original(conn: &Conn, given: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
-fn inactive_fault(code: &str) -> Fault {
-    fault(
+fn inactive_fault(code: &str) -> RowError {
+    RowError::new(
         "worker",
         format!(
             "worker {code} is marked inactive and cannot take an open case; reactivate with `pathway caseload worker edit {code} --active` or give another worker"
@@ -488,9 +514,9 @@ fn inactive_fault(code: &str) -> Fault {
 
 /// The episode `other` overlaps the case opening on `opened_on`: say
 /// whether it is an earlier or a later one, and what would fix it.
-fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool) -> Fault {
+fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool) -> RowError {
     if other.opened_on > opened_on {
-        fault(
+        RowError::new(
             "closed_on",
             format!(
                 "this case would overlap a later episode of the same client at {service} ({}); a case that opens before it closes on or before the day it opened, {}",
@@ -499,7 +525,7 @@ fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool
             ),
         )
     } else if other.closed_on.is_none() && new_is_open {
-        fault(
+        RowError::new(
             "client_ref",
             format!(
                 "this client already has an open case at {service} ({}); close it first with `pathway caseload close`",
@@ -507,7 +533,7 @@ fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool
             ),
         )
     } else {
-        fault(
+        RowError::new(
             "opened_on",
             format!(
                 "this case would overlap an earlier episode of the same client at {service} ({}); a new case opens on or after the day the earlier one closed",
@@ -517,109 +543,139 @@ fn overlap_fault(other: &Case, service: &str, opened_on: Date, new_is_open: bool
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A row that matched recorded case `old` (by its ref when
+/// `matched_by_ref`, else by client, service and opening day): checked
+/// against it, then written if it changes anything.
 fn update(
     conn: &Conn,
     lk: &mut Lookups,
     c: &CaseInput<'_>,
     old: Case,
     matched_by_ref: bool,
-    client_id: Option<i64>,
-    worker_id: i64,
-    worker_active: bool,
-    tier: &str,
-) -> Result<Result<(Applied, String), Fault>> {
+    r: &Resolved,
+) -> Result<Result<(Applied, String), RowError>> {
     let key = case_key(old.ref_.as_deref(), old.id);
-    let (service_id, service) = lk.service(c.service).map(|(i, n)| (i, n.to_string())).expect("checked");
-    if matched_by_ref {
-        if client_id != Some(old.client_id) {
-            return Ok(Err(fault("client_ref", format!("case {key} is recorded for a different client_ref"))));
-        }
-        if service_id != old.service_id || c.opened_on != old.opened_on {
-            return Ok(Err(fault(
-                "ref",
-                format!(
-                    "case {key} is recorded at another service or with another opening day ({}); an import cannot move a case",
-                    old.opened_on
-                ),
-            )));
-        }
-    } else if let (Some(r), Some(old_ref)) = (c.ref_, old.ref_.as_deref()) {
-        return Ok(Err(fault(
-            "ref",
-            format!(
-                "this client already has a case at {service} opened on {} with the ref {old_ref}, not {:?}",
-                old.opened_on,
-                r.trim()
-            ),
-        )));
-    }
+    check!(check_identity(c, &old, &key, matched_by_ref, r));
     let history = q::tier_history(conn, old.id)?;
     // A closed case is never reopened by an import, --allow-clear or not
     // (unless an earlier row of the same file is what closed it).
     if let (Some(was), None, None) = (old.closed_on, c.closed_on, lk.tracker.first_line(old.id)) {
-        return Ok(Err(fault(
-            "closed_on",
-            format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
-        )));
+        return Ok(Err(reopen_fault(&key, was)));
     }
-    {
-        fn s<T: ToString>(o: Option<T>) -> Option<String> {
-            o.map(|x| x.to_string())
-        }
-        let mut cmp = Comparison::new("case", key.clone(), "");
-        cmp.value("worker", Some(lk.worker_code(old.worker_id)), Some(lk.worker_code(worker_id)))
-            .value("tier", history.first().map(|(_, t)| t.clone()), Some(tier.to_string()))
-            .value("closed_on", s(old.closed_on), s(c.closed_on))
-            .value("close_reason", old.close_reason.clone(), c.close_reason.map(str::to_string))
-            .value("outcome", s(old.outcome), s(c.outcome));
-        let line = lk.line;
-        match lk.tracker.matched(line, old.id, &cmp) {
-            Err(e) => {
-                let column = ["worker", "tier", "closed_on", "close_reason", "outcome"]
-                    .into_iter()
-                    .find(|c| *c == e.column)
-                    .unwrap_or("ref");
-                return Ok(Err(fault(column, e.message)));
-            }
-            Ok(Verdict::Repeated) => return Ok(Ok((Applied::Repeated, key))),
-            Ok(_) => {}
-        }
+    if check!(compare_case(lk, c, &old, &key, &history, r)) == Verdict::Repeated {
+        return Ok(Ok((Applied::Repeated, key)));
     }
     if let (Some(was), None) = (old.closed_on, c.closed_on) {
-        return Ok(Err(fault(
-            "closed_on",
-            format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
-        )));
+        return Ok(Err(reopen_fault(&key, was)));
     }
-    if !worker_active && old.closed_on.is_none() && c.closed_on.is_none() && worker_id != old.worker_id {
+    if !r.worker_active && old.closed_on.is_none() && c.closed_on.is_none() && r.worker_id != old.worker_id {
         return Ok(Err(inactive_fault(c.worker.trim())));
     }
     let last_change = history.last().map(|(d, _)| *d);
-    if let Err(f) = check_closure(old.opened_on, last_change, c.closed_on, c.close_reason, c.outcome) {
-        return Ok(Err(f));
-    }
+    check!(check_closure(old.opened_on, last_change, c.closed_on, c.close_reason, c.outcome));
     if let (Some(closing), true) = (c.closed_on, c.closed_on != old.closed_on) {
-        if let Err(f) = crate::domain::assessment::check_closing(conn, old.id, &key, closing)? {
-            return Ok(Err(f));
-        }
+        check!(crate::domain::assessment::check_closing(conn, old.id, &key, closing)?);
     }
     if c.closed_on != old.closed_on {
         if let Some(other) =
             q::overlapping(conn, old.client_id, old.service_id, old.opened_on, c.closed_on, Some(old.id))?
         {
-            return Ok(Err(overlap_fault(&other, &service, old.opened_on, c.closed_on.is_none())));
+            return Ok(Err(overlap_fault(&other, &r.service, old.opened_on, c.closed_on.is_none())));
         }
     }
+    let opening_tier_changed = history.first().is_some_and(|(_, t)| *t != r.tier);
+    write_update(conn, c, old, key, opening_tier_changed, r)
+}
+
+/// What a case is (its client, service and opening day; its ref once
+/// given) is never changed by an import.
+fn check_identity(
+    c: &CaseInput<'_>,
+    old: &Case,
+    key: &str,
+    matched_by_ref: bool,
+    r: &Resolved,
+) -> Result<(), RowError> {
+    if matched_by_ref {
+        if r.client_id != Some(old.client_id) {
+            return Err(RowError::new("client_ref", format!("case {key} is recorded for a different client_ref")));
+        }
+        if r.service_id != old.service_id || c.opened_on != old.opened_on {
+            return Err(RowError::new(
+                "ref",
+                format!(
+                    "case {key} is recorded at another service or with another opening day ({}); an import cannot move a case",
+                    old.opened_on
+                ),
+            ));
+        }
+    } else if let (Some(given), Some(old_ref)) = (c.ref_, old.ref_.as_deref()) {
+        return Err(RowError::new(
+            "ref",
+            format!(
+                "this client already has a case at {} opened on {} with the ref {old_ref}, not {:?}",
+                r.service,
+                old.opened_on,
+                given.trim()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn reopen_fault(key: &str, was: Date) -> RowError {
+    RowError::new(
+        "closed_on",
+        format!("case {key} was closed on {was}; an import does not reopen a case: open a new case instead"),
+    )
+}
+
+/// The row against the recorded case, through the import's tracker (no
+/// blanking, in-file conflicts, repeats).
+fn compare_case(
+    lk: &mut Lookups,
+    c: &CaseInput<'_>,
+    old: &Case,
+    key: &str,
+    history: &[(Date, String)],
+    r: &Resolved,
+) -> Result<Verdict, RowError> {
+    fn s<T: ToString>(o: Option<T>) -> Option<String> {
+        o.map(|x| x.to_string())
+    }
+    let mut cmp = Comparison::new("case", key.to_string(), "");
+    cmp.value("worker", Some(lk.worker_code(old.worker_id)), Some(lk.worker_code(r.worker_id)))
+        .value("tier", history.first().map(|(_, t)| t.clone()), Some(r.tier.clone()))
+        .value("closed_on", s(old.closed_on), s(c.closed_on))
+        .value("close_reason", old.close_reason.clone(), c.close_reason.map(str::to_string))
+        .value("outcome", s(old.outcome), s(c.outcome));
+    let line = lk.line;
+    lk.tracker.matched(line, old.id, &cmp).map_err(|e| {
+        let column = ["worker", "tier", "closed_on", "close_reason", "outcome"]
+            .into_iter()
+            .find(|c| *c == e.column)
+            .unwrap_or("ref");
+        RowError::new(column, e.message)
+    })
+}
+
+/// Write a checked row over case `old`, if it changes anything.
+fn write_update(
+    conn: &Conn,
+    c: &CaseInput<'_>,
+    old: Case,
+    key: String,
+    opening_tier_changed: bool,
+    r: &Resolved,
+) -> Result<Result<(Applied, String), RowError>> {
     let new = Case {
-        ref_: old.ref_.clone().or_else(|| c.ref_.map(|r| r.trim().to_string())),
-        worker_id,
+        ref_: old.ref_.clone().or_else(|| c.ref_.map(|x| x.trim().to_string())),
+        worker_id: r.worker_id,
         closed_on: c.closed_on,
         close_reason: c.close_reason.map(str::to_string),
         outcome: c.outcome,
         ..old.clone()
     };
-    let opening_tier_changed = history.first().is_some_and(|(_, t)| t != tier);
     if new == old && !opening_tier_changed {
         return Ok(Ok((Applied::Unchanged, key)));
     }
@@ -627,22 +683,40 @@ fn update(
         q::update_case(conn, &new)?;
     }
     if opening_tier_changed {
-        q::set_tier_change(conn, old.id, old.opened_on, tier)?;
+        q::set_tier_change(conn, old.id, old.opened_on, &r.tier)?;
     }
     Ok(Ok((Applied::Updated, case_key(new.ref_.as_deref(), new.id))))
 }
 
 /// Find a case by its ref or `#id`.
 pub fn find(conn: &Conn, id: &CaseId) -> Result<Case> {
-    let found = match id {
-        CaseId::Ref(r) => q::case_by_ref(conn, r)?,
-        CaseId::Id(i) => q::case_by_id(conn, *i)?,
+    lookup(conn, id)?.ok_or_else(|| not_found(unknown_case(id)))
+}
+
+/// The case with this ref or `#id`, if it is recorded: the one lookup of a
+/// case, for commands (`find`) and imports.
+pub fn lookup(conn: &Conn, id: &CaseId) -> Result<Option<Case>> {
+    match id {
+        CaseId::Ref(r) => q::case_by_ref(conn, r),
+        CaseId::Id(i) => q::case_by_id(conn, *i),
+    }
+}
+
+/// "no case 'C-0009'; ...": the one lookup message of a case, for commands
+/// and imports.
+pub fn unknown_case(id: &CaseId) -> String {
+    super::unknown("case", &id.to_string(), "; `pathway caseload list` shows the cases (a case without a ref is #<id>)")
+}
+
+/// "no worker with code 'KW6'; did you mean 'KW06'?": the one lookup
+/// message of a key worker, for commands and imports.
+fn unknown_worker(code: &str, known: &[String]) -> String {
+    let known = known.iter().map(String::as_str);
+    let hint = match closest(code.trim(), known.clone()) {
+        Some(k) => format!("; did you mean '{k}'?"),
+        None => format!("{}; add workers with `pathway caseload worker add`", suggestion(code, known)),
     };
-    found.ok_or_else(|| {
-        not_found(format!(
-            "there is no case {id}; `pathway caseload list` shows the cases (a case without a ref is #<id>)"
-        ))
-    })
+    super::unknown("worker with code", code, &hint)
 }
 
 /// Open a case (`pathway caseload open`): one transaction with its audit row.
@@ -653,8 +727,8 @@ pub fn open(conn: &mut Conn, c: &CaseInput<'_>, command: &str) -> Result<String>
     }
     db::tx::write(conn, |tx| {
         let mut lk = Lookups::load(tx)?;
-        let (_, key) = record(tx, &mut lk, c, Mode::Open)?.map_err(Fault::into_error)?;
-        let (_, service) = lk.service(c.service).map_err(Fault::into_error)?;
+        let (_, key) = record(tx, &mut lk, c, Mode::Open)?.map_err(RowError::into_error)?;
+        let (_, service) = lk.service(c.service).map_err(RowError::into_error)?;
         let detail = format!(
             "worker {}, service {service}, tier {}, opened {}",
             c.worker.trim(),
@@ -672,7 +746,7 @@ pub fn retier(conn: &mut Conn, id: &CaseId, tier: &str, from: Date, command: &st
     db::tx::write(conn, |tx| {
         let case = find(tx, id)?;
         let lk = Lookups::load(tx)?;
-        let tier = lk.tier(tier).map_err(Fault::into_error)?.to_string();
+        let tier = lk.tier(tier).map_err(RowError::into_error)?.to_string();
         let history = q::tier_history(tx, case.id)?;
         let key = case_key(case.ref_.as_deref(), case.id);
         check_retier(case.opened_on, case.closed_on, &history, from, &tier)
@@ -704,7 +778,7 @@ pub fn close(
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         check_closure(case.opened_on, history.last().map(|(d, _)| *d), Some(closed_on), reason, Some(outcome))
             .map_err(|f| invalid(format!("case {key}: {}", f.message)))?;
-        crate::domain::assessment::check_closing(tx, case.id, &key, closed_on)?.map_err(Fault::into_error)?;
+        crate::domain::assessment::check_closing(tx, case.id, &key, closed_on)?.map_err(RowError::into_error)?;
         let new = Case {
             closed_on: Some(closed_on),
             close_reason: reason.map(str::to_string),
@@ -741,13 +815,13 @@ pub fn list(conn: &Conn, opts: &ListOptions, each: impl FnMut(CaseLine) -> Resul
     let lk = Lookups::load(conn)?;
     let mut f = CaseFilter { open: opts.open, as_of: opts.as_of, ..CaseFilter::default() };
     if let Some(w) = &opts.worker {
-        f.worker_id = Some(lk.worker(w).map_err(Fault::into_error)?.0);
+        f.worker_id = Some(lk.worker(w).map_err(RowError::into_error)?.0);
     }
     if let Some(s) = &opts.service {
-        f.service_id = Some(lk.service(s).map_err(Fault::into_error)?.0);
+        f.service_id = Some(lk.service(s).map_err(RowError::into_error)?.0);
     }
     if let Some(t) = &opts.tier {
-        f.tier = Some(lk.tier(t).map_err(Fault::into_error)?.to_string());
+        f.tier = Some(lk.tier(t).map_err(RowError::into_error)?.to_string());
     }
     if let Some(c) = &opts.client_ref {
         match db::client::id(conn, c.trim())? {
@@ -782,102 +856,104 @@ pub struct TierChangeInput<'a> {
 /// Record one tier change from an import row: the case by its ref, else by
 /// client, service and opening day. A change already recorded with the same
 /// tier is unchanged; with another tier it is updated.
-pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Applied, Fault>> {
-    let TierChangeInput { ref_, client_ref, service, opened_on, from, tier } = *t;
-    let tier = match lk.tier(tier) {
-        Ok(t) => t.to_string(),
-        Err(f) => return Ok(Err(f)),
-    };
-    let case = if let Some(r) = ref_ {
-        match q::case_by_ref(conn, r.trim())? {
-            Some(c) => c,
-            None => {
-                if let Some(known) = spreadsheet_original(conn, r.trim())? {
-                    return Ok(Err(fault("ref", trust::damaged_ref_message(r.trim(), "case", &known))));
-                }
-                return Ok(Err(fault("ref", format!("there is no case {:?}; import the cases first", r.trim()))));
-            }
-        }
-    } else {
-        let (Some(cr), Some(s), Some(o)) = (client_ref, service, opened_on) else {
-            return Ok(Err(fault("ref", "give the case ref, or client_ref, service and opened_on")));
-        };
-        let (sid, _) = match lk.service(s) {
-            Ok(v) => v,
-            Err(f) => return Ok(Err(f)),
-        };
-        let found = match lk.client(conn, cr.trim())? {
-            Some(cid) => q::case_by_key(conn, cid, sid, o)?,
-            None => None,
-        };
-        match found {
-            Some(c) => c,
-            None => {
-                return Ok(Err(fault(
-                    "opened_on",
-                    format!("no case of this client at {s} opened on {o}; import the cases first"),
-                )))
-            }
-        }
-    };
+pub fn record_tier_change(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Applied, RowError>> {
+    let tier = check!(lk.tier(t.tier)).to_string();
+    let case = check!(tier_change_case(conn, lk, t)?);
     let key = case_key(case.ref_.as_deref(), case.id);
-    // Named by its ref, the row's other columns must describe the same case.
-    if ref_.is_some() {
-        let mut cmp = Comparison::new(
-            "case",
-            key.clone(),
-            "give the ref of the case the tier change belongs to, or leave client_ref, service and opened_on empty",
-        );
-        let mut any = false;
-        if let Some(cr) = client_ref {
-            any = true;
-            cmp.identity("client_ref", lk.client(conn, cr.trim())? == Some(case.client_id));
-        }
-        if let Some(sv) = service {
-            any = true;
-            let sid = lk.service(sv).map(|(i, _)| i).ok();
-            cmp.identity("service", sid == Some(case.service_id));
-        }
-        if let Some(o) = opened_on {
-            any = true;
-            cmp.identity("opened_on", o == case.opened_on);
-        }
-        if any && !cmp.is_same() {
-            // Judged apart from the tier row itself, under a key of its own.
-            if let Err(e) = Tracker::new(lk.tracker.rules).matched(lk.line, 0, &cmp) {
-                let column =
-                    ["client_ref", "service", "opened_on"].into_iter().find(|c| *c == e.column).unwrap_or("ref");
-                return Ok(Err(fault(column, e.message)));
-            }
-        }
+    if t.ref_.is_some() {
+        check!(check_named_case(conn, lk, t, &case, &key)?);
     }
     // A tier row is the case's tier from a day: tracked under a key of its own.
+    let from = t.from;
     let row_key = -((case.id << 24) + i64::from(from.0.num_days_from_ce()));
     let row_name = format!("{key} from {from}");
     let history = q::tier_history(conn, case.id)?;
-    if let Some((_, t)) = history.iter().find(|(d, _)| *d == from) {
+    if let Some((_, recorded)) = history.iter().find(|(d, _)| *d == from) {
         let mut cmp = Comparison::new("tier change", row_name, "");
-        cmp.value("tier", Some(t.clone()), Some(tier.clone()));
+        cmp.value("tier", Some(recorded.clone()), Some(tier.clone()));
         let line = lk.line;
         match lk.tracker.matched(line, row_key, &cmp) {
-            Err(e) => return Ok(Err(fault("tier", e.message))),
+            Err(e) => return Ok(Err(RowError::new("tier", e.message))),
             Ok(Verdict::Repeated) => return Ok(Ok(Applied::Repeated)),
             Ok(Verdict::Unchanged) => return Ok(Ok(Applied::Unchanged)),
             Ok(Verdict::Update) => {}
         }
         if from == case.opened_on {
-            return Ok(Err(fault("from_on", "that is the case's opening day: its tier comes from the cases file")));
+            return Ok(Err(RowError::new(
+                "from_on",
+                "that is the case's opening day: its tier comes from the cases file",
+            )));
         }
         q::set_tier_change(conn, case.id, from, &tier)?;
         return Ok(Ok(Applied::Updated));
     }
-    if let Err(f) = check_retier(case.opened_on, case.closed_on, &history, from, &tier) {
-        return Ok(Err(f));
-    }
+    check!(check_retier(case.opened_on, case.closed_on, &history, from, &tier));
     q::insert_tier_change(conn, case.id, from, &tier)?;
     let line = lk.line;
     lk.tracker.created(line, row_key, "tier change", || row_name);
     Ok(Ok(Applied::New))
+}
+
+/// The case a tier row names: by its ref, else by client, service and
+/// opening day.
+fn tier_change_case(conn: &Conn, lk: &mut Lookups, t: &TierChangeInput<'_>) -> Result<Result<Case, RowError>> {
+    if let Some(r) = t.ref_.map(str::trim) {
+        if let Some(c) = q::case_by_ref(conn, r)? {
+            return Ok(Ok(c));
+        }
+        if let Some(known) = spreadsheet_original(conn, r)? {
+            return Ok(Err(RowError::new("ref", trust::damaged_ref_message(r, "case", &known))));
+        }
+        return Ok(Err(RowError::new("ref", unknown_case(&CaseId::Ref(r.to_string())))));
+    }
+    let (Some(cr), Some(s), Some(o)) = (t.client_ref, t.service, t.opened_on) else {
+        return Ok(Err(RowError::new("ref", "give the case ref, or client_ref, service and opened_on")));
+    };
+    let (sid, _) = check!(lk.service(s));
+    let found = match lk.client(conn, cr.trim())? {
+        Some(cid) => q::case_by_key(conn, cid, sid, o)?,
+        None => None,
+    };
+    Ok(found.ok_or_else(|| {
+        RowError::new("opened_on", format!("no case of this client at {s} opened on {o}; import the cases first"))
+    }))
+}
+
+/// Named by its ref, a tier row's other columns must describe the same case.
+fn check_named_case(
+    conn: &Conn,
+    lk: &mut Lookups,
+    t: &TierChangeInput<'_>,
+    case: &Case,
+    key: &str,
+) -> Result<Result<(), RowError>> {
+    let mut cmp = Comparison::new(
+        "case",
+        key.to_string(),
+        "give the ref of the case the tier change belongs to, or leave client_ref, service and opened_on empty",
+    );
+    let mut any = false;
+    if let Some(cr) = t.client_ref {
+        any = true;
+        cmp.identity("client_ref", lk.client(conn, cr.trim())? == Some(case.client_id));
+    }
+    if let Some(sv) = t.service {
+        any = true;
+        let sid = lk.service(sv).map(|(i, _)| i).ok();
+        cmp.identity("service", sid == Some(case.service_id));
+    }
+    if let Some(o) = t.opened_on {
+        any = true;
+        cmp.identity("opened_on", o == case.opened_on);
+    }
+    if any && !cmp.is_same() {
+        // Judged apart from the tier row itself, under a key of its own.
+        if let Err(e) = Tracker::new(lk.tracker.rules).matched(lk.line, 0, &cmp) {
+            let column = ["client_ref", "service", "opened_on"].into_iter().find(|c| *c == e.column).unwrap_or("ref");
+            return Ok(Err(RowError::new(column, e.message)));
+        }
+    }
+    Ok(Ok(()))
 }
 
 // ------------------------------------------------------- workers and tiers
@@ -931,7 +1007,7 @@ pub fn edit_worker(conn: &mut Conn, code: &str, e: &WorkerEdit, command: &str) -
     db::tx::write(conn, |tx| {
         let old = q::worker(tx, code)?.ok_or_else(|| {
             let known = q::worker_codes(tx).unwrap_or_default();
-            not_found(format!("unknown worker {:?}{}", code.trim(), suggestion(code, known.iter().map(String::as_str))))
+            not_found(unknown_worker(code, &known))
         })?;
         let mut w = old.clone();
         if let Some(c) = &e.code {
@@ -982,10 +1058,10 @@ pub fn record_worker(
     given: WorkerGiven,
     tracker: &mut Tracker,
     line: u64,
-) -> Result<Result<Applied, Fault>> {
+) -> Result<Result<Applied, RowError>> {
     let code = match check_worker_code(w.code) {
         Ok(c) => c,
-        Err(m) => return Ok(Err(fault("code", m))),
+        Err(m) => return Ok(Err(RowError::new("code", m))),
     };
     let name = w.name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
     match q::worker(conn, &code)? {
@@ -1010,7 +1086,7 @@ pub fn record_worker(
                 Err(e) => {
                     let column =
                         ["name", "capacity_hours", "active"].into_iter().find(|c| *c == e.column).unwrap_or("code");
-                    Ok(Err(fault(column, e.message)))
+                    Ok(Err(RowError::new(column, e.message)))
                 }
                 Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
                 Ok(_) if new == old => Ok(Ok(Applied::Unchanged)),

@@ -7,7 +7,7 @@
 
 use crate::db::{self, tx, Conn};
 use crate::domain::referral::Stored;
-use crate::domain::trust::{self, Comparison, Tracker, Verdict};
+use crate::domain::trust::{self, Applied, Comparison, Tracker, Verdict};
 use crate::error::{invalid, not_found, RowError};
 use crate::value::names::{CaseOutcome, Disability, Ethnicity};
 use crate::value::Date;
@@ -246,10 +246,10 @@ pub struct Attributes {
     pub dependent_children: Option<i64>,
 }
 
-/// A birth year: four digits from 1900 to this year. The message never
+/// A birth year: four digits from 1900 to this year (`PATHWAY_NOW`'s, like every "today"). The message never
 /// repeats the value.
 pub fn parse_birth_year(s: &str) -> Result<i64, String> {
-    let this_year = i64::from(Date::today().year());
+    let this_year = i64::from(crate::value::date::today()?.year());
     let t = s.trim();
     match t.parse::<i64>() {
         Ok(y) if t.len() == 4 && (1900..=this_year).contains(&y) => Ok(y),
@@ -406,8 +406,9 @@ pub fn parse_disability(s: &str) -> Result<Option<Disability>, String> {
     })
 }
 
-/// What applying a client row did.
-pub use crate::domain::referral::Change;
+/// The one message for a client_ref that is not recorded (it never
+/// repeats the ref: a client_ref is personal).
+pub const UNKNOWN: &str = "no client is recorded with that client_ref (refs are matched exactly, case included)";
 
 /// How a client is named in import messages: never by its client_ref.
 pub const UNNAMED: &str = "(this row's client_ref)";
@@ -437,7 +438,7 @@ pub fn set_attributes(
     a: &Attributes,
     tracker: &mut Tracker,
     line: u64,
-) -> Result<Result<Change, RowError>> {
+) -> Result<Result<Applied, RowError>> {
     match db::client::find_with(conn, client_ref, a)? {
         None => {
             if spreadsheet_damaged(conn, client_ref)? {
@@ -449,17 +450,17 @@ pub fn set_attributes(
             }
             let id = db::client::insert_with(conn, client_ref, a)?;
             tracker.created(line, id, "client", || UNNAMED.to_string());
-            Ok(Ok(Change::New))
+            Ok(Ok(Applied::New))
         }
         Some((id, same)) => {
             let old = if same { *a } else { db::client::attributes(conn, id)?.unwrap_or_default() };
             match tracker.matched(line, id, &compare(&old, a)) {
                 Err(e) => Ok(Err(e)),
-                Ok(Verdict::Repeated) => Ok(Ok(Change::Repeated)),
-                Ok(Verdict::Unchanged) => Ok(Ok(Change::Unchanged)),
+                Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
+                Ok(Verdict::Unchanged) => Ok(Ok(Applied::Unchanged)),
                 Ok(Verdict::Update) => {
                     db::client::update_attributes(conn, id, a)?;
-                    Ok(Ok(Change::Updated))
+                    Ok(Ok(Applied::Updated))
                 }
             }
         }
@@ -516,9 +517,7 @@ pub struct Held {
 /// that does not repeat it.
 pub fn lookup(conn: &Conn, client_ref: &str) -> Result<i64> {
     check_ref(client_ref).map_err(invalid)?;
-    db::client::id(conn, client_ref.trim())?.ok_or_else(|| {
-        not_found("no client is recorded with that client_ref (refs are matched exactly, case included)")
-    })
+    db::client::id(conn, client_ref.trim())?.ok_or_else(|| not_found(UNKNOWN))
 }
 
 /// `client show`: everything held about one client, across all tables.

@@ -5,12 +5,7 @@ use crate::error::invalid;
 use anyhow::Result;
 use std::path::Path;
 
-/// One problem `db check` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub check: &'static str,
-    pub message: String,
-}
+use crate::db::check::Finding;
 
 /// Copy the live database to `dest` in one consistent step.
 pub fn backup(db: &Db, dest: &Path, force: bool) -> Result<()> {
@@ -34,12 +29,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// SQLite's integrity and foreign-key checks, then the domain's invariants.
-pub fn check(conn: &Conn) -> Result<Vec<Problem>> {
+pub fn check(conn: &Conn) -> Result<Vec<Finding>> {
     db::check::run(conn)
 }
 
 /// Whether the problems include SQLite's own findings: the file is damaged,
 /// and the way out is the latest backup.
-pub fn damaged(problems: &[Problem]) -> bool {
+pub fn damaged(problems: &[Finding]) -> bool {
     problems.iter().any(|p| p.check == db::check::INTEGRITY)
 }

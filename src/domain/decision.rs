@@ -15,9 +15,8 @@
 //! recorded with a decision date starts as `approved`; otherwise `draft`.
 
 use crate::db::{self, Conn, Tx};
-use crate::domain::trust::{self, Comparison, Tracker, Verdict};
+use crate::domain::trust::{self, Applied, Comparison, Tracker, Verdict};
 use crate::error::{self, RowError};
-use crate::import::Applied;
 use crate::value::names::{DecisionStatus, GrantStatus, OrgKind, SpendType};
 use crate::value::{Date, Pence, Period};
 use anyhow::Result;
@@ -130,28 +129,6 @@ pub struct Decision {
     pub approvals: Vec<Approval>,
 }
 
-/// A rule broken by a field's value; `column` names the field as in the
-/// import file (`amount`, `status`...).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub column: &'static str,
-    pub message: String,
-}
-
-impl Problem {
-    pub fn new(column: &'static str, message: impl Into<String>) -> Problem {
-        Problem { column, message: message.into() }
-    }
-
-    pub fn at(self, line: u64) -> RowError {
-        RowError { line, column: self.column.to_string(), message: self.message }
-    }
-
-    pub fn into_error(self) -> anyhow::Error {
-        error::invalid(self.message)
-    }
-}
-
 /// The status a new decision starts in when none is given.
 pub fn default_status(received_on: Option<Date>, decided_on: Option<Date>) -> DecisionStatus {
     match (received_on, decided_on) {
@@ -197,26 +174,26 @@ pub fn check_transition(reference: &str, from: DecisionStatus, to: DecisionStatu
 }
 
 /// The rules every decision must keep, whatever wrote it.
-pub fn validate(d: &Decision) -> Result<(), Problem> {
+pub fn validate(d: &Decision) -> Result<(), RowError> {
     if d.reference.trim().is_empty() {
-        return Err(Problem::new("ref", "a decision ref is required, e.g. 2021.021"));
+        return Err(RowError::new("ref", "a decision ref is required, e.g. 2021.021"));
     }
     if d.title.trim().is_empty() {
-        return Err(Problem::new("title", "a title is required"));
+        return Err(RowError::new("title", "a title is required"));
     }
     if d.commissioner.trim().is_empty() {
-        return Err(Problem::new("commissioner", "a commissioner is required, e.g. \"Nottinghamshire OPCC\""));
+        return Err(RowError::new("commissioner", "a commissioner is required, e.g. \"Nottinghamshire OPCC\""));
     }
     match (d.status, d.decided_on) {
         (DecisionStatus::Approved, None) => {
-            return Err(Problem::new(
+            return Err(RowError::new(
                 "decided_on",
                 format!("decision {} is approved, so it needs the date it was decided on", d.reference),
             ))
         }
         (DecisionStatus::Approved | DecisionStatus::Rejected, _) | (_, None) => {}
         (s, Some(date)) => {
-            return Err(Problem::new(
+            return Err(RowError::new(
                 "decided_on",
                 format!(
                 "decision {} is {s} but has a decision date ({date}); only an approved or rejected decision has one",
@@ -227,11 +204,11 @@ pub fn validate(d: &Decision) -> Result<(), Problem> {
     }
     if let (Some(r), Some(dd)) = (d.received_on, d.decided_on) {
         if dd < r {
-            return Err(Problem::new("decided_on", format!("the decision date {dd} is before the date received {r}")));
+            return Err(RowError::new("decided_on", format!("the decision date {dd} is before the date received {r}")));
         }
     }
     if !d.confidential && d.confidential_category.is_some() {
-        return Err(Problem::new(
+        return Err(RowError::new(
             "confidential_category",
             "a confidential category is given but the decision is not marked confidential",
         ));
@@ -328,7 +305,8 @@ pub fn find(conn: &Conn, reference: &str) -> Result<(i64, Decision)> {
     }
 }
 
-/// "no decision with ref X; did you mean Y?"
+/// "no decision with ref 'X'; did you mean 'Y'?": the one lookup message
+/// of a decision, for commands and imports.
 pub fn unknown(conn: &Conn, reference: &str) -> Result<anyhow::Error> {
     Ok(error::not_found(unknown_message(conn, reference)?))
 }
@@ -338,10 +316,7 @@ pub fn unknown_message(conn: &Conn, reference: &str) -> Result<String> {
         return Ok(trust::damaged_ref_message(reference.trim(), "decision", &known));
     }
     let refs = db::decision::refs(conn)?;
-    Ok(format!(
-        "there is no decision with ref {reference:?}{}",
-        error::suggestion(reference, refs.iter().map(String::as_str))
-    ))
+    Ok(super::unknown("decision with ref", reference, &error::suggestion(reference, refs.iter().map(String::as_str))))
 }
 
 /// The recorded ref a spreadsheet could have turned `given` into (`2021.010`
@@ -408,7 +383,7 @@ pub fn import_one(
         None => {
             if let Some(known) = spreadsheet_original(tx, &d.reference)? {
                 return Ok(Err(
-                    Problem::new("ref", trust::damaged_ref_message(&d.reference, "decision", &known)).at(line)
+                    RowError::new("ref", trust::damaged_ref_message(&d.reference, "decision", &known)).at(line)
                 ));
             }
             let w = match write_one(tx, &d, Mode::Upsert, command)? {
@@ -457,15 +432,15 @@ pub enum Mode {
 }
 
 /// Check and write one decision inside the caller's transaction, with its
-/// audit row. A `Problem` means nothing was written.
-pub fn write_one(tx: &Tx, d: &Decision, mode: Mode, command: &str) -> Result<Result<Written, Problem>> {
+/// audit row. A `RowError` means nothing was written.
+pub fn write_one(tx: &Tx, d: &Decision, mode: Mode, command: &str) -> Result<Result<Written, RowError>> {
     if let Err(p) = validate(d) {
         return Ok(Err(p));
     }
     let existing = db::decision::get(tx, &d.reference)?;
     match (&existing, mode) {
         (Some(_), Mode::Add) => {
-            return Ok(Err(Problem::new(
+            return Ok(Err(RowError::new(
                 "ref",
                 format!(
                     "a decision with ref {} is recorded already; use `pathway decision edit {}` to change it",
@@ -473,18 +448,18 @@ pub fn write_one(tx: &Tx, d: &Decision, mode: Mode, command: &str) -> Result<Res
                 ),
             )))
         }
-        (None, Mode::Edit) => return Ok(Err(Problem::new("ref", unknown_message(tx, &d.reference)?))),
+        (None, Mode::Edit) => return Ok(Err(RowError::new("ref", unknown_message(tx, &d.reference)?))),
         _ => {}
     }
     if let Some((id, old)) = &existing {
         if old.status != d.status {
             if let Err(m) = check_transition(&d.reference, old.status, d.status) {
-                return Ok(Err(Problem::new("status", m)));
+                return Ok(Err(RowError::new("status", m)));
             }
         }
         let granted = db::decision::granted(tx, *id)?;
         if let Err(m) = check_amount_covers_grants(&d.reference, d.amount, granted) {
-            return Ok(Err(Problem::new("amount", m)));
+            return Ok(Err(RowError::new("amount", m)));
         }
         let changed = changes(old, d);
         if changed.is_empty() {
@@ -516,7 +491,7 @@ fn org(tx: &Tx, name: &str, new_orgs: &mut Vec<String>) -> Result<i64> {
 
 /// `decision add`.
 pub fn add(conn: &mut Conn, d: &Decision, command: &str) -> Result<Written> {
-    db::tx::write(conn, |tx| write_one(tx, d, Mode::Add, command)?.map_err(Problem::into_error))
+    db::tx::write(conn, |tx| write_one(tx, d, Mode::Add, command)?.map_err(RowError::into_error))
 }
 
 /// The changes `decision edit` can make; `None` leaves a field as it is,
@@ -543,7 +518,7 @@ pub struct Edit {
 
 impl Edit {
     /// Apply to a decision (no checks: `validate` does them).
-    pub fn apply(&self, d: &mut Decision) -> Result<(), Problem> {
+    pub fn apply(&self, d: &mut Decision) -> Result<(), RowError> {
         if let Some(v) = &self.commissioner {
             d.commissioner = v.trim().to_string();
         }
@@ -591,7 +566,7 @@ impl Edit {
             d.approvals.retain(|a| !a.role.eq_ignore_ascii_case(role.trim()));
             if d.approvals.len() == before {
                 let roles: Vec<&str> = d.approvals.iter().map(|a| a.role.as_str()).collect();
-                return Err(Problem::new(
+                return Err(RowError::new(
                     "approvals",
                     format!(
                         "decision {} has no approval by {role:?}{}",
@@ -641,8 +616,8 @@ pub fn edit(conn: &mut Conn, reference: &str, e: &Edit, command: &str) -> Result
                 d.status
             )));
         }
-        e.apply(&mut d).map_err(Problem::into_error)?;
-        write_one(tx, &d, Mode::Edit, command)?.map_err(Problem::into_error)
+        e.apply(&mut d).map_err(RowError::into_error)?;
+        write_one(tx, &d, Mode::Edit, command)?.map_err(RowError::into_error)
     })
 }
 
@@ -705,7 +680,7 @@ pub fn set_status(
             }
         }
         d.status = to;
-        write_one(tx, &d, Mode::Edit, command)?.map_err(Problem::into_error)?;
+        write_one(tx, &d, Mode::Edit, command)?.map_err(RowError::into_error)?;
         Ok(StatusChange { from, to, changed: true })
     })
 }
@@ -737,10 +712,8 @@ pub fn org_id(conn: &Conn, name: &str, role: &str) -> Result<i64> {
         Some(id) => Ok(id),
         None => {
             let names = db::org::names(conn)?;
-            Err(error::not_found(format!(
-                "there is no {role} called {name:?}{}",
-                error::suggestion(name, names.iter().map(String::as_str))
-            )))
+            let hint = error::suggestion(name, names.iter().map(String::as_str));
+            Err(error::not_found(super::unknown(&format!("{role} called"), name, &hint)))
         }
     }
 }

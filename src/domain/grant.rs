@@ -14,10 +14,9 @@
 
 use crate::db::{self, Conn, Tx};
 use crate::domain::dates;
-use crate::domain::decision::{self as decision_rules, BudgetYear, Problem};
-use crate::domain::trust::{self, Comparison, Tracker, Verdict};
-use crate::error;
-use crate::import::Applied;
+use crate::domain::decision::{self as decision_rules, BudgetYear};
+use crate::domain::trust::{self, Applied, Comparison, Tracker, Verdict};
+use crate::error::{self, RowError};
 use crate::value::names::{DecisionStatus, GrantStatus, OrgKind};
 use crate::value::{Date, Pence, Period};
 use anyhow::Result;
@@ -81,33 +80,33 @@ pub struct DecisionFacts {
 }
 
 /// The checks on a grant's own fields.
-pub fn validate(g: &GrantInput) -> Result<(), Problem> {
+pub fn validate(g: &GrantInput) -> Result<(), RowError> {
     if g.recipient.trim().is_empty() {
-        return Err(Problem::new("recipient", "a recipient is required, e.g. \"Juno Women's Aid\""));
+        return Err(RowError::new("recipient", "a recipient is required, e.g. \"Juno Women's Aid\""));
     }
     if g.amount.0 <= 0 {
-        return Err(Problem::new("amount", "a grant's amount must be more than £0"));
+        return Err(RowError::new("amount", "a grant's amount must be more than £0"));
     }
     if let (Some(s), Some(e)) = (g.start_on, g.end_on) {
         if e < s {
-            return Err(Problem::new("end_on", format!("the grant ends on {e}, before it starts on {s}")));
+            return Err(RowError::new("end_on", format!("the grant ends on {e}, before it starts on {s}")));
         }
     }
     match (g.match_amount, g.match_funder.as_deref()) {
         (Some(a), _) if a.0 <= 0 => {
-            return Err(Problem::new("match_amount", "a match amount must be more than £0"));
+            return Err(RowError::new("match_amount", "a match amount must be more than £0"));
         }
         (Some(_), None) => {
-            return Err(Problem::new("match_funder", "a match amount needs the match funder who pays it"));
+            return Err(RowError::new("match_funder", "a match amount needs the match funder who pays it"));
         }
         (None, Some(_)) => {
-            return Err(Problem::new("match_amount", "a match funder needs the match amount they pay"));
+            return Err(RowError::new("match_amount", "a match funder needs the match amount they pay"));
         }
         _ => {}
     }
     if let Some(r) = &g.reference {
         if r.trim().is_empty() {
-            return Err(Problem::new("ref", "the ref is empty"));
+            return Err(RowError::new("ref", "the ref is empty"));
         }
     }
     Ok(())
@@ -199,15 +198,19 @@ pub fn find(conn: &Conn, reference: &str) -> Result<(i64, Grant)> {
     }
 }
 
-fn unknown_message(conn: &Conn, reference: &str) -> Result<String> {
+/// "no grant with ref 'X'; did you mean 'Y'?": the one lookup message of a
+/// grant, for commands, imports and `service --grant`.
+pub fn unknown_message(conn: &Conn, reference: &str) -> Result<String> {
     if let Some(known) = spreadsheet_original(conn, reference)? {
         return Ok(trust::damaged_ref_message(reference.trim(), "grant", &known));
     }
     let refs = db::grant::refs(conn)?;
-    Ok(format!(
-        "there is no grant with ref {reference:?}{}",
-        error::suggestion(reference, refs.iter().map(String::as_str))
-    ))
+    let hint = if refs.is_empty() {
+        " (no grants are recorded yet; add it with `pathway grant add`)".to_string()
+    } else {
+        error::suggestion(reference.trim(), refs.iter().map(String::as_str))
+    };
+    Ok(super::unknown("grant with ref", reference, &hint))
 }
 
 /// The recorded grant ref a spreadsheet could have turned `given` into,
@@ -286,9 +289,9 @@ pub fn import_one(
         _ => {
             if let Some(r) = &g.reference {
                 if let Some(known) = spreadsheet_original(tx, r)? {
-                    return Ok(
-                        Err(Problem::new("ref", trust::damaged_ref_message(r.trim(), "grant", &known)).at(line)),
-                    );
+                    return Ok(Err(
+                        RowError::new("ref", trust::damaged_ref_message(r.trim(), "grant", &known)).at(line)
+                    ));
                 }
             }
             let w = match write_one(tx, g, false, command)? {
@@ -319,50 +322,13 @@ pub struct Written {
 /// Check and write one grant inside the caller's transaction, with its audit
 /// row. With `create_only`, an existing ref is a problem (`grant add`);
 /// otherwise the grant is matched on ref (or, without one, on decision,
-/// recipient, start and end) and updated. A `Problem` means nothing was
+/// recipient, start and end) and updated. A `RowError` means nothing was
 /// written.
-pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> Result<Result<Written, Problem>> {
-    if let Err(p) = validate(g) {
-        return Ok(Err(p));
-    }
-    let Some(dec) = db::grant::decision_facts(tx, &g.decision)? else {
-        return Ok(Err(Problem::new("decision", decision_rules::unknown_message(tx, &g.decision)?)));
+pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> Result<Result<Written, RowError>> {
+    let Checked { dec, existing, others, reference } = match check_write(tx, g, create_only)? {
+        Ok(c) => c,
+        Err(p) => return Ok(Err(p)),
     };
-    let existing = match &g.reference {
-        Some(r) => db::grant::get(tx, r)?,
-        None if create_only => None,
-        None => match db::grant::find_match(tx, dec.id, &g.recipient, g.start_on, g.end_on)? {
-            Some(r) => db::grant::get(tx, &r)?,
-            None => None,
-        },
-    };
-    if create_only {
-        if let (Some(_), Some(r)) = (&existing, &g.reference) {
-            return Ok(Err(Problem::new("ref", format!("a grant with ref {r} is recorded already"))));
-        }
-    }
-    let existing_id = existing.as_ref().map(|(id, _)| *id);
-    let moving = existing.as_ref().is_some_and(|(_, old)| old.decision != dec.reference);
-    if existing.is_none() || moving {
-        if let Err(m) = check_decision_open(&dec) {
-            return Ok(Err(Problem::new("decision", m)));
-        }
-    }
-    let others = db::grant::granted_except(tx, dec.id, existing_id)?;
-    if let Err(m) = decision_rules::check_total(&dec.reference, dec.amount, others, g.amount) {
-        return Ok(Err(Problem::new("amount", m)));
-    }
-    let reference = match (&g.reference, &existing) {
-        (Some(r), _) => r.trim().to_string(),
-        (None, Some((_, old))) => old.reference.clone(),
-        (None, None) => next_ref(&dec.reference, db::grant::count_under(tx, dec.id)?, |r| db::grant::exists(tx, r))?,
-    };
-    if let Some(id) = existing_id {
-        let paid = db::grant::paid(tx, id, None)?;
-        if let Err(m) = check_amount_covers_payments(&reference, g.amount, paid) {
-            return Ok(Err(Problem::new("amount", m)));
-        }
-    }
     let grant = Grant {
         reference: reference.clone(),
         decision: dec.reference.clone(),
@@ -394,6 +360,77 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
         }));
     }
     // Every check has passed: from here on the row is written.
+    let existing_id = existing.as_ref().map(|(id, _)| *id);
+    let (applied, new_orgs) = record(tx, command, dec.id, existing_id, &grant, &changed)?;
+    Ok(Ok(Written { applied, reference, changes: changed, new_orgs, left_to_grant }))
+}
+
+/// A grant row checked against its decision and the grant it matched.
+struct Checked {
+    dec: DecisionFacts,
+    existing: Option<(i64, Grant)>,
+    /// What the decision's other grants total.
+    others: Pence,
+    reference: String,
+}
+
+/// Every rule a grant row must keep before anything is written: its own
+/// values, its decision (open, not over-granted), its ref, its payments.
+fn check_write(tx: &Tx, g: &GrantInput, create_only: bool) -> Result<Result<Checked, RowError>> {
+    if let Err(p) = validate(g) {
+        return Ok(Err(p));
+    }
+    let Some(dec) = db::grant::decision_facts(tx, &g.decision)? else {
+        return Ok(Err(RowError::new("decision", decision_rules::unknown_message(tx, &g.decision)?)));
+    };
+    let existing = match &g.reference {
+        Some(r) => db::grant::get(tx, r)?,
+        None if create_only => None,
+        None => match db::grant::find_match(tx, dec.id, &g.recipient, g.start_on, g.end_on)? {
+            Some(r) => db::grant::get(tx, &r)?,
+            None => None,
+        },
+    };
+    if create_only {
+        if let (Some(_), Some(r)) = (&existing, &g.reference) {
+            return Ok(Err(RowError::new("ref", format!("a grant with ref {r} is recorded already"))));
+        }
+    }
+    let existing_id = existing.as_ref().map(|(id, _)| *id);
+    let moving = existing.as_ref().is_some_and(|(_, old)| old.decision != dec.reference);
+    if existing.is_none() || moving {
+        if let Err(m) = check_decision_open(&dec) {
+            return Ok(Err(RowError::new("decision", m)));
+        }
+    }
+    let others = db::grant::granted_except(tx, dec.id, existing_id)?;
+    if let Err(m) = decision_rules::check_total(&dec.reference, dec.amount, others, g.amount) {
+        return Ok(Err(RowError::new("amount", m)));
+    }
+    let reference = match (&g.reference, &existing) {
+        (Some(r), _) => r.trim().to_string(),
+        (None, Some((_, old))) => old.reference.clone(),
+        (None, None) => next_ref(&dec.reference, db::grant::count_under(tx, dec.id)?, |r| db::grant::exists(tx, r))?,
+    };
+    if let Some(id) = existing_id {
+        let paid = db::grant::paid(tx, id, None)?;
+        if let Err(m) = check_amount_covers_payments(&reference, g.amount, paid) {
+            return Ok(Err(RowError::new("amount", m)));
+        }
+    }
+    Ok(Ok(Checked { dec, existing, others, reference }))
+}
+
+/// Write a checked grant (new, or over `existing_id`) and its audit row;
+/// returns what was done and the organisations recorded for it.
+fn record(
+    tx: &Tx,
+    command: &str,
+    decision_id: i64,
+    existing_id: Option<i64>,
+    grant: &Grant,
+    changed: &[String],
+) -> Result<(Applied, Vec<(String, OrgKind)>)> {
     let mut new_orgs = Vec::new();
     let mut org = |name: &str, kind: OrgKind| -> Result<i64> {
         let (id, added) = db::org::id_or_insert(tx, name, kind)?;
@@ -408,14 +445,15 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
         intermediary: grant.intermediary.as_deref().map(|n| org(n, OrgKind::Partner)).transpose()?,
         match_funder: grant.match_funder.as_deref().map(|n| org(n, OrgKind::Partner)).transpose()?,
     };
+    let reference = Some(grant.reference.as_str());
     let applied = match existing_id {
         Some(id) => {
-            db::grant::update(tx, id, dec.id, &grant, &ids)?;
-            db::tx::audit(tx, command, "grant", Some(&reference), "update", Some(&changed.join("; ")))?;
+            db::grant::update(tx, id, decision_id, grant, &ids)?;
+            db::tx::audit(tx, command, "grant", reference, "update", Some(&changed.join("; ")))?;
             Applied::Updated
         }
         None => {
-            db::grant::insert(tx, dec.id, &grant, &ids)?;
+            db::grant::insert(tx, decision_id, grant, &ids)?;
             let detail = format!(
                 "{} to {} under decision {}{}",
                 grant.amount.pretty(),
@@ -423,11 +461,11 @@ pub fn write_one(tx: &Tx, g: &GrantInput, create_only: bool, command: &str) -> R
                 grant.decision,
                 grant.intermediary.as_deref().map(|i| format!(" via {i}")).unwrap_or_default()
             );
-            db::tx::audit(tx, command, "grant", Some(&reference), "add", Some(&detail))?;
+            db::tx::audit(tx, command, "grant", reference, "add", Some(&detail))?;
             Applied::New
         }
     };
-    Ok(Ok(Written { applied, reference, changes: changed, new_orgs, left_to_grant }))
+    Ok((applied, new_orgs))
 }
 
 /// What `grant edit` changes: `None` keeps the recorded value.
@@ -457,8 +495,19 @@ pub fn edit_scheduled(
     schedule: Option<&Schedule>,
     command: &str,
 ) -> Result<Written> {
+    write_scheduled(conn, schedule, command, |tx| edit_in(tx, reference, e, command))
+}
+
+/// `write` and then, when one is given, the grant's reporting schedule, in
+/// one transaction.
+fn write_scheduled(
+    conn: &mut Conn,
+    schedule: Option<&Schedule>,
+    command: &str,
+    write: impl FnOnce(&Tx) -> Result<Written>,
+) -> Result<Written> {
     db::tx::write(conn, |tx| {
-        let w = edit_in(tx, reference, e, command)?;
+        let w = write(tx)?;
         if let Some(s) = schedule {
             write_schedule(tx, &w.reference, s, command)?;
         }
@@ -527,18 +576,14 @@ pub fn add(conn: &mut Conn, g: &GrantInput, command: &str) -> Result<Written> {
 /// `grant add` with `--returns`/`--due-days`: the grant and its reporting
 /// schedule in one write.
 pub fn add_scheduled(conn: &mut Conn, g: &GrantInput, schedule: Option<&Schedule>, command: &str) -> Result<Written> {
-    db::tx::write(conn, |tx| {
-        let w = write_one(tx, g, true, command)?.map_err(|p| {
-            if p.column == "decision" && p.message.starts_with("there is no decision") {
+    write_scheduled(conn, schedule, command, |tx| {
+        write_one(tx, g, true, command)?.map_err(|p| {
+            if p.column == "decision" && p.message.starts_with("no decision with ref") {
                 error::not_found(p.message)
             } else {
                 p.into_error()
             }
-        })?;
-        if let Some(s) = schedule {
-            write_schedule(tx, &w.reference, s, command)?;
-        }
-        Ok(w)
+        })
     })
 }
 
@@ -560,12 +605,12 @@ pub fn pay_one(
     p: &Payment,
     occurrence: Option<u64>,
     command: &str,
-) -> Result<Result<(Applied, Paid), Problem>> {
+) -> Result<Result<(Applied, Paid), RowError>> {
     let Some((id, grant)) = db::grant::get(tx, &p.grant)? else {
-        return Ok(Err(Problem::new("grant", unknown_message(tx, &p.grant)?)));
+        return Ok(Err(RowError::new("grant", unknown_message(tx, &p.grant)?)));
     };
     if let Err(m) = dates::happened(p.paid_on) {
-        return Ok(Err(Problem::new("paid_on", m)));
+        return Ok(Err(RowError::new("paid_on", m)));
     }
     let paid = db::grant::paid(tx, id, None)?;
     if let Some(n) = occurrence {
@@ -578,7 +623,7 @@ pub fn pay_one(
         }
     }
     if let Err(m) = check_payment(&grant.reference, grant.amount, paid, p.amount) {
-        return Ok(Err(Problem::new("amount", m)));
+        return Ok(Err(RowError::new("amount", m)));
     }
     db::grant::insert_payment(tx, id, p)?;
     let detail = format!("{} paid on {}", p.amount.pretty(), p.paid_on);
@@ -862,47 +907,11 @@ impl GivingGrant {
         g.insert("amountDisbursed".into(), money_number(self.amount_disbursed));
         g.insert("awardDate".into(), json!(self.award_date.iso()));
         if self.start_on.is_some() || self.end_on.is_some() {
-            let mut e = Map::new();
-            if let Some(s) = self.start_on {
-                e.insert("startDate".into(), json!(s.iso()));
-            }
-            if let Some(d) = self.end_on {
-                e.insert("endDate".into(), json!(d.iso()));
-            }
-            if let Some(m) = self.duration_months {
-                e.insert("duration".into(), json!(m));
-            }
-            g.insert("plannedDates".into(), Value::Array(vec![Value::Object(e)]));
+            g.insert("plannedDates".into(), Value::Array(vec![self.planned_dates()]));
         }
-        let mut recipient = Map::new();
-        recipient.insert("id".into(), json!(self.recipient_id));
-        recipient.insert("name".into(), json!(self.recipient_name));
-        let (charity, company) = crate::domain::threesixty::registered_numbers(&self.recipient_id);
-        if let Some(c) = charity {
-            recipient.insert("charityNumber".into(), json!(c));
-        }
-        if let Some(c) = company {
-            recipient.insert("companyNumber".into(), json!(c));
-        }
-        g.insert("recipientOrganization".into(), Value::Array(vec![Value::Object(recipient)]));
+        g.insert("recipientOrganization".into(), Value::Array(vec![self.recipient()]));
         if !self.beneficiaries.is_empty() {
-            let locations: Vec<Value> = self
-                .beneficiaries
-                .iter()
-                .map(|b| {
-                    let mut l = Map::new();
-                    if let Some(n) = &b.name {
-                        l.insert("name".into(), json!(n));
-                    }
-                    l.insert("countryCode".into(), json!("GB"));
-                    if let (Some(c), Some(t)) = (&b.geo_code, b.geo_code_type()) {
-                        l.insert("geoCode".into(), json!(c));
-                        l.insert("geoCodeType".into(), json!(t));
-                    }
-                    Value::Object(l)
-                })
-                .collect();
-            g.insert("beneficiaryLocation".into(), Value::Array(locations));
+            g.insert("beneficiaryLocation".into(), Value::Array(self.locations()));
         }
         g.insert("fundingOrganization".into(), json!([{"id": self.funder_id, "name": self.funder_name}]));
         if let Some(p) = &self.programme {
@@ -913,23 +922,7 @@ impl GivingGrant {
             json!([{"id": self.decision, "title": format!("Decision {}: {}", self.decision, self.decision_title)}]),
         );
         if !self.payments.is_empty() {
-            let tx: Vec<Value> = self
-                .payments
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let mut t = Map::new();
-                    t.insert("id".into(), json!(format!("{}-payment-{}", self.id, i + 1)));
-                    t.insert("transactionDate".into(), json!(p.paid_on.iso()));
-                    t.insert("value".into(), money_number(p.amount));
-                    t.insert("currency".into(), json!("GBP"));
-                    if let Some(n) = &p.note {
-                        t.insert("description".into(), json!(n));
-                    }
-                    Value::Object(t)
-                })
-                .collect();
-            g.insert("disbursementTransaction".into(), Value::Array(tx));
+            g.insert("disbursementTransaction".into(), Value::Array(self.transactions()));
         }
         if let Some(m) = &self.date_modified {
             g.insert("dateModified".into(), json!(m));
@@ -948,6 +941,76 @@ impl GivingGrant {
             g.insert("matchFunding".into(), json!({"amount": money_number(a), "funder": f}));
         }
         Value::Object(g)
+    }
+
+    fn planned_dates(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut e = Map::new();
+        if let Some(s) = self.start_on {
+            e.insert("startDate".into(), json!(s.iso()));
+        }
+        if let Some(d) = self.end_on {
+            e.insert("endDate".into(), json!(d.iso()));
+        }
+        if let Some(m) = self.duration_months {
+            e.insert("duration".into(), json!(m));
+        }
+        Value::Object(e)
+    }
+
+    /// The recipient, with its charity or company number when its
+    /// identifier is from those registers.
+    fn recipient(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut recipient = Map::new();
+        recipient.insert("id".into(), json!(self.recipient_id));
+        recipient.insert("name".into(), json!(self.recipient_name));
+        let (charity, company) = crate::domain::threesixty::registered_numbers(&self.recipient_id);
+        if let Some(c) = charity {
+            recipient.insert("charityNumber".into(), json!(c));
+        }
+        if let Some(c) = company {
+            recipient.insert("companyNumber".into(), json!(c));
+        }
+        Value::Object(recipient)
+    }
+
+    fn locations(&self) -> Vec<serde_json::Value> {
+        use serde_json::{json, Map, Value};
+        self.beneficiaries
+            .iter()
+            .map(|b| {
+                let mut l = Map::new();
+                if let Some(n) = &b.name {
+                    l.insert("name".into(), json!(n));
+                }
+                l.insert("countryCode".into(), json!("GB"));
+                if let (Some(c), Some(t)) = (&b.geo_code, b.geo_code_type()) {
+                    l.insert("geoCode".into(), json!(c));
+                    l.insert("geoCodeType".into(), json!(t));
+                }
+                Value::Object(l)
+            })
+            .collect()
+    }
+
+    fn transactions(&self) -> Vec<serde_json::Value> {
+        use serde_json::{json, Map, Value};
+        self.payments
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut t = Map::new();
+                t.insert("id".into(), json!(format!("{}-payment-{}", self.id, i + 1)));
+                t.insert("transactionDate".into(), json!(p.paid_on.iso()));
+                t.insert("value".into(), money_number(p.amount));
+                t.insert("currency".into(), json!("GBP"));
+                if let Some(n) = &p.note {
+                    t.insert("description".into(), json!(n));
+                }
+                Value::Object(t)
+            })
+            .collect()
     }
 }
 

@@ -11,8 +11,8 @@ use crate::db::{self, tx, Conn};
 use crate::domain::client::{self, Clients};
 use crate::domain::dates;
 use crate::domain::service::ServiceNames;
-use crate::domain::trust::{self, Comparison, Rules, Tracker, Verdict};
-use crate::error::{invalid, not_found, usage};
+use crate::domain::trust::{self, Applied, Comparison, Rules, Tracker, Verdict};
+use crate::error::{invalid, not_found, usage, RowError};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
@@ -67,26 +67,15 @@ impl Stored {
     }
 }
 
-/// A problem with one value, named by its import column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub column: &'static str,
-    pub message: String,
-}
-
-fn problem(column: &'static str, message: impl Into<String>) -> Problem {
-    Problem { column, message: message.into() }
-}
-
 /// The rules a referral's own values must keep.
-pub fn check(r: &Referral<'_>) -> Result<(), Problem> {
-    dates::happened(r.referred_on).map_err(|m| problem("referred_on", m))?;
+pub fn check(r: &Referral<'_>) -> Result<(), RowError> {
+    dates::happened(r.referred_on).map_err(|m| RowError::new("referred_on", m))?;
     if let Some(f) = r.first_contact_on {
-        dates::happened(f).map_err(|m| problem("first_contact_on", m))?;
+        dates::happened(f).map_err(|m| RowError::new("first_contact_on", m))?;
     }
     if let Some(f) = r.first_contact_on {
         if f < r.referred_on {
-            return Err(problem(
+            return Err(RowError::new(
                 "first_contact_on",
                 format!(
                     "the first contact ({f}) is before the referral date ({}); first contact is never earlier",
@@ -96,11 +85,11 @@ pub fn check(r: &Referral<'_>) -> Result<(), Problem> {
         }
     }
     if let Some(a) = r.area {
-        check_area(a).map_err(|m| problem("area", m))?;
+        check_area(a).map_err(|m| RowError::new("area", m))?;
     }
     if let Some(x) = r.ref_ {
         if x.chars().count() > MAX_REF {
-            return Err(problem("ref", format!("a ref is at most {MAX_REF} characters")));
+            return Err(RowError::new("ref", format!("a ref is at most {MAX_REF} characters")));
         }
     }
     Ok(())
@@ -163,23 +152,6 @@ impl FromStr for YesNo {
     }
 }
 
-/// A value that can also be cleared with `none` (`--outcome none`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Clearable<T>(pub Option<T>);
-
-impl<T: FromStr> FromStr for Clearable<T>
-where
-    T::Err: std::fmt::Display,
-{
-    type Err = String;
-    fn from_str(s: &str) -> Result<Clearable<T>, String> {
-        if s.trim().eq_ignore_ascii_case("none") {
-            return Ok(Clearable(None));
-        }
-        s.parse().map(|v| Clearable(Some(v))).map_err(|e: T::Err| format!("{e}, or none to clear it"))
-    }
-}
-
 /// `--outcome` as a filter: a referral outcome, or `none` for referrals
 /// with no outcome yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,16 +168,6 @@ impl FromStr for OutcomeFilter {
         }
         s.parse().map(OutcomeFilter::Is).map_err(|e| format!("{e}, or none for referrals with no outcome yet"))
     }
-}
-
-/// What applying a referral did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    New,
-    Updated,
-    Unchanged,
-    /// An identical repeat of an earlier row of the same file.
-    Repeated,
 }
 
 /// What an import holds in memory: services by name, clients by ref, and
@@ -289,11 +251,11 @@ impl Importer {
     /// Check a row completely before anything is written: the client_ref
     /// rule, the service's existence and the referral's own rules. Returns
     /// the service id.
-    pub fn check(&self, r: &Referral<'_>) -> Result<i64, Problem> {
+    pub fn check(&self, r: &Referral<'_>) -> Result<i64, RowError> {
         if !self.clients.knows(r.client_ref) {
-            client::check_ref(r.client_ref).map_err(|m| problem("client_ref", m))?;
+            client::check_ref(r.client_ref).map_err(|m| RowError::new("client_ref", m))?;
         }
-        let service_id = self.services.id(r.service).map_err(|m| problem("service", m))?;
+        let service_id = self.services.id(r.service).map_err(|m| RowError::new("service", m))?;
         check(r)?;
         Ok(service_id)
     }
@@ -308,13 +270,13 @@ impl Importer {
         same: bool,
         ids: (i64, i64),
         r: &Referral<'_>,
-    ) -> Result<Result<Change, Problem>> {
+    ) -> Result<Result<Applied, RowError>> {
         if same {
             return Ok(Ok(match self.tracker.first_line(id) {
-                Some(l) if l != line => Change::Repeated,
+                Some(l) if l != line => Applied::Repeated,
                 _ => {
                     self.tracker.created_or_seen(id, line);
-                    Change::Unchanged
+                    Applied::Unchanged
                 }
             }));
         }
@@ -322,13 +284,13 @@ impl Importer {
             db::referral::get(conn, id)?.ok_or_else(|| anyhow::anyhow!("a referral vanished during the import"))?;
         let cmp = compare(&old, r, ids.0, ids.1);
         match self.tracker.matched(line, id, &cmp) {
-            Ok(Verdict::Unchanged) => Ok(Ok(Change::Unchanged)),
-            Ok(Verdict::Repeated) => Ok(Ok(Change::Repeated)),
+            Ok(Verdict::Unchanged) => Ok(Ok(Applied::Unchanged)),
+            Ok(Verdict::Repeated) => Ok(Ok(Applied::Repeated)),
             Ok(Verdict::Update) => {
                 db::referral::update(conn, id, ids.0, ids.1, r)?;
-                Ok(Ok(Change::Updated))
+                Ok(Ok(Applied::Updated))
             }
-            Err(e) => Ok(Err(Problem { column: column_name(&e.column), message: e.message })),
+            Err(e) => Ok(Err(e)),
         }
     }
 
@@ -341,10 +303,10 @@ impl Importer {
         service_id: i64,
         r: &Referral<'_>,
         line: u64,
-    ) -> Result<Result<Change, Problem>> {
+    ) -> Result<Result<Applied, RowError>> {
         if self.fragile_clients && !self.clients.knows(r.client_ref) && client::spreadsheet_damaged(conn, r.client_ref)?
         {
-            return Ok(Err(problem("client_ref", trust::damaged_client_ref_message())));
+            return Ok(Err(RowError::new("client_ref", trust::damaged_client_ref_message())));
         }
         let (client_id, new_client) = self.clients.id_or_insert(conn, r.client_ref)?;
         if new_client && trust::could_be_damaged(r.client_ref) {
@@ -366,7 +328,7 @@ impl Importer {
         new_client: bool,
         r: &Referral<'_>,
         line: u64,
-    ) -> Result<Result<Change, Problem>> {
+    ) -> Result<Result<Applied, RowError>> {
         let (client_id, service_id) = ids;
         if let Some(x) = r.ref_ {
             if trust::could_be_damaged(x) {
@@ -387,13 +349,13 @@ impl Importer {
                 }
             }
             if let Some(known) = self.damaged_ref(conn, x)? {
-                return Ok(Err(problem("ref", trust::damaged_ref_message(x, "referral", &known))));
+                return Ok(Err(RowError::new("ref", trust::damaged_ref_message(x, "referral", &known))));
             }
             // Otherwise insert, and fall back to the recorded one when the
             // ref is taken (a second import, or a ref repeated in a file).
             if let Some(id) = db::referral::insert_new_ref(conn, client_id, service_id, r)? {
                 self.tracker.created(line, id, "referral", || x.to_string());
-                return Ok(Ok(Change::New));
+                return Ok(Ok(Applied::New));
             }
             let (id, same) = db::referral::find_by_ref(conn, client_id, service_id, r)?
                 .ok_or_else(|| anyhow::anyhow!("a referral ref vanished during the import"))?;
@@ -409,7 +371,7 @@ impl Importer {
             let id = db::referral::insert(conn, client_id, service_id, r)?;
             self.tracker.created(line, id, "referral", || format!("#{id}"));
             self.without_ref = true;
-            Ok(Ok(Change::New))
+            Ok(Ok(Applied::New))
         }
     }
 
@@ -439,11 +401,6 @@ impl Importer {
         }
         Ok(None)
     }
-}
-
-/// The import column a trust problem names, as a static name.
-fn column_name(c: &str) -> &'static str {
-    crate::import::referral::COLUMNS.iter().map(|c| c.name).find(|n| *n == c).unwrap_or("row")
 }
 
 /// `referral add`: record one referral; returns its id. A referral that
@@ -490,11 +447,11 @@ pub fn find(conn: &Conn, which: &str) -> Result<Stored> {
                 } else {
                     String::new()
                 };
-                return Err(not_found(format!("no referral has the ref '{which}'{hint}")));
+                return Err(not_found(super::unknown("referral with ref", which, &hint)));
             }
         },
     };
-    db::referral::get(conn, id)?.ok_or_else(|| not_found(format!("there is no referral #{id}")))
+    db::referral::get(conn, id)?.ok_or_else(|| not_found(format!("no referral #{id}")))
 }
 
 /// What `referral update` changes; `None` leaves a value as it is.
@@ -518,70 +475,7 @@ pub struct Changes {
 pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Result<Stored> {
     tx::write(conn, |tx| {
         let old = find(tx, which)?;
-        let mut fields = Vec::new();
-        let mut new = old.clone();
-        if let Some(v) = c.outcome {
-            if v != old.outcome {
-                fields.push("outcome");
-            }
-            new.outcome = v;
-        }
-        if let Some(v) = c.first_contact_on {
-            if v != old.first_contact_on {
-                fields.push("first_contact_on");
-            }
-            new.first_contact_on = v;
-        }
-        if let Some(v) = c.risk {
-            if v != old.risk {
-                fields.push("risk");
-            }
-            new.risk = v;
-        }
-        if let Some(v) = c.marac {
-            if v != old.marac {
-                fields.push("marac");
-            }
-            new.marac = v;
-        }
-        if let Some(v) = c.needs {
-            if v != old.needs {
-                fields.push("needs");
-            }
-            new.needs = v;
-        }
-        if let Some(v) = &c.area {
-            if *v != old.area {
-                fields.push("area");
-            }
-            new.area.clone_from(v);
-        }
-        if let Some(v) = &c.ref_ {
-            if Some(v) != old.ref_.as_ref() {
-                if let Some(other) = db::referral::id_by_ref(tx, v)? {
-                    return Err(invalid(format!("the ref '{v}' belongs to another referral already (#{other})")));
-                }
-                fields.push("ref");
-            }
-            new.ref_ = Some(v.clone());
-        }
-        let mut client_id = old.client_id;
-        if let Some(v) = &c.client_ref {
-            client::check_ref(v).map_err(|m| invalid(format!("--client: {m}")))?;
-            let (id, _) = db::client::id_or_insert(tx, v.trim())?;
-            if id != old.client_id {
-                fields.push("client_ref");
-            }
-            client_id = id;
-            new.client_ref = v.trim().to_string();
-            new.client_id = id;
-        }
-        if let Some(d) = c.referred_on {
-            if d != old.referred_on {
-                fields.push("referred_on");
-            }
-            new.referred_on = d;
-        }
+        let (new, fields) = apply_changes(tx, &old, c)?;
         let r = Referral {
             client_ref: &new.client_ref,
             referred_on: new.referred_on,
@@ -599,8 +493,8 @@ pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Resul
         if fields.is_empty() {
             return Ok(new);
         }
-        if r.ref_.is_none() && (client_id != old.client_id || r.referred_on != old.referred_on) {
-            if let Some((other, _)) = db::referral::find_by_key(tx, client_id, old.service_id, &r, false)? {
+        if r.ref_.is_none() && (new.client_id != old.client_id || r.referred_on != old.referred_on) {
+            if let Some((other, _)) = db::referral::find_by_key(tx, new.client_id, old.service_id, &r, false)? {
                 if other != old.id {
                     return Err(invalid(format!(
                         "referral #{other} has that client, service, date and source already; two referrals without a ref cannot share them"
@@ -608,11 +502,54 @@ pub fn update(conn: &mut Conn, which: &str, c: &Changes, command: &str) -> Resul
                 }
             }
         }
-        db::referral::update(tx, old.id, client_id, old.service_id, &r)?;
+        db::referral::update(tx, old.id, new.client_id, old.service_id, &r)?;
         let key = new.ref_.clone().unwrap_or_else(|| format!("#{}", old.id));
         tx::audit(tx, command, "referral", Some(&key), "update", Some(&fields.join(", ")))?;
         Ok(new)
     })
+}
+
+/// `old` with the changes given, and the fields they change. A new ref
+/// must be free; a corrected client is recorded if new.
+fn apply_changes(tx: &Conn, old: &Stored, c: &Changes) -> Result<(Stored, Vec<&'static str>)> {
+    let mut fields = Vec::new();
+    let mut new = old.clone();
+    let mut set = |name: &'static str, changed: bool| {
+        if changed {
+            fields.push(name);
+        }
+    };
+    /// Take the given value, noting whether it changes the recorded one.
+    fn take<T: PartialEq + Clone>(slot: &mut T, given: Option<&T>) -> bool {
+        let Some(v) = given else { return false };
+        let changed = *v != *slot;
+        slot.clone_from(v);
+        changed
+    }
+    set("outcome", take(&mut new.outcome, c.outcome.as_ref()));
+    set("first_contact_on", take(&mut new.first_contact_on, c.first_contact_on.as_ref()));
+    set("risk", take(&mut new.risk, c.risk.as_ref()));
+    set("marac", take(&mut new.marac, c.marac.as_ref()));
+    set("needs", take(&mut new.needs, c.needs.as_ref()));
+    set("area", take(&mut new.area, c.area.as_ref()));
+    if let Some(v) = &c.ref_ {
+        if Some(v) != old.ref_.as_ref() {
+            if let Some(other) = db::referral::id_by_ref(tx, v)? {
+                return Err(invalid(format!("the ref '{v}' belongs to another referral already (#{other})")));
+            }
+            set("ref", true);
+        }
+        new.ref_ = Some(v.clone());
+    }
+    if let Some(v) = &c.client_ref {
+        client::check_ref(v).map_err(|m| invalid(format!("--client: {m}")))?;
+        let (id, _) = db::client::id_or_insert(tx, v.trim())?;
+        set("client_ref", id != old.client_id);
+        new.client_ref = v.trim().to_string();
+        new.client_id = id;
+    }
+    set("referred_on", take(&mut new.referred_on, c.referred_on.as_ref()));
+    Ok((new, fields))
 }
 
 /// Which referrals `list` and `export` give.
@@ -643,19 +580,14 @@ pub fn filter(conn: &Conn, o: &ListOptions) -> Result<Filter> {
         None => None,
         Some(name) => {
             let id = ServiceNames::load(conn)?.id(name).map_err(not_found)?;
-            let mut ids = vec![id];
-            ids.extend(db::service::spoke_ids(conn, id)?);
-            Some(ids)
+            Some(db::report::service_and_spokes(conn, id)?)
         }
     };
     let client_id = match &o.client {
         None => None,
         Some(c) => {
             client::check_ref(c).map_err(|m| invalid(format!("--client: {m}")))?;
-            Some(
-                db::client::id(conn, c.trim())?
-                    .ok_or_else(|| not_found("no client is recorded with that client_ref"))?,
-            )
+            Some(db::client::id(conn, c.trim())?.ok_or_else(|| not_found(client::UNKNOWN))?)
         }
     };
     Ok(Filter { period: o.period.clone(), service_ids, source: o.source, outcome: o.outcome, client_id })
@@ -679,6 +611,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::value::Clearable;
 
     fn referral<'a>() -> Referral<'a> {
         Referral {
@@ -761,32 +694,32 @@ mod tests {
             imp.apply(conn, sid, r, 2).unwrap()
         };
         let r = referral();
-        assert_eq!(apply(&r), Ok(Change::New));
-        assert_eq!(apply(&r), Ok(Change::Unchanged));
+        assert_eq!(apply(&r), Ok(Applied::New));
+        assert_eq!(apply(&r), Ok(Applied::Unchanged));
         // Same key (client, service, date, source), other values: the same referral, updated.
         let engaged = Referral { outcome: Some(ReferralOutcome::Engaged), ..r.clone() };
-        assert_eq!(apply(&engaged), Ok(Change::Updated));
-        assert_eq!(apply(&engaged), Ok(Change::Unchanged));
+        assert_eq!(apply(&engaged), Ok(Applied::Updated));
+        assert_eq!(apply(&engaged), Ok(Applied::Unchanged));
         // An empty outcome does not blank the recorded one.
         assert_eq!(apply(&r).unwrap_err().column, "outcome");
         // Another source is another referral.
         let gp = Referral { source: Source::Gp, ..r.clone() };
-        assert_eq!(apply(&gp), Ok(Change::New));
+        assert_eq!(apply(&gp), Ok(Applied::New));
         // A ref given for the first time attaches to the referral without one.
         let with_ref = Referral { ref_: Some("R-1"), ..engaged.clone() };
-        assert_eq!(apply(&with_ref), Ok(Change::Updated));
-        assert_eq!(apply(&with_ref), Ok(Change::Unchanged));
+        assert_eq!(apply(&with_ref), Ok(Applied::Updated));
+        assert_eq!(apply(&with_ref), Ok(Applied::Unchanged));
         // Matched on ref, a row with another date is refused, never moved.
         let moved = Referral { referred_on: Date::ymd(2021, 4, 13), ..with_ref.clone() };
         assert_eq!(apply(&moved).unwrap_err().column, "referred_on");
         // A row without a ref matches it on the key and keeps its ref.
         let no_ref = Referral { ref_: None, ..with_ref.clone() };
-        assert_eq!(apply(&no_ref), Ok(Change::Unchanged));
+        assert_eq!(apply(&no_ref), Ok(Applied::Unchanged));
         assert_eq!(db::referral::id_by_ref(conn, "R-1").unwrap(), Some(1));
         // A new client is recorded, with a new referral.
         let other = Referral { client_ref: "BC-0002", ref_: Some("R-2"), ..r.clone() };
-        assert_eq!(apply(&other), Ok(Change::New));
-        assert_eq!(apply(&other), Ok(Change::Unchanged));
+        assert_eq!(apply(&other), Ok(Applied::New));
+        assert_eq!(apply(&other), Ok(Applied::Unchanged));
         assert!(db::client::id(conn, "BC-0002").unwrap().is_some());
         // A ref of another client's referral is refused, and the new client is not kept.
         let stolen = Referral { client_ref: "BC-0003", ..other.clone() };

@@ -2,11 +2,10 @@
 //! the grants that fund them, and their targets.
 
 use crate::db::{self, tx, Conn};
-use crate::domain::referral::{Change, Problem};
-use crate::domain::trust::{Comparison, Rules, Tracker, Verdict};
-use crate::error::{invalid, not_found, suggestion};
+use crate::domain::trust::{Applied, Comparison, Rules, Tracker, Verdict};
+use crate::error::{invalid, not_found, suggestion, RowError};
 use crate::value::names::{Measure, OrgKind, ServiceKind};
-use crate::value::{Date, Pence, Period};
+use crate::value::{Clearable, Date, Pence, Period};
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -54,7 +53,7 @@ impl ServiceNames {
                 "no service called '{name}': no services are recorded yet; add them first with `pathway service add` or `pathway service import`"
             ));
         }
-        Err(format!("no service called '{name}'{}", suggestion(name, self.all.iter().map(|(n, _)| n.as_str()))))
+        Err(super::unknown("service called", name, &suggestion(name, self.all.iter().map(|(n, _)| n.as_str()))))
     }
 
     fn add(&mut self, name: &str, id: i64) {
@@ -123,10 +122,6 @@ pub struct NewService<'a> {
     pub grants: Vec<&'a str>,
 }
 
-fn problem(column: &'static str, message: impl Into<String>) -> Problem {
-    Problem { column, message: message.into() }
-}
-
 /// The ids a service's names stand for, checked.
 struct Resolved {
     kind: ServiceKind,
@@ -136,41 +131,43 @@ struct Resolved {
 
 /// Check a service's values and look up its hub and grants; nothing is
 /// written.
-fn resolve(conn: &Conn, names: &ServiceNames, s: &NewService<'_>) -> Result<Result<Resolved, Problem>> {
+fn resolve(conn: &Conn, names: &ServiceNames, s: &NewService<'_>) -> Result<Result<Resolved, RowError>> {
     let name = s.name.trim();
     if name.is_empty() {
-        return Ok(Err(problem("name", "a service needs a name")));
+        return Ok(Err(RowError::new("name", "a service needs a name")));
     }
     if name.chars().count() > MAX_NAME {
-        return Ok(Err(problem("name", format!("a service name is at most {MAX_NAME} characters"))));
+        return Ok(Err(RowError::new("name", format!("a service name is at most {MAX_NAME} characters"))));
     }
     if s.provider.trim().is_empty() {
-        return Ok(Err(problem("provider", "a service needs the provider (organisation) that runs it")));
+        return Ok(Err(RowError::new("provider", "a service needs the provider (organisation) that runs it")));
     }
     let kind = s.kind.unwrap_or(if s.hub.is_some() { ServiceKind::Spoke } else { ServiceKind::Hub });
     let hub_id = match s.hub {
         None if kind == ServiceKind::Spoke => {
-            return Ok(Err(problem("hub", "a spoke needs its hub: name the hub service it belongs to")));
+            return Ok(Err(RowError::new("hub", "a spoke needs its hub: name the hub service it belongs to")));
         }
         None => None,
         Some(_) if kind != ServiceKind::Spoke => {
-            return Ok(Err(problem(
+            return Ok(Err(RowError::new(
                 "hub",
                 format!("only a spoke has a hub, and this service is a {}; give kind spoke or leave the hub out", kind),
             )));
         }
         Some(h) => {
             if h.trim().eq_ignore_ascii_case(name) {
-                return Ok(Err(problem("hub", "a spoke cannot be its own hub")));
+                return Ok(Err(RowError::new("hub", "a spoke cannot be its own hub")));
             }
             let id = match names.id(h) {
                 Ok(id) => id,
-                Err(m) => return Ok(Err(problem("hub", format!("{m} (a hub must be recorded before its spokes)")))),
+                Err(m) => {
+                    return Ok(Err(RowError::new("hub", format!("{m} (a hub must be recorded before its spokes)"))))
+                }
             };
             match db::service::kind(conn, id)? {
                 Some(ServiceKind::Hub) => Some(id),
                 Some(k) => {
-                    return Ok(Err(problem("hub", format!("'{}' is a {k}, not a hub", h.trim()))));
+                    return Ok(Err(RowError::new("hub", format!("'{}' is a {k}, not a hub", h.trim()))));
                 }
                 None => Some(id),
             }
@@ -180,19 +177,7 @@ fn resolve(conn: &Conn, names: &ServiceNames, s: &NewService<'_>) -> Result<Resu
     for g in &s.grants {
         match db::service::grant_id(conn, g)? {
             Some(id) => grant_ids.push(id),
-            None => {
-                if let Some(known) = crate::domain::grant::spreadsheet_original(conn, g)? {
-                    let m = crate::domain::trust::damaged_ref_message(g.trim(), "grant", &known);
-                    return Ok(Err(problem("grants", m)));
-                }
-                let known = db::service::grant_refs(conn)?;
-                let hint = if known.is_empty() {
-                    " (no grants are recorded yet; add it with `pathway grant add`)".to_string()
-                } else {
-                    suggestion(g.trim(), known.iter().map(String::as_str))
-                };
-                return Ok(Err(problem("grants", format!("no grant has the reference '{}'{hint}", g.trim()))));
-            }
+            None => return Ok(Err(RowError::new("grants", crate::domain::grant::unknown_message(conn, g)?))),
         }
     }
     Ok(Ok(Resolved { kind, hub_id, grant_ids }))
@@ -200,17 +185,17 @@ fn resolve(conn: &Conn, names: &ServiceNames, s: &NewService<'_>) -> Result<Resu
 
 /// Record a checked service (new, or changed if the name exists and
 /// `replace`); links its grants.
-fn record(tx: &Conn, s: &NewService<'_>, r: &Resolved, replace: bool) -> Result<Result<(i64, Change), Problem>> {
+fn record(tx: &Conn, s: &NewService<'_>, r: &Resolved, replace: bool) -> Result<Result<(i64, Applied), RowError>> {
     // Every check before the first write: a refused row writes nothing.
     if let Some(id) = db::service::id(tx, s.name)? {
         if !replace {
-            return Ok(Err(problem(
+            return Ok(Err(RowError::new(
                 "name",
                 format!("a service called '{}' is recorded already (#{id})", s.name.trim()),
             )));
         }
-        if r.kind != ServiceKind::Hub && !db::service::spoke_ids(tx, id)?.is_empty() {
-            return Ok(Err(problem("kind", format!("'{}' has spokes, so it must stay a hub", s.name.trim()))));
+        if r.kind != ServiceKind::Hub && !db::service::spokes(tx, id)?.is_empty() {
+            return Ok(Err(RowError::new("kind", format!("'{}' has spokes, so it must stay a hub", s.name.trim()))));
         }
     }
     let (provider_id, _) = db::org::id_or_insert(tx, s.provider, OrgKind::Provider)?;
@@ -222,16 +207,16 @@ fn record(tx: &Conn, s: &NewService<'_>, r: &Resolved, replace: bool) -> Result<
         hub_id: r.hub_id,
     };
     let (id, mut change) = match db::service::find_with(tx, &v)? {
-        None => (db::service::insert(tx, &v)?, Change::New),
-        Some((id, true)) => (id, Change::Unchanged),
+        None => (db::service::insert(tx, &v)?, Applied::New),
+        Some((id, true)) => (id, Applied::Unchanged),
         Some((id, false)) => {
             db::service::update(tx, id, &v)?;
-            (id, Change::Updated)
+            (id, Applied::Updated)
         }
     };
     for g in &r.grant_ids {
-        if db::service::link_grant(tx, id, *g)? && change == Change::Unchanged {
-            change = Change::Updated;
+        if db::service::link_grant(tx, id, *g)? && change == Applied::Unchanged {
+            change = Applied::Updated;
         }
     }
     Ok(Ok((id, change)))
@@ -266,7 +251,10 @@ fn check_area_code(c: &str) -> Result<String> {
 /// `service edit NAME --area-code CODE` (or `none` to clear it), in one
 /// audited transaction. Returns the code recorded.
 pub fn set_area_code(conn: &mut Conn, name: &str, area_code: &str, command: &str) -> Result<Option<String>> {
-    let code = if area_code.trim().eq_ignore_ascii_case("none") { None } else { Some(check_area_code(area_code)?) };
+    let code = match area_code.parse::<Clearable<String>>().map(Clearable::text) {
+        Ok(Some(c)) => Some(check_area_code(&c)?),
+        _ => None,
+    };
     tx::write(conn, |tx| {
         let names = ServiceNames::load(tx)?;
         let id = names.id(name).map_err(not_found)?;
@@ -279,8 +267,8 @@ pub fn set_area_code(conn: &mut Conn, name: &str, area_code: &str, command: &str
     })
 }
 
-fn to_error(p: &Problem) -> anyhow::Error {
-    let option = match p.column {
+fn to_error(p: &RowError) -> anyhow::Error {
+    let option = match p.column.as_str() {
         "name" => "",
         "grants" => "--grant: ",
         "provider" => "--provider: ",
@@ -290,7 +278,7 @@ fn to_error(p: &Problem) -> anyhow::Error {
     };
     if p.message.starts_with("no ") {
         not_found(format!("{option}{}", p.message))
-    } else if matches!(p.column, "hub" | "kind") {
+    } else if matches!(p.column.as_str(), "hub" | "kind") {
         crate::error::usage(format!("{option}{}", p.message))
     } else {
         invalid(format!("{option}{}", p.message))
@@ -344,7 +332,7 @@ impl Importer {
     /// Check and record one row: a service is matched by name, so a second
     /// import of the same file changes nothing. Hubs must come before (or
     /// already exist for) their spokes. An empty kind keeps the recorded one.
-    pub fn apply(&mut self, tx: &Conn, s: &NewService<'_>, line: u64) -> Result<Result<Change, Problem>> {
+    pub fn apply(&mut self, tx: &Conn, s: &NewService<'_>, line: u64) -> Result<Result<Applied, RowError>> {
         let existing = match db::service::id(tx, s.name)? {
             Some(id) => db::service::row(tx, id)?,
             None => None,
@@ -361,9 +349,9 @@ impl Importer {
             match self.tracker.matched(line, old.id, &compare(old, &s, r.kind)) {
                 Err(e) => {
                     let column = COLUMN_NAMES.iter().copied().find(|c| *c == e.column).unwrap_or("name");
-                    return Ok(Err(Problem { column, message: e.message }));
+                    return Ok(Err(RowError::new(column, e.message)));
                 }
-                Ok(Verdict::Repeated) => return Ok(Ok(Change::Repeated)),
+                Ok(Verdict::Repeated) => return Ok(Ok(Applied::Repeated)),
                 Ok(_) => {}
             }
         }
@@ -393,7 +381,7 @@ pub fn detail(conn: &Conn, name: &str) -> Result<Detail> {
     let id = lookup(conn, name)?;
     let service = db::service::row(conn, id)?.ok_or_else(|| not_found("the service vanished"))?;
     Ok(Detail {
-        spokes: db::service::spoke_names(conn, id)?,
+        spokes: db::service::spokes(conn, id)?.into_iter().map(|(_, name)| name).collect(),
         funded_by: db::service::grants_of(conn, id)?,
         targets: db::service::targets_of(conn, id)?,
         service,
@@ -410,7 +398,7 @@ pub fn set_target(
     period: &Period,
     value: i64,
     command: &str,
-) -> Result<(Change, Target)> {
+) -> Result<(Applied, Target)> {
     if value < 0 {
         return Err(invalid("a target is a count of 0 or more"));
     }
@@ -420,22 +408,22 @@ pub fn set_target(
         let change = match db::service::target(tx, id, measure, period.from, period.to)? {
             None => {
                 db::service::insert_target(tx, id, &t)?;
-                Change::New
+                Applied::New
             }
-            Some((_, old)) if old == value => Change::Unchanged,
+            Some((_, old)) if old == value => Applied::Unchanged,
             Some((tid, _)) => {
                 db::service::update_target(tx, tid, &t)?;
-                Change::Updated
+                Applied::Updated
             }
         };
-        if change != Change::Unchanged {
+        if change != Applied::Unchanged {
             let name = db::service::row(tx, id)?.map(|r| r.name).unwrap_or_default();
             tx::audit(
                 tx,
                 command,
                 "target",
                 Some(&format!("{name} {} {}", measure.as_str(), period.label)),
-                if change == Change::New { "add" } else { "update" },
+                if change == Applied::New { "add" } else { "update" },
                 Some(&format!("value {value}")),
             )?;
         }

@@ -51,8 +51,8 @@ pub fn check_org_id(s: &str) -> Result<String, String> {
     for (prefix, _) in ORG_ID_PREFIXES {
         let Some(number) = t.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) else { continue };
         let ok = match *prefix {
-            "GB-CHC" => (6..=7).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit()),
-            "GB-COH" => number.len() == 8 && number.chars().all(|c| c.is_ascii_alphanumeric()),
+            "GB-CHC" => is_charity_number(number),
+            "GB-COH" => is_company_number(number),
             _ => !number.is_empty() && number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
         };
         if ok {
@@ -71,6 +71,16 @@ pub fn check_org_id(s: &str) -> Result<String, String> {
         "{t:?} is not an organisation identifier from the org-id register; it starts with one of {}",
         accepted()
     ))
+}
+
+/// A charity number in England and Wales: 6 or 7 digits.
+fn is_charity_number(number: &str) -> bool {
+    (6..=7).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A company number: 8 letters or digits, leading zeros kept.
+fn is_company_number(number: &str) -> bool {
+    number.len() == 8 && number.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// `grant org-id NAME IDENTIFIER`: record an organisation's 360Giving
@@ -418,129 +428,168 @@ fn looks_like_email(t: &str) -> bool {
 pub fn check(package: &Value, today: Date) -> Vec<Finding> {
     let grants = package.get("grants").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut out = Vec::new();
-    let mut funder_ids: Vec<String> = Vec::new();
-    let mut funder_names: Vec<(String, String)> = Vec::new();
-    let far_past = Date(today.0.checked_sub_months(chrono::Months::new(25 * 12)).unwrap_or(today.0));
+    let mut funders_seen = FundersSeen::default();
     for (i, g) in grants.iter().enumerate() {
         let id = s(g, "id").to_string();
         let mut found = |c: Check, field: String| {
             out.push(Finding { kind: c.kind, check: c.code, grant: id.clone(), field, message: c.message })
         };
         let at = |f: &str| format!("grants/{i}/{f}");
-        if g.get("amountAwarded").and_then(Value::as_f64).is_some_and(|a| a <= 0.0) {
-            found(ZERO_AMOUNT, at("amountAwarded"));
-        }
         let funders = g.get("fundingOrganization").and_then(Value::as_array).cloned().unwrap_or_default();
         let recipients = g.get("recipientOrganization").and_then(Value::as_array).cloned().unwrap_or_default();
-        for (n, f) in funders.iter().enumerate() {
-            if !known_prefix(s(f, "id")) {
-                found(FUNDER_PREFIX, at(&format!("fundingOrganization/{n}/id")));
+        check_amount_and_orgs(g, &funders, &recipients, &at, &mut found);
+        check_texts_and_dates(g, i, today, &at, &mut found);
+        funders_seen.check(&funders, &at, &mut found);
+        check_own_prefixes(&funders, &recipients, &at, &mut found);
+        check_usefulness(g, &at, &mut found);
+    }
+    out
+}
+
+/// Where a finding is, and what to do with one.
+type At<'a> = dyn Fn(&str) -> String + 'a;
+type Found<'a> = dyn FnMut(Check, String) + 'a;
+
+/// The amount, and the organisations' identifiers and numbers.
+fn check_amount_and_orgs(g: &Value, funders: &[Value], recipients: &[Value], at: &At<'_>, found: &mut Found<'_>) {
+    if g.get("amountAwarded").and_then(Value::as_f64).is_some_and(|a| a <= 0.0) {
+        found(ZERO_AMOUNT, at("amountAwarded"));
+    }
+    for (n, f) in funders.iter().enumerate() {
+        if !known_prefix(s(f, "id")) {
+            found(FUNDER_PREFIX, at(&format!("fundingOrganization/{n}/id")));
+        }
+    }
+    for (n, r) in recipients.iter().enumerate() {
+        if !known_prefix(s(r, "id")) {
+            found(RECIPIENT_PREFIX, at(&format!("recipientOrganization/{n}/id")));
+        }
+        if let Some(c) = r.get("charityNumber").and_then(Value::as_str) {
+            let digits =
+                if c.get(..2).is_some_and(|p| p.chars().all(|x| x.is_ascii_alphabetic())) { &c[2..] } else { c };
+            if !is_charity_number(digits) {
+                found(CHARITY_NUMBER, at(&format!("recipientOrganization/{n}/charityNumber")));
             }
         }
-        for (n, r) in recipients.iter().enumerate() {
-            if !known_prefix(s(r, "id")) {
-                found(RECIPIENT_PREFIX, at(&format!("recipientOrganization/{n}/id")));
-            }
-            if let Some(c) = r.get("charityNumber").and_then(Value::as_str) {
-                let digits =
-                    if c.get(..2).is_some_and(|p| p.chars().all(|x| x.is_ascii_alphabetic())) { &c[2..] } else { c };
-                if !((6..=7).contains(&digits.len()) && digits.chars().all(|x| x.is_ascii_digit())) {
-                    found(CHARITY_NUMBER, at(&format!("recipientOrganization/{n}/charityNumber")));
-                }
-            }
-            if let Some(c) = r.get("companyNumber").and_then(Value::as_str) {
-                if !(c.len() == 8 && c.chars().all(|x| x.is_alphanumeric() || x == '_')) {
-                    found(COMPANY_NUMBER, at(&format!("recipientOrganization/{n}/companyNumber")));
-                }
+        if let Some(c) = r.get("companyNumber").and_then(Value::as_str) {
+            if !is_company_number(c) {
+                found(COMPANY_NUMBER, at(&format!("recipientOrganization/{n}/companyNumber")));
             }
         }
-        let mut texts = Vec::new();
-        strings(g, format!("grants/{i}"), &mut texts);
-        for (path, t) in texts {
-            if !path.to_lowercase().contains("email") && looks_like_email(t) {
-                found(EMAIL, path);
+    }
+}
+
+/// Email addresses in any text, and the dates' order and range.
+fn check_texts_and_dates(g: &Value, i: usize, today: Date, at: &At<'_>, found: &mut Found<'_>) {
+    let mut texts = Vec::new();
+    strings(g, format!("grants/{i}"), &mut texts);
+    for (path, t) in texts {
+        if !path.to_lowercase().contains("email") && looks_like_email(t) {
+            found(EMAIL, path);
+        }
+    }
+    let planned = g.get("plannedDates").and_then(|p| p.get(0));
+    if let Some(p) = planned {
+        if let (Some(a), Some(b)) = (date_of(s(p, "startDate")), date_of(s(p, "endDate"))) {
+            if a > b {
+                found(PLANNED_ORDER, at("plannedDates/0/startDate"));
             }
         }
-        let planned = g.get("plannedDates").and_then(|p| p.get(0));
-        if let Some(p) = planned {
-            if let (Some(a), Some(b)) = (date_of(s(p, "startDate")), date_of(s(p, "endDate"))) {
-                if a > b {
-                    found(PLANNED_ORDER, at("plannedDates/0/startDate"));
-                }
-            }
-        }
-        let award = date_of(s(g, "awardDate"));
-        if award.is_some_and(|d| d > today) {
-            found(AWARD_FUTURE, at("awardDate"));
-        }
-        let dates =
-            [award, planned.and_then(|p| date_of(s(p, "startDate"))), planned.and_then(|p| date_of(s(p, "endDate")))];
-        if dates.iter().flatten().any(|d| *d < far_past) {
-            found(FAR_PAST, at("awardDate"));
-        }
+    }
+    let award = date_of(s(g, "awardDate"));
+    if award.is_some_and(|d| d > today) {
+        found(AWARD_FUTURE, at("awardDate"));
+    }
+    let far_past = Date(today.0.checked_sub_months(chrono::Months::new(25 * 12)).unwrap_or(today.0));
+    let dates =
+        [award, planned.and_then(|p| date_of(s(p, "startDate"))), planned.and_then(|p| date_of(s(p, "endDate")))];
+    if dates.iter().flatten().any(|d| *d < far_past) {
+        found(FAR_PAST, at("awardDate"));
+    }
+}
+
+/// The funders of the whole file so far: a second funder, and one name
+/// with two identifiers, are findings of the file.
+#[derive(Default)]
+struct FundersSeen {
+    ids: Vec<String>,
+    names: Vec<(String, String)>,
+}
+
+impl FundersSeen {
+    fn check(&mut self, funders: &[Value], at: &At<'_>, found: &mut Found<'_>) {
         for (n, f) in funders.iter().enumerate() {
             let (fid, name) = (s(f, "id").to_string(), s(f, "name").to_string());
-            if !funder_ids.contains(&fid) {
-                funder_ids.push(fid.clone());
-                if funder_ids.len() == 2 {
+            if !self.ids.contains(&fid) {
+                self.ids.push(fid.clone());
+                if self.ids.len() == 2 {
                     found(MORE_FUNDERS, at(&format!("fundingOrganization/{n}/id")));
                 }
             }
-            match funder_names.iter().find(|(nm, _)| *nm == name) {
+            match self.names.iter().find(|(nm, _)| *nm == name) {
                 Some((_, known)) if *known != fid => {
                     found(FUNDER_NAMES, at(&format!("fundingOrganization/{n}/id")));
                 }
                 Some(_) => {}
-                None => funder_names.push((name, fid)),
+                None => self.names.push((name, fid)),
             }
-        }
-        for (n, r) in recipients.iter().enumerate() {
-            if s(r, "id").to_lowercase().starts_with("360g") {
-                found(RECIPIENT_360G, at(&format!("recipientOrganization/{n}/id")));
-            }
-        }
-        for (n, f) in funders.iter().enumerate() {
-            if s(f, "id").to_lowercase().starts_with("360g") {
-                found(FUNDER_360G, at(&format!("fundingOrganization/{n}/id")));
-            }
-        }
-        for (n, r) in recipients.iter().enumerate() {
-            let has = |k: &str| r.get(k).and_then(Value::as_str).is_some_and(|x| !x.is_empty());
-            if !has("charityNumber") && !has("companyNumber") {
-                found(RECIPIENT_NUMBER, at(&format!("recipientOrganization/{n}/id")));
-            }
-        }
-        if !g.get("grantProgramme").and_then(Value::as_array).is_some_and(|p| !p.is_empty()) {
-            found(NO_PROGRAMME, at("id"));
-        }
-        match g.get("beneficiaryLocation").and_then(Value::as_array) {
-            Some(l) if !l.is_empty() => {
-                for (n, loc) in l.iter().enumerate() {
-                    if s(loc, "geoCode").is_empty() || s(loc, "geoCodeType").is_empty() {
-                        found(NO_GEOCODE, at(&format!("beneficiaryLocation/{n}")));
-                    }
-                }
-            }
-            _ => found(NO_LOCATION, at("id")),
-        }
-        let (title, description) = (s(g, "title"), s(g, "description"));
-        if !title.is_empty() && title == description {
-            found(TITLE_IS_DESCRIPTION, at("description"));
-        }
-        if title.chars().count() > 140 {
-            found(TITLE_LONG, at("title"));
-        }
-        if s(g, "dateModified").is_empty() {
-            found(NO_MODIFIED, at("id"));
-        }
-        if s(g, "dataSource").is_empty() {
-            found(NO_SOURCE, at("id"));
-        }
-        if planned.and_then(|p| p.get("duration")).is_none() {
-            found(NO_DURATION, at("id"));
         }
     }
-    out
+}
+
+/// Identifiers of the publisher's own (`360G-`), and recipients with
+/// neither a charity nor a company number.
+fn check_own_prefixes(funders: &[Value], recipients: &[Value], at: &At<'_>, found: &mut Found<'_>) {
+    for (n, r) in recipients.iter().enumerate() {
+        if s(r, "id").to_lowercase().starts_with("360g") {
+            found(RECIPIENT_360G, at(&format!("recipientOrganization/{n}/id")));
+        }
+    }
+    for (n, f) in funders.iter().enumerate() {
+        if s(f, "id").to_lowercase().starts_with("360g") {
+            found(FUNDER_360G, at(&format!("fundingOrganization/{n}/id")));
+        }
+    }
+    for (n, r) in recipients.iter().enumerate() {
+        let has = |k: &str| r.get(k).and_then(Value::as_str).is_some_and(|x| !x.is_empty());
+        if !has("charityNumber") && !has("companyNumber") {
+            found(RECIPIENT_NUMBER, at(&format!("recipientOrganization/{n}/id")));
+        }
+    }
+}
+
+/// What makes the data useful: programme, location, title, dates, source.
+fn check_usefulness(g: &Value, at: &At<'_>, found: &mut Found<'_>) {
+    if !g.get("grantProgramme").and_then(Value::as_array).is_some_and(|p| !p.is_empty()) {
+        found(NO_PROGRAMME, at("id"));
+    }
+    match g.get("beneficiaryLocation").and_then(Value::as_array) {
+        Some(l) if !l.is_empty() => {
+            for (n, loc) in l.iter().enumerate() {
+                if s(loc, "geoCode").is_empty() || s(loc, "geoCodeType").is_empty() {
+                    found(NO_GEOCODE, at(&format!("beneficiaryLocation/{n}")));
+                }
+            }
+        }
+        _ => found(NO_LOCATION, at("id")),
+    }
+    let (title, description) = (s(g, "title"), s(g, "description"));
+    if !title.is_empty() && title == description {
+        found(TITLE_IS_DESCRIPTION, at("description"));
+    }
+    if title.chars().count() > 140 {
+        found(TITLE_LONG, at("title"));
+    }
+    if s(g, "dateModified").is_empty() {
+        found(NO_MODIFIED, at("id"));
+    }
+    if s(g, "dataSource").is_empty() {
+        found(NO_SOURCE, at("id"));
+    }
+    let planned = g.get("plannedDates").and_then(|p| p.get(0));
+    if planned.and_then(|p| p.get("duration")).is_none() {
+        found(NO_DURATION, at("id"));
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,16 @@ pub struct Rules {
     pub list_changes: bool,
 }
 
+/// What writing one record did (a row of an import, or one command).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    New,
+    Updated,
+    Unchanged,
+    /// An identical repeat of an earlier row of the same file.
+    Repeated,
+}
+
 /// One change an import makes, for `--dry-run`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {

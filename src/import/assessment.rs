@@ -3,10 +3,9 @@
 //! `#id`. A row matches a recorded assessment on case, pathway and
 //! assessed_on; a changed score or stage is counted as updated.
 
-use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
-use crate::db::{self, Db};
+use super::{opt, req, Column, Fields, ImportOptions, Summary};
+use crate::db::Db;
 use crate::domain::assessment::{self as dom, AssessInput};
-use crate::domain::trust::Tracker;
 use crate::error::RowError;
 use crate::value::names::{Pathway, Stage};
 use anyhow::Result;
@@ -35,29 +34,15 @@ fn row<'r>(f: &Fields<'r>) -> Result<(&'r str, AssessInput), RowError> {
 
 /// Import assessments. All or nothing unless `--skip-invalid`.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
-        let mut tracker = Tracker::new(opts.rules());
-        let mut reader = Reader::open(opts, COLUMNS)?;
-        reader.for_each(|f: &Fields<'_>| {
-            let (case, a) = match row(f) {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            };
-            let at = |fault: crate::domain::caseload::Fault| RowError {
-                line: f.line,
-                column: fault.column.to_string(),
-                message: fault.message,
-            };
-            let case = match dom::case_of_row(tx, case)? {
-                Ok(c) => c,
-                Err(fault) => return Ok(Err(at(fault))),
-            };
-            Ok(dom::record(tx, &mut tracker, f.line, &case, &a)?.map_err(at))
-        })?;
-        let mut summary = reader.finish()?;
-        summary.changes = tracker.changes;
-        crate::import::audit(tx, command, "assessment", &summary, &super::referral::counts(&summary))?;
-        Ok(summary)
+    crate::import::run_tracked(db, opts, COLUMNS, (command, "assessment"), super::referral::counts, |tx, tracker, f| {
+        let (case, a) = match row(f) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        };
+        let case = match dom::case_of_row(tx, case)? {
+            Ok(c) => c,
+            Err(p) => return Ok(Err(p.at(f.line))),
+        };
+        Ok(dom::record(tx, tracker, f.line, &case, &a)?.map_err(|p| p.at(f.line)))
     })
 }

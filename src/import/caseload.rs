@@ -14,7 +14,7 @@
 use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use crate::db::{self, Db};
 use crate::domain::caseload::{
-    self as dom, CaseInput, Fault, Hours, Lookups, Mode, TierChangeInput, WorkerGiven, WorkerInput, FULL_TIME_HOURS,
+    self as dom, CaseInput, Hours, Lookups, Mode, TierChangeInput, WorkerGiven, WorkerInput, FULL_TIME_HOURS,
 };
 use crate::domain::trust::Tracker;
 use crate::error::RowError;
@@ -58,8 +58,8 @@ const W_NAME: usize = 1;
 const W_CAPACITY: usize = 2;
 const W_ACTIVE: usize = 3;
 
-fn at(f: &Fields<'_>, fault: Fault) -> RowError {
-    RowError { line: f.line, column: fault.column.to_string(), message: fault.message }
+fn at(f: &Fields<'_>, p: RowError) -> RowError {
+    p.at(f.line)
 }
 
 /// One case row, parsed; every bad value is an error of the row.
@@ -179,23 +179,12 @@ pub fn run_tiers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Sum
 
 /// Import workers (`caseload worker import`), matched on code.
 pub fn run_workers(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
-        let mut tracker = Tracker::new(opts.rules());
-        let mut reader = Reader::open(opts, WORKER_COLUMNS)?;
-        reader.for_each(|f: &Fields<'_>| {
-            let parsed = worker_row(f);
-            let (w, given) = match parsed {
-                Ok(w) => w,
-                Err(e) => return Ok(Err(e)),
-            };
-            let judged = dom::record_worker(tx, &w, given, &mut tracker, f.line)?;
-            f.also(std::mem::take(&mut tracker.more));
-            Ok(judged.map_err(|fault| at(f, fault)))
-        })?;
-        let mut summary = reader.finish()?;
-        summary.changes = tracker.changes;
-        crate::import::audit(tx, command, "worker", &summary, &counts(&summary))?;
-        Ok(summary)
+    crate::import::run_tracked(db, opts, WORKER_COLUMNS, (command, "worker"), counts, |tx, tracker, f| {
+        let (w, given) = match worker_row(f) {
+            Ok(w) => w,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(dom::record_worker(tx, &w, given, tracker, f.line)?.map_err(|p| at(f, p)))
     })
 }
 

@@ -6,13 +6,12 @@
 //! Columns that would hold names, addresses or dates of birth are refused
 //! by every import, whatever the options (the shared reader's header check).
 
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::domain::client::{
     check_ref, parse_birth_year, parse_children, parse_disability, parse_ethnicity, set_attributes, Attributes,
 };
-use crate::domain::trust::Tracker;
 use crate::error::RowError;
-use crate::import::{req, Column, Fields, ImportOptions, Reader, Summary};
+use crate::import::{req, Column, Fields, ImportOptions, Summary};
 use anyhow::Result;
 
 pub const COLUMNS: &[Column] =
@@ -46,22 +45,11 @@ fn parse<'r>(f: &Fields<'r>) -> Result<(&'r str, Attributes), RowError> {
 
 /// Import a clients file in one transaction.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
-        let mut tracker = Tracker::new(opts.rules());
-        let mut reader = Reader::open(opts, COLUMNS)?;
-        reader.for_each(|f| {
-            let (client_ref, a) = match parse(f) {
-                Ok(x) => x,
-                Err(e) => return Ok(Err(e)),
-            };
-            let judged = set_attributes(tx, client_ref, &a, &mut tracker, f.line)?;
-            f.also(std::mem::take(&mut tracker.more));
-            Ok(judged.map(crate::import::referral::applied))
-        })?;
-        let mut summary = reader.finish()?;
-        summary.changes = tracker.changes;
-        crate::import::audit(tx, command, "client", &summary, &crate::import::referral::counts(&summary))?;
-        Ok(summary)
+    crate::import::run_tracked(db, opts, COLUMNS, (command, "client"), super::referral::counts, |tx, tracker, f| {
+        let (client_ref, a) = match parse(f) {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
+        };
+        set_attributes(tx, client_ref, &a, tracker, f.line)
     })
 }

@@ -1,9 +1,8 @@
 //! Import columns for decisions (`pathway decision import`), matched on ref.
 
-use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
-use crate::db::{self, Db};
+use super::{opt, req, Column, Fields, ImportOptions, Summary};
+use crate::db::Db;
 use crate::domain::decision::{self, Decision};
-use crate::domain::trust::Tracker;
 use crate::error::RowError;
 use crate::value::names::DecisionStatus;
 use crate::value::Pence;
@@ -116,23 +115,11 @@ fn row(f: &Fields<'_>) -> Result<(Decision, decision::Given), RowError> {
 /// Import decisions: all or nothing (unless skipping invalid rows), matched
 /// on ref, so importing a file twice adds nothing.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
-        let mut tracker = Tracker::new(opts.rules());
-        let mut reader = Reader::open(opts, COLUMNS)?;
-        reader.for_each(|f| {
-            let (d, given) = match row(f) {
-                Ok(d) => d,
-                Err(e) => return Ok(Err(e)),
-            };
-            let judged = decision::import_one(tx, &d, given, &mut tracker, f.line, command);
-            f.also(std::mem::take(&mut tracker.more));
-            judged
-        })?;
-        let mut summary = reader.finish()?;
-        summary.changes = tracker.changes;
-        let detail = format!("{}: {}", summary.file, super::referral::counts(&summary));
-        crate::import::audit(tx, command, "decision", &summary, &detail)?;
-        Ok(summary)
+    crate::import::run_tracked(db, opts, COLUMNS, (command, "decision"), super::file_counts, |tx, tracker, f| {
+        let (d, given) = match row(f) {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(e)),
+        };
+        decision::import_one(tx, &d, given, tracker, f.line, command)
     })
 }

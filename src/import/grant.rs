@@ -1,12 +1,12 @@
 //! Import columns for grants (`pathway grant import`) and for payments
 //! (`pathway grant import --payments`).
 
-use super::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
-use crate::db::{self, Db};
+use super::{opt, req, Column, Fields, ImportOptions, Summary};
+use crate::db::Db;
 use crate::domain::grant::{self, GrantInput, Payment};
-use crate::domain::trust::{Change, Tracker};
+use crate::domain::trust::Applied;
+use crate::domain::trust::Change;
 use crate::error::RowError;
-use crate::import::Applied;
 use crate::value::names::GrantStatus;
 use crate::value::{Date, Pence};
 use anyhow::Result;
@@ -109,24 +109,12 @@ fn row(f: &Fields<'_>) -> Result<GrantInput, RowError> {
 /// The decision-total rule counts what is in the database plus the earlier
 /// rows of the same file.
 pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
-        let mut tracker = Tracker::new(opts.rules());
-        let mut reader = Reader::open(opts, COLUMNS)?;
-        reader.for_each(|f| {
-            let g = match row(f) {
-                Ok(g) => g,
-                Err(e) => return Ok(Err(e)),
-            };
-            let judged = grant::import_one(tx, &g, &mut tracker, f.line, command);
-            f.also(std::mem::take(&mut tracker.more));
-            judged
-        })?;
-        let mut summary = reader.finish()?;
-        summary.changes = tracker.changes;
-        let detail = format!("{}: {}", summary.file, super::referral::counts(&summary));
-        crate::import::audit(tx, command, "grant", &summary, &detail)?;
-        Ok(summary)
+    crate::import::run_tracked(db, opts, COLUMNS, (command, "grant"), super::file_counts, |tx, tracker, f| {
+        let g = match row(f) {
+            Ok(g) => g,
+            Err(e) => return Ok(Err(e)),
+        };
+        grant::import_one(tx, &g, tracker, f.line, command)
     })
 }
 
@@ -149,42 +137,30 @@ fn payment_row(f: &Fields<'_>) -> Result<Payment, RowError> {
 /// note) as the file has up to and including that row, so importing a file
 /// twice adds nothing and two equal instalments on one day stay two.
 pub fn run_payments(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> {
-    db::use_bulk_cache(&db.conn)?;
-    crate::import::write(&mut db.conn, opts.dry_run, |tx| {
-        let mut tracker = Tracker::new(opts.rules());
-        let mut reader = Reader::open(opts, PAYMENT_COLUMNS)?;
-        let mut seen: HashMap<(String, Date, i64, Option<String>), u64> = HashMap::new();
-        reader.for_each(|f| {
-            let p = match payment_row(f) {
-                Ok(p) => p,
-                Err(e) => return Ok(Err(e)),
-            };
-            let key = (p.grant.clone(), p.paid_on, p.amount.0, p.note.clone());
-            let n = *seen.get(&key).unwrap_or(&0);
-            let result = grant::pay_one(tx, &p, Some(n), command)?;
-            if let Ok((Applied::New, paid)) = &result {
-                seen.insert(key, n + 1);
-                tracker.listed(Change {
-                    line: f.line,
-                    record: "payment",
-                    key: paid.grant.clone(),
-                    action: "new",
-                    column: String::new(),
-                    old: String::new(),
-                    new: format!("{} paid on {}", p.amount.plain(), p.paid_on),
-                });
-            } else if result.is_ok() {
-                seen.insert(key, n + 1);
-            }
-            Ok(result.map(|(a, _)| a).map_err(|pr| pr.at(f.line)))
-        })?;
-        let mut summary = reader.finish()?;
-        summary.changes = tracker.changes;
-        let detail = format!(
-            "{}: {} new, {} unchanged, {} rejected",
-            summary.file, summary.new, summary.unchanged, summary.rejected
-        );
-        crate::import::audit(tx, command, "payment", &summary, &detail)?;
-        Ok(summary)
+    let detail = |s: &Summary| format!("{}: {} new, {} unchanged, {} rejected", s.file, s.new, s.unchanged, s.rejected);
+    let mut seen: HashMap<(String, Date, i64, Option<String>), u64> = HashMap::new();
+    crate::import::run_tracked(db, opts, PAYMENT_COLUMNS, (command, "payment"), detail, |tx, tracker, f| {
+        let p = match payment_row(f) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let key = (p.grant.clone(), p.paid_on, p.amount.0, p.note.clone());
+        let n = *seen.get(&key).unwrap_or(&0);
+        let result = grant::pay_one(tx, &p, Some(n), command)?;
+        if let Ok((Applied::New, paid)) = &result {
+            seen.insert(key, n + 1);
+            tracker.listed(Change {
+                line: f.line,
+                record: "payment",
+                key: paid.grant.clone(),
+                action: "new",
+                column: String::new(),
+                old: String::new(),
+                new: format!("{} paid on {}", p.amount.plain(), p.paid_on),
+            });
+        } else if result.is_ok() {
+            seen.insert(key, n + 1);
+        }
+        Ok(result.map(|(a, _)| a).map_err(|pr| pr.at(f.line)))
     })
 }

@@ -33,6 +33,7 @@ pub mod sheet;
 
 use crate::db::{tx, Conn, Tx};
 use crate::domain::client::{is_personal_column, personal_column_message};
+use crate::domain::trust::Applied;
 use crate::error::{count_of, Error, RowError, SheetAt, MAX_LISTED_ERRORS};
 use crate::output::unneutralise;
 use crate::value::Date;
@@ -71,6 +72,39 @@ pub fn write<T>(conn: &mut Conn, dry_run: bool, f: impl FnOnce(&Tx) -> Result<T>
 pub fn write_bulk<T>(conn: &mut Conn, bulk: tx::Bulk<'_>, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
     interrupt::begin();
     tx::write_watched(conn, &interrupt::Watch, bulk, f)
+}
+
+/// An import whose rows each write one record, judged by one `Tracker`:
+/// one transaction, the summary (with every change for `--dry-run`) and
+/// its audit row, whose detail is `detail(summary)`. `apply` parses, checks
+/// and writes one row.
+pub fn run_tracked(
+    db: &mut crate::db::Db,
+    opts: &ImportOptions,
+    spec: &'static [Column],
+    (command, entity): (&str, &str),
+    detail: impl Fn(&Summary) -> String,
+    mut apply: impl FnMut(&Tx, &mut crate::domain::trust::Tracker, &Fields<'_>) -> Result<Result<Applied, RowError>>,
+) -> Result<Summary> {
+    crate::db::use_bulk_cache(&db.conn)?;
+    write(&mut db.conn, opts.dry_run, |tx| {
+        let mut tracker = crate::domain::trust::Tracker::new(opts.rules());
+        let mut reader = Reader::open(opts, spec)?;
+        reader.for_each(|f| {
+            let judged = apply(tx, &mut tracker, f)?;
+            f.also(std::mem::take(&mut tracker.more));
+            Ok(judged)
+        })?;
+        let mut summary = reader.finish()?;
+        summary.changes = tracker.changes;
+        audit(tx, command, entity, &summary, &detail(&summary))?;
+        Ok(summary)
+    })
+}
+
+/// "decisions.csv: 12 new, 0 updated, ...": an audit detail naming the file.
+pub fn file_counts(s: &Summary) -> String {
+    format!("{}: {}", s.file, referral::counts(s))
 }
 
 /// The import's audit row, unless it read no rows: a header-only file
@@ -237,16 +271,6 @@ impl Summary {
         }
         s
     }
-}
-
-/// What applying one valid row did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    New,
-    Updated,
-    Unchanged,
-    /// An identical repeat of an earlier row of the file.
-    Repeated,
 }
 
 /// A row's fields, by the import's column numbers.
@@ -843,36 +867,170 @@ fn limit_message(limit: Limit, header: bool) -> String {
     }
 }
 
+/// What reading the next record found.
+enum Next {
+    /// A record, from this line.
+    Row(u64),
+    /// Nothing to apply (a rejected or blank row): read on.
+    Skip,
+    /// The end of the input, or a problem that stops the reading.
+    End,
+}
+
+/// What an import's FILE turned out to be, once opened.
+enum Found {
+    Sheet(PathBuf, sheet::Kind),
+    /// CSV: its name in messages, its bytes, and its size when known.
+    Csv(String, Box<dyn Read>, Option<u64>),
+}
+
+/// The header row's one problem, as an error of the whole file.
+fn header_error(label: &str, message: String) -> anyhow::Error {
+    header_error_at(label, 1, message, None)
+}
+
+/// The same, on `line` (a workbook's header row) of `sheet`.
+fn header_error_at(label: &str, line: u64, message: String, sheet: Option<Box<SheetAt>>) -> anyhow::Error {
+    Error::ImportFile {
+        file: label.to_string(),
+        what: "the header row has 1 problem".into(),
+        errors: vec![RowError { line, column: "header".into(), message }],
+        total: 1,
+        sheet,
+    }
+    .into()
+}
+
+/// A sheet's header row: the first row with something in it, after at
+/// most a few title rows (one cell, often merged across, not a column). A
+/// sheet of one-cell rows has no title: its first row is the header.
+fn sheet_header_row(
+    rows: &std::sync::mpsc::Receiver<sheet::Item>,
+    spec: &[Column],
+    error: impl Fn(u64, String) -> anyhow::Error,
+) -> Result<(u32, Vec<sheet::Value>)> {
+    let known = |s: &str| spec.iter().any(|c| c.name.eq_ignore_ascii_case(s.trim()));
+    let mut titles: Vec<(u32, Vec<sheet::Value>)> = Vec::new();
+    loop {
+        match rows.recv() {
+            Ok(sheet::Item::End) if !titles.is_empty() => return Ok(titles.swap_remove(0)),
+            Ok(sheet::Item::End) => return Err(error(1, "the sheet is empty; it needs a header row".into())),
+            Err(_) => return Err(error(1, "the sheet could not be read".into())),
+            Ok(sheet::Item::Stop(row, why)) => return Err(error(u64::from(row.max(1)), why)),
+            Ok(sheet::Item::Row(r, cells)) => {
+                if cells.len() == 1 && !known(&cells[0].text) && titles.len() < 5 {
+                    titles.push((r, cells));
+                    continue;
+                }
+                if titles.len() == 5 {
+                    return Ok(titles.swap_remove(0));
+                }
+                return Ok((r, cells));
+            }
+        }
+    }
+}
+
+/// Open FILE (or standard input for `-`): a workbook by its name or first
+/// bytes, else CSV.
+fn open_input(opts: &ImportOptions) -> Result<Found> {
+    if opts.path == "-" {
+        return Ok(Found::Csv("<stdin>".into(), Box::new(std::io::stdin()), None));
+    }
+    let path = PathBuf::from(&opts.path);
+    let mut f = std::fs::File::open(&path).map_err(|e| Error::NoInput {
+        path: path.clone(),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => e.to_string(),
+        },
+    })?;
+    let meta = f.metadata().ok();
+    if meta.as_ref().is_some_and(|m| m.is_dir()) {
+        return Err(Error::NoInput { path, reason: "it is a folder, not a file".into() }.into());
+    }
+    if meta.as_ref().is_some_and(|m| m.is_file()) {
+        let mut start = [0u8; 128];
+        let n = read_start(&mut f, &mut start);
+        if let Some(kind) = sheet::kind(&path, &start[..n]) {
+            return Ok(Found::Sheet(path, kind));
+        }
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(0))?;
+    }
+    // A pipe or FIFO has no size to show progress against.
+    let size = meta.filter(|m| m.is_file()).map(|m| m.len());
+    Ok(Found::Csv(opts.path.clone(), Box::new(std::io::BufReader::with_capacity(256 * 1024, f)), size))
+}
+
+/// The progress bar of an interactive import of a file of known size.
+fn progress_bar(opts: &ImportOptions, size: Option<u64>, label: &str) -> Option<indicatif::ProgressBar> {
+    (opts.progress && size.is_some()).then(|| {
+        let b = indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+                .expect("template")
+                .progress_chars("=> "),
+        );
+        b.set_message(format!("importing {label}"));
+        b
+    })
+}
+
+/// Read a CSV file's header row (after `lines_before` lines, a `sep=`
+/// line), without a UTF-8 byte-order mark.
+fn read_header(
+    csv: &mut csv::Reader<Box<dyn Read>>,
+    label: &str,
+    lines_before: u64,
+    unclosed: &Cell<Option<u64>>,
+    limit: &Cell<Option<Limit>>,
+) -> Result<csv::ByteRecord> {
+    let mut headers = csv::ByteRecord::new();
+    match csv.read_byte_record(&mut headers) {
+        Ok(true) => {}
+        Ok(false) => return Err(header_error(label, "the file is empty; it needs a header row".into())),
+        Err(e) => {
+            let message = match limit.get() {
+                // The reader reads ahead: a row after the header can
+                // pass a limit before the header is handed over.
+                Some(l) if l.line > 1 + lines_before => {
+                    let err = RowError { line: l.line, column: "row".into(), message: limit_message(l, false) };
+                    return Err(Error::Import {
+                        file: label.to_string(),
+                        errors: vec![err],
+                        total: 1,
+                        rows: 1,
+                        sheet: None,
+                    }
+                    .into());
+                }
+                Some(l) => limit_message(l, true),
+                None => csv_error_message(&e),
+            };
+            return Err(header_error(label, message));
+        }
+    }
+    if unclosed.get() == Some(1 + lines_before) {
+        return Err(header_error(label, unclosed_quote_message()));
+    }
+    // Strip a UTF-8 byte-order mark from the first header.
+    if let Some(rest) = headers.get(0).and_then(|first| first.strip_prefix(b"\xEF\xBB\xBF")) {
+        let mut fixed = csv::ByteRecord::new();
+        fixed.push_field(rest);
+        for f in headers.iter().skip(1) {
+            fixed.push_field(f);
+        }
+        headers = fixed;
+    }
+    Ok(headers)
+}
+
 impl Reader {
     pub fn open(opts: &ImportOptions, spec: &'static [Column]) -> Result<Reader> {
-        let (label, mut source, size): (String, Box<dyn Read>, Option<u64>) = if opts.path == "-" {
-            ("<stdin>".into(), Box::new(std::io::stdin()), None)
-        } else {
-            let path = PathBuf::from(&opts.path);
-            let mut f = std::fs::File::open(&path).map_err(|e| Error::NoInput {
-                path: path.clone(),
-                reason: match e.kind() {
-                    std::io::ErrorKind::NotFound => "no such file".to_string(),
-                    std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                    _ => e.to_string(),
-                },
-            })?;
-            let meta = f.metadata().ok();
-            if meta.as_ref().is_some_and(|m| m.is_dir()) {
-                return Err(Error::NoInput { path, reason: "it is a folder, not a file".into() }.into());
-            }
-            // A workbook, by its name or its first bytes.
-            if meta.as_ref().is_some_and(|m| m.is_file()) {
-                let mut start = [0u8; 128];
-                let n = read_start(&mut f, &mut start);
-                if let Some(kind) = sheet::kind(&path, &start[..n]) {
-                    return Reader::open_sheet(opts, spec, &path, kind);
-                }
-                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(0))?;
-            }
-            // A pipe or FIFO has no size to show progress against.
-            let size = meta.filter(|m| m.is_file()).map(|m| m.len());
-            (opts.path.clone(), Box::new(std::io::BufReader::with_capacity(256 * 1024, f)), size)
+        let (label, mut source, size) = match open_input(opts)? {
+            Found::Sheet(path, kind) => return Reader::open_sheet(opts, spec, &path, kind),
+            Found::Csv(label, source, size) => (label, source, size),
         };
         if opts.sheet.is_some() {
             return Err(crate::error::usage(format!(
@@ -882,35 +1040,16 @@ impl Reader {
         if opts.encoding == Encoding::Windows1252 {
             source = Box::new(Decode::windows_1252(source));
         }
-        let header_error = |what: &str, message: String| -> anyhow::Error {
-            Error::ImportFile {
-                file: label.clone(),
-                what: what.into(),
-                errors: vec![RowError { line: 1, column: "header".into(), message }],
-                total: 1,
-                sheet: None,
-            }
-            .into()
-        };
-        let (start, sep, sep_line) = sniff(&mut source, spec)
-            .map_err(|e| header_error("the header row has 1 problem", format!("cannot read the file: {e}")))?;
+        let (start, sep, sep_line) =
+            sniff(&mut source, spec).map_err(|e| header_error(&label, format!("cannot read the file: {e}")))?;
         if opts.path == "-" && sheet::kind(Path::new("-"), &start).is_some() {
             return Err(header_error(
-                "the header row has 1 problem",
+                &label,
                 "standard input holds a workbook, not CSV; give the workbook's file name instead of -".into(),
             ));
         }
         let lines_before = u64::from(sep_line);
-        let bar = (opts.progress && size.is_some()).then(|| {
-            let b = indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
-            b.set_style(
-                indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
-                    .expect("template")
-                    .progress_chars("=> "),
-            );
-            b.set_message(format!("importing {label}"));
-            b
-        });
+        let bar = progress_bar(opts, size, &label);
         let unclosed = Rc::new(Cell::new(None));
         let limit = Rc::new(Cell::new(None));
         let source: Box<dyn Read> = Box::new(Counting {
@@ -921,50 +1060,11 @@ impl Reader {
             limit: limit.clone(),
         });
         let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).delimiter(sep).from_reader(source);
-        let mut headers = csv::ByteRecord::new();
-        let one = "the header row has 1 problem";
-        match csv.read_byte_record(&mut headers) {
-            Ok(true) => {}
-            Ok(false) => return Err(header_error(one, "the file is empty; it needs a header row".into())),
-            Err(e) => {
-                let message = match limit.get() {
-                    // The reader reads ahead: a row after the header can
-                    // pass a limit before the header is handed over.
-                    Some(l) if l.line > 1 + lines_before => {
-                        let err = RowError { line: l.line, column: "row".into(), message: limit_message(l, false) };
-                        return Err(Error::Import {
-                            file: label.clone(),
-                            errors: vec![err],
-                            total: 1,
-                            rows: 1,
-                            sheet: None,
-                        }
-                        .into());
-                    }
-                    Some(l) => limit_message(l, true),
-                    None => csv_error_message(&e),
-                };
-                return Err(header_error(one, message));
-            }
-        }
-        if unclosed.get() == Some(1 + lines_before) {
-            return Err(header_error(one, unclosed_quote_message()));
-        }
+        let headers = read_header(&mut csv, &label, lines_before, &unclosed, &limit)?;
         // After a header ended by CRLF the reader still stands on line 1
         // (it takes the LF as the start of the next record), and every
         // later record is reported one line early.
         let line_fix = u64::from(csv.position().line() == 1 && csv.position().byte() > 0) + lines_before;
-        // Strip a UTF-8 byte-order mark from the first header.
-        if let Some(first) = headers.get(0) {
-            if let Some(rest) = first.strip_prefix(b"\xEF\xBB\xBF") {
-                let mut fixed = csv::ByteRecord::new();
-                fixed.push_field(rest);
-                for f in headers.iter().skip(1) {
-                    fixed.push_field(f);
-                }
-                headers = fixed;
-            }
-        }
         let input = Input::Csv { csv, line_fix, unclosed, limit };
         Reader::with_header(opts, spec, label, input, headers, 1 + lines_before, bar)
     }
@@ -979,41 +1079,8 @@ impl Reader {
         }
         let opened = sheet::open(path, kind, opts.sheet.as_deref(), &label)?;
         let at = |letters: Vec<(String, String)>| Some(Box::new(SheetAt { sheet: opened.sheet.clone(), letters }));
-        let header_error = |line: u64, message: String| -> anyhow::Error {
-            Error::ImportFile {
-                file: label.clone(),
-                what: "the header row has 1 problem".into(),
-                errors: vec![RowError { line, column: "header".into(), message }],
-                total: 1,
-                sheet: at(Vec::new()),
-            }
-            .into()
-        };
-        let known = |s: &str| spec.iter().any(|c| c.name.eq_ignore_ascii_case(s.trim()));
-        // The header is the first row with something in it, after at most
-        // a few title rows (one cell, often merged across, not a column).
-        // A sheet of one-cell rows has no title: its first row is the header.
-        let mut titles: Vec<(u32, Vec<sheet::Value>)> = Vec::new();
-        let (header_row, cells) = loop {
-            match opened.rows.recv() {
-                Ok(sheet::Item::End) if !titles.is_empty() => break titles.swap_remove(0),
-                Ok(sheet::Item::End) => {
-                    return Err(header_error(1, "the sheet is empty; it needs a header row".into()))
-                }
-                Err(_) => return Err(header_error(1, "the sheet could not be read".into())),
-                Ok(sheet::Item::Stop(row, why)) => return Err(header_error(u64::from(row.max(1)), why)),
-                Ok(sheet::Item::Row(r, cells)) => {
-                    if cells.len() == 1 && !known(&cells[0].text) && titles.len() < 5 {
-                        titles.push((r, cells));
-                        continue;
-                    }
-                    if titles.len() == 5 {
-                        break titles.swap_remove(0);
-                    }
-                    break (r, cells);
-                }
-            }
-        };
+        let (header_row, cells) =
+            sheet_header_row(&opened.rows, spec, |line, m| header_error_at(&label, line, m, at(Vec::new())))?;
         let first = cells.first().map_or(0, |c| c.col);
         let last = cells.last().map_or(0, |c| c.col);
         // A header cell merged across several columns names the first.
@@ -1094,8 +1161,9 @@ impl Reader {
                 let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+                // Named as given: the temporary name carries the process id.
                 let f = crate::db::replace_private_file(&tmp)
-                    .with_context(|| format!("cannot create {}", tmp.display()))?;
+                    .with_context(|| format!("cannot create the rejects file {}", p.display()))?;
                 let mut w = csv::WriterBuilder::new().flexible(true).from_writer(f);
                 let mut h = headers.clone();
                 h.push_field(b"error");
@@ -1142,103 +1210,20 @@ impl Reader {
     /// `apply` must not write anything for a row it rejects.
     pub fn for_each(&mut self, mut apply: impl FnMut(&Fields<'_>) -> Result<Result<Applied, RowError>>) -> Result<()> {
         loop {
-            let line = match &mut self.input {
-                Input::Sheet(sheet) => match sheet.rows.recv() {
-                    Ok(sheet::Item::End) => break,
-                    Err(_) => {
-                        self.fatal = true;
-                        let message = "the sheet could not be read to its end".to_string();
-                        self.reject(vec![RowError { line: 0, column: "row".into(), message }], None)?;
-                        break;
-                    }
-                    Ok(sheet::Item::Stop(row, why)) => {
-                        self.fatal = true;
-                        self.reject(vec![RowError { line: u64::from(row), column: "row".into(), message: why }], None)?;
-                        break;
-                    }
-                    Ok(sheet::Item::Row(row, cells)) => {
-                        sheet.fill(row, cells, &mut self.record);
-                        if !sheet.errors.is_empty() {
-                            let errors: Vec<RowError> = std::mem::take(&mut sheet.errors)
-                                .into_iter()
-                                .map(|(at, message)| RowError {
-                                    line: u64::from(row),
-                                    column: match at {
-                                        Ok(i) => self.column_name(i),
-                                        Err(_) => "row".into(),
-                                    },
-                                    message,
-                                })
-                                .collect();
-                            self.summary.rows += 1;
-                            let rec = self.record.clone();
-                            self.reject(errors, Some(&rec))?;
-                            continue;
-                        }
-                        u64::from(row)
-                    }
-                },
-                Input::Csv { csv, line_fix, limit, .. } => {
-                    let line_fix = *line_fix;
-                    match csv.read_byte_record(&mut self.record) {
-                        Ok(false) => break,
-                        Ok(true) => self.record.position().map(|p| p.line()).unwrap_or(0) + line_fix,
-                        Err(e) => {
-                            if let Some(limit) = limit.get() {
-                                let column = match limit.kind {
-                                    LimitKind::RowBytes => self.column_name(limit.field),
-                                    LimitKind::Columns => "row".into(),
-                                };
-                                let err = RowError { line: limit.line, column, message: limit_message(limit, false) };
-                                self.fatal = true;
-                                self.reject(vec![err], None)?;
-                                break;
-                            }
-                            let line = e.position().map(|p| p.line()).unwrap_or(0) + line_fix;
-                            self.reject(
-                                vec![RowError { line, column: "row".into(), message: csv_error_message(&e) }],
-                                None,
-                            )?;
-                            // An unclosed quote or broken UTF-8 framing: stop here.
-                            if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                                break;
-                            }
-                            continue;
-                        }
-                    }
-                }
+            let next = match self.input {
+                Input::Sheet(_) => self.next_sheet_row()?,
+                Input::Csv { .. } => self.next_csv_row()?,
+            };
+            let line = match next {
+                Next::Row(line) => line,
+                Next::Skip => continue,
+                Next::End => break,
             };
             self.summary.rows += 1;
-            // A record completed at the end of the input inside a quoted
-            // field is the one holding the unclosed quote, in its last field.
-            let unclosed = match &self.input {
-                Input::Csv { unclosed, .. } => unclosed.get(),
-                Input::Sheet(_) => None,
-            };
-            if let Some(quote_line) = unclosed {
-                let column = self.column_name(self.record.len().saturating_sub(1));
-                let err = RowError { line: quote_line, column, message: unclosed_quote_message() };
-                let rec = self.record.clone();
-                self.reject(vec![err], Some(&rec))?;
-                break;
-            }
-            if self.record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
-                self.summary.rows -= 1; // blank line
-                continue;
-            }
-            if self.record.len() != self.headers.len() {
-                let err = RowError {
-                    line,
-                    column: "row".into(),
-                    message: format!(
-                        "the row has {} fields but the header has {}",
-                        self.record.len(),
-                        self.headers.len()
-                    ),
-                };
-                let rec = self.record.clone();
-                self.reject(vec![err], Some(&rec))?;
-                continue;
+            match self.check_shape(line)? {
+                Next::Row(_) => {}
+                Next::Skip => continue,
+                Next::End => break,
             }
             let fields = Fields {
                 record: &self.record,
@@ -1251,18 +1236,123 @@ impl Reader {
             };
             let applied = apply(&fields)?;
             let more = fields.more.into_inner();
-            match applied {
-                Ok(Applied::New) => self.summary.new += 1,
-                Ok(Applied::Updated) => self.summary.updated += 1,
-                Ok(Applied::Unchanged) => self.summary.unchanged += 1,
-                Ok(Applied::Repeated) => self.summary.repeated += 1,
-                Err(e) => {
-                    let mut errors = vec![e];
-                    errors.extend(more);
-                    self.note_numbers(&mut errors);
-                    let rec = self.record.clone();
-                    self.reject(errors, Some(&rec))?;
+            self.count(applied, more)?;
+        }
+        Ok(())
+    }
+
+    /// The next row of a workbook's sheet into the record.
+    fn next_sheet_row(&mut self) -> Result<Next> {
+        let Input::Sheet(sheet) = &mut self.input else { unreachable!("a sheet's reader") };
+        match sheet.rows.recv() {
+            Ok(sheet::Item::End) => Ok(Next::End),
+            Err(_) => {
+                self.fatal = true;
+                let message = "the sheet could not be read to its end".to_string();
+                self.reject(vec![RowError { line: 0, column: "row".into(), message }], None)?;
+                Ok(Next::End)
+            }
+            Ok(sheet::Item::Stop(row, why)) => {
+                self.fatal = true;
+                self.reject(vec![RowError { line: u64::from(row), column: "row".into(), message: why }], None)?;
+                Ok(Next::End)
+            }
+            Ok(sheet::Item::Row(row, cells)) => {
+                sheet.fill(row, cells, &mut self.record);
+                if sheet.errors.is_empty() {
+                    return Ok(Next::Row(u64::from(row)));
                 }
+                let errors: Vec<RowError> = std::mem::take(&mut sheet.errors)
+                    .into_iter()
+                    .map(|(at, message)| RowError {
+                        line: u64::from(row),
+                        column: match at {
+                            Ok(i) => self.column_name(i),
+                            Err(_) => "row".into(),
+                        },
+                        message,
+                    })
+                    .collect();
+                self.summary.rows += 1;
+                let rec = self.record.clone();
+                self.reject(errors, Some(&rec))?;
+                Ok(Next::Skip)
+            }
+        }
+    }
+
+    /// The next record of a CSV file.
+    fn next_csv_row(&mut self) -> Result<Next> {
+        let Input::Csv { csv, line_fix, limit, .. } = &mut self.input else { unreachable!("a CSV reader") };
+        let line_fix = *line_fix;
+        let e = match csv.read_byte_record(&mut self.record) {
+            Ok(false) => return Ok(Next::End),
+            Ok(true) => return Ok(Next::Row(self.record.position().map(|p| p.line()).unwrap_or(0) + line_fix)),
+            Err(e) => e,
+        };
+        if let Some(limit) = limit.get() {
+            let column = match limit.kind {
+                LimitKind::RowBytes => self.column_name(limit.field),
+                LimitKind::Columns => "row".into(),
+            };
+            let err = RowError { line: limit.line, column, message: limit_message(limit, false) };
+            self.fatal = true;
+            self.reject(vec![err], None)?;
+            return Ok(Next::End);
+        }
+        let line = e.position().map(|p| p.line()).unwrap_or(0) + line_fix;
+        self.reject(vec![RowError { line, column: "row".into(), message: csv_error_message(&e) }], None)?;
+        // An unclosed quote or broken UTF-8 framing: stop here.
+        Ok(if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) { Next::Skip } else { Next::End })
+    }
+
+    /// The record read from `line` as a whole: the one holding an unclosed
+    /// quote (the end), a blank line or one with the wrong number of
+    /// fields (skipped), else a row to apply.
+    fn check_shape(&mut self, line: u64) -> Result<Next> {
+        // A record completed at the end of the input inside a quoted
+        // field is the one holding the unclosed quote, in its last field.
+        let unclosed = match &self.input {
+            Input::Csv { unclosed, .. } => unclosed.get(),
+            Input::Sheet(_) => None,
+        };
+        if let Some(quote_line) = unclosed {
+            let column = self.column_name(self.record.len().saturating_sub(1));
+            let err = RowError { line: quote_line, column, message: unclosed_quote_message() };
+            let rec = self.record.clone();
+            self.reject(vec![err], Some(&rec))?;
+            return Ok(Next::End);
+        }
+        if self.record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
+            self.summary.rows -= 1; // blank line
+            return Ok(Next::Skip);
+        }
+        if self.record.len() != self.headers.len() {
+            let err = RowError {
+                line,
+                column: "row".into(),
+                message: format!("the row has {} fields but the header has {}", self.record.len(), self.headers.len()),
+            };
+            let rec = self.record.clone();
+            self.reject(vec![err], Some(&rec))?;
+            return Ok(Next::Skip);
+        }
+        Ok(Next::Row(line))
+    }
+
+    /// Count what applying a row did, or reject it with all its errors.
+    fn count(&mut self, applied: Result<Applied, RowError>, more: Vec<RowError>) -> Result<()> {
+        match applied {
+            Ok(Applied::New) => self.summary.new += 1,
+            Ok(Applied::Updated) => self.summary.updated += 1,
+            Ok(Applied::Unchanged) => self.summary.unchanged += 1,
+            Ok(Applied::Repeated) => self.summary.repeated += 1,
+            Err(e) => {
+                let mut errors = vec![e];
+                errors.extend(more);
+                self.note_numbers(&mut errors);
+                let rec = self.record.clone();
+                self.reject(errors, Some(&rec))?;
             }
         }
         Ok(())

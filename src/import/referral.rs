@@ -8,9 +8,9 @@
 //! whole file is one transaction.
 
 use crate::db::{self, Db};
-use crate::domain::referral::{parse_marac, Change, Importer, Referral};
+use crate::domain::referral::{parse_marac, Importer, Referral};
 use crate::error::RowError;
-use crate::import::{opt, req, Applied, Column, Fields, ImportOptions, Reader, Summary};
+use crate::import::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
 use anyhow::Result;
 
 /// The columns, in export order.
@@ -89,30 +89,17 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             };
             let service_id = match importer.check(&r) {
                 Ok(id) => id,
-                Err(p) => return Ok(Err(RowError { line: f.line, column: p.column.into(), message: p.message })),
+                Err(p) => return Ok(Err(p.at(f.line))),
             };
             let judged = importer.apply(tx, service_id, &r, f.line)?;
             f.also(std::mem::take(&mut importer.tracker.more));
-            Ok(match judged {
-                Ok(c) => Ok(applied(c)),
-                Err(p) => Err(RowError { line: f.line, column: p.column.into(), message: p.message }),
-            })
+            Ok(judged.map_err(|p| p.at(f.line)))
         })?;
         let mut summary = reader.finish()?;
         summary.changes = importer.finish(tx)?;
         crate::import::audit(tx, command, "referral", &summary, &counts(&summary))?;
         Ok(summary)
     })
-}
-
-/// The reader's name for what a row did.
-pub fn applied(c: Change) -> Applied {
-    match c {
-        Change::New => Applied::New,
-        Change::Updated => Applied::Updated,
-        Change::Unchanged => Applied::Unchanged,
-        Change::Repeated => Applied::Repeated,
-    }
 }
 
 /// "12 new, 0 updated, 3 unchanged, 1 rejected": an audit detail.

@@ -47,10 +47,7 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
             };
             let judged = importer.apply(tx, &s, f.line)?;
             f.also(std::mem::take(&mut importer.tracker.more));
-            Ok(match judged {
-                Ok(c) => Ok(crate::import::referral::applied(c)),
-                Err(p) => Err(RowError { line: f.line, column: p.column.into(), message: p.message }),
-            })
+            Ok(judged.map_err(|p| p.at(f.line)))
         })?;
         let mut summary = reader.finish()?;
         summary.changes = std::mem::take(&mut importer.tracker.changes);

@@ -2,7 +2,7 @@
 //! problems `db check` found.
 
 use super::{Cell, Out, Render};
-use crate::domain::db::Problem;
+use crate::db::check::Finding;
 use anyhow::Result;
 use std::path::Path;
 
@@ -23,7 +23,7 @@ impl Render for Location<'_> {
 }
 
 /// `db check`: one row per problem.
-pub struct Problems<'a>(pub &'a [Problem]);
+pub struct Problems<'a>(pub &'a [Finding]);
 
 impl Render for Problems<'_> {
     fn rows(&self, out: &mut Out) -> Result<()> {

@@ -181,7 +181,7 @@ impl Explanation {
         };
         let services: HashMap<i64, String> = q::service_names(conn)?.into_iter().collect();
         let woman =
-            |id: i64| -> Result<String> { Ok(q::client_ref(conn, id)?.unwrap_or_else(|| format!("client #{id}"))) };
+            |refs: &HashMap<i64, String>, id: i64| refs.get(&id).cloned().unwrap_or_else(|| format!("client #{id}"));
         match &self.basis {
             Basis::Referrals(scope, figure) => {
                 q::scan_named_referrals(conn, scope, |row, name| {
@@ -225,7 +225,7 @@ impl Explanation {
                     let mut svc: Vec<String> = mine.iter().map(|c| c.service.clone()).collect();
                     svc.dedup();
                     let r = Record {
-                        record: woman(first.client_id)?,
+                        record: first.client_ref.clone(),
                         kind: "woman",
                         service: Some(svc.join("; ")),
                         date: Some(first.opened_on.clone()),
@@ -247,17 +247,20 @@ impl Explanation {
             Basis::Cases(scope, set) => case_records(conn, scope, set, false, &mut f)?,
             Basis::Equality(scope, which, member) => {
                 let year = i64::from(chrono::Datelike::year(&scope.to.0));
-                for a in crate::report::equality::women(conn, scope)? {
-                    if crate::report::equality::member(which, &a, year) == *member {
-                        f(Record {
-                            record: woman(a.client_id)?,
-                            kind: "woman",
-                            service: None,
-                            date: None,
-                            value: None,
-                            detail: format!("{which} {member}"),
-                        })?;
-                    }
+                let women: Vec<_> = crate::report::equality::women(conn, scope)?
+                    .into_iter()
+                    .filter(|a| crate::report::equality::member(which, a, year) == *member)
+                    .collect();
+                let refs = q::client_refs(conn, &women.iter().map(|a| a.client_id).collect::<Vec<_>>())?;
+                for a in women {
+                    f(Record {
+                        record: woman(&refs, a.client_id),
+                        kind: "woman",
+                        service: None,
+                        date: None,
+                        value: None,
+                        detail: format!("{which} {member}"),
+                    })?;
                 }
             }
             Basis::Outcomes(scope, figure) => {
@@ -266,6 +269,7 @@ impl Explanation {
                 let ids: Vec<i64> =
                     women.iter().flat_map(|w| w.runs.iter().flat_map(|r| r.cases.iter().copied())).collect();
                 let keys = crate::db::assessment::case_keys(conn, &ids)?;
+                let refs = q::client_refs(conn, &women.iter().map(|w| w.client_id).collect::<Vec<_>>())?;
                 for w in women {
                     // On one pathway: her first and latest assessment on it;
                     // otherwise every pathway she was assessed on.
@@ -274,7 +278,7 @@ impl Explanation {
                         _ => w.runs.iter().collect(),
                     };
                     f(Record {
-                        record: woman(w.client_id)?,
+                        record: woman(&refs, w.client_id),
                         kind: "woman",
                         service: None,
                         date: runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),

@@ -53,10 +53,7 @@ pub fn file(conn: &mut Conn, opts: &ReturnOptions, command: &str) -> Result<File
         let body = json_bytes(&r)?;
         let sha256 = crate::value::sha256::hex(&body);
         let service = r.service.as_ref().map(|s| s.name.clone());
-        let earlier = db::filed::list(tx)?
-            .iter()
-            .filter(|f| f.from_on == r.period.from.iso() && f.to_on == r.period.to.iso() && f.service == service)
-            .count();
+        let earlier = db::filed::count_for(tx, &r.period.from.iso(), &r.period.to.iso(), service.as_deref())?;
         let row = Filed {
             id: 0,
             filed_at: opts.generated_at.clone(),

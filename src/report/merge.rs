@@ -30,8 +30,10 @@ use std::collections::BTreeMap;
 /// The schema tag of the merged return's JSON.
 pub const SCHEMA: &str = "pathway.merged-return/1";
 
-/// The JSON Schema of `pathway.merged-return/1`.
-pub const JSON_SCHEMA: &str = include_str!("../../tests/fixtures/pathway.merged-return-1.schema.json");
+/// The JSON Schema of `pathway.merged-return/1`: the contract with the tools that read
+/// returns, printed by `pathway report schema`. The tests validate real
+/// output against it through that command.
+pub const JSON_SCHEMA: &str = include_str!("schema/pathway.merged-return-1.schema.json");
 
 /// What the merged return says about `women_supported`.
 pub const WOMEN_NOTE: &str = "women_supported is the sum of the providers' counts, not de-duplicated across \
@@ -470,13 +472,6 @@ fn build(mut t: Totals, period: PeriodOut, generated_at: &str) -> Return {
         take("equality.by_disability"),
         take("equality.with_dependent_children"),
     ];
-    // by_area as a return orders it: by name, with not_recorded last.
-    let no_area = t.areas.remove(returns::AREA_NOT_RECORDED);
-    let mut by_area: Vec<(String, Count)> = t.areas.into_iter().map(|(k, n)| (k, Count::Value(n))).collect();
-    if let Some(n) = no_area.filter(|n| *n > 0) {
-        by_area.push((returns::AREA_NOT_RECORDED.to_string(), Count::Value(n)));
-    }
-    let with_first_contact: i64 = t.days.values().sum();
     let closed = t.flow[2];
     let positive = closed_by.get("positive");
     let [age, ethnic, disability, children] = eq;
@@ -490,17 +485,12 @@ fn build(mut t: Totals, period: PeriodOut, generated_at: &str) -> Return {
         suppression: Applied::new(Suppression::NONE, &[]),
         service: None,
         provider: None,
-        referrals: Referrals {
-            total: Count::Value(t.referrals),
-            by_source: source.breakdown(),
-            by_need: need.breakdown(),
-            by_outcome: outcome.breakdown(),
-            by_area: Breakdown(by_area),
-            by_risk: risk.breakdown(),
-            median_days_to_first_contact: returns::median(&t.days),
-            days_to_first_contact: Some(t.days),
-            with_first_contact,
-        },
+        referrals: Referrals::from_counts(
+            t.referrals,
+            [source.breakdown(), need.breakdown(), outcome.breakdown(), risk.breakdown()],
+            t.areas,
+            t.days,
+        ),
         women_supported: Count::Value(t.women),
         caseload: Caseload {
             open_at_start: Count::Value(t.flow[0]),

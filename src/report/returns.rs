@@ -4,7 +4,7 @@
 //! return mean" for a period, optionally limited to a service (and a hub's
 //! spokes), and gives back a plain `Return` whose JSON form is the
 //! documented layout `pathway.return/1` (see
-//! tests/fixtures/pathway.return-1.schema.json). `Return::figures` lists
+//! src/report/schema/pathway.return-1.schema.json). `Return::figures` lists
 //! every figure under the name `report explain` accepts, with the records
 //! it was counted over, so the CSV layout, `report explain` and the JSON
 //! all come from one list.
@@ -23,8 +23,10 @@ use std::collections::BTreeMap;
 /// The schema tag of the JSON form.
 pub const SCHEMA: &str = "pathway.return/1";
 
-/// The JSON Schema of `pathway.return/1`.
-pub const JSON_SCHEMA: &str = include_str!("../../tests/fixtures/pathway.return-1.schema.json");
+/// The JSON Schema of `pathway.return/1`: the contract with the tools that read
+/// returns, printed by `pathway report schema`. The tests validate real
+/// output against it through that command.
+pub const JSON_SCHEMA: &str = include_str!("schema/pathway.return-1.schema.json");
 
 /// The `by_area` key for referrals with no area recorded.
 pub const AREA_NOT_RECORDED: &str = "not_recorded";
@@ -347,38 +349,56 @@ impl ReferralTally {
 
     fn into_referrals(self) -> Referrals {
         let count = |v: i64| Count::Value(v);
-        let mut by_area: Vec<(String, Count)> = self.area.iter().map(|(k, v)| (k.clone(), count(*v))).collect();
+        let labelled = |names: Vec<&str>, counts: &[i64]| {
+            Breakdown(names.into_iter().zip(counts).map(|(s, n)| (s.to_string(), count(*n))).collect())
+        };
+        let outcomes = ReferralOutcome::ALL.iter().map(|o| o.as_str()).chain([OUTCOME_NONE]).collect();
+        let risks = Risk::ALL.iter().map(|o| o.as_str()).chain([RISK_NOT_ASSESSED]).collect();
+        let mut area = self.area;
         if self.no_area > 0 {
-            by_area.push((AREA_NOT_RECORDED.to_string(), count(self.no_area)));
+            area.insert(AREA_NOT_RECORDED.to_string(), self.no_area);
         }
+        Referrals::from_counts(
+            self.total,
+            [
+                labelled(Source::ALL.iter().map(|s| s.as_str()).collect(), &self.source),
+                labelled(Need::ALL.iter().map(|s| s.as_str()).collect(), &self.need),
+                labelled(outcomes, &self.outcome),
+                labelled(risks, &self.risk),
+            ],
+            area,
+            self.days,
+        )
+    }
+}
+
+impl Referrals {
+    /// The section from its counts (a provider's tally, or the sums of a
+    /// merge): `by` is by source, need, outcome and risk; `area` counts by
+    /// area name, `not_recorded` among them, which goes last; `days` is the
+    /// distribution of days to first contact, which gives the median.
+    pub fn from_counts(
+        total: i64,
+        by: [Breakdown; 4],
+        mut area: BTreeMap<String, i64>,
+        days: BTreeMap<i64, i64>,
+    ) -> Referrals {
+        let no_area = area.remove(AREA_NOT_RECORDED);
+        let mut by_area: Vec<(String, Count)> = area.into_iter().map(|(k, n)| (k, Count::Value(n))).collect();
+        if let Some(n) = no_area.filter(|n| *n > 0) {
+            by_area.push((AREA_NOT_RECORDED.to_string(), Count::Value(n)));
+        }
+        let [by_source, by_need, by_outcome, by_risk] = by;
         Referrals {
-            total: count(self.total),
-            by_source: Breakdown(
-                Source::ALL.iter().zip(self.source).map(|(s, n)| (s.as_str().into(), count(n))).collect(),
-            ),
-            by_need: Breakdown(Need::ALL.iter().zip(self.need).map(|(s, n)| (s.as_str().into(), count(n))).collect()),
-            by_outcome: Breakdown(
-                ReferralOutcome::ALL
-                    .iter()
-                    .map(|o| o.as_str())
-                    .chain([OUTCOME_NONE])
-                    .zip(self.outcome)
-                    .map(|(s, n)| (s.into(), count(n)))
-                    .collect(),
-            ),
+            total: Count::Value(total),
+            by_source,
+            by_need,
+            by_outcome,
             by_area: Breakdown(by_area),
-            by_risk: Breakdown(
-                Risk::ALL
-                    .iter()
-                    .map(|o| o.as_str())
-                    .chain([RISK_NOT_ASSESSED])
-                    .zip(self.risk)
-                    .map(|(s, n)| (s.into(), count(n)))
-                    .collect(),
-            ),
-            median_days_to_first_contact: self.median_days(),
-            with_first_contact: self.days.values().sum(),
-            days_to_first_contact: Some(self.days),
+            by_risk,
+            median_days_to_first_contact: median(&days),
+            with_first_contact: days.values().sum(),
+            days_to_first_contact: Some(days),
         }
     }
 }
