@@ -126,6 +126,17 @@ impl Ctx {
         Out::new(self.format, self.raw, w).with_sheet(&self.command)
     }
 
+    /// The output for an export: CSV unless another format is asked for.
+    pub fn export_out(&self) -> Out<'static> {
+        self.out().for_export()
+    }
+
+    /// Whether the data is a table for a person (messages then say on
+    /// stderr what a script would read from stdout).
+    pub fn for_people(&self) -> bool {
+        self.format.for_people()
+    }
+
     /// A message for a person, on stderr; nothing with --quiet.
     pub fn say(&self, msg: &str) {
         if !self.quiet {
@@ -152,19 +163,11 @@ impl Write for Failing {
 /// not errors but still non-zero (e.g. `db check` finding problems).
 pub fn run(cli: Cli) -> Result<u8> {
     // Checked before anything is opened or written: HTML is a page for
-    // people, made only for the return.
-    if cli.global.format == crate::output::Format::Html
-        && !matches!(&cli.command, Command::Report(r) if matches!(r.command, cmd::report::Command::Return(_) | cmd::report::Command::Merge(_)))
-    {
-        return Err(crate::output::html_only());
-    }
-    // A workbook is bytes for a file, never for a terminal.
-    if cli.global.format == crate::output::Format::Xlsx
-        && cli.global.output.is_none()
-        && std::io::stdout().is_terminal()
-    {
-        return Err(crate::output::xlsx::not_to_a_terminal());
-    }
+    // people, made only for the return; a workbook is bytes for a file,
+    // never for a terminal.
+    let has_page = matches!(&cli.command, Command::Report(r) if r.command.has_page());
+    let to_terminal = cli.global.output.is_none() && std::io::stdout().is_terminal();
+    crate::output::check(cli.global.format, has_page, to_terminal)?;
     let db = locate(&cli.global)?;
     let mut ctx = Ctx {
         db,

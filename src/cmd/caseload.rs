@@ -3,12 +3,11 @@
 
 use crate::app::Ctx;
 use crate::cmd::report_summary;
-use crate::db::assessment::AssessmentLine;
-use crate::db::caseload::{CaseLine, Tier, Worker};
+use crate::db::caseload::CaseLine;
 use crate::domain::assessment::AssessInput;
 use crate::domain::caseload::{self as dom, CaseId, CaseInput, Hours, ListOptions, WorkerEdit, WorkerInput};
 use crate::import;
-use crate::output::{Cell, Format};
+use crate::output::caseload as shown;
 use crate::value::names::{CaseOutcome, Pathway, Stage};
 use crate::value::Date;
 use anyhow::Result;
@@ -489,8 +488,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Assessments(a) => {
             let db = ctx.open()?;
             let mut out = ctx.out();
-            let mut rows = out.rows(ASSESSMENT_COLUMNS)?;
-            crate::domain::assessment::list(&db.conn, a.case.as_ref(), |l| rows.push(assessment_cells(l)))?;
+            let mut rows = out.rows(shown::ASSESSMENT_COLUMNS)?;
+            crate::domain::assessment::list(&db.conn, a.case.as_ref(), |l| rows.push(shown::assessment_cells(l)))?;
             rows.finish()?;
             Ok(0)
         }
@@ -531,36 +530,6 @@ fn open(a: OpenArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
-/// Weekly hours as short as they can be written exactly: 37.5, 5, 7.25.
-fn hours_cell(h: f64) -> Cell {
-    let places = if h.fract() == 0.0 {
-        0
-    } else if (h * 10.0).fract().abs() < 1e-9 {
-        1
-    } else {
-        2
-    };
-    Cell::Num(h, places)
-}
-
-const LIST_COLUMNS: &[&str] = &[
-    "id",
-    "ref",
-    "client_ref",
-    "worker",
-    "service",
-    "tier",
-    "hours_per_week",
-    "opened_on",
-    "closed_on",
-    "close_reason",
-    "outcome",
-];
-
-fn outcome_cell(o: Option<CaseOutcome>) -> Cell {
-    o.map(|o| Cell::Name(o.as_str(), o.label())).unwrap_or(Cell::Null)
-}
-
 fn list(a: ListArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let opts = ListOptions {
@@ -578,94 +547,29 @@ fn list(a: ListArgs, ctx: &mut Ctx) -> Result<u8> {
         as_of: a.as_of,
     };
     let mut out = ctx.out();
-    let mut rows = out.rows(LIST_COLUMNS)?;
-    dom::list(&db.conn, &opts, |c: CaseLine| {
-        rows.push(vec![
-            Cell::Int(c.id),
-            Cell::opt_text(c.ref_),
-            Cell::Text(c.client_ref),
-            Cell::Text(c.worker),
-            Cell::Text(c.service),
-            Cell::Text(c.tier),
-            hours_cell(c.hours_per_week),
-            Cell::Date(c.opened_on),
-            Cell::opt_date(c.closed_on),
-            Cell::opt_text(c.close_reason),
-            outcome_cell(c.outcome),
-        ])
-    })?;
+    let mut rows = out.rows(shown::LIST_COLUMNS)?;
+    dom::list(&db.conn, &opts, |c: CaseLine| rows.push(shown::case_cells(c)))?;
     rows.finish()?;
     Ok(0)
 }
 
-/// Export columns: exactly the import's.
-const EXPORT_COLUMNS: &[&str] =
-    &["client_ref", "worker", "service", "tier", "opened_on", "closed_on", "close_reason", "outcome", "ref"];
-const TIER_EXPORT_COLUMNS: &[&str] = &["ref", "client_ref", "service", "opened_on", "from_on", "tier"];
-
-/// Assessment columns, listed and exported: exactly the import's.
-const ASSESSMENT_COLUMNS: &[&str] = &["case", "pathway", "assessed_on", "score", "stage"];
-
-fn assessment_cells(l: AssessmentLine) -> Vec<Cell> {
-    vec![
-        Cell::Text(l.case),
-        Cell::Name(l.pathway.as_str(), l.pathway.label()),
-        Cell::Date(l.assessed_on),
-        Cell::Int(l.score),
-        l.stage.map(|s| Cell::Name(s.as_str(), s.label())).unwrap_or(Cell::Null),
-    ]
-}
-
 fn export(a: ExportArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    if ctx.format == Format::Table {
-        ctx.format = Format::Csv;
-    }
-    let mut out = ctx.out();
+    let mut out = ctx.export_out();
     if a.assessments {
-        let mut rows = out.rows(ASSESSMENT_COLUMNS)?;
-        crate::domain::assessment::list(&db.conn, None, |l| rows.push(assessment_cells(l)))?;
+        let mut rows = out.rows(shown::ASSESSMENT_COLUMNS)?;
+        crate::domain::assessment::list(&db.conn, None, |l| rows.push(shown::assessment_cells(l)))?;
         rows.finish()?;
     } else if a.tiers {
-        let mut rows = out.rows(TIER_EXPORT_COLUMNS)?;
-        dom::export_tier_changes(&db.conn, |t| {
-            // The case by its ref; client_ref, service and opened_on only
-            // for a case without one (less personal detail in the file).
-            let by_ref = t.ref_.is_some();
-            rows.push(vec![
-                Cell::opt_text(t.ref_),
-                if by_ref { Cell::Null } else { Cell::Text(t.client_ref) },
-                if by_ref { Cell::Null } else { Cell::Text(t.service) },
-                if by_ref { Cell::Null } else { Cell::Date(t.opened_on) },
-                Cell::Date(t.from_on),
-                Cell::Text(t.tier),
-            ])
-        })?;
+        let mut rows = out.rows(shown::TIER_EXPORT_COLUMNS)?;
+        dom::export_tier_changes(&db.conn, |t| rows.push(shown::tier_change_cells(t)))?;
         rows.finish()?;
     } else {
-        let mut rows = out.rows(EXPORT_COLUMNS)?;
-        dom::export(&db.conn, |c| {
-            rows.push(vec![
-                Cell::Text(c.client_ref),
-                Cell::Text(c.worker),
-                Cell::Text(c.service),
-                Cell::Text(c.opening_tier),
-                Cell::Date(c.opened_on),
-                Cell::opt_date(c.closed_on),
-                Cell::opt_text(c.close_reason),
-                outcome_cell(c.outcome),
-                Cell::opt_text(c.ref_),
-            ])
-        })?;
+        let mut rows = out.rows(shown::EXPORT_COLUMNS)?;
+        dom::export(&db.conn, |c| rows.push(shown::export_cells(c)))?;
         rows.finish()?;
     }
     Ok(0)
-}
-
-const WORKER_COLUMNS: &[&str] = &["code", "name", "capacity_hours", "active"];
-
-fn worker_cells(w: Worker) -> Vec<Cell> {
-    vec![Cell::Text(w.code), Cell::opt_text(w.name), hours_cell(w.capacity_hours), Cell::Bool(w.active)]
 }
 
 fn worker(c: WorkerCommand, ctx: &mut Ctx) -> Result<u8> {
@@ -681,10 +585,10 @@ fn worker(c: WorkerCommand, ctx: &mut Ctx) -> Result<u8> {
         }
         which @ (WorkerCommand::List(_) | WorkerCommand::Export(_)) => {
             let export = matches!(which, WorkerCommand::Export(_));
-            let mut out = if export { crate::cmd::decision::export_out(ctx) } else { ctx.out() };
-            let mut rows = out.rows(WORKER_COLUMNS)?;
+            let mut out = if export { ctx.export_out() } else { ctx.out() };
+            let mut rows = out.rows(shown::WORKER_COLUMNS)?;
             for w in dom::workers(&db.conn)? {
-                rows.push(worker_cells(w))?;
+                rows.push(shown::worker_cells(w))?;
             }
             rows.finish()?;
         }
@@ -718,18 +622,14 @@ fn worker(c: WorkerCommand, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
-fn tier_cells(t: Tier) -> Vec<Cell> {
-    vec![Cell::Text(t.code), hours_cell(t.hours_per_week), Cell::opt_text(t.description)]
-}
-
 fn tier(c: TierCommand, ctx: &mut Ctx) -> Result<u8> {
     let mut db = ctx.open()?;
     match c {
         TierCommand::List(_) => {
             let mut out = ctx.out();
-            let mut rows = out.rows(&["code", "hours_per_week", "description"])?;
+            let mut rows = out.rows(shown::TIER_COLUMNS)?;
             for t in dom::tiers(&db.conn)? {
-                rows.push(tier_cells(t))?;
+                rows.push(shown::tier_cells(t))?;
             }
             rows.finish()?;
         }

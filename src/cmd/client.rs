@@ -3,10 +3,11 @@
 use crate::app::Ctx;
 use crate::cmd::report_summary;
 use crate::cmd::ImportArgs;
-use crate::domain::client::{self, ClientRow, Held};
+use crate::domain::client;
 use crate::domain::duplicates;
 use crate::error::usage;
-use crate::output::{Cell, Format, Out, Section};
+use crate::output::client::{self as shown, ClientShown};
+use crate::output::emit;
 use anyhow::Result;
 
 pub const EXAMPLES: &str = "\
@@ -147,142 +148,6 @@ This is a local data-quality list for the centre: it shows the two client refs a
 about the women (no equality answers). Do not send it outside the centre. Nothing is changed: link a \
 pair you have checked with `pathway client link A --into B`.";
 
-const COLUMNS: &[&str] = &["client_ref", "birth_year", "ethnicity", "disability", "dependent_children"];
-
-fn attribute_cells(c: &ClientRow) -> Vec<Cell> {
-    let a = &c.attributes;
-    vec![
-        Cell::text(&c.client_ref),
-        Cell::opt_int(a.birth_year),
-        a.ethnicity.map(|e| Cell::Name(e.as_str(), e.label())).unwrap_or(Cell::Null),
-        a.disability.map(|d| Cell::Name(d.as_str(), d.label())).unwrap_or(Cell::Null),
-        Cell::opt_int(a.dependent_children),
-    ]
-}
-
-fn opt_name(n: Option<(&'static str, &'static str)>) -> Cell {
-    n.map(|(a, b)| Cell::Name(a, b)).unwrap_or(Cell::Null)
-}
-
-/// The sections of a subject access answer, for tables and long CSV.
-fn sections(h: &Held) -> Vec<Section> {
-    let mut client_cols: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
-    client_cols.remove(0);
-    let client_cells = attribute_cells(&h.client)[1..].to_vec();
-    let mut s = vec![Section {
-        title: "Client".into(),
-        note: String::new(),
-        columns: ["client_ref"].iter().map(|c| c.to_string()).chain(client_cols).collect(),
-        rows: vec![std::iter::once(Cell::text(&h.client.client_ref)).chain(client_cells).collect()],
-    }];
-    s.push(Section {
-        title: format!("Referrals ({})", h.referrals.len()),
-        note: String::new(),
-        columns: [
-            "id",
-            "ref",
-            "referred_on",
-            "source",
-            "service",
-            "area",
-            "needs",
-            "outcome",
-            "first_contact_on",
-            "risk",
-            "marac",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: h
-            .referrals
-            .iter()
-            .map(|r| {
-                vec![
-                    Cell::Int(r.id),
-                    Cell::opt_text(r.ref_.clone()),
-                    Cell::Date(r.referred_on),
-                    Cell::Name(r.source.as_str(), r.source.label()),
-                    Cell::text(&r.service),
-                    Cell::opt_text(r.area.clone()),
-                    Cell::List(r.needs.iter().map(|n| n.as_str().to_string()).collect()),
-                    opt_name(r.outcome.map(|o| (o.as_str(), o.label()))),
-                    Cell::opt_date(r.first_contact_on),
-                    opt_name(r.risk.map(|o| (o.as_str(), o.label()))),
-                    Cell::Bool(r.marac),
-                ]
-            })
-            .collect(),
-    });
-    s.push(Section {
-        title: format!("Cases ({})", h.cases.len()),
-        note: String::new(),
-        columns: ["id", "ref", "worker", "service", "opened_on", "closed_on", "close_reason", "outcome", "tiers"]
-            .map(String::from)
-            .to_vec(),
-        rows: h
-            .cases
-            .iter()
-            .map(|c| {
-                vec![
-                    Cell::Int(c.id),
-                    Cell::opt_text(c.ref_.clone()),
-                    Cell::text(&c.worker),
-                    Cell::text(&c.service),
-                    Cell::opt_date(c.opened_on),
-                    Cell::opt_date(c.closed_on),
-                    Cell::opt_text(c.close_reason.clone()),
-                    opt_name(c.outcome.map(|o| (o.as_str(), o.label()))),
-                    Cell::List(
-                        c.tiers
-                            .iter()
-                            .map(|t| format!("{} from {}", t.tier, t.from_on.map(|d| d.iso()).unwrap_or_default()))
-                            .collect(),
-                    ),
-                ]
-            })
-            .collect(),
-    });
-    s.push(Section {
-        title: format!("Assessments ({})", h.assessments.len()),
-        note: String::new(),
-        columns: ["case", "pathway", "assessed_on", "score", "stage"].map(String::from).to_vec(),
-        rows: h
-            .assessments
-            .iter()
-            .map(|a| {
-                vec![
-                    Cell::text(&a.case),
-                    Cell::Name(a.pathway.as_str(), a.pathway.label()),
-                    Cell::Date(a.assessed_on),
-                    Cell::Int(a.score),
-                    opt_name(a.stage.map(|o| (o.as_str(), o.label()))),
-                ]
-            })
-            .collect(),
-    });
-    s
-}
-
-/// One row per value: section,item,field,value.
-fn long_csv(out: &mut Out<'_>, h: &Held) -> Result<()> {
-    let mut rows = out.rows(&["section", "item", "field", "value"])?;
-    for s in sections(h) {
-        let section = s.title.split(' ').next().unwrap_or_default().to_lowercase();
-        for (i, row) in s.rows.iter().enumerate() {
-            for (col, cell) in s.columns.iter().zip(row) {
-                rows.push(vec![
-                    Cell::text(&section),
-                    Cell::Int(i as i64 + 1),
-                    Cell::text(col),
-                    Cell::text(cell.for_csv()),
-                ])?;
-            }
-        }
-    }
-    rows.finish()?;
-    Ok(())
-}
-
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
     match args.command {
         Command::Import(a) => {
@@ -294,39 +159,23 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::List => {
             let db = ctx.open()?;
             let mut out = ctx.out();
-            let mut cols = COLUMNS.to_vec();
-            cols.extend(["referrals", "cases"]);
-            let mut rows = out.rows(&cols)?;
-            client::list(&db.conn, |c| {
-                let mut cells = attribute_cells(c);
-                cells.extend([Cell::Int(c.referrals), Cell::Int(c.cases)]);
-                rows.push(cells)
-            })?;
+            let mut rows = out.rows(shown::LIST_COLUMNS)?;
+            client::list(&db.conn, |c| rows.push(shown::list_cells(c)))?;
             rows.finish()?;
             Ok(0)
         }
         Command::Export => {
             let db = ctx.open()?;
-            if ctx.format == Format::Table {
-                ctx.format = Format::Csv;
-            }
-            let mut out = ctx.out();
-            let mut rows = out.rows(COLUMNS)?;
-            client::list(&db.conn, |c| rows.push(attribute_cells(c)))?;
+            let mut out = ctx.export_out();
+            let mut rows = out.rows(shown::CLIENT_COLUMNS)?;
+            client::list(&db.conn, |c| rows.push(shown::attribute_cells(c)))?;
             rows.finish()?;
             Ok(0)
         }
         Command::Show { client_ref } => {
             let db = ctx.open()?;
             let held = client::held(&db.conn, &client_ref)?;
-            let mut out = ctx.out();
-            match ctx.format {
-                Format::Html => return Err(crate::output::html_only()),
-                Format::Json | Format::Jsonl => out.json(&held)?,
-                Format::Csv | Format::Xlsx => long_csv(&mut out, &held)?,
-                Format::Table => out.sections(&sections(&held))?,
-            }
-            out.flush()?;
+            emit(&ClientShown(&held), &mut ctx.out())?;
             Ok(0)
         }
         Command::Erase { client_ref, yes } => {
@@ -347,26 +196,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Duplicates { within } => {
             let db = ctx.open()?;
             let pairs = duplicates::find(&db.conn, within)?;
-            let mut out = ctx.out();
-            let mut rows = out.rows(&[
-                "client_ref",
-                "other_ref",
-                "normalised",
-                "birth_year",
-                "referrals_days_apart",
-                "referrals_close",
-            ])?;
-            for p in &pairs {
-                rows.push(vec![
-                    Cell::text(&p.client_ref),
-                    Cell::text(&p.other_ref),
-                    Cell::text(&p.normalised),
-                    Cell::Name(p.birth_year.as_str(), p.birth_year.label()),
-                    Cell::opt_int(p.referrals_days_apart),
-                    Cell::Bool(p.referrals_close),
-                ])?;
-            }
-            rows.finish()?;
+            emit(&shown::Pairs(&pairs), &mut ctx.out())?;
             Ok(0)
         }
         Command::Link { client_ref, into } => {

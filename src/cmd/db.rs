@@ -1,7 +1,8 @@
 //! `pathway db path|backup|check|migrate`: the database file itself.
 
 use crate::app::Ctx;
-use crate::output::Cell;
+use crate::output::db as shown;
+use crate::output::emit;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -58,11 +59,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
     match args.command {
         DbCommand::Path => {
             let exists = ctx.db.path.exists();
-            let mut out = ctx.out();
-            out.record(
-                &["path", "reason", "exists"],
-                vec![Cell::text(ctx.db.path.display().to_string()), Cell::text(ctx.db.reason), Cell::Bool(exists)],
-            )?;
+            emit(&shown::Location { path: &ctx.db.path, reason: ctx.db.reason, exists }, &mut ctx.out())?;
             Ok(0)
         }
         DbCommand::Backup { file, force } => {
@@ -78,12 +75,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                 ctx.say(&format!("{}: no problems found", ctx.db.path.display()));
                 return Ok(0);
             }
-            let mut out = ctx.out();
-            let mut rows = out.rows(&["check", "problem"])?;
-            for p in &problems {
-                rows.push(vec![Cell::text(p.check), Cell::text(&p.message)])?;
-            }
-            rows.finish()?;
+            emit(&shown::Problems(&problems), &mut ctx.out())?;
             if crate::domain::db::damaged(&problems) {
                 return Err(
                     crate::error::Error::DamageFound { path: ctx.db.path.clone(), problems: problems.len() }.into()

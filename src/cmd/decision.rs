@@ -4,9 +4,10 @@
 use crate::app::Ctx;
 use crate::cmd::{report_summary, ImportArgs};
 use crate::db::Db;
-use crate::domain::decision::{self as rules, Approval, BudgetYear, Decision, Detail, Edit, Filter, Listed};
+use crate::domain::decision::{self as rules, Approval, BudgetYear, Decision, Edit, Filter, Listed};
 use crate::import;
-use crate::output::{Cell, Format, Out};
+use crate::output::decision::{self as shown, DecisionShown};
+use crate::output::emit;
 use crate::value::names::{DecisionStatus, SpendType};
 use crate::value::{Clearable, Date, Pence, Period};
 use anyhow::Result;
@@ -417,80 +418,21 @@ fn edit(a: EditArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
-const LIST_COLUMNS: &[&str] = &[
-    "ref",
-    "commissioner",
-    "title",
-    "status",
-    "received_on",
-    "decided_on",
-    "budget_year",
-    "amount",
-    "grants",
-    "granted",
-    "unallocated",
-];
-
 fn list(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let mut out = ctx.out();
-    let mut rows = out.rows(LIST_COLUMNS)?;
-    rules::list(&db.conn, &filter, |l: Listed| {
-        let d = &l.decision;
-        rows.push(vec![
-            Cell::text(&d.reference),
-            Cell::text(&d.commissioner),
-            Cell::text(&d.title),
-            Cell::Name(d.status.as_str(), d.status.label()),
-            Cell::opt_date(d.received_on),
-            Cell::opt_date(d.decided_on),
-            Cell::opt_text(d.budget_year.as_ref().map(|b| b.to_string())),
-            Cell::Money(d.amount),
-            Cell::Int(l.grants),
-            Cell::Money(l.granted),
-            Cell::Money(Pence(d.amount.0 - l.granted.0)),
-        ])
-    })?;
+    let mut rows = out.rows(shown::LIST_COLUMNS)?;
+    rules::list(&db.conn, &filter, |l: Listed| rows.push(shown::list_cells(&l)))?;
     rows.finish()?;
     Ok(0)
 }
 
-/// The cells of a decision in the import's column order.
-fn export_cells(d: &Decision) -> Vec<Cell> {
-    vec![
-        Cell::text(&d.reference),
-        Cell::text(&d.commissioner),
-        Cell::text(&d.title),
-        Cell::opt_text(d.summary.as_deref()),
-        Cell::opt_text(d.author.as_deref()),
-        Cell::opt_date(d.received_on),
-        Cell::opt_date(d.decided_on),
-        Cell::Name(d.status.as_str(), d.status.label()),
-        Cell::Money(d.amount),
-        Cell::opt_text(d.funding_source.as_deref()),
-        d.spend_type.map(|s| Cell::Name(s.as_str(), s.label())).unwrap_or(Cell::Null),
-        Cell::opt_text(d.budget_year.as_ref().map(|b| b.to_string())),
-        Cell::Bool(d.confidential),
-        Cell::opt_text(d.confidential_category.as_deref()),
-        if d.approvals.is_empty() { Cell::Null } else { Cell::text(rules::approvals_text(&d.approvals)) },
-    ]
-}
-
-/// Exports are CSV unless JSON or JSON Lines is asked for.
-pub(crate) fn export_out(ctx: &Ctx) -> Out<'static> {
-    let mut out = ctx.out();
-    if out.format == Format::Table {
-        out.format = Format::Csv;
-    }
-    out
-}
-
 fn export(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let mut out = export_out(ctx);
+    let mut out = ctx.export_out();
     let columns = import::decision::column_names();
     let mut rows = out.rows(&columns)?;
-    rules::list(&db.conn, &filter, |l| rows.push(export_cells(&l.decision)))?;
+    rules::list(&db.conn, &filter, |l| rows.push(shown::export_cells(&l.decision)))?;
     rows.finish()?;
     Ok(0)
 }
@@ -498,106 +440,6 @@ fn export(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
 fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let detail = rules::show(&db.conn, reference)?;
-    let mut out = ctx.out();
-    let (columns, cells) = detail_cells(&detail);
-    match out.format {
-        Format::Html => return Err(crate::output::html_only()),
-        Format::Json | Format::Jsonl => {
-            let mut obj: serde_json::Map<String, serde_json::Value> =
-                columns.iter().zip(&cells).map(|(c, v)| (c.to_string(), v.to_json())).collect();
-            obj.insert(
-                "approvals".into(),
-                detail
-                    .decision
-                    .approvals
-                    .iter()
-                    .map(|a| serde_json::json!({"role": a.role, "approved_on": a.approved_on.iso()}))
-                    .collect(),
-            );
-            obj.insert(
-                "grants".into(),
-                detail
-                    .grants
-                    .iter()
-                    .map(|g| {
-                        serde_json::json!({"ref": g.reference, "recipient": g.recipient,
-                                           "amount": g.amount.plain(), "status": g.status.as_str()})
-                    })
-                    .collect(),
-            );
-            out.json(&obj)?;
-        }
-        Format::Csv | Format::Xlsx => {
-            let mut columns = columns;
-            let mut cells = cells;
-            columns.push("approvals");
-            cells.push(Cell::List(detail.decision.approvals.iter().map(|a| a.to_string()).collect()));
-            columns.push("grants");
-            cells.push(Cell::List(detail.grants.iter().map(|g| g.reference.clone()).collect()));
-            out.record(&columns, cells)?;
-        }
-        Format::Table => {
-            let mut columns = columns;
-            let mut cells = cells;
-            columns.push("approvals");
-            cells.push(Cell::List(detail.decision.approvals.iter().map(|a| a.to_string()).collect()));
-            out.record(&columns, cells)?;
-            if !detail.grants.is_empty() {
-                out.text("\nGrants\n")?;
-                let mut rows = out.rows(&["ref", "recipient", "amount", "status"])?;
-                for g in &detail.grants {
-                    rows.push(vec![
-                        Cell::text(&g.reference),
-                        Cell::text(&g.recipient),
-                        Cell::Money(g.amount),
-                        Cell::Name(g.status.as_str(), g.status.label()),
-                    ])?;
-                }
-                rows.finish()?;
-            }
-        }
-    }
-    out.flush()?;
+    emit(&DecisionShown(&detail), &mut ctx.out())?;
     Ok(0)
-}
-
-fn detail_cells(detail: &Detail) -> (Vec<&'static str>, Vec<Cell>) {
-    let d = &detail.decision;
-    let columns = vec![
-        "ref",
-        "commissioner",
-        "title",
-        "summary",
-        "author",
-        "received_on",
-        "decided_on",
-        "status",
-        "amount",
-        "granted",
-        "unallocated",
-        "funding_source",
-        "spend_type",
-        "budget_year",
-        "confidential",
-        "confidential_category",
-    ];
-    let cells = vec![
-        Cell::text(&d.reference),
-        Cell::text(&d.commissioner),
-        Cell::text(&d.title),
-        Cell::opt_text(d.summary.as_deref()),
-        Cell::opt_text(d.author.as_deref()),
-        Cell::opt_date(d.received_on),
-        Cell::opt_date(d.decided_on),
-        Cell::Name(d.status.as_str(), d.status.label()),
-        Cell::Money(d.amount),
-        Cell::Money(detail.granted),
-        Cell::Money(detail.unallocated()),
-        Cell::opt_text(d.funding_source.as_deref()),
-        d.spend_type.map(|s| Cell::Name(s.as_str(), s.label())).unwrap_or(Cell::Null),
-        Cell::opt_text(d.budget_year.as_ref().map(|b| b.to_string())),
-        Cell::Bool(d.confidential),
-        Cell::opt_text(d.confidential_category.as_deref()),
-    ];
-    (columns, cells)
 }

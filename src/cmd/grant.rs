@@ -2,14 +2,14 @@
 //! and the payments made against them.
 
 use crate::app::Ctx;
-use crate::cmd::decision::{export_out, near_miss};
+use crate::cmd::decision::near_miss;
 use crate::cmd::report_summary;
 use crate::cmd::ImportArgs;
 use crate::domain::decision::BudgetYear;
-use crate::domain::grant::{self as rules, Filter, Grant, GrantInput, Listed, Payment};
-use crate::domain::threesixty::registered_numbers;
+use crate::domain::grant::{self as rules, Filter, GrantInput, Listed, Payment};
 use crate::import;
-use crate::output::{Cell, Format};
+use crate::output::emit;
+use crate::output::grant::{self as shown, Findings, GivingExport, GrantShown};
 use crate::value::names::GrantStatus;
 use crate::value::{Date, Pence, Period};
 use anyhow::Result;
@@ -489,119 +489,29 @@ fn add(a: AddArgs, ctx: &mut Ctx) -> Result<u8> {
     Ok(0)
 }
 
-const LIST_COLUMNS: &[&str] = &[
-    "ref",
-    "decision",
-    "funder",
-    "recipient",
-    "intermediary",
-    "title",
-    "amount",
-    "start_on",
-    "end_on",
-    "status",
-    "match_amount",
-    "match_funder",
-    "paid",
-    "outstanding",
-];
-
 fn list(filter: Filter, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let mut out = ctx.out();
-    let mut rows = out.rows(LIST_COLUMNS)?;
-    rules::list(&db.conn, &filter, |l: Listed| {
-        let g = &l.grant;
-        rows.push(vec![
-            Cell::text(&g.reference),
-            Cell::text(&g.decision),
-            Cell::text(&g.funder),
-            Cell::text(&g.recipient),
-            Cell::opt_text(g.intermediary.as_deref()),
-            Cell::opt_text(g.title.as_deref()),
-            Cell::Money(g.amount),
-            Cell::opt_date(g.start_on),
-            Cell::opt_date(g.end_on),
-            Cell::Name(g.status.as_str(), g.status.label()),
-            Cell::opt_money(g.match_amount),
-            Cell::opt_text(g.match_funder.as_deref()),
-            Cell::Money(l.paid),
-            Cell::Money(l.outstanding()),
-        ])
-    })?;
+    let mut rows = out.rows(shown::LIST_COLUMNS)?;
+    rules::list(&db.conn, &filter, |l: Listed| rows.push(shown::list_cells(&l)))?;
     rows.finish()?;
     Ok(0)
 }
 
-/// A grant's cells in the import's column order.
-fn export_cells(g: &Grant) -> Vec<Cell> {
-    vec![
-        Cell::text(&g.reference),
-        Cell::text(&g.decision),
-        Cell::text(&g.funder),
-        Cell::text(&g.recipient),
-        Cell::opt_text(g.intermediary.as_deref()),
-        Cell::opt_text(g.title.as_deref()),
-        Cell::opt_text(g.purpose.as_deref()),
-        Cell::opt_text(g.conditions.as_deref()),
-        Cell::Money(g.amount),
-        Cell::opt_date(g.start_on),
-        Cell::opt_date(g.end_on),
-        Cell::Name(g.status.as_str(), g.status.label()),
-        Cell::opt_money(g.match_amount),
-        Cell::opt_text(g.match_funder.as_deref()),
-    ]
-}
-
-fn payment_cells(p: &Payment) -> Vec<Cell> {
-    vec![Cell::text(&p.grant), Cell::Date(p.paid_on), Cell::Money(p.amount), Cell::opt_text(p.note.as_deref())]
-}
-
 fn export(filter: Filter, payments: bool, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
-    let mut out = export_out(ctx);
+    let mut out = ctx.export_out();
     if payments {
         let mut rows = out.rows(&import::grant::payment_column_names())?;
-        rules::payments(&db.conn, &filter, |p| rows.push(payment_cells(&p)))?;
+        rules::payments(&db.conn, &filter, |p| rows.push(shown::payment_cells(&p)))?;
         rows.finish()?;
     } else {
         let mut rows = out.rows(&import::grant::column_names())?;
-        rules::list(&db.conn, &filter, |l| rows.push(export_cells(&l.grant)))?;
+        rules::list(&db.conn, &filter, |l| rows.push(shown::export_cells(&l.grant)))?;
         rows.finish()?;
     }
     Ok(0)
 }
-
-const GIVING_COLUMNS: &[&str] = &[
-    "Identifier",
-    "Title",
-    "Description",
-    "Currency",
-    "Amount Awarded",
-    "Amount Disbursed",
-    "Award Date",
-    "Planned Dates:Start Date",
-    "Planned Dates:End Date",
-    "Planned Dates:Duration (months)",
-    "Recipient Org:Identifier",
-    "Recipient Org:Name",
-    "Recipient Org:Charity Number",
-    "Recipient Org:Company Number",
-    "Beneficiary Location:Name",
-    "Beneficiary Location:Country Code",
-    "Beneficiary Location:Geographic Code",
-    "Beneficiary Location:Geographic Code Type",
-    "Funding Org:Identifier",
-    "Funding Org:Name",
-    "Grant Programme:Title",
-    "Last Modified",
-    "Data Source",
-    "Decision Reference",
-    "Budget Year",
-    "Intermediary",
-    "Match Funding:Amount",
-    "Match Funding:Funder",
-];
 
 /// The 360Giving options of `grant export`.
 struct Giving {
@@ -631,63 +541,7 @@ fn giving(filter: Filter, opts: Giving, ctx: &mut Ctx) -> Result<u8> {
             g.left_out
         ));
     }
-    let mut out = export_out(ctx);
-    match out.format {
-        Format::Html => return Err(crate::output::html_only()),
-        Format::Json => {
-            if g.grants.is_empty() {
-                return Err(crate::error::invalid(
-                    "no grants under approved decisions to export; a 360Giving package needs at least one",
-                ));
-            }
-            out.json(&g.package())?;
-        }
-        Format::Jsonl => {
-            for grant in &g.grants {
-                out.json(&grant.to_json())?;
-            }
-        }
-        _ => {
-            let mut rows = out.rows(GIVING_COLUMNS)?;
-            for x in &g.grants {
-                // The main sheet carries the first location (the standard's
-                // flattening); the JSON carries them all.
-                let first = x.beneficiaries.first();
-                rows.push(vec![
-                    Cell::text(&x.id),
-                    Cell::text(&x.title),
-                    Cell::text(&x.description),
-                    Cell::text("GBP"),
-                    Cell::Money(x.amount_awarded),
-                    Cell::Money(x.amount_disbursed),
-                    Cell::Date(x.award_date),
-                    Cell::opt_date(x.start_on),
-                    Cell::opt_date(x.end_on),
-                    x.duration_months.map(|m| Cell::Num(m, if m.fract() == 0.0 { 0 } else { 1 })).unwrap_or(Cell::Null),
-                    Cell::text(&x.recipient_id),
-                    Cell::text(&x.recipient_name),
-                    Cell::opt_text(registered_numbers(&x.recipient_id).0),
-                    Cell::opt_text(registered_numbers(&x.recipient_id).1),
-                    Cell::opt_text(first.and_then(|b| b.name.as_deref())),
-                    Cell::opt_text(first.map(|_| "GB")),
-                    Cell::opt_text(first.and_then(|b| b.geo_code_type().and(b.geo_code.as_deref()))),
-                    Cell::opt_text(first.and_then(|b| b.geo_code_type())),
-                    Cell::text(&x.funder_id),
-                    Cell::text(&x.funder_name),
-                    Cell::opt_text(x.programme.as_deref()),
-                    Cell::opt_text(x.date_modified.as_deref()),
-                    Cell::opt_text(x.data_source.as_deref()),
-                    Cell::text(&x.decision),
-                    Cell::opt_text(x.budget_year.as_deref()),
-                    Cell::opt_text(x.intermediary.as_deref()),
-                    Cell::opt_money(x.match_amount),
-                    Cell::opt_text(x.match_funder.as_deref()),
-                ])?;
-            }
-            rows.finish()?;
-        }
-    }
-    out.flush()?;
+    emit(&GivingExport(&g), &mut ctx.export_out())?;
     Ok(0)
 }
 
@@ -696,19 +550,7 @@ fn giving(filter: Filter, opts: Giving, ctx: &mut Ctx) -> Result<u8> {
 fn giving_check(g: &rules::Giving, ctx: &mut Ctx) -> Result<u8> {
     let today = crate::value::date::today().map_err(crate::error::usage)?;
     let findings = crate::domain::threesixty::check(&g.package(), today);
-    let mut out = ctx.out();
-    let mut rows = out.rows(&["kind", "check", "grant", "field", "message"])?;
-    for f in &findings {
-        rows.push(vec![
-            Cell::text(f.kind.as_str()),
-            Cell::text(f.check),
-            Cell::text(&f.grant),
-            Cell::text(&f.field),
-            Cell::text(f.message),
-        ])?;
-    }
-    rows.finish()?;
-    out.flush()?;
+    emit(&Findings(&findings), &mut ctx.out())?;
     let checks = crate::domain::threesixty::CHECKS.len();
     if findings.is_empty() {
         ctx.say(&format!("360Giving checks: {checks} checks, no findings in {} grant(s)", g.grants.len()));
@@ -726,82 +568,7 @@ fn giving_check(g: &rules::Giving, ctx: &mut Ctx) -> Result<u8> {
 fn show(reference: &str, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let d = rules::show(&db.conn, reference)?;
-    let g = &d.grant;
-    let columns = vec![
-        "ref",
-        "decision",
-        "decision_title",
-        "funder",
-        "recipient",
-        "intermediary",
-        "title",
-        "purpose",
-        "conditions",
-        "amount",
-        "start_on",
-        "end_on",
-        "status",
-        "match_amount",
-        "match_funder",
-        "paid",
-        "outstanding",
-        "reporting",
-    ];
-    let reporting = rules::schedule(&db.conn, &g.reference)?.map(|s| s.describe());
-    let cells = vec![
-        Cell::text(&g.reference),
-        Cell::text(&g.decision),
-        Cell::text(&d.decision_title),
-        Cell::text(&g.funder),
-        Cell::text(&g.recipient),
-        Cell::opt_text(g.intermediary.as_deref()),
-        Cell::opt_text(g.title.as_deref()),
-        Cell::opt_text(g.purpose.as_deref()),
-        Cell::opt_text(g.conditions.as_deref()),
-        Cell::Money(g.amount),
-        Cell::opt_date(g.start_on),
-        Cell::opt_date(g.end_on),
-        Cell::Name(g.status.as_str(), g.status.label()),
-        Cell::opt_money(g.match_amount),
-        Cell::opt_text(g.match_funder.as_deref()),
-        Cell::Money(d.paid),
-        Cell::Money(d.outstanding()),
-        Cell::opt_text(reporting),
-    ];
-    let mut out = ctx.out();
-    match out.format {
-        Format::Html => return Err(crate::output::html_only()),
-        Format::Json | Format::Jsonl => {
-            let mut obj: serde_json::Map<String, serde_json::Value> =
-                columns.iter().zip(&cells).map(|(c, v)| (c.to_string(), v.to_json())).collect();
-            obj.insert(
-                "payments".into(),
-                d.payments
-                    .iter()
-                    .map(
-                        |p| serde_json::json!({"paid_on": p.paid_on.iso(), "amount": p.amount.plain(), "note": p.note}),
-                    )
-                    .collect(),
-            );
-            out.json(&obj)?;
-        }
-        Format::Csv | Format::Xlsx => {
-            let mut columns = columns;
-            let mut cells = cells;
-            columns.push("payments");
-            cells.push(Cell::List(d.payments.iter().map(|p| format!("{} {}", p.paid_on, p.amount.plain())).collect()));
-            out.record(&columns, cells)?;
-        }
-        Format::Table => {
-            out.record(&columns, cells)?;
-            out.text("\nPayments\n")?;
-            let mut rows = out.rows(&["paid_on", "amount", "note"])?;
-            for p in &d.payments {
-                rows.push(vec![Cell::Date(p.paid_on), Cell::Money(p.amount), Cell::opt_text(p.note.as_deref())])?;
-            }
-            rows.finish()?;
-        }
-    }
-    out.flush()?;
+    let reporting = rules::schedule(&db.conn, &d.grant.reference)?.map(|s| s.describe());
+    emit(&GrantShown { detail: &d, reporting }, &mut ctx.out())?;
     Ok(0)
 }

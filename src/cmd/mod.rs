@@ -18,7 +18,8 @@ pub mod service;
 
 use crate::app::Ctx;
 use crate::import::{ImportOptions, Summary};
-use crate::output::{Cell, Format};
+use crate::output::emit;
+use crate::output::import as shown;
 use std::path::PathBuf;
 
 /// What an import did: a sentence on stderr for people (nothing with -q), a
@@ -29,41 +30,14 @@ use std::path::PathBuf;
 /// stays on stderr.
 pub fn report_summary(ctx: &Ctx, s: &Summary, what: &str) -> anyhow::Result<u8> {
     if s.dry_run {
-        let mut out = ctx.out();
-        let mut rows = out.rows(&["line", "record", "key", "action", "column", "old", "new"])?;
-        for c in &s.changes {
-            rows.push(vec![
-                Cell::Int(c.line as i64),
-                Cell::text(c.record),
-                Cell::text(&c.key),
-                Cell::text(c.action),
-                Cell::text(&c.column),
-                Cell::text(&c.old),
-                Cell::text(&c.new),
-            ])?;
-        }
-        rows.finish()?;
-        out.flush()?;
+        emit(&shown::DryRun(s), &mut ctx.out())?;
         ctx.say(&s.message(what));
         return Ok(0);
     }
-    if ctx.format == Format::Table {
+    if ctx.for_people() {
         ctx.say(&s.message(what));
     } else {
-        let mut out = ctx.out();
-        out.record(
-            &["file", "rows", "new", "updated", "unchanged", "rejected", "repeated"],
-            vec![
-                Cell::text(&s.file),
-                Cell::Int(s.rows as i64),
-                Cell::Int(s.new as i64),
-                Cell::Int(s.updated as i64),
-                Cell::Int(s.unchanged as i64),
-                Cell::Int(s.rejected as i64),
-                Cell::Int(s.repeated as i64),
-            ],
-        )?;
-        out.flush()?;
+        emit(&shown::Counts(s), &mut ctx.out())?;
     }
     Ok(0)
 }

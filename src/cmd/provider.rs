@@ -2,7 +2,8 @@
 
 use crate::app::Ctx;
 use crate::domain::provider;
-use crate::output::Cell;
+use crate::output::emit;
+use crate::output::provider::ProviderShown;
 use anyhow::Result;
 
 pub const EXAMPLES: &str = "\
@@ -67,9 +68,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
                     "no provider is recorded; record one with `pathway provider set NAME [--identifier ORG-ID]`",
                 ));
             };
-            let mut out = ctx.out();
-            out.record(&["name", "identifier"], vec![Cell::text(p.name), Cell::opt_text(p.identifier)])?;
-            out.flush()?;
+            emit(&ProviderShown(&p), &mut ctx.out())?;
             Ok(0)
         }
     }

@@ -2,8 +2,9 @@
 
 use crate::app::Ctx;
 use crate::cmd::{report_summary, ImportArgs};
-use crate::domain::referral::{self, Changes, ListOptions, OutcomeFilter, Referral, Stored, YesNo};
-use crate::output::{Cell, Format, Out};
+use crate::domain::referral::{self, Changes, ListOptions, OutcomeFilter, Referral, YesNo};
+use crate::output::emit;
+use crate::output::referral::{self as shown, ReferralShown};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::Clearable;
 use crate::value::{Date, Period};
@@ -198,60 +199,6 @@ impl FilterArgs {
     }
 }
 
-const LIST_COLUMNS: &[&str] = &[
-    "id",
-    "ref",
-    "client_ref",
-    "referred_on",
-    "source",
-    "service",
-    "area",
-    "needs",
-    "outcome",
-    "first_contact_on",
-    "days_to_first_contact",
-    "risk",
-    "marac",
-];
-
-fn list_cells(r: &Stored) -> Vec<Cell> {
-    vec![
-        Cell::Int(r.id),
-        Cell::opt_text(r.ref_.clone()),
-        Cell::text(&r.client_ref),
-        Cell::Date(r.referred_on),
-        Cell::Name(r.source.as_str(), r.source.label()),
-        Cell::text(&r.service),
-        Cell::opt_text(r.area.clone()),
-        Cell::List(r.needs.iter().map(|n| n.as_str().to_string()).collect()),
-        r.outcome.map(|o| Cell::Name(o.as_str(), o.label())).unwrap_or(Cell::Null),
-        Cell::opt_date(r.first_contact_on),
-        Cell::opt_int(r.days_to_first_contact()),
-        r.risk.map(|o| Cell::Name(o.as_str(), o.label())).unwrap_or(Cell::Null),
-        Cell::Bool(r.marac),
-    ]
-}
-
-fn export_cells(r: &Stored) -> Vec<Cell> {
-    vec![
-        Cell::text(&r.client_ref),
-        Cell::Date(r.referred_on),
-        Cell::Name(r.source.as_str(), r.source.label()),
-        Cell::text(&r.service),
-        Cell::opt_text(r.area.clone()),
-        Cell::text(r.needs.joined()),
-        r.outcome.map(|o| Cell::Name(o.as_str(), o.label())).unwrap_or(Cell::Null),
-        Cell::opt_date(r.first_contact_on),
-        Cell::opt_text(r.ref_.clone()),
-        r.risk.map(|o| Cell::Name(o.as_str(), o.label())).unwrap_or(Cell::Null),
-        Cell::Bool(r.marac),
-    ]
-}
-
-fn show(out: &mut Out<'_>, r: &Stored) -> Result<()> {
-    out.record(LIST_COLUMNS, list_cells(r))
-}
-
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
     match args.command {
         Command::Add(a) => {
@@ -271,8 +218,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             };
             let id = referral::add(&mut db.conn, &r, &ctx.command)?;
             ctx.say(&format!("recorded referral #{id}"));
-            if ctx.format != Format::Table {
-                show(&mut ctx.out(), &referral::find(&db.conn, &format!("#{id}"))?)?;
+            if !ctx.for_people() {
+                emit(&ReferralShown(&referral::find(&db.conn, &format!("#{id}"))?), &mut ctx.out())?;
             }
             Ok(0)
         }
@@ -280,14 +227,14 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             let db = ctx.open()?;
             let filter = referral::filter(&db.conn, &f.options())?;
             let mut out = ctx.out();
-            let mut rows = out.rows(LIST_COLUMNS)?;
-            referral::each(&db.conn, &filter, |r| rows.push(list_cells(r)))?;
+            let mut rows = out.rows(shown::LIST_COLUMNS)?;
+            referral::each(&db.conn, &filter, |r| rows.push(shown::list_cells(r)))?;
             rows.finish()?;
             Ok(0)
         }
         Command::Show { referral: which } => {
             let db = ctx.open()?;
-            show(&mut ctx.out(), &referral::find(&db.conn, &which)?)?;
+            emit(&ReferralShown(&referral::find(&db.conn, &which)?), &mut ctx.out())?;
             Ok(0)
         }
         Command::Update(a) => {
@@ -319,8 +266,8 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
             }
             let r = referral::update(&mut db.conn, &a.referral, &changes, &ctx.command)?;
             ctx.say(&format!("updated referral #{}", r.id));
-            if ctx.format != Format::Table {
-                show(&mut ctx.out(), &r)?;
+            if !ctx.for_people() {
+                emit(&ReferralShown(&r), &mut ctx.out())?;
             }
             Ok(0)
         }
@@ -333,12 +280,9 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Export(f) => {
             let db = ctx.open()?;
             let filter = referral::filter(&db.conn, &f.options())?;
-            if ctx.format == Format::Table {
-                ctx.format = Format::Csv;
-            }
-            let mut out = ctx.out();
+            let mut out = ctx.export_out();
             let mut rows = out.rows(&crate::import::referral::header())?;
-            referral::each(&db.conn, &filter, |r| rows.push(export_cells(r)))?;
+            referral::each(&db.conn, &filter, |r| rows.push(shown::export_cells(r)))?;
             rows.finish()?;
             Ok(0)
         }

@@ -5,12 +5,11 @@ use crate::app::Ctx;
 use crate::db::report::{self as q, ServiceSet};
 use crate::db::Conn;
 use crate::error::{not_found, usage};
-use crate::output::{html, html_only, Cell, Format, Out, Section};
-use crate::report::explain::{self, Explanation, Record, RecordValue};
-use crate::report::returns::{self, FigureValue, Return, ReturnOptions};
-use crate::report::suppress::{Count, Suppression};
+use crate::output::emit;
+use crate::report::explain;
+use crate::report::returns::{self, ReturnOptions};
+use crate::report::suppress::Suppression;
 use crate::report::{caseload, diff, due, filed, grants, merge};
-use crate::value::names::{CaseOutcome, Need, ReferralOutcome, Risk, Source};
 use crate::value::{Date, Period};
 use anyhow::Result;
 
@@ -366,6 +365,13 @@ pub struct DueArgs {
     pub fail_overdue: bool,
 }
 
+impl Command {
+    /// Whether the command's value has a page (`--format html`).
+    pub fn has_page(&self) -> bool {
+        matches!(self, Command::Return(_) | Command::Merge(_))
+    }
+}
+
 fn explain_long() -> String {
     format!("{EXPLAIN_LONG_HEAD}{}", explain::FIGURE_FORMS)
 }
@@ -505,10 +511,7 @@ fn run_filed(a: FiledArgs, ctx: &mut Ctx) -> Result<u8> {
         emit_bytes(ctx, &body)?;
         return Ok(0);
     }
-    let list = filed::list(&db.conn)?;
-    let mut out = ctx.out();
-    filed::render_list(&list, &mut out)?;
-    out.flush()?;
+    emit(&filed::list(&db.conn)?, &mut ctx.out())?;
     Ok(0)
 }
 
@@ -526,13 +529,11 @@ fn run_diff(a: DiffArgs, ctx: &mut Ctx) -> Result<u8> {
     };
     if d.changed.is_empty() {
         ctx.say(&format!("no figure changed since filing on {} (return #{})", d.filed.filed_at, d.filed.id));
-        if ctx.format == Format::Table {
+        if ctx.for_people() {
             return Ok(0);
         }
     }
-    let mut out = ctx.out();
-    diff::render(&d, &mut out)?;
-    out.flush()?;
+    emit(&d, &mut ctx.out())?;
     if !d.changed.is_empty() {
         ctx.say(&format!(
             "{} changed since filing on {} (return #{})",
@@ -559,9 +560,7 @@ fn run_due(a: DueArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let as_of = as_of_or_today(a.as_of)?;
     let list = due::build(&db.conn, as_of)?;
-    let mut out = ctx.out();
-    due::render(&list, &mut out)?;
-    out.flush()?;
+    emit(&list, &mut ctx.out())?;
     if a.fail_overdue {
         if let Some(msg) = due::overdue_message(&list, as_of) {
             // An error, not ctx.say: cron must hear it even with -q. Exit code 1.
@@ -595,518 +594,23 @@ fn run_merge(a: MergeArgs, ctx: &mut Ctx) -> Result<u8> {
     };
     let s = Suppression { threshold: a.suppress.unwrap_or(0), rounding: a.round };
     let m = merge::merge(&files, expect.as_deref(), s, &generated_at()?)?;
-    let mut out = ctx.out();
-    match ctx.format {
-        Format::Json | Format::Jsonl => out.json(&m)?,
-        Format::Csv => figures_csv(merge_figures(&m).into_iter().chain(m.ret.figures()).collect(), &mut out)?,
-        Format::Table => {
-            let mut sections = merge_sections(&m);
-            sections.extend(return_sections(&m.ret));
-            out.sections(&sections)?
-        }
-        Format::Html => {
-            let more = vec![
-                ("Providers".to_string(), m.inputs.len().to_string()),
-                ("Note".to_string(), merge::WOMEN_NOTE.to_string()),
-            ];
-            out.text(&return_page(&m.ret, format!("Merged return {}", m.ret.period.label), more, merge_sections(&m)))?
-        }
-        Format::Xlsx => {
-            let mut sections = merge_sections(&m);
-            sections.extend(return_sections(&m.ret));
-            let figures = figure_rows(merge_figures(&m).into_iter().chain(m.ret.figures()).collect());
-            out.workbook(crate::report::returns_xlsx::sheets(&m.ret, &sections, FIGURE_COLUMNS, figures)?)?
-        }
-    }
-    out.flush()?;
+    emit(&m, &mut ctx.out())?;
     Ok(0)
-}
-
-/// The inputs and the --expect result, as sections.
-fn merge_sections(m: &merge::Merged) -> Vec<Section> {
-    let mut out = vec![section(
-        format!("Merged return {}: {} providers' returns", m.ret.period.label, m.inputs.len()),
-        format!("Note: {}.", merge::WOMEN_NOTE),
-        &["provider", "identifier", "service", "file", "generated_at", "sha256"],
-        m.inputs
-            .iter()
-            .map(|i| {
-                vec![
-                    Cell::text(i.provider.name.clone()),
-                    Cell::opt_text(i.provider.identifier.clone()),
-                    Cell::opt_text(i.service.clone()),
-                    Cell::text(i.file.clone()),
-                    Cell::text(i.generated_at.clone()),
-                    Cell::text(i.sha256.clone()),
-                ]
-            })
-            .collect(),
-    )];
-    if let Some(e) = &m.expected {
-        out.push(section(
-            format!(
-                "Reporting rate: {} of {} expected returns received{}",
-                e.received,
-                e.expected,
-                e.reporting_rate.map(|r| format!(" ({:.1}%)", r * 100.0)).unwrap_or_default()
-            ),
-            if e.not_expected.is_empty() {
-                String::new()
-            } else {
-                format!("Not on the list: {}", e.not_expected.join(", "))
-            },
-            &["missing"],
-            e.missing.iter().map(|x| vec![Cell::text(x.clone())]).collect(),
-        ));
-    }
-    out
-}
-
-/// The CSV rows before the return's: the inputs, the --expect result, the note.
-fn merge_figures(m: &merge::Merged) -> Vec<returns::Figure> {
-    let row = |section: &'static str, item: String, measure: &str, value: returns::FigureValue| returns::Figure {
-        name: None,
-        section,
-        item,
-        measure: measure.into(),
-        category: String::new(),
-        value,
-        basis: None,
-        rule: String::new(),
-    };
-    let text = |s: &str| returns::FigureValue::Text(Some(s.to_string()));
-    let mut out = vec![row("return", String::new(), "note", text(merge::WOMEN_NOTE))];
-    for i in &m.inputs {
-        let who = i.provider.name.clone();
-        out.push(row("input", who.clone(), "identifier", returns::FigureValue::Text(i.provider.identifier.clone())));
-        out.push(row("input", who.clone(), "service", returns::FigureValue::Text(i.service.clone())));
-        out.push(row("input", who.clone(), "file", text(&i.file)));
-        out.push(row("input", who.clone(), "generated_at", text(&i.generated_at)));
-        out.push(row("input", who, "sha256", text(&i.sha256)));
-    }
-    if let Some(e) = &m.expected {
-        out.push(row("expected", String::new(), "expected", returns::FigureValue::Int(e.expected as i64)));
-        out.push(row("expected", String::new(), "received", returns::FigureValue::Int(e.received as i64)));
-        out.push(row("expected", String::new(), "reporting_rate", returns::FigureValue::Number(e.reporting_rate)));
-        for x in &e.missing {
-            out.push(row("expected", x.clone(), "missing", text(x)));
-        }
-        for x in &e.not_expected {
-            out.push(row("expected", x.clone(), "not_expected", text(x)));
-        }
-    }
-    out
 }
 
 fn run_return(a: ReturnArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let opts = return_args_options(&db.conn, a)?;
     let ret = returns::build(&db.conn, &opts)?;
-    let mut out = ctx.out();
-    match ctx.format {
-        Format::Json | Format::Jsonl => out.json(&ret)?,
-        Format::Csv => return_csv(&ret, &mut out)?,
-        Format::Table => out.sections(&return_sections(&ret))?,
-        Format::Html => out.text(&return_html(&ret))?,
-        Format::Xlsx => out.workbook(crate::report::returns_xlsx::sheets(
-            &ret,
-            &return_sections(&ret),
-            FIGURE_COLUMNS,
-            figure_rows(ret.figures()),
-        )?)?,
-    }
-    out.flush()?;
+    emit(&ret, &mut ctx.out())?;
     Ok(0)
-}
-
-/// The return as a page: the table's sections, a header and three charts.
-fn return_html(r: &Return) -> String {
-    return_page(r, format!("Return {}", r.period.label), Vec::new(), Vec::new())
-}
-
-/// The return's page with more header lines and sections before its own
-/// (a merged return's inputs).
-fn return_page(r: &Return, title: String, more: Vec<(String, String)>, before: Vec<Section>) -> String {
-    let mut header = vec![("Period".to_string(), format!("{} ({} to {})", r.period.label, r.period.from, r.period.to))];
-    if let Some(s) = &r.service {
-        let mut v = s.name.clone();
-        if !s.includes.is_empty() {
-            v.push_str(&format!(" (with {})", s.includes.join(", ")));
-        }
-        header.push(("Service".to_string(), v));
-    }
-    if let Some(p) = &r.provider {
-        header.push(("Provider".to_string(), p.text()));
-    }
-    let t = r.suppression.threshold;
-    header.push((
-        "Suppression".to_string(),
-        if t > 1 {
-            format!(
-                "counts from 1 to {} show as <{t}; counts that would reveal them show as [c] (see the key at the end)",
-                t - 1
-            )
-        } else {
-            "none".to_string()
-        },
-    ));
-    if let Some(n) = r.suppression.rounding {
-        header.push(("Rounding".to_string(), format!("counts shown are rounded to the nearest {n}")));
-    }
-    header.extend(more);
-    header.push(("Generated".to_string(), r.generated_at.clone()));
-    let by_source = breakdown_rows(&r.referrals.by_source, &|k| k.parse::<Source>().ok().map(Source::label));
-    let charts = vec![
-        html::Chart { title: "Referrals by source".into(), bars: bars(by_source) },
-        html::Chart {
-            title: format!("Caseload by tier on {}", r.period.to),
-            bars: r.caseload.by_tier.0.iter().map(|(t, v)| (t.clone(), count_cell(*v))).collect(),
-        },
-        html::Chart {
-            title: "Women progressed against women assessed, by pathway".into(),
-            bars: r
-                .outcomes
-                .by_pathway
-                .0
-                .iter()
-                .flat_map(|(p, c)| {
-                    [
-                        (format!("{}: assessed", p.label()), count_cell(c.assessed)),
-                        (format!("{}: progressed", p.label()), count_cell(c.progressed)),
-                    ]
-                })
-                .collect(),
-        },
-    ];
-    let mut sections = return_sections(r);
-    // The header already says what the first section's note does.
-    if let Some(first) = sections.first_mut() {
-        first.note.clear();
-    }
-    let sections: Vec<Section> = before.into_iter().chain(sections).collect();
-    html::render(&html::Page { title, header, charts, sections: &sections })
-}
-
-fn bars(rows: Vec<Vec<Cell>>) -> Vec<(String, Cell)> {
-    rows.into_iter()
-        .filter_map(|mut r| {
-            let v = r.pop()?;
-            Some((r.pop()?.for_table(), v))
-        })
-        .collect()
-}
-
-fn count_cell(c: Count) -> Cell {
-    match c {
-        Count::Value(v) => Cell::Int(v),
-        Count::Below(_) | Count::Confidential => Cell::Text(c.text()),
-    }
-}
-
-fn number_cell(n: Option<f64>, places: usize) -> Cell {
-    n.map(|x| Cell::Num(x, places)).unwrap_or(Cell::Null)
-}
-
-/// Decimal places a derived figure is shown with in CSV and tables.
-fn places(measure: &str) -> usize {
-    match measure {
-        "positive_rate" | "progress_rate" => 4,
-        _ => 1,
-    }
-}
-
-fn figure_cell(v: &FigureValue, measure: &str) -> Cell {
-    match v {
-        FigureValue::Count(c) => count_cell(*c),
-        FigureValue::Number(n) => number_cell(*n, places(measure)),
-        FigureValue::Money(p) => Cell::Money(*p),
-        FigureValue::Int(i) => Cell::Int(*i),
-        FigureValue::Text(t) => Cell::opt_text(t.clone()),
-    }
-}
-
-const FIGURE_COLUMNS: &[&str] = &["figure", "section", "item", "measure", "category", "value"];
-
-/// The return's long form: one row per figure (the CSV, and the workbook's
-/// Figures sheet).
-fn figure_rows(figures: Vec<returns::Figure>) -> Vec<Vec<Cell>> {
-    figures
-        .into_iter()
-        .map(|f| {
-            vec![
-                Cell::text(f.name.clone().unwrap_or_default()),
-                Cell::text(f.section),
-                Cell::text(f.item.clone()),
-                Cell::text(f.measure.clone()),
-                Cell::text(f.category.clone()),
-                figure_cell(&f.value, &f.measure),
-            ]
-        })
-        .collect()
-}
-
-fn return_csv(ret: &Return, out: &mut Out) -> Result<()> {
-    figures_csv(ret.figures(), out)
-}
-
-/// Figures as the return's CSV: one row each.
-fn figures_csv(figures: Vec<returns::Figure>, out: &mut Out) -> Result<()> {
-    let mut rows = out.rows(FIGURE_COLUMNS)?;
-    for row in figure_rows(figures) {
-        rows.push(row)?;
-    }
-    rows.finish()?;
-    Ok(())
-}
-
-fn section(title: impl Into<String>, note: impl Into<String>, columns: &[&str], rows: Vec<Vec<Cell>>) -> Section {
-    Section { title: title.into(), note: note.into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows }
-}
-
-/// A breakdown for people: closed-set names as their labels.
-fn breakdown_rows(b: &returns::Breakdown, label: &dyn Fn(&str) -> Option<&'static str>) -> Vec<Vec<Cell>> {
-    b.0.iter()
-        .map(|(k, v)| {
-            let shown = match k.as_str() {
-                returns::OUTCOME_NONE => "No outcome yet".to_string(),
-                returns::RISK_NOT_ASSESSED => "Not assessed".to_string(),
-                returns::AREA_NOT_RECORDED => "Not recorded".to_string(),
-                _ => label(k).map_or_else(|| k.clone(), str::to_string),
-            };
-            vec![Cell::text(shown), count_cell(*v)]
-        })
-        .collect()
-}
-
-fn return_sections(r: &Return) -> Vec<Section> {
-    let mut head = format!(
-        "{} to {}; generated {}; database schema version {}",
-        r.period.from, r.period.to, r.generated_at, r.database_schema_version
-    );
-    if let Some(s) = &r.service {
-        head.push_str(&format!("\nService: {}", s.name));
-        if !s.includes.is_empty() {
-            head.push_str(&format!(" (with {})", s.includes.join(", ")));
-        }
-    }
-    if let Some(p) = &r.provider {
-        head.push_str(&format!("\nProvider: {}", p.text()));
-    }
-    if r.suppression.threshold > 1 {
-        let t = r.suppression.threshold;
-        head.push_str(&format!(
-            "\nSuppressed: counts from 1 to {} show as <{t}; counts that would reveal them show as [c] (key at the end)",
-            t - 1
-        ));
-    }
-    if let Some(n) = r.suppression.rounding {
-        head.push_str(&format!("\nRounded: counts shown are rounded to the nearest {n}"));
-    }
-    let rf = &r.referrals;
-    let cl = &r.caseload;
-    let median = match rf.median_days_to_first_contact {
-        Some(m) => format!("{m:.1}"),
-        None if r.suppression.options().is_small(rf.with_first_contact) => "withheld".to_string(),
-        None => "none".to_string(),
-    };
-    let mut out = vec![
-        section(
-            format!("Return {}", r.period.label),
-            head,
-            &["measure", "value"],
-            vec![
-                vec![Cell::text("Referrals"), count_cell(rf.total)],
-                vec![Cell::text("Median days to first contact"), Cell::text(median)],
-                vec![Cell::text("Women supported"), count_cell(r.women_supported)],
-            ],
-        ),
-        section(
-            "Referrals by source",
-            "",
-            &["source", "referrals"],
-            breakdown_rows(&rf.by_source, &|k| k.parse::<Source>().ok().map(Source::label)),
-        ),
-        section(
-            "Referrals by need",
-            "A referral with several needs counts under each.",
-            &["need", "referrals"],
-            breakdown_rows(&rf.by_need, &|k| k.parse::<Need>().ok().map(Need::label)),
-        ),
-        section(
-            "Referrals by outcome",
-            "",
-            &["outcome", "referrals"],
-            breakdown_rows(&rf.by_outcome, &|k| k.parse::<ReferralOutcome>().ok().map(ReferralOutcome::label)),
-        ),
-        section("Referrals by area", "", &["area", "referrals"], breakdown_rows(&rf.by_area, &|_| None)),
-        section(
-            "Referrals by DASH risk level",
-            "",
-            &["risk", "referrals"],
-            breakdown_rows(&rf.by_risk, &|k| k.parse::<Risk>().ok().map(Risk::label)),
-        ),
-        section(
-            "Caseload",
-            "",
-            &["measure", "cases"],
-            vec![
-                vec![Cell::text(format!("Open at start ({})", r.period.from)), count_cell(cl.open_at_start)],
-                vec![Cell::text("Opened"), count_cell(cl.opened)],
-                vec![Cell::text("Closed"), count_cell(cl.closed)],
-                vec![Cell::text(format!("Open at end ({})", r.period.to)), count_cell(cl.open_at_end)],
-            ],
-        ),
-        section(
-            format!("Caseload by tier on {}", r.period.to),
-            format!(
-                "Committed hours per week: {}",
-                cl.committed_hours_per_week.map_or("withheld".to_string(), |h| format!("{h:.1}"))
-            ),
-            &["tier", "hours_per_week", "cases"],
-            cl.by_tier
-                .0
-                .iter()
-                .map(|(t, v)| {
-                    let h = r.tier_hours.iter().find(|(c, _)| c == t).map(|x| x.1);
-                    vec![Cell::text(t.clone()), number_cell(h, 1), count_cell(*v)]
-                })
-                .collect(),
-        ),
-        section(
-            "Closures by outcome",
-            format!(
-                "Positive outcome rate: {}",
-                match (r.closures.positive_rate, r.caseload.closed) {
-                    (Some(x), _) => format!("{:.1}%", x * 100.0),
-                    (None, Count::Value(0)) => "none (no cases closed)".to_string(),
-                    (None, _) => "withheld".to_string(),
-                }
-            ),
-            &["outcome", "cases"],
-            breakdown_rows(&r.closures.by_outcome, &|k| k.parse::<CaseOutcome>().ok().map(CaseOutcome::label)),
-        ),
-    ];
-    let o = &r.outcomes;
-    out.push(section(
-        "Outcomes by pathway",
-        format!(
-            "Women assessed: {}; progressed: {}; progress rate: {}; completions (progressed on at least {} pathways, \
-             case closed in the period): {}",
-            count_cell(o.women_assessed).for_csv(),
-            count_cell(o.women_progressed).for_csv(),
-            match (o.progress_rate, o.women_assessed) {
-                (Some(x), _) => format!("{:.1}%", x * 100.0),
-                (None, Count::Value(0)) => "none (no women assessed)".to_string(),
-                (None, _) => "withheld".to_string(),
-            },
-            o.completion_pathways,
-            count_cell(o.completions).for_csv(),
-        ),
-        &["pathway", "assessed", "progressed"],
-        o.by_pathway
-            .0
-            .iter()
-            .map(|(p, c)| vec![Cell::Name(p.as_str(), p.label()), count_cell(c.assessed), count_cell(c.progressed)])
-            .collect(),
-    ));
-    out.push(section(
-        "Equality",
-        "The women counted in women supported; each breakdown adds up to it.",
-        &["breakdown", "group", "women"],
-        r.equality
-            .breakdowns()
-            .into_iter()
-            .flat_map(|(which, b)| {
-                b.0.iter().map(move |(k, v)| vec![Cell::text(which), Cell::text(k.clone()), count_cell(*v)])
-            })
-            .collect(),
-    ));
-    out.push(section(
-        "Targets",
-        "Actual is counted over the target's own period up to the end of this one.",
-        &["service", "measure", "period", "counted", "target", "actual", "percent"],
-        r.targets
-            .iter()
-            .map(|t| {
-                let subject = t.service.clone().or(t.grant.clone()).unwrap_or_default();
-                vec![
-                    Cell::text(match &t.provider {
-                        Some(p) => format!("{p}: {subject}"),
-                        None => subject,
-                    }),
-                    Cell::text(t.measure.as_str()),
-                    Cell::text(t.period.clone()),
-                    Cell::text(format!("{}..{}", t.counted_from, t.counted_to)),
-                    Cell::Int(t.target),
-                    count_cell(t.actual),
-                    number_cell(t.percent, 1),
-                ]
-            })
-            .collect(),
-    ));
-    out.push(section(
-        "Grants",
-        "",
-        &["decision", "grant", "recipient", "awarded", "paid_in_period", "paid_to_date", "outstanding"],
-        r.grants
-            .iter()
-            .map(|g| {
-                vec![
-                    Cell::text(g.decision.clone()),
-                    Cell::text(match &g.provider {
-                        Some(p) => format!("{p}: {}", g.grant),
-                        None => g.grant.clone(),
-                    }),
-                    Cell::text(g.recipient.clone()),
-                    Cell::Money(g.awarded),
-                    Cell::Money(g.paid_in_period),
-                    Cell::Money(g.paid_to_date),
-                    Cell::Money(g.outstanding),
-                ]
-            })
-            .collect(),
-    ));
-    if !r.suppression.legend.is_empty() {
-        out.push(section(
-            "Key to withheld counts",
-            format!(
-                "{} count{} withheld as <{}, {} as [c].",
-                r.suppression.primary,
-                if r.suppression.primary == 1 { "" } else { "s" },
-                r.suppression.threshold,
-                r.suppression.secondary
-            ),
-            &["symbol", "meaning"],
-            r.suppression.legend.iter().map(|(k, v)| vec![Cell::text(k.clone()), Cell::text(v.clone())]).collect(),
-        ));
-    }
-    out
 }
 
 fn run_caseload(a: CaseloadArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let as_of = as_of_or_today(a.as_of)?;
     let report = caseload::build(&db.conn, as_of)?;
-    let mut out = ctx.out();
-    let tier_cols: Vec<String> = report.tiers.iter().map(|(t, _)| t.to_lowercase()).collect();
-    let mut columns: Vec<&str> = vec!["as_of", "worker", "name", "cases"];
-    columns.extend(tier_cols.iter().map(String::as_str));
-    columns.extend(["committed_hours", "capacity_hours", "utilisation_percent", "over_capacity"]);
-    let mut rows = out.rows(&columns)?;
-    for w in &report.workers {
-        let mut cells =
-            vec![Cell::Date(as_of), Cell::text(w.worker.clone()), Cell::opt_text(w.name.clone()), Cell::Int(w.cases)];
-        cells.extend(w.by_tier.iter().map(|(_, n)| Cell::Int(*n)));
-        cells.extend([
-            Cell::Num(w.committed_hours, 1),
-            Cell::Num(w.capacity_hours, 1),
-            Cell::Num(w.utilisation_percent, 1),
-            Cell::Bool(w.over_capacity),
-        ]);
-        rows.push(cells)?;
-    }
-    rows.finish()?;
-    out.flush()?;
+    emit(&report, &mut ctx.out())?;
     let over = report.over_capacity();
     if a.fail_over_capacity && !over.is_empty() {
         let list: Vec<String> = over
@@ -1127,110 +631,7 @@ fn run_caseload(a: CaseloadArgs, ctx: &mut Ctx) -> Result<u8> {
 fn run_grants(a: GrantsArgs, ctx: &mut Ctx) -> Result<u8> {
     let db = ctx.open()?;
     let report = grants::build(&db.conn, &a.period)?;
-    let mut out = ctx.out();
-    match ctx.format {
-        Format::Json => out.json(&report)?,
-        Format::Table => {
-            let grant_rows = report
-                .grants
-                .iter()
-                .map(|g| {
-                    vec![
-                        Cell::text(g.decision.clone()),
-                        Cell::text(g.grant.clone()),
-                        Cell::text(g.recipient.clone()),
-                        Cell::text(g.status.clone()),
-                        Cell::Money(g.awarded),
-                        Cell::Money(g.paid_in_period),
-                        Cell::Money(g.paid_to_date),
-                        Cell::Money(g.outstanding),
-                    ]
-                })
-                .collect();
-            let gap_rows: Vec<Vec<Cell>> = report
-                .decisions_not_adding_up
-                .iter()
-                .map(|d| {
-                    let what = if d.problem == "under_allocated" {
-                        format!("under-allocated by {}", d.difference.pretty())
-                    } else {
-                        format!("over-allocated by {}", crate::value::Pence(-d.difference.0).pretty())
-                    };
-                    vec![
-                        Cell::text(d.decision.clone()),
-                        Cell::text(d.title.clone()),
-                        Cell::Money(d.amount),
-                        Cell::Money(d.granted),
-                        Cell::text(what),
-                    ]
-                })
-                .collect();
-            let mut sections = vec![section(
-                format!("Grants {} ({} to {})", report.period.label, report.period.from, report.period.to),
-                "",
-                &[
-                    "decision",
-                    "grant",
-                    "recipient",
-                    "status",
-                    "awarded",
-                    "paid_in_period",
-                    "paid_to_date",
-                    "outstanding",
-                ],
-                grant_rows,
-            )];
-            let note = if gap_rows.is_empty() { "Every decision's grants add up to its amount." } else { "" };
-            sections.push(section(
-                "Decisions whose grants do not add up",
-                note,
-                &["decision", "title", "amount", "granted", "difference"],
-                gap_rows,
-            ));
-            out.sections(&sections)?;
-        }
-        Format::Html => return Err(html_only()),
-        Format::Csv | Format::Jsonl | Format::Xlsx => {
-            let mut rows = out.rows(&[
-                "decision",
-                "grant",
-                "recipient",
-                "status",
-                "awarded",
-                "paid_in_period",
-                "paid_to_date",
-                "outstanding",
-                "decision_amount",
-                "decision_unallocated",
-            ])?;
-            for g in &report.grants {
-                rows.push(vec![
-                    Cell::text(g.decision.clone()),
-                    Cell::text(g.grant.clone()),
-                    Cell::text(g.recipient.clone()),
-                    Cell::text(g.status.clone()),
-                    Cell::Money(g.awarded),
-                    Cell::Money(g.paid_in_period),
-                    Cell::Money(g.paid_to_date),
-                    Cell::Money(g.outstanding),
-                    Cell::Money(g.decision_amount),
-                    Cell::Money(g.decision_unallocated),
-                ])?;
-            }
-            for d in report
-                .decisions_not_adding_up
-                .iter()
-                .filter(|d| !report.grants.iter().any(|g| g.decision == d.decision))
-            {
-                let mut cells = vec![Cell::text(d.decision.clone())];
-                cells.extend(std::iter::repeat(Cell::Null).take(7));
-                cells.extend([Cell::Money(d.amount), Cell::Money(d.difference)]);
-                rows.push(cells)?;
-            }
-            rows.finish()?;
-        }
-    }
-    out.flush()?;
+    emit(&report, &mut ctx.out())?;
     Ok(0)
 }
 
@@ -1239,63 +640,6 @@ fn run_explain(a: ExplainArgs, ctx: &mut Ctx) -> Result<u8> {
     let mut opts = return_options(&db.conn, a.period, a.service.as_deref(), Suppression::NONE)?;
     opts.completion_pathways = a.completion_pathways;
     let e = explain::explain(&db.conn, &opts, &a.figure)?;
-    let mut out = ctx.out();
-    match ctx.format {
-        Format::Json => out.json_streamed(&e.json(&db.conn), |j| j.failure.borrow_mut().take())?,
-        Format::Table => {
-            // A table is fitted to all its rows, so they are gathered first.
-            let mut rows = Vec::new();
-            let n = e.each_record(&db.conn, |r| {
-                rows.push(explain_row(r));
-                Ok(())
-            })?;
-            let mut note = format!("Rule: {}\n{n} record{} listed", e.rule, if n == 1 { "" } else { "s" });
-            if let Some(s) = &e.service {
-                note = format!(
-                    "Service: {}{}\n{note}",
-                    s.name,
-                    if s.includes.is_empty() { String::new() } else { format!(" (with {})", s.includes.join(", ")) }
-                );
-            }
-            let title =
-                format!("{} = {} ({} {} to {})", e.figure, value_text(&e), e.period.label, e.period.from, e.period.to);
-            out.sections(&[section(title, note, EXPLAIN_COLUMNS, rows)])?;
-        }
-        Format::Html => return Err(html_only()),
-        Format::Csv | Format::Jsonl | Format::Xlsx => {
-            let mut rows = out.rows(EXPLAIN_COLUMNS)?;
-            e.each_record(&db.conn, |r| rows.push(explain_row(r)))?;
-            rows.finish()?;
-        }
-    }
-    out.flush()?;
+    emit(&e.with_records(&db.conn), &mut ctx.out())?;
     Ok(0)
-}
-
-const EXPLAIN_COLUMNS: &[&str] = &["record", "kind", "service", "date", "value", "detail"];
-
-fn value_text(e: &Explanation) -> String {
-    match &e.figure_value {
-        FigureValue::Count(c) => c.text(),
-        FigureValue::Number(n) => n.map_or("none".into(), |x| x.to_string()),
-        FigureValue::Money(p) => p.pretty(),
-        FigureValue::Int(i) => i.to_string(),
-        FigureValue::Text(t) => t.clone().unwrap_or_default(),
-    }
-}
-
-fn explain_row(r: Record) -> Vec<Cell> {
-    vec![
-        Cell::text(r.record),
-        Cell::text(r.kind),
-        Cell::opt_text(r.service),
-        Cell::opt_text(r.date),
-        match r.value {
-            None => Cell::Null,
-            Some(RecordValue::Days(d)) => Cell::Int(d),
-            Some(RecordValue::Hours(h)) => Cell::Num(h, 1),
-            Some(RecordValue::Money(p)) => Cell::Money(p),
-        },
-        Cell::text(r.detail),
-    ]
 }

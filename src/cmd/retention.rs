@@ -4,7 +4,8 @@
 use crate::app::Ctx;
 use crate::domain::retention::{self, parse_years, Action, Policy};
 use crate::error::usage;
-use crate::output::Cell;
+use crate::output::emit;
+use crate::output::retention as shown;
 use crate::value::Date;
 use anyhow::Result;
 
@@ -91,10 +92,6 @@ without --yes nothing happens (exit 2), so it is safe in cron with --yes -q.",
 pub const NEEDS_YES: &str = "`retention apply` removes every woman past the retention policy for good; give --yes \
 to confirm (see what would go with `pathway retention plan`, and take a backup with `pathway db backup FILE` if in doubt)";
 
-fn policy_cells(p: &Policy) -> Vec<Cell> {
-    vec![Cell::Int(i64::from(p.years)), Cell::text(p.action.as_str())]
-}
-
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
     match args.command {
         Command::Set { years, action } => {
@@ -111,46 +108,13 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Show => {
             let db = ctx.open()?;
             let p = retention::show(&db.conn)?.ok_or_else(|| usage(retention::NO_POLICY))?;
-            let mut out = ctx.out();
-            out.record(&["years", "action"], policy_cells(&p))?;
-            out.flush()?;
+            emit(&shown::PolicyShown(&p), &mut ctx.out())?;
             Ok(0)
         }
         Command::Plan { as_of, list_refs } => {
             let db = ctx.open()?;
             let plan = retention::plan(&db.conn, as_of)?;
-            let mut out = ctx.out();
-            if list_refs {
-                let mut rows =
-                    out.rows(&["client_ref", "last_record", "referrals", "cases", "assessments", "referral_refs"])?;
-                for w in &plan.women {
-                    rows.push(vec![
-                        Cell::text(&w.client_ref),
-                        Cell::text(&w.last_on),
-                        Cell::Int(w.referrals),
-                        Cell::Int(w.cases),
-                        Cell::Int(w.assessments),
-                        Cell::List(w.referral_refs.clone()),
-                    ])?;
-                }
-                rows.finish()?;
-            } else {
-                let c = plan.counts();
-                out.record(
-                    &["as_of", "cutoff", "years", "action", "women", "referrals", "cases", "assessments"],
-                    vec![
-                        Cell::Date(plan.as_of),
-                        Cell::Date(plan.cutoff),
-                        Cell::Int(i64::from(plan.policy.years)),
-                        Cell::text(plan.policy.action.as_str()),
-                        Cell::Int(c.women),
-                        Cell::Int(c.referrals),
-                        Cell::Int(c.cases),
-                        Cell::Int(c.assessments),
-                    ],
-                )?;
-            }
-            out.flush()?;
+            emit(&shown::PlanShown { plan: &plan, list_refs }, &mut ctx.out())?;
             Ok(0)
         }
         Command::Apply { yes, as_of } => {

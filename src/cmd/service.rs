@@ -5,7 +5,8 @@ use crate::cmd::report_summary;
 use crate::cmd::ImportArgs;
 use crate::domain::service::{self, NewService};
 use crate::domain::trust::Applied;
-use crate::output::{Cell, Format, Section};
+use crate::output::emit;
+use crate::output::service::{service_cells as row_cells, ServiceShown, SERVICE_COLUMNS as LIST_COLUMNS};
 use crate::value::names::{Measure, ServiceKind};
 use crate::value::Period;
 use anyhow::Result;
@@ -139,19 +140,6 @@ pub struct TargetArgs {
     pub value: u32,
 }
 
-const LIST_COLUMNS: &[&str] = &["name", "provider", "area", "kind", "hub", "grants"];
-
-fn row_cells(s: &service::ServiceRow) -> Vec<Cell> {
-    vec![
-        Cell::text(&s.name),
-        Cell::text(&s.provider),
-        Cell::opt_text(s.area.clone()),
-        Cell::Name(s.kind.as_str(), s.kind.label()),
-        Cell::opt_text(s.hub.clone()),
-        Cell::List(s.grants.clone()),
-    ]
-}
-
 pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
     match args.command {
         Command::Add(a) => {
@@ -180,7 +168,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         which @ (Command::List | Command::Export) => {
             let db = ctx.open()?;
             let export = matches!(which, Command::Export);
-            let mut out = if export { crate::cmd::decision::export_out(ctx) } else { ctx.out() };
+            let mut out = if export { ctx.export_out() } else { ctx.out() };
             let mut rows = out.rows(LIST_COLUMNS)?;
             for s in service::list(&db.conn)? {
                 rows.push(row_cells(&s))?;
@@ -191,77 +179,7 @@ pub fn run(args: Args, ctx: &mut Ctx) -> Result<u8> {
         Command::Show { name } => {
             let db = ctx.open()?;
             let d = service::detail(&db.conn, &name)?;
-            let mut out = ctx.out();
-            match ctx.format {
-                Format::Html => return Err(crate::output::html_only()),
-                Format::Json | Format::Jsonl => out.json(&d)?,
-                Format::Csv | Format::Xlsx => {
-                    let mut cols = LIST_COLUMNS.to_vec();
-                    cols.extend(["spokes", "targets"]);
-                    let mut cells = row_cells(&d.service);
-                    cells.push(Cell::List(d.spokes.clone()));
-                    cells.push(Cell::List(
-                        d.targets.iter().map(|t| format!("{} {} {}", t.measure, t.period, t.value)).collect(),
-                    ));
-                    out.record(&cols, cells)?;
-                }
-                Format::Table => {
-                    let mut cols = LIST_COLUMNS.to_vec();
-                    cols.push("spokes");
-                    let mut cells = row_cells(&d.service);
-                    cells.push(Cell::List(d.spokes.clone()));
-                    out.record(&cols, cells)?;
-                    let mut sections = Vec::new();
-                    if !d.funded_by.is_empty() {
-                        sections.push(Section {
-                            title: "Funded by".into(),
-                            note: String::new(),
-                            columns: ["grant", "decision", "recipient", "amount", "start_on", "end_on"]
-                                .map(String::from)
-                                .to_vec(),
-                            rows: d
-                                .funded_by
-                                .iter()
-                                .map(|g| {
-                                    vec![
-                                        Cell::text(&g.grant),
-                                        Cell::text(&g.decision),
-                                        Cell::text(&g.recipient),
-                                        Cell::Money(g.amount),
-                                        Cell::opt_date(g.start_on),
-                                        Cell::opt_date(g.end_on),
-                                    ]
-                                })
-                                .collect(),
-                        });
-                    }
-                    if !d.targets.is_empty() {
-                        sections.push(Section {
-                            title: "Targets".into(),
-                            note: String::new(),
-                            columns: ["measure", "period", "from_on", "to_on", "value"].map(String::from).to_vec(),
-                            rows: d
-                                .targets
-                                .iter()
-                                .map(|t| {
-                                    vec![
-                                        Cell::Name(t.measure.as_str(), t.measure.label()),
-                                        Cell::text(&t.period),
-                                        Cell::Date(t.from_on),
-                                        Cell::Date(t.to_on),
-                                        Cell::Int(t.value),
-                                    ]
-                                })
-                                .collect(),
-                        });
-                    }
-                    if !sections.is_empty() {
-                        out.text("\n")?;
-                        out.sections(&sections)?;
-                    }
-                }
-            }
-            out.flush()?;
+            emit(&ServiceShown(&d), &mut ctx.out())?;
             Ok(0)
         }
         Command::Target(a) => {

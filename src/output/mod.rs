@@ -1,13 +1,27 @@
-//! Every byte written to stdout goes through here.
+//! Every byte written to stdout goes through here, and this is the one
+//! place that looks at `--format`.
 //!
-//! Commands hand over typed rows (`Cell`s under named columns); this module
-//! renders them as a table for people, or CSV, JSON or JSON Lines for
-//! scripts, with the same column names in all four. Rows stream: CSV and
-//! JSON Lines write each row as it comes, so an export of a million rows
-//! uses no more memory than one of ten.
+//! A value to write implements `Render` (one method per kind of output)
+//! beside its report (`report/returns_render.rs`, ...) or here, in the file
+//! of the command that shows it (`output/decision.rs` for `pathway decision`,
+//! ...); `emit` picks the method. Lists hand over typed rows (`Cell`s under
+//! named columns), which `Out` renders as a table for people, or CSV, JSON,
+//! JSON Lines or a workbook for scripts, with the same column names in all.
+//! Rows stream: CSV and JSON Lines write each row as it comes, so an export
+//! of a million rows uses no more memory than one of ten.
 
+pub mod caseload;
 mod cell;
+pub mod client;
+pub mod db;
+pub mod decision;
+pub mod grant;
 pub mod html;
+pub mod import;
+pub mod provider;
+pub mod referral;
+pub mod retention;
+pub mod service;
 mod table;
 pub mod xlsx;
 
@@ -36,9 +50,76 @@ pub enum Format {
     Xlsx,
 }
 
+impl Format {
+    /// Whether the output is a table for a person to read.
+    pub fn for_people(self) -> bool {
+        self == Format::Table
+    }
+}
+
 /// The usage error for `--format html` anywhere but `report return`.
 pub fn html_only() -> anyhow::Error {
     crate::error::usage("--format html is only for `report return`; use table, csv, json or jsonl")
+}
+
+/// Whether `format` can be written at all, checked once before a command
+/// reads or writes anything: HTML only for a command whose value has a page
+/// (`has_page`), and a workbook never to a terminal.
+pub fn check(format: Format, has_page: bool, to_terminal: bool) -> Result<()> {
+    match format {
+        Format::Html if !has_page => Err(html_only()),
+        Format::Xlsx if to_terminal => Err(xlsx::not_to_a_terminal()),
+        _ => Ok(()),
+    }
+}
+
+/// A value pathway writes: one method for each kind of output, beside the
+/// value's own report or command. `emit` picks the method from `--format`,
+/// the one place (with `Out` itself) that the format is matched.
+pub trait Render {
+    /// One list of rows through `Out::rows`: the CSV, and by default every
+    /// other format (a table, a JSON array, JSON Lines, a workbook's sheet).
+    fn rows(&self, out: &mut Out) -> Result<()>;
+
+    /// For people (default: the rows as one table).
+    fn table(&self, out: &mut Out) -> Result<()> {
+        self.rows(out)
+    }
+
+    /// One JSON document (default: the rows as an array).
+    fn json(&self, out: &mut Out) -> Result<()> {
+        self.rows(out)
+    }
+
+    /// JSON Lines (default: one object per row).
+    fn jsonl(&self, out: &mut Out) -> Result<()> {
+        self.rows(out)
+    }
+
+    /// A workbook (default: the rows as one sheet).
+    fn xlsx(&self, out: &mut Out) -> Result<()> {
+        self.rows(out)
+    }
+
+    /// A page. Only values with one (the return, the merged return) have
+    /// it; `check` refuses `--format html` for every other command before
+    /// it starts, so this default is never reached from the command line.
+    fn html(&self, _out: &mut Out) -> Result<()> {
+        Err(html_only())
+    }
+}
+
+/// Write `value` in the output's format, then flush.
+pub fn emit(value: &dyn Render, out: &mut Out) -> Result<()> {
+    match out.format {
+        Format::Table => value.table(out)?,
+        Format::Csv => value.rows(out)?,
+        Format::Json => value.json(out)?,
+        Format::Jsonl => value.jsonl(out)?,
+        Format::Xlsx => value.xlsx(out)?,
+        Format::Html => value.html(out)?,
+    }
+    out.flush()
 }
 
 /// Where data goes, and how.
@@ -64,6 +145,20 @@ impl<'w> Out<'w> {
         self
     }
 
+    /// For an export: CSV unless another format is asked for (a table is
+    /// not a file to import again).
+    pub fn for_export(mut self) -> Out<'w> {
+        if self.format == Format::Table {
+            self.format = Format::Csv;
+        }
+        self
+    }
+
+    /// Whether the output is a table for a person to read.
+    pub fn for_people(&self) -> bool {
+        self.format.for_people()
+    }
+
     /// Write ready sheets as one workbook (`--format xlsx`).
     pub fn workbook(&mut self, sheets: Vec<rust_xlsxwriter::Worksheet>) -> Result<()> {
         xlsx::save(sheets, &mut self.w)?;
@@ -73,35 +168,30 @@ impl<'w> Out<'w> {
 
     /// Start a list of rows under `columns`.
     pub fn rows<'o>(&'o mut self, columns: &[&str]) -> Result<Rows<'o, 'w>> {
-        if self.format == Format::Html {
-            return Err(html_only());
-        }
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         let sheet = match self.format {
             Format::Xlsx => Some(xlsx::Sheet::new(&self.sheet, &columns)?),
             _ => None,
         };
+        let mut csv = None;
         match self.format {
             Format::Csv => {
-                let mut line = Vec::new();
-                for (i, c) in columns.iter().enumerate() {
-                    csv_field(&mut line, i, c);
-                }
-                line.extend_from_slice(b"\n");
-                self.w.write_all(&line)?;
+                // The writer lends the output to the list's CSV writer
+                // until the list is finished (or dropped).
+                let w = std::mem::replace(&mut self.w, Box::new(std::io::sink()));
+                let mut c = csv_writer(w);
+                c.write_record(&columns)?;
+                csv = Some(c);
             }
             Format::Json => self.w.write_all(b"[")?,
             _ => {}
         }
-        Ok(Rows { out: self, columns, buffered: Vec::new(), line: Vec::new(), count: 0, sheet })
+        Ok(Rows { out: self, columns, buffered: Vec::new(), csv, fields: csv::ByteRecord::new(), count: 0, sheet })
     }
 
     /// One record (e.g. `decision show`): a two-column table for people, an
     /// object in JSON, one row in CSV.
     pub fn record(&mut self, columns: &[&str], cells: Vec<Cell>) -> Result<()> {
-        if self.format == Format::Html {
-            return Err(html_only());
-        }
         match self.format {
             Format::Table => {
                 let pairs: Vec<(String, String)> =
@@ -124,14 +214,6 @@ impl<'w> Out<'w> {
 
     /// A document already shaped for JSON (reports).
     pub fn json<T: Serialize>(&mut self, value: &T) -> Result<()> {
-        if self.format == Format::Html {
-            return Err(html_only());
-        }
-        if self.format == Format::Xlsx {
-            return Err(crate::error::usage(
-                "--format xlsx is not available for this command's output; use json, jsonl, csv or table",
-            ));
-        }
         match self.format {
             Format::Jsonl => {
                 serde_json::to_writer(&mut self.w, value)?;
@@ -151,9 +233,6 @@ impl<'w> Out<'w> {
         value: &T,
         failure: impl FnOnce(&T) -> Option<anyhow::Error>,
     ) -> Result<()> {
-        if matches!(self.format, Format::Html | Format::Xlsx) {
-            return self.json(value);
-        }
         let written = match self.format {
             Format::Jsonl => serde_json::to_writer(&mut self.w, value),
             _ => serde_json::to_writer_pretty(&mut self.w, value),
@@ -167,9 +246,6 @@ impl<'w> Out<'w> {
 
     /// A report's sections as tables, each under its heading.
     pub fn sections(&mut self, sections: &[Section]) -> Result<()> {
-        if self.format == Format::Html {
-            return Err(html_only());
-        }
         if self.format == Format::Xlsx {
             let sheets = sections.iter().map(Section::sheet).collect::<Result<Vec<_>>>()?;
             return self.workbook(sheets);
@@ -242,29 +318,52 @@ pub struct Rows<'o, 'w> {
     out: &'o mut Out<'w>,
     columns: Vec<String>,
     buffered: Vec<Vec<Cell>>,
-    line: Vec<u8>,
+    /// CSV: the one writer (the `csv` crate), holding the output while
+    /// the list is written.
+    csv: Option<csv::Writer<Box<dyn Write + 'w>>>,
+    /// The row being written, its buffer kept from row to row.
+    fields: csv::ByteRecord,
     count: u64,
     sheet: Option<xlsx::Sheet>,
 }
 
+impl Drop for Rows<'_, '_> {
+    fn drop(&mut self) {
+        let _ = self.give_back();
+    }
+}
+
 impl Rows<'_, '_> {
+    /// A CSV list: the output back from its writer, with all it holds.
+    fn give_back(&mut self) -> Result<()> {
+        if let Some(c) = self.csv.take() {
+            self.out.w = c.into_inner().map_err(|e| e.into_error())?;
+        }
+        Ok(())
+    }
+
     pub fn push(&mut self, cells: Vec<Cell>) -> Result<()> {
         debug_assert_eq!(cells.len(), self.columns.len());
         match self.out.format {
             Format::Table | Format::Html => self.buffered.push(cells),
             Format::Csv => {
                 let raw = self.out.raw_csv;
-                self.line.clear();
-                for (i, c) in cells.iter().enumerate() {
-                    let s = c.for_csv();
-                    if raw || !matches!(c, Cell::Text(_) | Cell::List(_)) {
-                        csv_field(&mut self.line, i, &s);
-                    } else {
-                        csv_field(&mut self.line, i, &neutralise(&s));
+                self.fields.clear();
+                for c in &cells {
+                    // Text a spreadsheet could take for a formula is
+                    // neutralised (unless --raw); text and names are
+                    // written from where they are, without a copy.
+                    match c {
+                        Cell::Text(s) if raw => self.fields.push_field(s.as_bytes()),
+                        Cell::Text(s) => self.fields.push_field(neutralise(s).as_bytes()),
+                        Cell::Name(name, _) => self.fields.push_field(name.as_bytes()),
+                        Cell::List(_) if !raw => self.fields.push_field(neutralise(&c.for_csv()).as_bytes()),
+                        _ => self.fields.push_field(c.for_csv().as_bytes()),
                     }
                 }
-                self.line.extend_from_slice(b"\n");
-                self.out.w.write_all(&self.line)?;
+                if let Some(w) = &mut self.csv {
+                    w.write_byte_record(&self.fields)?;
+                }
             }
             Format::Json => {
                 if self.count > 0 {
@@ -292,6 +391,7 @@ impl Rows<'_, '_> {
     }
 
     pub fn finish(mut self) -> Result<u64> {
+        self.give_back()?;
         match self.out.format {
             Format::Xlsx => {
                 if let Some(s) = self.sheet.take() {
@@ -320,24 +420,40 @@ impl Rows<'_, '_> {
     }
 }
 
-/// Append one CSV field (RFC 4180: quoted when it holds a comma, quote,
-/// line break or surrounding space; quotes doubled).
-fn csv_field(line: &mut Vec<u8>, index: usize, s: &str) {
-    if index > 0 {
-        line.push(b',');
-    }
-    let needs_quotes =
-        s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) || s.starts_with(' ') || s.ends_with(' ');
-    if needs_quotes {
-        line.push(b'"');
-        for b in s.bytes() {
-            if b == b'"' {
-                line.push(b'"');
+/// The CSV writer every CSV pathway writes goes through (the `csv` crate):
+/// RFC 4180, a field quoted when it holds a comma, quote or line break,
+/// quotes doubled, lines ending in LF.
+pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
+    csv::Writer::from_writer(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv_of(raw: bool, rows: Vec<Vec<Cell>>) -> String {
+        let mut buf = Vec::new();
+        {
+            let mut out = Out::new(Format::Csv, raw, Box::new(&mut buf));
+            let mut list = out.rows(&["a", "b"]).unwrap();
+            for row in rows {
+                list.push(row).unwrap();
             }
-            line.push(b);
+            list.finish().unwrap();
         }
-        line.push(b'"');
-    } else {
-        line.extend_from_slice(s.as_bytes());
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn csv_is_the_csv_crates_with_formulas_neutralised() {
+        let rows = vec![
+            vec![Cell::text("=1+1"), Cell::Int(-3)],
+            vec![Cell::text("a, \"b\"\nc"), Cell::text(" padded ")],
+            vec![Cell::List(vec!["+x".into(), "y".into()]), Cell::Null],
+        ];
+        // Quoted only for a comma, quote or line break (the csv crate's
+        // rule: surrounding spaces are kept as they are, unquoted).
+        assert_eq!(csv_of(false, rows.clone()), "a,b\n'=1+1,-3\n\"a, \"\"b\"\"\nc\", padded \n'+x;y,\n");
+        assert_eq!(csv_of(true, rows), "a,b\n=1+1,-3\n\"a, \"\"b\"\"\nc\", padded \n+x;y,\n");
     }
 }

@@ -74,3 +74,33 @@ pub fn build(conn: &Conn, as_of: Date) -> Result<CaseloadReport> {
     let workers = workers.into_iter().zip(active).filter(|(w, a)| *a || w.cases > 0).map(|(w, _)| w).collect();
     Ok(CaseloadReport { as_of, tiers, workers })
 }
+
+/// One row per worker, in every format.
+impl crate::output::Render for CaseloadReport {
+    fn rows(&self, out: &mut crate::output::Out) -> Result<()> {
+        use crate::output::Cell;
+        let tier_cols: Vec<String> = self.tiers.iter().map(|(t, _)| t.to_lowercase()).collect();
+        let mut columns: Vec<&str> = vec!["as_of", "worker", "name", "cases"];
+        columns.extend(tier_cols.iter().map(String::as_str));
+        columns.extend(["committed_hours", "capacity_hours", "utilisation_percent", "over_capacity"]);
+        let mut rows = out.rows(&columns)?;
+        for w in &self.workers {
+            let mut cells = vec![
+                Cell::Date(self.as_of),
+                Cell::text(w.worker.clone()),
+                Cell::opt_text(w.name.clone()),
+                Cell::Int(w.cases),
+            ];
+            cells.extend(w.by_tier.iter().map(|(_, n)| Cell::Int(*n)));
+            cells.extend([
+                Cell::Num(w.committed_hours, 1),
+                Cell::Num(w.capacity_hours, 1),
+                Cell::Num(w.utilisation_percent, 1),
+                Cell::Bool(w.over_capacity),
+            ]);
+            rows.push(cells)?;
+        }
+        rows.finish()?;
+        Ok(())
+    }
+}

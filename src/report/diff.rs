@@ -150,82 +150,97 @@ fn filed_out(f: &Filed) -> FiledOut {
     }
 }
 
-/// The diff in every format but HTML: the table has two sections (the
-/// figures, then the changes); CSV and JSON Lines one row per changed
-/// figure with the changes that can explain it; JSON the whole document.
-pub fn render(d: &Diff, out: &mut crate::output::Out) -> Result<()> {
-    use crate::output::{Cell, Format, Section};
-    let explained = |c: &Changed| -> Vec<String> {
-        c.explained_by
-            .iter()
-            .filter_map(|id| d.changes.iter().find(|x| x.id == *id))
-            .map(|x| format!("#{} {} {} {}", x.id, x.entity, x.record, x.action))
-            .collect()
-    };
-    match out.format {
-        Format::Json => out.json(d),
-        Format::Html => Err(crate::output::html_only()),
-        // A workbook: a sheet for each of the table's two sections.
-        Format::Table | Format::Xlsx => {
-            let figures = Section {
-                title: format!(
-                    "Figures changed since return #{} ({}) was filed on {}",
-                    d.filed.id, d.filed.period, d.filed.filed_at
-                ),
-                note: String::new(),
-                columns: ["figure", "filed", "now", "explained_by"].map(String::from).to_vec(),
-                rows: d
-                    .changed
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            Cell::text(c.figure.clone()),
-                            Cell::opt_text(c.filed.clone()),
-                            Cell::opt_text(c.now.clone()),
-                            Cell::text(c.explained_by.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ")),
-                        ]
-                    })
-                    .collect(),
-            };
-            let changes = Section {
-                title: "Changes recorded since the filing that can move them (from the audit log)".into(),
-                note: if d.changes.is_empty() {
-                    "None: the figures moved without a recorded change (e.g. a tier's hours or a target set before \
-                     the filing, or a change made outside pathway)."
-                        .into()
-                } else {
-                    String::new()
-                },
-                columns: ["entry", "at", "entity", "record", "action", "can_move"].map(String::from).to_vec(),
-                rows: d
-                    .changes
-                    .iter()
-                    .map(|x| {
-                        vec![
-                            Cell::text(format!("#{}", x.id)),
-                            Cell::text(x.at.clone()),
-                            Cell::text(x.entity.clone()),
-                            Cell::text(x.record.clone()),
-                            Cell::text(x.action.clone()),
-                            Cell::text(x.figures.join(", ")),
-                        ]
-                    })
-                    .collect(),
-            };
-            out.sections(&[figures, changes])
+/// The diff in every format but HTML: the table (and a workbook, a sheet
+/// each) has two sections (the figures, then the changes); CSV and JSON
+/// Lines one row per changed figure with the changes that can explain it;
+/// JSON the whole document.
+impl crate::output::Render for Diff {
+    fn rows(&self, out: &mut crate::output::Out) -> Result<()> {
+        use crate::output::Cell;
+        let d = self;
+        let explained = |c: &Changed| -> Vec<String> {
+            c.explained_by
+                .iter()
+                .filter_map(|id| d.changes.iter().find(|x| x.id == *id))
+                .map(|x| format!("#{} {} {} {}", x.id, x.entity, x.record, x.action))
+                .collect()
+        };
+        let mut rows = out.rows(&["figure", "filed", "now", "changes"])?;
+        for c in &d.changed {
+            rows.push(vec![
+                Cell::text(c.figure.clone()),
+                Cell::opt_text(c.filed.clone()),
+                Cell::opt_text(c.now.clone()),
+                Cell::text(explained(c).join("; ")),
+            ])?;
         }
-        Format::Csv | Format::Jsonl => {
-            let mut rows = out.rows(&["figure", "filed", "now", "changes"])?;
-            for c in &d.changed {
-                rows.push(vec![
-                    Cell::text(c.figure.clone()),
-                    Cell::opt_text(c.filed.clone()),
-                    Cell::opt_text(c.now.clone()),
-                    Cell::text(explained(c).join("; ")),
-                ])?;
-            }
-            rows.finish()?;
-            Ok(())
-        }
+        rows.finish()?;
+        Ok(())
+    }
+
+    fn table(&self, out: &mut crate::output::Out) -> Result<()> {
+        out.sections(&self.sections())
+    }
+
+    fn xlsx(&self, out: &mut crate::output::Out) -> Result<()> {
+        out.sections(&self.sections())
+    }
+
+    fn json(&self, out: &mut crate::output::Out) -> Result<()> {
+        out.json(self)
+    }
+}
+
+impl Diff {
+    /// The figures changed, then the changes recorded that can move them.
+    fn sections(&self) -> [crate::output::Section; 2] {
+        use crate::output::{Cell, Section};
+        let d = self;
+        let figures = Section {
+            title: format!(
+                "Figures changed since return #{} ({}) was filed on {}",
+                d.filed.id, d.filed.period, d.filed.filed_at
+            ),
+            note: String::new(),
+            columns: ["figure", "filed", "now", "explained_by"].map(String::from).to_vec(),
+            rows: d
+                .changed
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::text(c.figure.clone()),
+                        Cell::opt_text(c.filed.clone()),
+                        Cell::opt_text(c.now.clone()),
+                        Cell::text(c.explained_by.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ")),
+                    ]
+                })
+                .collect(),
+        };
+        let changes = Section {
+            title: "Changes recorded since the filing that can move them (from the audit log)".into(),
+            note: if d.changes.is_empty() {
+                "None: the figures moved without a recorded change (e.g. a tier's hours or a target set before \
+                 the filing, or a change made outside pathway)."
+                    .into()
+            } else {
+                String::new()
+            },
+            columns: ["entry", "at", "entity", "record", "action", "can_move"].map(String::from).to_vec(),
+            rows: d
+                .changes
+                .iter()
+                .map(|x| {
+                    vec![
+                        Cell::text(format!("#{}", x.id)),
+                        Cell::text(x.at.clone()),
+                        Cell::text(x.entity.clone()),
+                        Cell::text(x.record.clone()),
+                        Cell::text(x.action.clone()),
+                        Cell::text(x.figures.join(", ")),
+                    ]
+                })
+                .collect(),
+        };
+        [figures, changes]
     }
 }

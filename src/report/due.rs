@@ -133,36 +133,39 @@ pub fn build(conn: &Conn, as_of: Date) -> Result<Vec<DueReturn>> {
 }
 
 /// `report due`: one row per scheduled return, in every format.
-pub fn render(due: &[DueReturn], out: &mut crate::output::Out) -> Result<()> {
-    use crate::output::Cell;
-    let mut rows = out.rows(&[
-        "grant",
-        "decision",
-        "recipient",
-        "period",
-        "from",
-        "to",
-        "due_on",
-        "status",
-        "filed_id",
-        "filed_at",
-    ])?;
-    for d in due {
-        rows.push(vec![
-            Cell::text(d.grant.clone()),
-            Cell::text(d.decision.clone()),
-            Cell::text(d.recipient.clone()),
-            Cell::text(d.period.clone()),
-            Cell::Date(d.from),
-            Cell::Date(d.to),
-            Cell::Date(d.due_on),
-            Cell::text(d.status.as_str()),
-            Cell::opt_int(d.filed_id),
-            Cell::opt_text(d.filed_at.clone()),
+impl crate::output::Render for Vec<DueReturn> {
+    fn rows(&self, out: &mut crate::output::Out) -> Result<()> {
+        use crate::output::Cell;
+        let due = self;
+        let mut rows = out.rows(&[
+            "grant",
+            "decision",
+            "recipient",
+            "period",
+            "from",
+            "to",
+            "due_on",
+            "status",
+            "filed_id",
+            "filed_at",
         ])?;
+        for d in due {
+            rows.push(vec![
+                Cell::text(d.grant.clone()),
+                Cell::text(d.decision.clone()),
+                Cell::text(d.recipient.clone()),
+                Cell::text(d.period.clone()),
+                Cell::Date(d.from),
+                Cell::Date(d.to),
+                Cell::Date(d.due_on),
+                Cell::text(d.status.as_str()),
+                Cell::opt_int(d.filed_id),
+                Cell::opt_text(d.filed_at.clone()),
+            ])?;
+        }
+        rows.finish()?;
+        Ok(())
     }
-    rows.finish()?;
-    Ok(())
 }
 
 /// The one-line message of `--fail-overdue` when returns are overdue.

@@ -110,15 +110,15 @@ pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explan
     let ret = returns::build(conn, &opts)?;
     let figures = ret.figures();
     let wanted = figure.trim();
-    let found = figures.iter().find(|f| f.name.as_deref() == Some(wanted)).or_else(|| {
+    let found = figures.iter().find(|f| f.name() == Some(wanted)).or_else(|| {
         // targets.NAME.MEASURE.PERIOD always works, even when unambiguous.
         ret.targets
             .iter()
             .find(|t| format!("{}.{}", t.figure.trim_end_matches(&format!(".{}", t.period)), t.period) == wanted)
-            .and_then(|t| figures.iter().find(|f| f.name.as_deref() == Some(t.figure.as_str())))
+            .and_then(|t| figures.iter().find(|f| f.name() == Some(t.figure.as_str())))
     });
-    let Some(f) = found else {
-        let names: Vec<&str> = figures.iter().filter_map(|f| f.name.as_deref()).collect();
+    let Some((f, named)) = found.and_then(|f| Some((f, f.named.as_ref()?))) else {
+        let names: Vec<&str> = figures.iter().filter_map(|f| f.name()).collect();
         let hint = match closest(wanted, names.iter().copied()) {
             Some(k) => format!("did you mean '{k}'? "),
             None => String::new(),
@@ -135,25 +135,22 @@ pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explan
             ret.period.label
         )));
     };
-    let basis = f.basis.clone().expect("named figures have a basis");
+    let basis = named.basis.clone();
     let grant = match &basis {
-        Basis::Awarded(id) | Basis::Outstanding(_, id) => {
-            let g = ret.grants.iter().find(|g| g.id == *id).expect("grant of the return");
-            Some(Record {
-                record: g.grant.clone(),
-                kind: "grant",
-                service: None,
-                date: None,
-                value: Some(RecordValue::Money(g.awarded)),
-                detail: format!("decision {}; recipient {}; awarded {}", g.decision, g.recipient, g.awarded.pretty()),
-            })
-        }
+        Basis::Awarded(g) | Basis::Outstanding(_, g) => Some(Record {
+            record: g.grant.clone(),
+            kind: "grant",
+            service: None,
+            date: None,
+            value: Some(RecordValue::Money(g.awarded)),
+            detail: format!("decision {}; recipient {}; awarded {}", g.decision, g.recipient, g.awarded.pretty()),
+        }),
         _ => None,
     };
     Ok(Explanation {
         figure: wanted.to_string(),
         value: figure_json(&f.value),
-        rule: f.rule.clone(),
+        rule: named.rule.clone(),
         period: ret.period.clone(),
         service: ret.service.clone(),
         figure_value: f.value.clone(),
@@ -295,8 +292,8 @@ impl Explanation {
                 if let Some(g) = &self.grant {
                     f(g.clone())?;
                 }
-                if let Basis::Outstanding(scope, id) = &self.basis {
-                    for p in q::payments(conn, scope, *id, PaymentSet::ToDate)? {
+                if let Basis::Outstanding(scope, g) = &self.basis {
+                    for p in q::payments(conn, scope, g.id, PaymentSet::ToDate)? {
                         f(payment(&p, -1))?;
                     }
                 }
@@ -310,9 +307,9 @@ impl Explanation {
         Ok(n)
     }
 
-    /// The explanation as `--format json` writes it, the records read from
-    /// the database while it is written.
-    pub fn json<'a>(&'a self, conn: &'a Conn) -> Streamed<'a> {
+    /// The explanation ready to write, the records read from the database
+    /// while it is written.
+    pub fn with_records<'a>(&'a self, conn: &'a Conn) -> Streamed<'a> {
         Streamed { e: self, conn, failure: std::cell::RefCell::new(None) }
     }
 }
@@ -415,5 +412,76 @@ fn payment(p: &q::PaymentRecord, sign: i64) -> Record {
         date: Some(p.paid_on.clone()),
         value: Some(RecordValue::Money(Pence(sign * p.amount))),
         detail: p.note.clone().unwrap_or_default(),
+    }
+}
+/// How an explanation is written: JSON the document (records streamed);
+/// the table one section, its title the figure and its value, its note the
+/// rule; CSV, JSON Lines and a workbook one row per record.
+impl crate::output::Render for Streamed<'_> {
+    fn rows(&self, out: &mut crate::output::Out) -> Result<()> {
+        let mut rows = out.rows(COLUMNS)?;
+        self.e.each_record(self.conn, |r| rows.push(r.cells()))?;
+        rows.finish()?;
+        Ok(())
+    }
+
+    fn table(&self, out: &mut crate::output::Out) -> Result<()> {
+        let e = self.e;
+        // A table is fitted to all its rows, so they are gathered first.
+        let mut rows = Vec::new();
+        let n = e.each_record(self.conn, |r| {
+            rows.push(r.cells());
+            Ok(())
+        })?;
+        let mut note = format!("Rule: {}\n{n} record{} listed", e.rule, if n == 1 { "" } else { "s" });
+        if let Some(s) = &e.service {
+            note = format!(
+                "Service: {}{}\n{note}",
+                s.name,
+                if s.includes.is_empty() { String::new() } else { format!(" (with {})", s.includes.join(", ")) }
+            );
+        }
+        let title =
+            format!("{} = {} ({} {} to {})", e.figure, e.value_text(), e.period.label, e.period.from, e.period.to);
+        out.sections(&[crate::report::returns_render::section(title, note, COLUMNS, rows)])
+    }
+
+    fn json(&self, out: &mut crate::output::Out) -> Result<()> {
+        out.json_streamed(self, |j| j.failure.borrow_mut().take())
+    }
+}
+
+/// The columns of an explanation's rows.
+const COLUMNS: &[&str] = &["record", "kind", "service", "date", "value", "detail"];
+
+impl Explanation {
+    /// The figure's value as the table's title shows it.
+    fn value_text(&self) -> String {
+        match &self.figure_value {
+            FigureValue::Count(c) => c.text(),
+            FigureValue::Number(n) => n.map_or("none".into(), |x| x.to_string()),
+            FigureValue::Money(p) => p.pretty(),
+            FigureValue::Int(i) => i.to_string(),
+            FigureValue::Text(t) => t.clone().unwrap_or_default(),
+        }
+    }
+}
+
+impl Record {
+    fn cells(self) -> Vec<crate::output::Cell> {
+        use crate::output::Cell;
+        vec![
+            Cell::text(self.record),
+            Cell::text(self.kind),
+            Cell::opt_text(self.service),
+            Cell::opt_text(self.date),
+            match self.value {
+                None => Cell::Null,
+                Some(RecordValue::Days(d)) => Cell::Int(d),
+                Some(RecordValue::Hours(h)) => Cell::Num(h, 1),
+                Some(RecordValue::Money(p)) => Cell::Money(p),
+            },
+            Cell::text(self.detail),
+        ]
     }
 }

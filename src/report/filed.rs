@@ -25,7 +25,7 @@ pub fn value_text(v: &FigureValue) -> String {
 pub fn figure_map(r: &Return) -> serde_json::Map<String, serde_json::Value> {
     r.figures()
         .into_iter()
-        .filter_map(|f| f.name.map(|n| (n, serde_json::Value::String(value_text(&f.value)))))
+        .filter_map(|f| f.named.map(|n| (n.name, serde_json::Value::String(value_text(&f.value)))))
         .collect()
 }
 
@@ -88,24 +88,27 @@ pub fn show(conn: &Conn, id: i64) -> Result<Vec<u8>> {
 }
 
 /// `report filed`: one row per filed return, in every format.
-pub fn render_list(filed: &[Filed], out: &mut crate::output::Out) -> Result<()> {
-    use crate::output::Cell;
-    let mut rows =
-        out.rows(&["id", "period", "from", "to", "service", "suppress", "round", "filed_at", "sha256", "bytes"])?;
-    for f in filed {
-        rows.push(vec![
-            Cell::Int(f.id),
-            Cell::text(f.period.clone()),
-            Cell::text(f.from_on.clone()),
-            Cell::text(f.to_on.clone()),
-            Cell::opt_text(f.service.clone()),
-            Cell::Int(i64::from(f.suppress)),
-            Cell::opt_int(f.round.map(i64::from)),
-            Cell::text(f.filed_at.clone()),
-            Cell::text(f.sha256.clone()),
-            Cell::Int(f.bytes),
-        ])?;
+impl crate::output::Render for Vec<Filed> {
+    fn rows(&self, out: &mut crate::output::Out) -> Result<()> {
+        use crate::output::Cell;
+        let filed = self;
+        let mut rows =
+            out.rows(&["id", "period", "from", "to", "service", "suppress", "round", "filed_at", "sha256", "bytes"])?;
+        for f in filed {
+            rows.push(vec![
+                Cell::Int(f.id),
+                Cell::text(f.period.clone()),
+                Cell::text(f.from_on.clone()),
+                Cell::text(f.to_on.clone()),
+                Cell::opt_text(f.service.clone()),
+                Cell::Int(i64::from(f.suppress)),
+                Cell::opt_int(f.round.map(i64::from)),
+                Cell::text(f.filed_at.clone()),
+                Cell::text(f.sha256.clone()),
+                Cell::Int(f.bytes),
+            ])?;
+        }
+        rows.finish()?;
+        Ok(())
     }
-    rows.finish()?;
-    Ok(())
 }

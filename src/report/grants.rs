@@ -105,3 +105,89 @@ pub fn build(conn: &Conn, period: &Period) -> Result<GrantsReport> {
         decisions_not_adding_up: gaps,
     })
 }
+
+// How the report is written: JSON the whole document; the table two
+// sections (the grants, then the decisions that do not add up); CSV, JSON
+// Lines and a workbook one row per grant with its decision's figures.
+
+use crate::output::{Cell, Out, Render};
+use crate::report::returns_render::section;
+
+const GRANT_COLUMNS: &[&str] =
+    &["decision", "grant", "recipient", "status", "awarded", "paid_in_period", "paid_to_date", "outstanding"];
+
+impl GrantRow {
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            Cell::text(self.decision.clone()),
+            Cell::text(self.grant.clone()),
+            Cell::text(self.recipient.clone()),
+            Cell::text(self.status.clone()),
+            Cell::Money(self.awarded),
+            Cell::Money(self.paid_in_period),
+            Cell::Money(self.paid_to_date),
+            Cell::Money(self.outstanding),
+        ]
+    }
+}
+
+impl DecisionGap {
+    fn cells(&self) -> Vec<Cell> {
+        let what = if self.problem == "under_allocated" {
+            format!("under-allocated by {}", self.difference.pretty())
+        } else {
+            format!("over-allocated by {}", Pence(-self.difference.0).pretty())
+        };
+        vec![
+            Cell::text(self.decision.clone()),
+            Cell::text(self.title.clone()),
+            Cell::Money(self.amount),
+            Cell::Money(self.granted),
+            Cell::text(what),
+        ]
+    }
+}
+
+impl Render for GrantsReport {
+    fn rows(&self, out: &mut Out) -> Result<()> {
+        let mut columns = GRANT_COLUMNS.to_vec();
+        columns.extend(["decision_amount", "decision_unallocated"]);
+        let mut rows = out.rows(&columns)?;
+        for g in &self.grants {
+            let mut cells = g.cells();
+            cells.extend([Cell::Money(g.decision_amount), Cell::Money(g.decision_unallocated)]);
+            rows.push(cells)?;
+        }
+        for d in self.decisions_not_adding_up.iter().filter(|d| !self.grants.iter().any(|g| g.decision == d.decision)) {
+            let mut cells = vec![Cell::text(d.decision.clone())];
+            cells.extend(std::iter::repeat(Cell::Null).take(7));
+            cells.extend([Cell::Money(d.amount), Cell::Money(d.difference)]);
+            rows.push(cells)?;
+        }
+        rows.finish()?;
+        Ok(())
+    }
+
+    fn table(&self, out: &mut Out) -> Result<()> {
+        let gaps: Vec<Vec<Cell>> = self.decisions_not_adding_up.iter().map(DecisionGap::cells).collect();
+        let note = if gaps.is_empty() { "Every decision's grants add up to its amount." } else { "" };
+        out.sections(&[
+            section(
+                format!("Grants {} ({} to {})", self.period.label, self.period.from, self.period.to),
+                "",
+                GRANT_COLUMNS,
+                self.grants.iter().map(GrantRow::cells).collect(),
+            ),
+            section(
+                "Decisions whose grants do not add up",
+                note,
+                &["decision", "title", "amount", "granted", "difference"],
+                gaps,
+            ),
+        ])
+    }
+
+    fn json(&self, out: &mut Out) -> Result<()> {
+        out.json(self)
+    }
+}

@@ -180,7 +180,7 @@ pub struct TargetLine {
     pub provider: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GrantLine {
     pub decision: String,
     pub grant: String,
@@ -612,112 +612,121 @@ impl Return {
     /// Apply `--suppress`/`--round` to every count, hiding the derived
     /// figures whose base is hidden.
     pub fn suppress(&mut self, s: Suppression) {
+        let counts = self.counts();
         let mut ledger = Ledger::default();
+        for c in &counts.cells {
+            ledger.cell(**c);
+        }
+        for rel in &counts.relations {
+            ledger.relate(rel.clone());
+        }
+        let published = ledger.publish(s);
+        let applied = Applied::new(s, &published);
+        // The same cells the ledger was given, in the same traversal.
+        for (cell, value) in counts.cells.into_iter().zip(published) {
+            *cell = value;
+        }
+        self.suppression = applied;
+        self.withhold_derived(s);
+    }
+
+    /// Every count of the return, in one traversal, with the published
+    /// relations between them (a total and its parts).
+    fn counts(&mut self) -> Counts<'_> {
+        let mut c = Counts::default();
         let r = &mut self.referrals;
-        let total = ledger.cell(r.total);
-        for b in [&r.by_source, &r.by_outcome, &r.by_risk, &r.by_area] {
-            let mut rel = vec![total];
-            rel.extend(b.0.iter().map(|(_, v)| ledger.cell(*v)));
-            ledger.relate(rel);
+        let total = c.cell(&mut r.total);
+        for b in [&mut r.by_source, &mut r.by_outcome, &mut r.by_risk, &mut r.by_area] {
+            c.parts(total, b);
         }
-        for (_, v) in &r.by_need.0 {
-            ledger.cell(*v);
+        for (_, v) in r.by_need.0.iter_mut() {
+            c.cell(v);
         }
-        let women = ledger.cell(self.women_supported);
-        let cl = &self.caseload;
-        let flow: Vec<usize> =
-            [cl.open_at_start, cl.opened, cl.closed, cl.open_at_end].map(|v| ledger.cell(v)).to_vec();
+        let women = c.cell(&mut self.women_supported);
+        let cl = &mut self.caseload;
+        let flow: Vec<usize> = [&mut cl.open_at_start, &mut cl.opened, &mut cl.closed, &mut cl.open_at_end]
+            .into_iter()
+            .map(|v| c.cell(v))
+            .collect();
         let (closed, end) = (flow[2], flow[3]);
-        ledger.relate(flow);
-        let mut rel = vec![end];
-        rel.extend(cl.by_tier.0.iter().map(|(_, v)| ledger.cell(*v)));
-        ledger.relate(rel);
-        let mut rel = vec![closed];
-        rel.extend(self.closures.by_outcome.0.iter().map(|(_, v)| ledger.cell(*v)));
-        ledger.relate(rel);
+        c.relations.push(flow);
+        c.parts(end, &mut cl.by_tier);
+        c.parts(closed, &mut self.closures.by_outcome);
         // Outcomes: plain counts. No figure of the section is the sum of
         // others (a woman assessed on two pathways counts under each, and
         // women_progressed is a part of women_assessed whose other part,
         // the women assessed who did not progress, is never published), so
         // no relation is declared; what could be worked back is the rate,
-        // which is withheld below when a count it is made of is hidden.
-        let o = &self.outcomes;
-        for (_, c) in &o.by_pathway.0 {
-            ledger.cell(c.assessed);
-            ledger.cell(c.progressed);
+        // which is withheld when a count it is made of is hidden.
+        let o = &mut self.outcomes;
+        for (_, p) in o.by_pathway.0.iter_mut() {
+            c.cell(&mut p.assessed);
+            c.cell(&mut p.progressed);
         }
-        for v in [o.women_assessed, o.women_progressed, o.completions] {
-            ledger.cell(v);
+        for v in [&mut o.women_assessed, &mut o.women_progressed, &mut o.completions] {
+            c.cell(v);
         }
         // Equality: each breakdown adds up to women_supported.
-        for (_, b) in self.equality.breakdowns() {
-            let mut rel = vec![women];
-            rel.extend(b.0.iter().map(|(_, v)| ledger.cell(*v)));
-            ledger.relate(rel);
+        for b in self.equality.breakdowns_mut() {
+            c.parts(women, b);
         }
-        for t in &self.targets {
-            ledger.cell(t.actual);
+        for t in &mut self.targets {
+            c.cell(&mut t.actual);
         }
+        c
+    }
 
-        // Write back in the same order.
-        let out = ledger.publish(s);
-        self.suppression = Applied::new(s, &out);
-        let mut it = out.into_iter();
-        let mut next = || it.next().expect("one published count per cell");
+    /// After suppression: a median, rate, hours or percentage figure whose
+    /// base is hidden is withheld too.
+    fn withhold_derived(&mut self, s: Suppression) {
         let r = &mut self.referrals;
-        r.total = next();
-        for b in [&mut r.by_source, &mut r.by_outcome, &mut r.by_risk, &mut r.by_area, &mut r.by_need] {
-            for (_, v) in b.0.iter_mut() {
-                *v = next();
-            }
-        }
         if s.is_small(r.with_first_contact) {
             r.median_days_to_first_contact = None;
         }
         // Each day's count would show small numbers: never sent suppressed.
         r.days_to_first_contact = None;
-        self.women_supported = next();
         let cl = &mut self.caseload;
-        for v in [&mut cl.open_at_start, &mut cl.opened, &mut cl.closed, &mut cl.open_at_end] {
-            *v = next();
-        }
-        for (_, v) in cl.by_tier.0.iter_mut() {
-            *v = next();
-        }
         if cl.open_at_end.is_hidden() || cl.by_tier.0.iter().any(|(_, v)| v.is_hidden()) {
             cl.committed_hours_per_week = None;
-        }
-        for (_, v) in self.closures.by_outcome.0.iter_mut() {
-            *v = next();
         }
         if cl.closed.is_hidden() || self.closures.by_outcome.0.iter().any(|(_, v)| v.is_hidden()) {
             self.closures.positive_rate = None;
         }
-        let o = &mut self.outcomes;
-        for (_, c) in o.by_pathway.0.iter_mut() {
-            c.assessed = next();
-            c.progressed = next();
-        }
-        for v in [&mut o.women_assessed, &mut o.women_progressed, &mut o.completions] {
-            *v = next();
-        }
         // The rate of two exact counts would give them back: withheld when
         // either is hidden, and under rounding (whose point is that exact
         // counts are not shown).
+        let o = &mut self.outcomes;
         if o.women_assessed.is_hidden() || o.women_progressed.is_hidden() || s.rounding.is_some() {
             o.progress_rate = None;
         }
-        for b in self.equality.breakdowns_mut() {
-            for (_, v) in b.0.iter_mut() {
-                *v = next();
-            }
-        }
         for t in &mut self.targets {
-            t.actual = next();
             if t.actual.is_hidden() {
                 t.percent = None;
             }
         }
+    }
+}
+
+/// The counts of a return, each a cell, and the relations between cells.
+#[derive(Default)]
+struct Counts<'a> {
+    cells: Vec<&'a mut Count>,
+    relations: Vec<Vec<usize>>,
+}
+
+impl<'a> Counts<'a> {
+    fn cell(&mut self, c: &'a mut Count) -> usize {
+        self.cells.push(c);
+        self.cells.len() - 1
+    }
+
+    /// A breakdown's counts, related to the total they add up to.
+    fn parts(&mut self, total: usize, b: &'a mut Breakdown) {
+        let mut rel = vec![total];
+        for (_, v) in b.0.iter_mut() {
+            rel.push(self.cell(v));
+        }
+        self.relations.push(rel);
     }
 }
 
@@ -747,302 +756,298 @@ pub enum Basis {
     /// The women of `women_supported` in member `.2` of equality breakdown `.1`.
     Equality(Scope, &'static str, String),
     /// The grant itself.
-    Awarded(i64),
+    Awarded(Box<GrantLine>),
     Payments(Scope, i64, q::PaymentSet),
     /// The grant's amount less its payments to date.
-    Outstanding(Scope, i64),
+    Outstanding(Scope, Box<GrantLine>),
 }
 
 /// One line of the return in its long form: the CSV layout and the list of
 /// figures `report explain` accepts.
 #[derive(Debug, Clone)]
 pub struct Figure {
-    /// The name `report explain` accepts; None for descriptive lines.
-    pub name: Option<String>,
     pub section: &'static str,
     pub item: String,
     pub measure: String,
     pub category: String,
     pub value: FigureValue,
-    pub basis: Option<Basis>,
-    /// How it was counted, in words.
+    /// What `report explain` needs of a figure it accepts; None for
+    /// descriptive lines.
+    pub named: Option<Named>,
+}
+
+/// A figure's name, the records it is counted over, and how, in words.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: String,
+    pub basis: Basis,
     pub rule: String,
+}
+
+impl Figure {
+    /// A descriptive line (no name, nothing to explain).
+    pub fn line(section: &'static str, item: String, measure: &str, category: &str, value: FigureValue) -> Figure {
+        Figure { section, item, measure: measure.into(), category: category.into(), value, named: None }
+    }
+
+    /// A figure `report explain` accepts: its name, the records it is
+    /// counted over and how, in words.
+    fn named(name: String, line: Figure, basis: Basis, rule: String) -> Figure {
+        Figure { named: Some(Named { name, basis, rule }), ..line }
+    }
+
+    /// The name `report explain` accepts, for a named figure.
+    pub fn name(&self) -> Option<&str> {
+        self.named.as_ref().map(|n| n.name.as_str())
+    }
+}
+
+/// `section.measure` or `section.measure.category`.
+fn dotted(section: &str, measure: &str, category: &str) -> String {
+    if category.is_empty() {
+        format!("{section}.{measure}")
+    } else {
+        format!("{section}.{measure}.{category}")
+    }
 }
 
 impl Return {
     /// Every line of the return, in order, with the figures' names.
     pub fn figures(&self) -> Vec<Figure> {
-        let mut out = Vec::new();
-        let sc = &self.scope;
-        let span = format!("from {} to {}", sc.from, sc.to);
-        let meta = |out: &mut Vec<Figure>, measure: &str, value: FigureValue| {
-            out.push(Figure {
-                name: None,
-                section: "return",
-                item: String::new(),
-                measure: measure.into(),
-                category: String::new(),
-                value,
-                basis: None,
-                rule: String::new(),
-            })
-        };
-        let text = |s: &str| FigureValue::Text(Some(s.to_string()));
-        meta(&mut out, "schema", text(self.schema));
-        meta(&mut out, "period", text(&self.period.label));
-        meta(&mut out, "from", text(&self.period.from.iso()));
-        meta(&mut out, "to", text(&self.period.to.iso()));
-        meta(&mut out, "generated_at", text(&self.generated_at));
-        meta(&mut out, "database_schema_version", FigureValue::Int(self.database_schema_version));
-        meta(&mut out, "service", FigureValue::Text(self.service.as_ref().map(|s| s.name.clone())));
-        meta(&mut out, "service_includes", FigureValue::Text(self.service.as_ref().map(|s| s.includes.join(";"))));
-        meta(&mut out, "provider", FigureValue::Text(self.provider.as_ref().map(|p| p.name.clone())));
-        meta(
-            &mut out,
-            "provider_identifier",
-            FigureValue::Text(self.provider.as_ref().and_then(|p| p.identifier.clone())),
-        );
-        meta(&mut out, "suppression_threshold", FigureValue::Int(i64::from(self.suppression.threshold)));
-        meta(&mut out, "suppression_rounding", FigureValue::Int(i64::from(self.suppression.rounding.unwrap_or(0))));
-        meta(&mut out, "suppression_primary", FigureValue::Int(self.suppression.primary as i64));
-        meta(&mut out, "suppression_secondary", FigureValue::Int(self.suppression.secondary as i64));
+        let mut out = self.meta_figures();
+        out.extend(self.referral_figures());
+        out.push(self.women_figure());
+        out.extend(self.caseload_figures());
+        out.extend(self.outcome_figures());
+        out.extend(self.equality_figures());
+        for t in &self.targets {
+            out.extend(self.target_figures(t));
+        }
+        for g in &self.grants {
+            out.extend(self.grant_figures(g));
+        }
+        // The key to the symbols of hidden counts, last, so that a reader
+        // of the CSV alone knows what "<5" and "[c]" mean.
+        for (symbol, meaning) in &self.suppression.legend {
+            out.push(Figure::line("return", String::new(), "legend", symbol, FigureValue::Text(Some(meaning.clone()))));
+        }
+        out
+    }
 
-        let referral =
-            |out: &mut Vec<Figure>, measure: &str, category: &str, v: FigureValue, f: ReferralFigure, rule: String| {
-                let name = if category.is_empty() {
-                    format!("referrals.{measure}")
-                } else {
-                    format!("referrals.{measure}.{category}")
-                };
-                out.push(Figure {
-                    name: Some(name),
-                    section: "referrals",
-                    item: String::new(),
-                    measure: measure.into(),
-                    category: category.into(),
-                    value: v,
-                    basis: Some(Basis::Referrals(sc.clone(), f)),
-                    rule,
-                })
-            };
+    /// "from F to T" of the return's scope.
+    fn span(&self) -> String {
+        format!("from {} to {}", self.scope.from, self.scope.to)
+    }
+
+    /// What the return is: schema, period, service, provider, suppression.
+    fn meta_figures(&self) -> Vec<Figure> {
+        let text = |s: &str| FigureValue::Text(Some(s.to_string()));
+        let a = &self.suppression;
+        [
+            ("schema", text(self.schema)),
+            ("period", text(&self.period.label)),
+            ("from", text(&self.period.from.iso())),
+            ("to", text(&self.period.to.iso())),
+            ("generated_at", text(&self.generated_at)),
+            ("database_schema_version", FigureValue::Int(self.database_schema_version)),
+            ("service", FigureValue::Text(self.service.as_ref().map(|s| s.name.clone()))),
+            ("service_includes", FigureValue::Text(self.service.as_ref().map(|s| s.includes.join(";")))),
+            ("provider", FigureValue::Text(self.provider.as_ref().map(|p| p.name.clone()))),
+            ("provider_identifier", FigureValue::Text(self.provider.as_ref().and_then(|p| p.identifier.clone()))),
+            ("suppression_threshold", FigureValue::Int(i64::from(a.threshold))),
+            ("suppression_rounding", FigureValue::Int(i64::from(a.rounding.unwrap_or(0)))),
+            ("suppression_primary", FigureValue::Int(a.primary as i64)),
+            ("suppression_secondary", FigureValue::Int(a.secondary as i64)),
+        ]
+        .into_iter()
+        .map(|(measure, value)| Figure::line("return", String::new(), measure, "", value))
+        .collect()
+    }
+
+    fn referral_figures(&self) -> Vec<Figure> {
+        let sc = &self.scope;
+        let referral = |measure: &str, category: &str, v: Count, f: ReferralFigure, rule: String| {
+            let line = Figure::line("referrals", String::new(), measure, category, FigureValue::Count(v));
+            Figure::named(dotted("referrals", measure, category), line, Basis::Referrals(sc.clone(), f), rule)
+        };
         let r = &self.referrals;
-        let referred = format!("referrals with referred_on {span}");
-        referral(&mut out, "total", "", FigureValue::Count(r.total), ReferralFigure::Total, referred.clone());
+        let referred = format!("referrals with referred_on {}", self.span());
+        let mut out = vec![referral("total", "", r.total, ReferralFigure::Total, referred.clone())];
         for (s, (k, v)) in Source::ALL.iter().zip(&r.by_source.0) {
             let rule = format!("{referred} whose source is {k}");
-            referral(&mut out, "by_source", k, FigureValue::Count(*v), ReferralFigure::Source(*s), rule);
+            out.push(referral("by_source", k, *v, ReferralFigure::Source(*s), rule));
         }
         for (n, (k, v)) in Need::ALL.iter().zip(&r.by_need.0) {
             let rule =
                 format!("{referred} with {k} among their needs (a referral with several needs counts under each)");
-            referral(&mut out, "by_need", k, FigureValue::Count(*v), ReferralFigure::Need(*n), rule);
+            out.push(referral("by_need", k, *v, ReferralFigure::Need(*n), rule));
         }
         for (o, (k, v)) in ReferralOutcome::ALL.iter().map(Some).chain([None]).zip(&r.by_outcome.0) {
             let rule = match o {
                 Some(_) => format!("{referred} whose outcome is {k}"),
                 None => format!("{referred} with no outcome recorded yet"),
             };
-            referral(&mut out, "by_outcome", k, FigureValue::Count(*v), ReferralFigure::Outcome(o.copied()), rule);
+            out.push(referral("by_outcome", k, *v, ReferralFigure::Outcome(o.copied()), rule));
         }
-        let with_area: Vec<&(String, Count)> = r.by_area.0.iter().collect();
-        for (k, v) in with_area {
+        for (k, v) in &r.by_area.0 {
             let (f, rule) = if k == AREA_NOT_RECORDED {
                 (ReferralFigure::Area(None), format!("{referred} with no area recorded"))
             } else {
                 (ReferralFigure::Area(Some(k.clone())), format!("{referred} whose area is {k}"))
             };
-            referral(&mut out, "by_area", k, FigureValue::Count(*v), f, rule);
+            out.push(referral("by_area", k, *v, f, rule));
         }
         for (o, (k, v)) in Risk::ALL.iter().map(Some).chain([None]).zip(&r.by_risk.0) {
             let rule = match o {
                 Some(_) => format!("{referred} whose DASH risk level is {k}"),
                 None => format!("{referred} with no DASH risk level recorded"),
             };
-            referral(&mut out, "by_risk", k, FigureValue::Count(*v), ReferralFigure::Risk(o.copied()), rule);
+            out.push(referral("by_risk", k, *v, ReferralFigure::Risk(o.copied()), rule));
         }
-        referral(
-            &mut out,
-            "median_days_to_first_contact",
-            "",
-            FigureValue::Number(r.median_days_to_first_contact),
-            ReferralFigure::WithFirstContact,
+        let measure = "median_days_to_first_contact";
+        let line =
+            Figure::line("referrals", String::new(), measure, "", FigureValue::Number(r.median_days_to_first_contact));
+        out.push(Figure::named(
+            dotted("referrals", measure, ""),
+            line,
+            Basis::Referrals(sc.clone(), ReferralFigure::WithFirstContact),
             format!("median of first_contact_on − referred_on in days over the {referred} that have a first contact (the mean of the middle two for an even count)"),
+        ));
+        out
+    }
+
+    fn women_figure(&self) -> Figure {
+        let sc = &self.scope;
+        let line = Figure::line(
+            "women_supported",
+            String::new(),
+            "women_supported",
+            "",
+            FigureValue::Count(self.women_supported),
         );
+        Figure::named(
+            "women_supported".into(),
+            line,
+            Basis::Cases(sc.clone(), CaseSet::Women),
+            format!(
+                "distinct women with a case open on at least one day {} (opened on or before {}, not closed before {})",
+                self.span(),
+                sc.to,
+                sc.from
+            ),
+        )
+    }
 
-        out.push(Figure {
-            name: Some("women_supported".into()),
-            section: "women_supported",
-            item: String::new(),
-            measure: "women_supported".into(),
-            category: String::new(),
-            value: FigureValue::Count(self.women_supported),
-            basis: Some(Basis::Cases(sc.clone(), CaseSet::Women)),
-            rule: format!("distinct women with a case open on at least one day {span} (opened on or before {}, not closed before {})", sc.to, sc.from),
-        });
-
-        let case = |out: &mut Vec<Figure>,
-                    section: &'static str,
-                    measure: &str,
-                    category: &str,
-                    v: FigureValue,
-                    basis: Basis,
-                    rule: String| {
-            let name = if category.is_empty() {
-                format!("{section}.{measure}")
-            } else {
-                format!("{section}.{measure}.{category}")
-            };
-            out.push(Figure {
-                name: Some(name),
-                section,
-                item: String::new(),
-                measure: measure.into(),
-                category: category.into(),
-                value: v,
-                basis: Some(basis),
-                rule,
-            })
+    /// The caseload and closures sections.
+    fn caseload_figures(&self) -> Vec<Figure> {
+        let sc = &self.scope;
+        let span = self.span();
+        let case = |section: &'static str, measure: &str, category: &str, v: FigureValue, basis, rule| {
+            let line = Figure::line(section, String::new(), measure, category, v);
+            Figure::named(dotted(section, measure, category), line, basis, rule)
         };
-        let cl = &self.caseload;
         let cases = |set: CaseSet| Basis::Cases(sc.clone(), set);
-        case(
-            &mut out,
-            "caseload",
-            "open_at_start",
-            "",
-            FigureValue::Count(cl.open_at_start),
-            cases(CaseSet::OpenAtStart),
-            format!("cases opened before {} and not closed before it", sc.from),
-        );
-        case(
-            &mut out,
-            "caseload",
-            "opened",
-            "",
-            FigureValue::Count(cl.opened),
-            cases(CaseSet::Opened),
-            format!("cases opened {span}"),
-        );
-        case(
-            &mut out,
-            "caseload",
-            "closed",
-            "",
-            FigureValue::Count(cl.closed),
-            cases(CaseSet::Closed),
-            format!("cases closed {span}"),
-        );
+        let count = |c: Count| FigureValue::Count(c);
+        let cl = &self.caseload;
         let open_end = format!("cases opened on or before {} and not closed on or before it", sc.to);
-        case(
-            &mut out,
-            "caseload",
-            "open_at_end",
-            "",
-            FigureValue::Count(cl.open_at_end),
-            cases(CaseSet::OpenAtEnd),
-            open_end.clone(),
-        );
-        for (t, v) in &cl.by_tier.0 {
+        let mut out = vec![
             case(
-                &mut out,
+                "caseload",
+                "open_at_start",
+                "",
+                count(cl.open_at_start),
+                cases(CaseSet::OpenAtStart),
+                format!("cases opened before {} and not closed before it", sc.from),
+            ),
+            case("caseload", "opened", "", count(cl.opened), cases(CaseSet::Opened), format!("cases opened {span}")),
+            case("caseload", "closed", "", count(cl.closed), cases(CaseSet::Closed), format!("cases closed {span}")),
+            case("caseload", "open_at_end", "", count(cl.open_at_end), cases(CaseSet::OpenAtEnd), open_end.clone()),
+        ];
+        for (t, v) in &cl.by_tier.0 {
+            out.push(case(
                 "caseload",
                 "by_tier",
                 t,
-                FigureValue::Count(*v),
+                count(*v),
                 cases(CaseSet::TierAtEnd(t.clone())),
                 format!("{open_end}, at tier {t} on {} (the tier change with the latest date on or before it)", sc.to),
-            );
+            ));
         }
-        case(
-            &mut out,
+        out.push(case(
             "caseload",
             "committed_hours_per_week",
             "",
             FigureValue::Number(cl.committed_hours_per_week),
             Basis::Hours(sc.clone()),
             format!("the weekly hours of the tier on {} of each of the {open_end}", sc.to),
-        );
+        ));
         for (o, (k, v)) in CaseOutcome::ALL.iter().zip(&self.closures.by_outcome.0) {
-            case(
-                &mut out,
+            out.push(case(
                 "closures",
                 "by_outcome",
                 k,
-                FigureValue::Count(*v),
+                count(*v),
                 cases(CaseSet::ClosedWith(*o)),
                 format!("cases closed {span} with outcome {k}"),
-            );
+            ));
         }
-        case(
-            &mut out,
+        out.push(case(
             "closures",
             "positive_rate",
             "",
             FigureValue::Number(self.closures.positive_rate),
             cases(CaseSet::Closed),
             format!("cases closed {span} with outcome positive ÷ all cases closed {span}, rounded to 4 places"),
-        );
+        ));
+        out
+    }
 
+    fn outcome_figures(&self) -> Vec<Figure> {
+        let sc = &self.scope;
+        let span = self.span();
         let o = &self.outcomes;
         let counted = format!(
             "the women with a case open on at least one day {span} at a service in scope, by their assessments \
              on or before {} on a case at a service in scope (any of her cases)",
             sc.to
         );
-        let outcome =
-            |out: &mut Vec<Figure>, name: String, measure: &str, category: String, v: FigureValue, f, rule| {
-                out.push(Figure {
-                    name: Some(name),
-                    section: "outcomes",
-                    item: String::new(),
-                    measure: measure.into(),
-                    category,
-                    value: v,
-                    basis: Some(Basis::Outcomes(sc.clone(), f)),
-                    rule,
-                })
-            };
+        let outcome = |measure: &str, category: String, v: FigureValue, f, rule| {
+            let name = dotted("outcomes", measure, &category);
+            let line = Figure::line("outcomes", String::new(), measure, &category, v);
+            Figure::named(name, line, Basis::Outcomes(sc.clone(), f), rule)
+        };
+        let mut out = Vec::new();
         for (p, c) in &o.by_pathway.0 {
-            outcome(
-                &mut out,
-                format!("outcomes.by_pathway.{p}.assessed"),
+            out.push(outcome(
                 "by_pathway",
                 format!("{p}.assessed"),
                 FigureValue::Count(c.assessed),
                 OutcomeFigure::Assessed(*p),
                 format!("{counted}: those with an assessment on {p}"),
-            );
-            outcome(
-                &mut out,
-                format!("outcomes.by_pathway.{p}.progressed"),
+            ));
+            out.push(outcome(
                 "by_pathway",
                 format!("{p}.progressed"),
                 FigureValue::Count(c.progressed),
                 OutcomeFigure::Progressed(*p),
                 format!("{counted}: those whose latest score on {p} is higher than their first"),
-            );
+            ));
         }
-        outcome(
-            &mut out,
-            "outcomes.women_assessed".into(),
+        out.push(outcome(
             "women_assessed",
             String::new(),
             FigureValue::Count(o.women_assessed),
             OutcomeFigure::WomenAssessed,
             format!("{counted}: those assessed on at least one pathway (each woman once)"),
-        );
-        outcome(
-            &mut out,
-            "outcomes.women_progressed".into(),
+        ));
+        out.push(outcome(
             "women_progressed",
             String::new(),
             FigureValue::Count(o.women_progressed),
             OutcomeFigure::WomenProgressed,
             format!("{counted}: those who progressed on at least one pathway (each woman once)"),
-        );
-        outcome(
-            &mut out,
-            "outcomes.progress_rate".into(),
+        ));
+        out.push(outcome(
             "progress_rate",
             String::new(),
             FigureValue::Number(o.progress_rate),
@@ -1050,10 +1055,8 @@ impl Return {
             "outcomes.women_progressed ÷ outcomes.women_assessed, rounded to 4 places (the women who progressed are \
              listed)"
                 .into(),
-        );
-        outcome(
-            &mut out,
-            "outcomes.completions".into(),
+        ));
+        out.push(outcome(
             "completions",
             String::new(),
             FigureValue::Count(o.completions),
@@ -1063,155 +1066,121 @@ impl Return {
                  pathways",
                 o.completion_pathways
             ),
-        );
-        out.push(Figure {
-            name: None,
-            section: "outcomes",
-            item: String::new(),
-            measure: "completion_pathways".into(),
-            category: String::new(),
-            value: FigureValue::Int(i64::from(o.completion_pathways)),
-            basis: None,
-            rule: String::new(),
-        });
+        ));
+        let k = FigureValue::Int(i64::from(o.completion_pathways));
+        out.push(Figure::line("outcomes", String::new(), "completion_pathways", "", k));
+        out
+    }
 
+    fn equality_figures(&self) -> Vec<Figure> {
         let rules: [(&str, &str); 4] = [
             ("by_age_band", "whose age (the year of T minus the birth year) is in the band"),
             ("by_ethnic_group", "whose ethnic group (ONS 2021 high-level group of the recorded category) is"),
             ("by_disability", "whose disability answer is"),
             ("with_dependent_children", "with dependent children (one or more):"),
         ];
+        let mut out = Vec::new();
         for ((which, b), (_, words)) in self.equality.breakdowns().into_iter().zip(rules) {
             for (k, v) in &b.0 {
-                out.push(Figure {
-                    name: Some(format!("equality.{which}.{k}")),
-                    section: "equality",
-                    item: String::new(),
-                    measure: which.into(),
-                    category: k.clone(),
-                    value: FigureValue::Count(*v),
-                    basis: Some(Basis::Equality(sc.clone(), which, k.clone())),
-                    rule: format!("the women counted in women_supported {words} {k}"),
-                });
+                let line = Figure::line("equality", String::new(), which, k, FigureValue::Count(*v));
+                out.push(Figure::named(
+                    format!("equality.{which}.{k}"),
+                    line,
+                    Basis::Equality(self.scope.clone(), which, k.clone()),
+                    format!("the women counted in women_supported {words} {k}"),
+                ));
             }
         }
+        out
+    }
 
-        for t in &self.targets {
-            let item = t.service.clone().or(t.grant.clone()).unwrap_or_default();
-            let item = match &t.provider {
-                Some(p) => format!("{p}: {item} ({})", t.period),
-                None => format!("{item} ({})", t.period),
-            };
-            let line = |category: &str, value: FigureValue| Figure {
-                name: None,
-                section: "targets",
-                item: item.clone(),
-                measure: t.measure.as_str().into(),
-                category: category.into(),
-                value,
-                basis: None,
-                rule: String::new(),
-            };
-            out.push(line("target", FigureValue::Int(t.target)));
-            let w = &t.scope;
-            let basis = target_basis(w, t.measure, self.outcomes.completion_pathways);
-            let whose = match (&t.service, &t.grant) {
-                (Some(s), _) => format!("of {s} (and its spokes, for a hub)"),
-                (None, Some(g)) => format!("of the services grant {g} funds"),
-                _ => String::new(),
-            };
-            let rule = match t.measure {
-                Measure::Referrals => {
-                    format!("referrals to the services {whose} with referred_on from {} to {}", w.from, w.to)
-                }
-                Measure::WomenSupported => format!(
-                    "distinct women with a case at the services {whose} open on at least one day from {} to {}",
-                    w.from, w.to
-                ),
-                Measure::PositiveOutcomes => {
-                    format!("cases at the services {whose} closed from {} to {} with outcome positive", w.from, w.to)
-                }
-                Measure::WomenProgressed => format!(
-                    "distinct women with a case at the services {whose} open on at least one day from {} to {} whose \
-                     latest score on a pathway (of their assessments on or before {} on a case at those services) is \
-                     higher than their first, on at least one pathway",
-                    w.from, w.to, w.to
-                ),
-                Measure::Completions => format!(
-                    "distinct women with a case at the services {whose} closed from {} to {} who progressed (latest \
-                     score higher than the first, of their assessments on or before {} on a case at those services) on \
-                     at least {} pathways",
-                    w.from, w.to, w.to, self.outcomes.completion_pathways
-                ),
-            };
-            out.push(Figure {
-                name: Some(t.figure.clone()),
-                basis: Some(basis),
-                rule,
-                ..line("actual", FigureValue::Count(t.actual))
-            });
-            out.push(line("percent", FigureValue::Number(t.percent)));
-        }
+    /// A target's lines: the target, the actual (named) and the percentage.
+    fn target_figures(&self, t: &TargetLine) -> Vec<Figure> {
+        let item = t.service.clone().or(t.grant.clone()).unwrap_or_default();
+        let item = match &t.provider {
+            Some(p) => format!("{p}: {item} ({})", t.period),
+            None => format!("{item} ({})", t.period),
+        };
+        let line = |category: &str, value: FigureValue| {
+            Figure::line("targets", item.clone(), t.measure.as_str(), category, value)
+        };
+        let basis = target_basis(&t.scope, t.measure, self.outcomes.completion_pathways);
+        vec![
+            line("target", FigureValue::Int(t.target)),
+            Figure::named(t.figure.clone(), line("actual", FigureValue::Count(t.actual)), basis, self.target_rule(t)),
+            line("percent", FigureValue::Number(t.percent)),
+        ]
+    }
 
-        for g in &self.grants {
-            let line = |measure: &str, value: FigureValue| Figure {
-                name: None,
-                section: "grants",
-                item: match &g.provider {
-                    Some(p) => format!("{p}: {}", g.grant),
-                    None => g.grant.clone(),
-                },
-                measure: measure.into(),
-                category: String::new(),
-                value,
-                basis: None,
-                rule: String::new(),
-            };
-            out.push(line("decision", FigureValue::Text(Some(g.decision.clone()))));
-            out.push(line("recipient", FigureValue::Text(Some(g.recipient.clone()))));
-            let money = [
-                ("awarded", g.awarded, Basis::Awarded(g.id), format!("the amount of grant {}", g.grant)),
-                (
-                    "paid_in_period",
-                    g.paid_in_period,
-                    Basis::Payments(sc.clone(), g.id, q::PaymentSet::InPeriod),
-                    format!("payments under grant {} paid {span}", g.grant),
-                ),
-                (
-                    "paid_to_date",
-                    g.paid_to_date,
-                    Basis::Payments(sc.clone(), g.id, q::PaymentSet::ToDate),
-                    format!("payments under grant {} paid on or before {}", g.grant, sc.to),
-                ),
-                (
-                    "outstanding",
-                    g.outstanding,
-                    Basis::Outstanding(sc.clone(), g.id),
-                    format!("the amount of grant {} less its payments on or before {}", g.grant, sc.to),
-                ),
-            ];
-            for (m, v, basis, rule) in money {
-                out.push(Figure {
-                    name: Some(format!("grants.{}.{m}", g.grant)),
-                    basis: Some(basis),
-                    rule,
-                    ..line(m, FigureValue::Money(v))
-                });
+    /// How a target's actual is counted, in words.
+    fn target_rule(&self, t: &TargetLine) -> String {
+        let w = &t.scope;
+        let whose = match (&t.service, &t.grant) {
+            (Some(s), _) => format!("of {s} (and its spokes, for a hub)"),
+            (None, Some(g)) => format!("of the services grant {g} funds"),
+            _ => String::new(),
+        };
+        match t.measure {
+            Measure::Referrals => {
+                format!("referrals to the services {whose} with referred_on from {} to {}", w.from, w.to)
             }
+            Measure::WomenSupported => format!(
+                "distinct women with a case at the services {whose} open on at least one day from {} to {}",
+                w.from, w.to
+            ),
+            Measure::PositiveOutcomes => {
+                format!("cases at the services {whose} closed from {} to {} with outcome positive", w.from, w.to)
+            }
+            Measure::WomenProgressed => format!(
+                "distinct women with a case at the services {whose} open on at least one day from {} to {} whose \
+                 latest score on a pathway (of their assessments on or before {} on a case at those services) is \
+                 higher than their first, on at least one pathway",
+                w.from, w.to, w.to
+            ),
+            Measure::Completions => format!(
+                "distinct women with a case at the services {whose} closed from {} to {} who progressed (latest \
+                 score higher than the first, of their assessments on or before {} on a case at those services) on \
+                 at least {} pathways",
+                w.from, w.to, w.to, self.outcomes.completion_pathways
+            ),
         }
-        // The key to the symbols of hidden counts, last, so that a reader
-        // of the CSV alone knows what "<5" and "[c]" mean.
-        for (symbol, meaning) in &self.suppression.legend {
-            out.push(Figure {
-                name: None,
-                section: "return",
-                item: String::new(),
-                measure: "legend".into(),
-                category: symbol.clone(),
-                value: FigureValue::Text(Some(meaning.clone())),
-                basis: None,
-                rule: String::new(),
-            });
+    }
+
+    /// A grant's lines: decision and recipient, then its four sums (named).
+    fn grant_figures(&self, g: &GrantLine) -> Vec<Figure> {
+        let sc = &self.scope;
+        let item = match &g.provider {
+            Some(p) => format!("{p}: {}", g.grant),
+            None => g.grant.clone(),
+        };
+        let line = |measure: &str, value: FigureValue| Figure::line("grants", item.clone(), measure, "", value);
+        let mut out = vec![
+            line("decision", FigureValue::Text(Some(g.decision.clone()))),
+            line("recipient", FigureValue::Text(Some(g.recipient.clone()))),
+        ];
+        let money = [
+            ("awarded", g.awarded, Basis::Awarded(Box::new(g.clone())), format!("the amount of grant {}", g.grant)),
+            (
+                "paid_in_period",
+                g.paid_in_period,
+                Basis::Payments(sc.clone(), g.id, q::PaymentSet::InPeriod),
+                format!("payments under grant {} paid {}", g.grant, self.span()),
+            ),
+            (
+                "paid_to_date",
+                g.paid_to_date,
+                Basis::Payments(sc.clone(), g.id, q::PaymentSet::ToDate),
+                format!("payments under grant {} paid on or before {}", g.grant, sc.to),
+            ),
+            (
+                "outstanding",
+                g.outstanding,
+                Basis::Outstanding(sc.clone(), Box::new(g.clone())),
+                format!("the amount of grant {} less its payments on or before {}", g.grant, sc.to),
+            ),
+        ];
+        for (m, v, basis, rule) in money {
+            out.push(Figure::named(format!("grants.{}.{m}", g.grant), line(m, FigureValue::Money(v)), basis, rule));
         }
         out
     }

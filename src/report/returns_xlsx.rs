@@ -86,9 +86,9 @@ fn about(r: &Return) -> Result<Worksheet> {
     )?;
     line("Definitions", Cell::text(format!("every figure's definition: {DEFINITIONS}; how each was counted here:")))?;
     for f in r.figures() {
-        if let Some(name) = f.name {
-            if !f.rule.is_empty() {
-                line(&name, Cell::text(f.rule))?;
+        if let Some(n) = f.named {
+            if !n.rule.is_empty() {
+                line(&n.name, Cell::text(n.rule))?;
             }
         }
     }
