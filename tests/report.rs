@@ -1404,3 +1404,47 @@ fn cron_script_writes_last_month_quietly_and_fails_loudly() {
     assert!(err.contains("no database there yet") && err.contains("failed with exit code 66"), "{err}");
     assert!(std::fs::read_dir(&out_dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().contains(".tmp.")));
 }
+
+/// `report explain` counts only the section of the figure it explains
+/// (`returns::Parts`): the value it gives is the whole return's, for every
+/// figure of the return, in a year and a quarter, for every service and a hub.
+#[test]
+fn explain_gives_every_figure_the_value_the_whole_return_gives() {
+    let p = Pathway::examples();
+    let mut checked = 0;
+    for view in [
+        &["--period", "2021/22"][..],
+        &["--period", "2021/22-Q1"],
+        &["--period", "2021/22", "--service", "Beth Centre"],
+    ] {
+        let csv = p.ok(&[&["report", "return", "--format", "csv"][..], view].concat());
+        let mut prefixes = std::collections::BTreeSet::new();
+        for r in csv::Reader::from_reader(csv.as_bytes()).records().map(Result::unwrap) {
+            let (name, value) = (&r[0], &r[5]);
+            if name.is_empty() {
+                continue;
+            }
+            let e = p.json(&[&["report", "explain", name][..], view].concat());
+            let given = match &e["value"] {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                v => v.to_string(),
+            };
+            let same =
+                given == value || matches!((given.parse::<f64>(), value.parse::<f64>()), (Ok(a), Ok(b)) if a == b);
+            assert!(same, "{name} {view:?}: explain gives {given:?}, the return {value:?}");
+            prefixes.insert(name.split('.').next().unwrap().to_string());
+            checked += 1;
+        }
+        // Every section's figures were asked for, targets and (for the
+        // whole database, whose grants fund no one service) grants too.
+        let grants = if view.len() == 2 { &["grants"][..] } else { &[] };
+        for s in ["referrals", "women_supported", "caseload", "closures", "outcomes", "equality", "targets"]
+            .iter()
+            .chain(grants)
+        {
+            assert!(prefixes.contains(*s), "no {s} figure in {view:?}: {prefixes:?}");
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}

@@ -107,9 +107,15 @@ pub struct Explanation {
 pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explanation> {
     let mut opts = opts.clone();
     opts.suppression = super::suppress::Suppression::NONE;
-    let ret = returns::build(conn, &opts)?;
-    let figures = ret.figures();
     let wanted = figure.trim();
+    // Only the figure's own section is counted; a name not found there is
+    // looked for (and its error written) in the whole return.
+    let parts = returns::Parts::for_figure(wanted);
+    let mut ret = returns::build_parts(conn, &opts, parts)?;
+    if parts != returns::Parts::ALL && !ret.figures().iter().any(|f| f.name() == Some(wanted)) {
+        ret = returns::build(conn, &opts)?;
+    }
+    let figures = ret.figures();
     let found = figures.iter().find(|f| f.name() == Some(wanted)).or_else(|| {
         // targets.NAME.MEASURE.PERIOD always works, even when unambiguous.
         ret.targets

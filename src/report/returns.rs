@@ -465,16 +465,56 @@ fn case_sets(tiers: &[(String, f64)]) -> Vec<CaseSet> {
     sets
 }
 
+/// The sections `build_parts` counts; the others are left at zero (with
+/// their figures still named), for `report explain`, which needs the
+/// section of one figure, not the whole return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    pub referrals: bool,
+    /// `women_supported`, `caseload` and `closures`.
+    pub cases: bool,
+    pub outcomes: bool,
+    pub equality: bool,
+    pub targets: bool,
+    pub grants: bool,
+}
+
+impl Parts {
+    pub const ALL: Parts =
+        Parts { referrals: true, cases: true, outcomes: true, equality: true, targets: true, grants: true };
+    const NONE: Parts =
+        Parts { referrals: false, cases: false, outcomes: false, equality: false, targets: false, grants: false };
+
+    /// The section a figure's name belongs to; every section for a target,
+    /// a grant, or a name that is none of these.
+    pub fn for_figure(name: &str) -> Parts {
+        let first = name.split('.').next().unwrap_or_default();
+        match first {
+            "referrals" => Parts { referrals: true, ..Parts::NONE },
+            "women_supported" | "caseload" | "closures" => Parts { cases: true, ..Parts::NONE },
+            "outcomes" => Parts { outcomes: true, ..Parts::NONE },
+            "equality" => Parts { equality: true, ..Parts::NONE },
+            _ => Parts::ALL,
+        }
+    }
+}
+
 /// Compute the return.
 pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
+    build_parts(conn, opts, Parts::ALL)
+}
+
+/// Compute the sections of the return in `parts`, the others at zero.
+pub fn build_parts(conn: &Conn, opts: &ReturnOptions, parts: Parts) -> Result<Return> {
     let p = &opts.period;
     let scope = Scope { from: p.from, to: p.to, services: opts.service.as_ref().map(ServiceSet::ids) };
 
-    let referrals = tally_referrals(conn, &scope)?.into_referrals();
+    let referrals =
+        if parts.referrals { tally_referrals(conn, &scope)? } else { ReferralTally::default() }.into_referrals();
 
     let tier_hours = q::tiers(conn)?;
     let sets = case_sets(&tier_hours);
-    let counts = q::count_cases(conn, &scope, &sets)?;
+    let counts = if parts.cases { q::count_cases(conn, &scope, &sets)? } else { vec![0; sets.len()] };
     let c = |i: usize| Count::Value(counts[i]);
     let nt = tier_hours.len();
     let by_tier = Breakdown(tier_hours.iter().enumerate().map(|(i, (t, _))| (t.clone(), c(5 + i))).collect());
@@ -493,10 +533,12 @@ pub fn build(conn: &Conn, opts: &ReturnOptions) -> Result<Return> {
     let positive = counts[5 + nt];
     let closures = Closures { by_outcome, positive_rate: rate(positive, closed) };
 
-    let outcomes = outcomes::tally(&outcomes::women(conn, &scope)?, opts.completion_pathways);
-    let equality = equality::tally(&equality::women(conn, &scope)?, &scope);
-    let targets = build_targets(conn, &scope, opts.completion_pathways)?;
-    let grants = q::grants(conn, &scope)?
+    let women = if parts.outcomes { outcomes::women(conn, &scope)? } else { Vec::new() };
+    let outcomes = outcomes::tally(&women, opts.completion_pathways);
+    let answers = if parts.equality { equality::women(conn, &scope)? } else { Vec::new() };
+    let equality = equality::tally(&answers, &scope);
+    let targets = if parts.targets { build_targets(conn, &scope, opts.completion_pathways)? } else { Vec::new() };
+    let grants = if parts.grants { q::grants(conn, &scope)? } else { Vec::new() }
         .into_iter()
         .map(|g| GrantLine {
             decision: g.decision,
