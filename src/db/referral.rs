@@ -9,8 +9,8 @@ use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::Date;
 use anyhow::Result;
 use chrono::Datelike;
-use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OptionalExtension, ToSql};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, ToSql};
 
 /// ISO `YYYY-MM-DD` without allocating.
 pub struct Iso([u8; 10]);
@@ -36,6 +36,12 @@ impl Iso {
     }
 }
 
+impl ToSql for Iso {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(&self.0)))
+    }
+}
+
 fn opt_iso(d: Option<Date>) -> Option<Iso> {
     d.map(Iso::new)
 }
@@ -44,21 +50,42 @@ fn opt_iso(d: Option<Date>) -> Option<Iso> {
 struct Bound<'a> {
     referred_on: Iso,
     first_contact_on: Option<Iso>,
+    source: &'static str,
+    outcome: Option<&'static str>,
+    risk: Option<&'static str>,
     r: &'a Referral<'a>,
 }
 
 impl<'a> Bound<'a> {
     fn new(r: &'a Referral<'a>) -> Bound<'a> {
-        Bound { referred_on: Iso::new(r.referred_on), first_contact_on: opt_iso(r.first_contact_on), r }
+        Bound {
+            referred_on: Iso::new(r.referred_on),
+            first_contact_on: opt_iso(r.first_contact_on),
+            source: r.source.as_str(),
+            outcome: r.outcome.map(ReferralOutcome::as_str),
+            risk: r.risk.map(Risk::as_str),
+            r,
+        }
     }
-    fn first(&self) -> Option<&str> {
-        self.first_contact_on.as_ref().map(Iso::as_str)
-    }
-    fn outcome(&self) -> Option<&'static str> {
-        self.r.outcome.map(ReferralOutcome::as_str)
-    }
-    fn risk(&self) -> Option<&'static str> {
-        self.r.risk.map(Risk::as_str)
+
+    /// The referral's columns in the order every statement here binds
+    /// them as ?1 to ?11: client, service, referred_on, source, area,
+    /// needs, outcome, first_contact_on, risk, marac, ref.
+    fn values<'s>(&'s self, client_id: &'s i64, service_id: &'s i64) -> [&'s dyn ToSql; 11] {
+        let r = self.r;
+        [
+            client_id,
+            service_id,
+            &self.referred_on,
+            &self.source,
+            &r.area,
+            &r.needs.0,
+            &self.outcome,
+            &self.first_contact_on,
+            &self.risk,
+            &r.marac,
+            &r.ref_,
+        ]
     }
 }
 
@@ -72,19 +99,7 @@ pub fn insert_new_ref(conn: &Connection, client_id: i64, service_id: i64, r: &Re
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (ref) WHERE ref IS NOT NULL DO NOTHING",
         )?
-        .execute(params![
-            client_id,
-            service_id,
-            b.referred_on.as_str(),
-            r.source.as_str(),
-            r.area,
-            r.needs.0,
-            b.outcome(),
-            b.first(),
-            b.risk(),
-            r.marac,
-            r.ref_
-        ])?;
+        .execute(b.values(&client_id, &service_id))?;
     Ok((n == 1).then(|| conn.last_insert_rowid()))
 }
 
@@ -95,19 +110,7 @@ pub fn insert(conn: &Connection, client_id: i64, service_id: i64, r: &Referral<'
         "INSERT INTO referrals (client_id, service_id, referred_on, source, area, needs, outcome, first_contact_on, risk, marac, ref)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
-    .execute(params![
-        client_id,
-        service_id,
-        b.referred_on.as_str(),
-        r.source.as_str(),
-        r.area,
-        r.needs.0,
-        b.outcome(),
-        b.first(),
-        b.risk(),
-        r.marac,
-        r.ref_
-    ])?;
+    .execute(b.values(&client_id, &service_id))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -122,26 +125,11 @@ pub fn find_by_ref(
     let b = Bound::new(r);
     Ok(conn
         .prepare_cached(
-            "SELECT id, (client_id = ?2 AND service_id = ?3 AND referred_on = ?4 AND source = ?5 AND area IS ?6
-                         AND needs = ?7 AND outcome IS ?8 AND first_contact_on IS ?9 AND risk IS ?10 AND marac = ?11)
-             FROM referrals WHERE ref = ?1",
+            "SELECT id, (client_id = ?1 AND service_id = ?2 AND referred_on = ?3 AND source = ?4 AND area IS ?5
+                         AND needs = ?6 AND outcome IS ?7 AND first_contact_on IS ?8 AND risk IS ?9 AND marac = ?10)
+             FROM referrals WHERE ref = ?11",
         )?
-        .query_row(
-            params![
-                r.ref_,
-                client_id,
-                service_id,
-                b.referred_on.as_str(),
-                r.source.as_str(),
-                r.area,
-                r.needs.0,
-                b.outcome(),
-                b.first(),
-                b.risk(),
-                r.marac
-            ],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .query_row(b.values(&client_id, &service_id), |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
 
@@ -168,21 +156,7 @@ pub fn find_by_key(
     };
     Ok(conn
         .prepare_cached(sql)?
-        .query_row(
-            params![
-                client_id,
-                service_id,
-                b.referred_on.as_str(),
-                r.source.as_str(),
-                r.area,
-                r.needs.0,
-                b.outcome(),
-                b.first(),
-                b.risk(),
-                r.marac
-            ],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .query_row(&b.values(&client_id, &service_id)[..10], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
 
@@ -191,24 +165,11 @@ pub fn find_by_key(
 pub fn update(conn: &Connection, id: i64, client_id: i64, service_id: i64, r: &Referral<'_>) -> Result<()> {
     let b = Bound::new(r);
     conn.prepare_cached(
-        "UPDATE referrals SET client_id = ?2, service_id = ?3, referred_on = ?4, source = ?5, area = ?6, needs = ?7,
-                outcome = ?8, first_contact_on = ?9, risk = ?10, marac = ?11, ref = coalesce(?12, ref)
-         WHERE id = ?1",
+        "UPDATE referrals SET client_id = ?1, service_id = ?2, referred_on = ?3, source = ?4, area = ?5, needs = ?6,
+                outcome = ?7, first_contact_on = ?8, risk = ?9, marac = ?10, ref = coalesce(?11, ref)
+         WHERE id = ?12",
     )?
-    .execute(params![
-        id,
-        client_id,
-        service_id,
-        b.referred_on.as_str(),
-        r.source.as_str(),
-        r.area,
-        r.needs.0,
-        b.outcome(),
-        b.first(),
-        b.risk(),
-        r.marac,
-        r.ref_
-    ])?;
+    .execute(params_from_iter(b.values(&client_id, &service_id).into_iter().chain([&id as &dyn ToSql])))?;
     Ok(())
 }
 
