@@ -366,12 +366,14 @@ pub struct FilterArgs {
 impl From<FilterArgs> for Filter {
     fn from(a: FilterArgs) -> Filter {
         Filter {
-            status: a.status,
-            budget_year: a.budget_year,
-            commissioner: a.commissioner,
-            recipient: a.recipient,
+            of: crate::domain::decision::Filter {
+                status: a.status,
+                budget_year: a.budget_year,
+                commissioner: a.commissioner,
+                recipient: a.recipient,
+                period: a.period,
+            },
             decision: a.decision,
-            period: a.period,
         }
     }
 }

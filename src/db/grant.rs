@@ -207,13 +207,13 @@ const WHERE: &str = "(?1 IS NULL OR g.status = ?1)
 
 fn filter_params(f: &ResolvedFilter) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
     vec![
-        Box::new(f.status.map(|s| s.as_str())),
-        Box::new(f.budget_year.as_deref()),
-        Box::new(f.commissioner_id),
-        Box::new(f.recipient_id),
+        Box::new(f.of.status.map(|s| s.as_str())),
+        Box::new(f.of.budget_year.as_deref()),
+        Box::new(f.of.commissioner_id),
+        Box::new(f.of.recipient_id),
         Box::new(f.decision_id),
-        Box::new(f.period.as_ref().map(|p| p.from.iso())),
-        Box::new(f.period.as_ref().map(|p| p.to.iso())),
+        Box::new(f.of.period.as_ref().map(|p| p.from.iso())),
+        Box::new(f.of.period.as_ref().map(|p| p.to.iso())),
     ]
 }
 

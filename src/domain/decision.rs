@@ -685,21 +685,30 @@ pub fn set_status(
     })
 }
 
-/// Filters for `decision list` and `decision export`.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub status: Option<DecisionStatus>,
+/// Filters for `decision list` and `decision export` (status `S` a
+/// `DecisionStatus`); with a `GrantStatus`, the part of `grant::Filter`
+/// that is the same.
+#[derive(Debug, Clone)]
+pub struct Filter<S = DecisionStatus> {
+    pub status: Option<S>,
     pub budget_year: Option<BudgetYear>,
     pub commissioner: Option<String>,
     pub recipient: Option<String>,
-    /// Decisions decided or received in the period.
+    /// Decisions decided or received in the period (for grants: whose
+    /// start..end overlaps it).
     pub period: Option<Period>,
 }
 
+impl<S> Default for Filter<S> {
+    fn default() -> Self {
+        Filter { status: None, budget_year: None, commissioner: None, recipient: None, period: None }
+    }
+}
+
 /// The filter with organisation names resolved to ids.
-#[derive(Debug, Clone, Default)]
-pub struct ResolvedFilter {
-    pub status: Option<DecisionStatus>,
+#[derive(Debug, Clone)]
+pub struct ResolvedFilter<S = DecisionStatus> {
+    pub status: Option<S>,
     pub budget_year: Option<String>,
     pub commissioner_id: Option<i64>,
     pub recipient_id: Option<i64>,
@@ -718,8 +727,8 @@ pub fn org_id(conn: &Conn, name: &str, role: &str) -> Result<i64> {
     }
 }
 
-impl Filter {
-    pub fn resolve(&self, conn: &Conn) -> Result<ResolvedFilter> {
+impl<S: Copy> Filter<S> {
+    pub fn resolve(&self, conn: &Conn) -> Result<ResolvedFilter<S>> {
         Ok(ResolvedFilter {
             status: self.status,
             budget_year: self.budget_year.as_ref().map(|b| b.to_string()),

@@ -14,11 +14,11 @@
 
 use crate::db::{self, Conn, Tx};
 use crate::domain::dates;
-use crate::domain::decision::{self as decision_rules, BudgetYear};
+use crate::domain::decision as decision_rules;
 use crate::domain::trust::{self, Applied, Comparison, Tracker, Verdict};
 use crate::error::{self, RowError};
 use crate::value::names::{DecisionStatus, GrantStatus, OrgKind};
-use crate::value::{Date, Pence, Period};
+use crate::value::{Date, Pence};
 use anyhow::Result;
 
 /// A grant as recorded.
@@ -654,52 +654,30 @@ pub fn pay(conn: &mut Conn, p: &Payment, command: &str) -> Result<Paid> {
     })
 }
 
-/// Filters for `grant list` and `grant export`.
+/// Filters for `grant list` and `grant export`: a decision's filter
+/// (its period: grants whose start..end overlaps it, an open end counting
+/// as running on) and the decision the grant is under.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub status: Option<GrantStatus>,
-    /// The budget year of the decision the grant is under.
-    pub budget_year: Option<BudgetYear>,
-    /// The commissioner of the decision.
-    pub commissioner: Option<String>,
-    pub recipient: Option<String>,
+    pub of: decision_rules::Filter<GrantStatus>,
     pub decision: Option<String>,
-    /// Grants whose start..end overlaps the period (an open end counts as
-    /// running on).
-    pub period: Option<Period>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ResolvedFilter {
-    pub status: Option<GrantStatus>,
-    pub budget_year: Option<String>,
-    pub commissioner_id: Option<i64>,
-    pub recipient_id: Option<i64>,
+    pub of: decision_rules::ResolvedFilter<GrantStatus>,
     pub decision_id: Option<i64>,
-    pub period: Option<Period>,
 }
 
 impl Filter {
     pub fn resolve(&self, conn: &Conn) -> Result<ResolvedFilter> {
         Ok(ResolvedFilter {
-            status: self.status,
-            budget_year: self.budget_year.as_ref().map(|b| b.to_string()),
-            commissioner_id: self
-                .commissioner
-                .as_deref()
-                .map(|n| decision_rules::org_id(conn, n, "commissioner"))
-                .transpose()?,
-            recipient_id: self
-                .recipient
-                .as_deref()
-                .map(|n| decision_rules::org_id(conn, n, "recipient"))
-                .transpose()?,
+            of: self.of.resolve(conn)?,
             decision_id: self
                 .decision
                 .as_deref()
                 .map(|r| decision_rules::find(conn, r).map(|(id, _)| id))
                 .transpose()?,
-            period: self.period.clone(),
         })
     }
 }
