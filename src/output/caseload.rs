@@ -37,21 +37,28 @@ fn outcome_cell(o: Option<CaseOutcome>) -> Cell {
     o.map(|o| Cell::Name(o.as_str(), o.label())).unwrap_or(Cell::Null)
 }
 
-/// A row of `caseload list`.
-pub fn case_cells(c: CaseLine) -> Vec<Cell> {
-    vec![
-        Cell::Int(c.id),
-        Cell::opt_text(c.ref_),
-        Cell::Text(c.client_ref),
-        Cell::Text(c.worker),
-        Cell::Text(c.service),
-        Cell::Text(c.tier),
-        hours_cell(c.hours_per_week),
+/// A case's client, worker and service: the cells `caseload list` and
+/// `caseload export` both show before the tier.
+fn who_cells(c: &CaseLine) -> [Cell; 3] {
+    [Cell::text(&c.client_ref), Cell::text(&c.worker), Cell::text(&c.service)]
+}
+
+/// How a case stands: opened, closed, why, and its outcome (both show
+/// these after the tier).
+fn standing_cells(c: &CaseLine) -> [Cell; 4] {
+    [
         Cell::Date(c.opened_on),
         Cell::opt_date(c.closed_on),
-        Cell::opt_text(c.close_reason),
+        Cell::opt_text(c.close_reason.as_deref()),
         outcome_cell(c.outcome),
     ]
+}
+
+/// A row of `caseload list`.
+pub fn case_cells(c: CaseLine) -> Vec<Cell> {
+    let head = [Cell::Int(c.id), Cell::opt_text(c.ref_.as_deref())];
+    let tier = [Cell::text(&c.tier), hours_cell(c.hours_per_week)];
+    [&head[..], &who_cells(&c), &tier, &standing_cells(&c)].concat()
 }
 
 /// Export columns: exactly the import's.
@@ -89,17 +96,8 @@ pub fn tier_change_cells(t: TierChangeLine) -> Vec<Cell> {
 
 /// A row of `caseload export`.
 pub fn export_cells(c: CaseLine) -> Vec<Cell> {
-    vec![
-        Cell::Text(c.client_ref),
-        Cell::Text(c.worker),
-        Cell::Text(c.service),
-        Cell::Text(c.opening_tier),
-        Cell::Date(c.opened_on),
-        Cell::opt_date(c.closed_on),
-        Cell::opt_text(c.close_reason),
-        outcome_cell(c.outcome),
-        Cell::opt_text(c.ref_),
-    ]
+    let tier = [Cell::text(&c.opening_tier)];
+    [&who_cells(&c)[..], &tier, &standing_cells(&c), &[Cell::opt_text(c.ref_.as_deref())]].concat()
 }
 
 pub const WORKER_COLUMNS: &[&str] = &["code", "name", "capacity_hours", "active"];
