@@ -82,25 +82,7 @@ fn referral_section(h: &Held) -> Section {
         ]
         .map(String::from)
         .to_vec(),
-        rows: h
-            .referrals
-            .iter()
-            .map(|r| {
-                vec![
-                    Cell::Int(r.id),
-                    Cell::opt_text(r.ref_.clone()),
-                    Cell::Date(r.referred_on),
-                    Cell::Name(r.source.as_str(), r.source.label()),
-                    Cell::text(&r.service),
-                    Cell::opt_text(r.area.clone()),
-                    Cell::List(r.needs.iter().map(|n| n.as_str().to_string()).collect()),
-                    opt_name(r.outcome.map(|o| (o.as_str(), o.label()))),
-                    Cell::opt_date(r.first_contact_on),
-                    opt_name(r.risk.map(|o| (o.as_str(), o.label()))),
-                    Cell::Bool(r.marac),
-                ]
-            })
-            .collect(),
+        rows: h.referrals.iter().map(super::referral::held_cells).collect(),
     }
 }
 

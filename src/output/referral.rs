@@ -22,11 +22,12 @@ pub const LIST_COLUMNS: &[&str] = &[
     "marac",
 ];
 
-pub fn list_cells(r: &Stored) -> Vec<Cell> {
+/// A referral's cells as `client show` lists them under her: the list's
+/// columns without client_ref and days_to_first_contact.
+pub fn held_cells(r: &Stored) -> Vec<Cell> {
     vec![
         Cell::Int(r.id),
         Cell::opt_text(r.ref_.clone()),
-        Cell::text(&r.client_ref),
         Cell::Date(r.referred_on),
         Cell::Name(r.source.as_str(), r.source.label()),
         Cell::text(&r.service),
@@ -34,10 +35,17 @@ pub fn list_cells(r: &Stored) -> Vec<Cell> {
         Cell::List(r.needs.iter().map(|n| n.as_str().to_string()).collect()),
         r.outcome.map(|o| Cell::Name(o.as_str(), o.label())).unwrap_or(Cell::Null),
         Cell::opt_date(r.first_contact_on),
-        Cell::opt_int(r.days_to_first_contact()),
         r.risk.map(|o| Cell::Name(o.as_str(), o.label())).unwrap_or(Cell::Null),
         Cell::Bool(r.marac),
     ]
+}
+
+/// A row of `referral list`, under `LIST_COLUMNS`.
+pub fn list_cells(r: &Stored) -> Vec<Cell> {
+    let mut cells = held_cells(r);
+    cells.insert(2, Cell::text(&r.client_ref));
+    cells.insert(10, Cell::opt_int(r.days_to_first_contact()));
+    cells
 }
 
 pub fn export_cells(r: &Stored) -> Vec<Cell> {
