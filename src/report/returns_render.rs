@@ -395,10 +395,7 @@ fn targets(r: &Return) -> Section {
             .map(|t| {
                 let subject = t.service.clone().or(t.grant.clone()).unwrap_or_default();
                 vec![
-                    Cell::text(match &t.provider {
-                        Some(p) => format!("{p}: {subject}"),
-                        None => subject,
-                    }),
+                    provider_cell(t.provider.as_deref(), subject),
                     Cell::text(t.measure.as_str()),
                     Cell::text(t.period.clone()),
                     Cell::text(format!("{}..{}", t.counted_from, t.counted_to)),
@@ -411,6 +408,15 @@ fn targets(r: &Return) -> Section {
     )
 }
 
+/// A target's or grant's subject, after its provider's name in a return
+/// across providers ("Provider: subject").
+fn provider_cell(provider: Option<&str>, subject: String) -> Cell {
+    Cell::text(match provider {
+        Some(p) => format!("{p}: {subject}"),
+        None => subject,
+    })
+}
+
 fn grants(r: &Return) -> Section {
     section(
         "Grants",
@@ -421,10 +427,7 @@ fn grants(r: &Return) -> Section {
             .map(|g| {
                 vec![
                     Cell::text(g.decision.clone()),
-                    Cell::text(match &g.provider {
-                        Some(p) => format!("{p}: {}", g.grant),
-                        None => g.grant.clone(),
-                    }),
+                    provider_cell(g.provider.as_deref(), g.grant.clone()),
                     Cell::text(g.recipient.clone()),
                     Cell::Money(g.awarded),
                     Cell::Money(g.paid_in_period),
