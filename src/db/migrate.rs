@@ -324,6 +324,15 @@ mod tests {
         assert_eq!(ids, vec![Some(7), Some(7), None]);
     }
 
+    /// A 2021/22 target for service 1.
+    fn add_target(conn: &Connection, measure: &str, value: i64) -> rusqlite::Result<usize> {
+        conn.execute(
+            "INSERT INTO targets (service_id, measure, period, from_on, to_on, value)
+             VALUES (1, ?1, '2021/22', '2021-04-01', '2022-03-31', ?2)",
+            rusqlite::params![measure, value],
+        )
+    }
+
     #[test]
     fn step_4_keeps_the_targets_and_allows_the_outcomes_measures() {
         let dir = tempfile::tempdir().unwrap();
@@ -335,33 +344,16 @@ mod tests {
                  VALUES (5, 1, 'referrals', '2021/22', '2021-04-01', '2022-03-31', 400);",
         )
         .unwrap();
-        assert!(conn
-            .execute(
-                "INSERT INTO targets (service_id, measure, period, from_on, to_on, value)
-                 VALUES (1, 'completions', '2021/22', '2021-04-01', '2022-03-31', 40)",
-                [],
-            )
-            .is_err());
+        assert!(add_target(&conn, "completions", 40).is_err());
         ensure_current(&conn, &path).unwrap();
         let kept: (i64, String, i64) = conn
             .query_row("SELECT id, measure, value FROM targets", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap();
         assert_eq!(kept, (5, "referrals".to_string(), 400));
         for m in ["women_progressed", "completions"] {
-            conn.execute(
-                "INSERT INTO targets (service_id, measure, period, from_on, to_on, value)
-                 VALUES (1, ?1, '2021/22', '2021-04-01', '2022-03-31', 40)",
-                [m],
-            )
-            .unwrap();
+            add_target(&conn, m, 40).unwrap();
         }
         // The unique index is back: the same target twice is refused.
-        assert!(conn
-            .execute(
-                "INSERT INTO targets (service_id, measure, period, from_on, to_on, value)
-                 VALUES (1, 'completions', '2021/22', '2021-04-01', '2022-03-31', 41)",
-                [],
-            )
-            .is_err());
+        assert!(add_target(&conn, "completions", 41).is_err());
     }
 }
