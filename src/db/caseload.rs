@@ -117,17 +117,27 @@ pub struct Case {
 const CASE_COLUMNS: &str =
     "id, ref, client_id, worker_id, service_id, opened_on, closed_on, close_reason, outcome FROM cases";
 
+/// How a case stands, from the four columns from `col`: opened_on,
+/// closed_on, close_reason, outcome (as `Case` and `CaseLine` read them).
+type Standing = (Date, Option<Date>, Option<String>, Option<CaseOutcome>);
+
+fn standing_at(r: &Row<'_>, col: usize) -> rusqlite::Result<Standing> {
+    Ok((date_at(r, col)?, opt_date_at(r, col + 1)?, r.get(col + 2)?, opt_parsed_at(r, col + 3, "outcome")?))
+}
+
 fn case_from(r: &Row<'_>) -> rusqlite::Result<Case> {
+    let (opened_on, closed_on, close_reason, outcome) = standing_at(r, 5)?;
+    let (client_id, worker_id, service_id) = (r.get(2)?, r.get(3)?, r.get(4)?);
     Ok(Case {
         id: r.get(0)?,
         ref_: r.get(1)?,
-        client_id: r.get(2)?,
-        worker_id: r.get(3)?,
-        service_id: r.get(4)?,
-        opened_on: date_at(r, 5)?,
-        closed_on: opt_date_at(r, 6)?,
-        close_reason: r.get(7)?,
-        outcome: opt_parsed_at(r, 8, "outcome")?,
+        client_id,
+        worker_id,
+        service_id,
+        opened_on,
+        closed_on,
+        close_reason,
+        outcome,
     })
 }
 
@@ -351,6 +361,7 @@ pub fn list_cases(conn: &Connection, f: &CaseFilter, mut each: impl FnMut(CaseLi
     let mut st = conn.prepare(&sql)?;
     let mut rows = st.query(params_from_iter(args))?;
     while let Some(r) = rows.next()? {
+        let (opened_on, closed_on, close_reason, outcome) = standing_at(r, 7)?;
         each(CaseLine {
             id: r.get(0)?,
             ref_: r.get(1)?,
@@ -359,10 +370,10 @@ pub fn list_cases(conn: &Connection, f: &CaseFilter, mut each: impl FnMut(CaseLi
             service: r.get(4)?,
             tier: r.get(5)?,
             hours_per_week: r.get(6)?,
-            opened_on: date_at(r, 7)?,
-            closed_on: opt_date_at(r, 8)?,
-            close_reason: r.get(9)?,
-            outcome: opt_parsed_at(r, 10, "outcome")?,
+            opened_on,
+            closed_on,
+            close_reason,
+            outcome,
             opening_tier: r.get(11)?,
         })?;
     }
