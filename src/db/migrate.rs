@@ -224,6 +224,17 @@ mod tests {
         (conn, path)
     }
 
+    /// A version 1 file with provider 1 and its service 1, the Beth Centre.
+    fn v1_with_service(dir: &Path) -> (Connection, std::path::PathBuf) {
+        let (conn, path) = v1(dir);
+        conn.execute_batch(
+            "INSERT INTO organisations (id, name, kind) VALUES (1, 'London Women''s Consortium', 'provider');
+             INSERT INTO services (id, name, provider_id) VALUES (1, 'Beth Centre', 1);",
+        )
+        .unwrap();
+        (conn, path)
+    }
+
     fn backups(dir: &Path) -> Vec<std::path::PathBuf> {
         std::fs::read_dir(dir)
             .unwrap()
@@ -300,11 +311,9 @@ mod tests {
     #[test]
     fn step_2_finds_the_client_of_older_audit_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let (conn, path) = v1(dir.path());
+        let (conn, path) = v1_with_service(dir.path());
         conn.execute_batch(
-            "INSERT INTO organisations (id, name, kind) VALUES (1, 'London Women''s Consortium', 'provider');
-             INSERT INTO services (id, name, provider_id) VALUES (1, 'Beth Centre', 1);
-             INSERT INTO clients (id, client_ref) VALUES (7, 'BC-0042');
+            "INSERT INTO clients (id, client_ref) VALUES (7, 'BC-0042');
              INSERT INTO referrals (id, client_id, service_id, referred_on, source, ref) VALUES (3, 7, 1, '2021-04-01', 'police', 'R-2104-0004');
              INSERT INTO referrals (id, client_id, service_id, referred_on, source) VALUES (4, 7, 1, '2021-04-02', 'self');
              INSERT INTO audit_log (at, command, entity, key, action) VALUES
@@ -336,11 +345,9 @@ mod tests {
     #[test]
     fn step_4_keeps_the_targets_and_allows_the_outcomes_measures() {
         let dir = tempfile::tempdir().unwrap();
-        let (conn, path) = v1(dir.path());
+        let (conn, path) = v1_with_service(dir.path());
         conn.execute_batch(
-            "INSERT INTO organisations (id, name, kind) VALUES (1, 'London Women''s Consortium', 'provider');
-             INSERT INTO services (id, name, provider_id) VALUES (1, 'Beth Centre', 1);
-             INSERT INTO targets (id, service_id, measure, period, from_on, to_on, value)
+            "INSERT INTO targets (id, service_id, measure, period, from_on, to_on, value)
                  VALUES (5, 1, 'referrals', '2021/22', '2021-04-01', '2022-03-31', 400);",
         )
         .unwrap();

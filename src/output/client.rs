@@ -67,21 +67,7 @@ fn referral_section(h: &Held) -> Section {
     Section {
         title: format!("Referrals ({})", h.referrals.len()),
         note: String::new(),
-        columns: [
-            "id",
-            "ref",
-            "referred_on",
-            "source",
-            "service",
-            "area",
-            "needs",
-            "outcome",
-            "first_contact_on",
-            "risk",
-            "marac",
-        ]
-        .map(String::from)
-        .to_vec(),
+        columns: super::referral::held_columns(),
         rows: h.referrals.iter().map(super::referral::held_cells).collect(),
     }
 }

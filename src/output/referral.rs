@@ -22,6 +22,13 @@ pub const LIST_COLUMNS: &[&str] = &[
     "marac",
 ];
 
+/// The columns of `held_cells`: the list's without client_ref and
+/// days_to_first_contact.
+pub fn held_columns() -> Vec<String> {
+    let not_held = ["client_ref", "days_to_first_contact"];
+    LIST_COLUMNS.iter().filter(|c| !not_held.contains(c)).map(|c| c.to_string()).collect()
+}
+
 /// A referral's cells as `client show` lists them under her: the list's
 /// columns without client_ref and days_to_first_contact.
 pub fn held_cells(r: &Stored) -> Vec<Cell> {
