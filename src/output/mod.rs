@@ -186,7 +186,24 @@ impl<'w> Out<'w> {
             Format::Json => self.w.write_all(b"[")?,
             _ => {}
         }
-        Ok(Rows { out: self, columns, buffered: Vec::new(), csv, fields: csv::ByteRecord::new(), count: 0, sheet })
+        let keys = columns
+            .iter()
+            .map(|c| {
+                let mut k = serde_json::to_vec(c).unwrap_or_default();
+                k.push(b':');
+                k
+            })
+            .collect();
+        Ok(Rows {
+            out: self,
+            columns,
+            buffered: Vec::new(),
+            csv,
+            fields: csv::ByteRecord::new(),
+            keys,
+            count: 0,
+            sheet,
+        })
     }
 
     /// One record (e.g. `decision show`): a two-column table for people, an
@@ -313,6 +330,30 @@ fn object(columns: impl Iterator<Item = String>, cells: &[Cell]) -> serde_json::
     columns.zip(cells).map(|(c, v)| (c, v.to_json())).collect()
 }
 
+/// A row as one compact JSON object, written straight onto `w`: the bytes
+/// of `serde_json::to_writer(&object(..))`, without building the object
+/// (a million-row export made a map and a string of every cell).
+fn json_object(w: &mut dyn Write, keys: &[Vec<u8>], cells: &[Cell]) -> Result<()> {
+    w.write_all(b"{")?;
+    for (i, (key, cell)) in keys.iter().zip(cells).enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        w.write_all(key)?;
+        match cell {
+            Cell::Text(s) => serde_json::to_writer(&mut *w, s.as_str())?,
+            Cell::Name(name, _) => serde_json::to_writer(&mut *w, name)?,
+            Cell::Int(n) => serde_json::to_writer(&mut *w, n)?,
+            Cell::Date(d) => serde_json::to_writer(&mut *w, &d.iso())?,
+            Cell::Bool(b) => serde_json::to_writer(&mut *w, b)?,
+            Cell::Null => w.write_all(b"null")?,
+            other => serde_json::to_writer(&mut *w, &other.to_json())?,
+        }
+    }
+    w.write_all(b"}")?;
+    Ok(())
+}
+
 /// A list of rows being written.
 pub struct Rows<'o, 'w> {
     out: &'o mut Out<'w>,
@@ -323,6 +364,8 @@ pub struct Rows<'o, 'w> {
     csv: Option<csv::Writer<Box<dyn Write + 'w>>>,
     /// The row being written, its buffer kept from row to row.
     fields: csv::ByteRecord,
+    /// JSON: each column's key, escaped and followed by `:`, once.
+    keys: Vec<Vec<u8>>,
     count: u64,
     sheet: Option<xlsx::Sheet>,
 }
@@ -370,10 +413,10 @@ impl Rows<'_, '_> {
                     self.out.w.write_all(b",")?;
                 }
                 self.out.w.write_all(b"\n  ")?;
-                serde_json::to_writer(&mut self.out.w, &object(self.columns.iter().cloned(), &cells))?;
+                json_object(&mut self.out.w, &self.keys, &cells)?;
             }
             Format::Jsonl => {
-                serde_json::to_writer(&mut self.out.w, &object(self.columns.iter().cloned(), &cells))?;
+                json_object(&mut self.out.w, &self.keys, &cells)?;
                 self.out.w.write_all(b"\n")?;
             }
             Format::Xlsx => {
@@ -442,6 +485,36 @@ mod tests {
             list.finish().unwrap();
         }
         String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn a_json_row_is_written_as_serde_json_writes_its_object() {
+        use crate::value::{Date, Pence};
+        let columns = ["ref", "na\"me", "n", "amount", "on", "rate", "ok", "needs", "none", "source"];
+        let cells = vec![
+            Cell::Text("R-2104-0004 \"quoted\" \\ é\n".into()),
+            Cell::Text(String::new()),
+            Cell::Int(-42),
+            Cell::Money(Pence(2396600)),
+            Cell::Date(Date::ymd(2021, 4, 1)),
+            Cell::Num(0.125, 2),
+            Cell::Bool(true),
+            Cell::List(vec!["housing".into(), "debt".into()]),
+            Cell::Null,
+            Cell::Name("liaison_diversion", "Liaison and diversion"),
+        ];
+        let keys: Vec<Vec<u8>> = columns
+            .iter()
+            .map(|c| {
+                let mut k = serde_json::to_vec(c).unwrap();
+                k.push(b':');
+                k
+            })
+            .collect();
+        let mut ours = Vec::new();
+        json_object(&mut ours, &keys, &cells).unwrap();
+        let theirs = serde_json::to_vec(&object(columns.iter().map(|c| c.to_string()), &cells)).unwrap();
+        assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
     }
 
     #[test]
