@@ -66,22 +66,9 @@ impl Cell {
         }
     }
 
+    /// The cell as a JSON value (as its `Serialize` writes it).
     pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value;
-        match self {
-            Cell::Text(s) => Value::String(s.clone()),
-            Cell::Name(name, _) => Value::String(name.to_string()),
-            Cell::Int(i) => Value::from(*i),
-            Cell::Money(p) => Value::String(p.plain()),
-            Cell::Date(d) => Value::String(d.iso()),
-            Cell::Num(n, places) => {
-                let s = format!("{n:.places$}");
-                serde_json::from_str::<serde_json::Number>(&s).map(Value::Number).unwrap_or(Value::Null)
-            }
-            Cell::Bool(b) => Value::Bool(*b),
-            Cell::List(l) => Value::Array(l.iter().cloned().map(Value::String).collect()),
-            Cell::Null => Value::Null,
-        }
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
     pub fn is_numeric(&self) -> bool {
@@ -114,6 +101,28 @@ pub fn unneutralise(s: &str) -> &str {
         &s[1..]
     } else {
         s
+    }
+}
+
+/// A cell in JSON: text, names, money and dates as strings, a number with
+/// its places (0.870 is 0.87), a list as an array; the one definition the
+/// JSON of lists, rows and shown records all use.
+impl serde::Serialize for Cell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Text(t) => s.serialize_str(t),
+            Cell::Name(name, _) => s.serialize_str(name),
+            Cell::Int(i) => s.serialize_i64(*i),
+            Cell::Money(p) => s.serialize_str(&p.plain()),
+            Cell::Date(d) => s.serialize_str(&d.iso()),
+            Cell::Num(n, places) => match serde_json::from_str::<serde_json::Number>(&format!("{n:.places$}")) {
+                Ok(number) => number.serialize(s),
+                Err(_) => s.serialize_none(),
+            },
+            Cell::Bool(b) => s.serialize_bool(*b),
+            Cell::List(l) => l.serialize(s),
+            Cell::Null => s.serialize_none(),
+        }
     }
 }
 

@@ -112,8 +112,7 @@ impl Render for DecisionShown<'_> {
     fn json(&self, out: &mut Out) -> Result<()> {
         let detail = self.0;
         let (columns, cells) = detail_cells(detail);
-        let mut obj: serde_json::Map<String, serde_json::Value> =
-            columns.iter().zip(&cells).map(|(c, v)| (c.to_string(), v.to_json())).collect();
+        let mut obj = super::object(columns.iter().map(|c| c.to_string()), &cells);
         obj.insert(
             "approvals".into(),
             detail

@@ -134,8 +134,7 @@ impl Render for GrantShown<'_> {
 
     fn json(&self, out: &mut Out) -> Result<()> {
         let (columns, cells) = self.cells();
-        let mut obj: serde_json::Map<String, serde_json::Value> =
-            columns.iter().zip(&cells).map(|(c, v)| (c.to_string(), v.to_json())).collect();
+        let mut obj = super::object(columns.iter().map(|c| c.to_string()), &cells);
         obj.insert(
             "payments".into(),
             self.detail

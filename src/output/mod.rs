@@ -186,14 +186,7 @@ impl<'w> Out<'w> {
             Format::Json => self.w.write_all(b"[")?,
             _ => {}
         }
-        let keys = columns
-            .iter()
-            .map(|c| {
-                let mut k = serde_json::to_vec(c).unwrap_or_default();
-                k.push(b':');
-                k
-            })
-            .collect();
+        let keys = json_keys(&columns);
         Ok(Rows {
             out: self,
             columns,
@@ -330,6 +323,18 @@ fn object(columns: impl Iterator<Item = String>, cells: &[Cell]) -> serde_json::
     columns.zip(cells).map(|(c, v)| (c, v.to_json())).collect()
 }
 
+/// Each column's JSON key, escaped and followed by `:`, for `json_object`.
+fn json_keys(columns: &[impl AsRef<str>]) -> Vec<Vec<u8>> {
+    columns
+        .iter()
+        .map(|c| {
+            let mut k = serde_json::to_vec(c.as_ref()).unwrap_or_default();
+            k.push(b':');
+            k
+        })
+        .collect()
+}
+
 /// A row as one compact JSON object, written straight onto `w`: the bytes
 /// of `serde_json::to_writer(&object(..))`, without building the object
 /// (a million-row export made a map and a string of every cell).
@@ -340,15 +345,7 @@ fn json_object(w: &mut dyn Write, keys: &[Vec<u8>], cells: &[Cell]) -> Result<()
             w.write_all(b",")?;
         }
         w.write_all(key)?;
-        match cell {
-            Cell::Text(s) => serde_json::to_writer(&mut *w, s.as_str())?,
-            Cell::Name(name, _) => serde_json::to_writer(&mut *w, name)?,
-            Cell::Int(n) => serde_json::to_writer(&mut *w, n)?,
-            Cell::Date(d) => serde_json::to_writer(&mut *w, &d.iso())?,
-            Cell::Bool(b) => serde_json::to_writer(&mut *w, b)?,
-            Cell::Null => w.write_all(b"null")?,
-            other => serde_json::to_writer(&mut *w, &other.to_json())?,
-        }
+        serde_json::to_writer(&mut *w, cell)?;
     }
     w.write_all(b"}")?;
     Ok(())
@@ -503,14 +500,7 @@ mod tests {
             Cell::Null,
             Cell::Name("liaison_diversion", "Liaison and diversion"),
         ];
-        let keys: Vec<Vec<u8>> = columns
-            .iter()
-            .map(|c| {
-                let mut k = serde_json::to_vec(c).unwrap();
-                k.push(b':');
-                k
-            })
-            .collect();
+        let keys = json_keys(&columns);
         let mut ours = Vec::new();
         json_object(&mut ours, &keys, &cells).unwrap();
         let theirs = serde_json::to_vec(&object(columns.iter().map(|c| c.to_string()), &cells)).unwrap();

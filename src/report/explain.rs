@@ -112,10 +112,11 @@ pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explan
     // looked for (and its error written) in the whole return.
     let parts = returns::Parts::for_figure(wanted);
     let mut ret = returns::build_parts(conn, &opts, parts)?;
-    if parts != returns::Parts::ALL && !ret.figures().iter().any(|f| f.name() == Some(wanted)) {
+    let mut figures = ret.figures();
+    if parts != returns::Parts::ALL && !figures.iter().any(|f| f.name() == Some(wanted)) {
         ret = returns::build(conn, &opts)?;
+        figures = ret.figures();
     }
-    let figures = ret.figures();
     let found = figures.iter().find(|f| f.name() == Some(wanted)).or_else(|| {
         // targets.NAME.MEASURE.PERIOD always works, even when unambiguous.
         ret.targets
