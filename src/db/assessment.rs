@@ -1,5 +1,6 @@
 //! Assessments on a case, per resettlement pathway (PRODUCT.md 6.2).
 
+use crate::db::report::Women;
 use crate::db::row::{date_at, opt_parsed_at, parsed_at};
 use crate::value::names::{Pathway, Stage};
 use crate::value::Date;
@@ -143,17 +144,17 @@ pub struct Counted {
     pub case_id: i64,
 }
 
-/// The assessments that count for a return over `from..=to` (PRODUCT.md
-/// 6.2): those of the women with a case open on at least one day of the
-/// period at a service of `services` (`None`: every service), made on or
-/// before `to`, on a case at a service of `services`, whichever of her
-/// cases. Ordered by woman, pathway and day, so that her first and latest
-/// score on a pathway are the first and last of a run. One pass over the
-/// index `assessments_counted`, which holds every column read.
-pub fn counted(conn: &Connection, from: Date, to: Date, services: Option<&[i64]>) -> Result<Vec<Counted>> {
+/// The assessments that count for a return over a period (PRODUCT.md 6.2):
+/// those of `women` (the women with a case open on at least one day of it
+/// at a service of `services`, `None`: every service), made on or before
+/// `to`, on a case at a service of `services`, whichever of her cases.
+/// Ordered by woman, pathway and day, so that her first and latest score on
+/// a pathway are the first and last of a run. One range of the index
+/// `assessments_counted`, which holds every column read, a woman.
+pub fn counted(conn: &Connection, to: Date, women: &Women, services: Option<&[i64]>) -> Result<Vec<Counted>> {
     let sql = counted_sql(services);
     let mut st = conn.prepare(&sql)?;
-    let rows = st.query_map(params![from.iso(), to.iso()], |r| {
+    let rows = st.query_map(params![women.array(), to.iso()], |r| {
         Ok(Counted {
             client_id: r.get(0)?,
             pathway: parsed_at(r, 1, "pathway")?,
@@ -162,28 +163,28 @@ pub fn counted(conn: &Connection, from: Date, to: Date, services: Option<&[i64]>
             case_id: r.get(4)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut counted: Vec<Counted> = rows.collect::<Result<_, _>>()?;
+    // The join reads the list in its order and each woman's range in the
+    // index's; were that ever not so, sort.
+    let key = |c: &Counted| (c.client_id, c.pathway.as_str(), c.assessed_on);
+    if !counted.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        counted.sort_by_key(key);
+    }
+    Ok(counted)
 }
 
 fn counted_sql(services: Option<&[i64]>) -> String {
-    let (of_case, of_woman) = match services {
-        None => (String::new(), String::new()),
+    let of_case = match services {
+        None => String::new(),
         Some(ids) => {
             let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-            let list = list.join(",");
-            (
-                format!(" AND a.case_id IN (SELECT k.id FROM cases AS k WHERE k.service_id IN ({list}))"),
-                format!(" AND c.service_id IN ({list})"),
-            )
+            format!(" AND a.case_id IN (SELECT k.id FROM cases AS k WHERE k.service_id IN ({}))", list.join(","))
         }
     };
     format!(
         "SELECT a.client_id, a.pathway, a.assessed_on, a.score, a.case_id
-         FROM assessments AS a
-         WHERE a.assessed_on <= ?2{of_case}
-           AND a.client_id IN (SELECT c.client_id FROM cases AS c
-                               WHERE c.opened_on <= ?2 AND (c.closed_on IS NULL OR c.closed_on >= ?1){of_woman})
-         ORDER BY a.client_id, a.pathway, a.assessed_on"
+         FROM rarray(?1) AS w JOIN assessments AS a INDEXED BY assessments_counted ON a.client_id = w.value
+         WHERE a.assessed_on <= ?2{of_case}"
     )
 }
 

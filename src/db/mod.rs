@@ -274,7 +274,20 @@ fn open_read_only_conn(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(uri(path, query), flags)
         .with_context(|| format!("cannot open the database {}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(busy_seconds()))?;
+    register_arrays(&conn)?;
     Ok(conn)
+}
+
+/// Let the connection's SQL read a list of values bound as one parameter,
+/// `rarray(?1)` (see `id_array`): every connection pathway opens has it.
+pub fn register_arrays(conn: &Connection) -> Result<()> {
+    rusqlite::vtab::array::load_module(conn)?;
+    Ok(())
+}
+
+/// Ids as one parameter for `rarray(?N)`.
+pub fn id_array(ids: &[i64]) -> rusqlite::vtab::array::Array {
+    std::rc::Rc::new(ids.iter().copied().map(rusqlite::types::Value::from).collect())
 }
 
 /// Look at an existing, non-empty file without changing it: refuse what is
@@ -369,6 +382,7 @@ fn open_read_only(path: &Path) -> Result<Db> {
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(busy_seconds()))?;
+    register_arrays(conn)?;
     let busy = || Error::Busy { path: path.to_path_buf(), seconds: busy_seconds() };
     // Foreign keys on, removed data overwritten, full durability of commits.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA synchronous = FULL;")

@@ -252,26 +252,107 @@ impl CaseSet {
 
     /// The SQL aggregate that counts this set among the scope's cases.
     fn aggregate(&self) -> String {
-        match self {
-            CaseSet::Women => format!("count(DISTINCT CASE WHEN {} THEN c.client_id END)", self.condition()),
-            _ => format!("count(CASE WHEN {} THEN 1 END)", self.condition()),
-        }
+        format!("count(CASE WHEN {} THEN 1 END)", self.condition())
     }
 }
 
-/// Count several sets of `scope`'s cases in one pass over the cases open in it.
-pub fn count_cases(conn: &Connection, scope: &Scope, sets: &[CaseSet]) -> Result<Vec<i64>> {
-    if sets.is_empty() {
-        return Ok(Vec::new());
+/// The women counted in `women_supported` for a scope: every client with a
+/// case open on at least one day of it (`ACTIVE`) at one of its services,
+/// each once, by id. Found once a return and shared by the sections that
+/// count these women (caseload, equality, outcomes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Women(Vec<i64>);
+
+impl Women {
+    pub fn of(conn: &Connection, scope: &Scope) -> Result<Women> {
+        let sql = format!("SELECT c.client_id FROM cases c WHERE {ACTIVE}{}", scope.service_filter("c.service_id"));
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map(named_params! {":from": scope.from(), ":to": scope.to()}, |r| r.get(0))?;
+        let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(Women(ids))
     }
-    let aggregates: Vec<String> = sets.iter().map(CaseSet::aggregate).collect();
-    let sql =
-        format!("SELECT {} FROM cases c WHERE {ACTIVE}{}", aggregates.join(", "), scope.service_filter("c.service_id"));
-    let mut st = conn.prepare(&sql)?;
-    let row = st.query_row(named_params! {":from": scope.from(), ":to": scope.to()}, |r| {
-        (0..sets.len()).map(|i| r.get::<_, i64>(i)).collect::<rusqlite::Result<Vec<i64>>>()
-    })?;
-    Ok(row)
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The ids, in order, as one parameter for `rarray(?N)`.
+    pub fn array(&self) -> rusqlite::vtab::array::Array {
+        super::id_array(&self.0)
+    }
+}
+
+/// Count several sets of `scope`'s cases. The plain sets are counted in one
+/// pass over the cases open in the scope; the tiers at the end in a second,
+/// over the cases open at the end, which finds each case's tier once (not
+/// once a tier); the outcomes in a third, over the covering index of the
+/// cases closed in the scope. Each set keeps its one condition (`condition`);
+/// `CaseSet::Women` is `women`'s size, found here when not given.
+pub fn count_cases(conn: &Connection, scope: &Scope, sets: &[CaseSet], women: Option<&Women>) -> Result<Vec<i64>> {
+    let mut counts = vec![0; sets.len()];
+    if let Some(i) = sets.iter().position(|s| *s == CaseSet::Women) {
+        counts[i] = match women {
+            Some(w) => w.len(),
+            None => Women::of(conn, scope)?.len(),
+        } as i64;
+    }
+    let filter = scope.service_filter("c.service_id");
+    let params = named_params! {":from": scope.from(), ":to": scope.to()};
+    let plain: Vec<usize> = (0..sets.len())
+        .filter(|&i| !matches!(sets[i], CaseSet::Women | CaseSet::TierAtEnd(_) | CaseSet::ClosedWith(_)))
+        .collect();
+    if !plain.is_empty() {
+        let aggregates: Vec<String> = plain.iter().map(|&i| sets[i].aggregate()).collect();
+        let sql = format!("SELECT {} FROM cases c WHERE {ACTIVE}{filter}", aggregates.join(", "));
+        let row = conn.prepare(&sql)?.query_row(params, |r| {
+            (0..plain.len()).map(|k| r.get::<_, i64>(k)).collect::<rusqlite::Result<Vec<i64>>>()
+        })?;
+        for (&i, n) in plain.iter().zip(row) {
+            counts[i] = n;
+        }
+    }
+    let mut by = |wanted: fn(&CaseSet) -> Option<&str>, sql: String| -> Result<()> {
+        if !sets.iter().any(|s| wanted(s).is_some()) {
+            return Ok(());
+        }
+        let mut st = conn.prepare(&sql)?;
+        let found: HashMap<Option<String>, i64> =
+            st.query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        for (i, s) in sets.iter().enumerate() {
+            if let Some(key) = wanted(s) {
+                counts[i] = found.get(&Some(key.to_string())).copied().unwrap_or(0);
+            }
+        }
+        Ok(())
+    };
+    // `LIMIT -1` keeps the tier a column of the inner query, found once a
+    // case, rather than copied into the grouping and the result.
+    by(
+        |s| match s {
+            CaseSet::TierAtEnd(t) => Some(t.as_str()),
+            _ => None,
+        },
+        format!(
+            "SELECT tier, count(*) FROM (SELECT {TIER_AT_END} AS tier FROM cases c
+             WHERE {ACTIVE} AND {OPEN_AT_END}{filter} LIMIT -1) GROUP BY tier"
+        ),
+    )?;
+    by(
+        |s| match s {
+            CaseSet::ClosedWith(o) => Some(o.as_str()),
+            _ => None,
+        },
+        // Closed in the scope is within ACTIVE (a case never closes before it
+        // opens), so this reads the covering index of closed cases alone.
+        format!("SELECT c.outcome, count(*) FROM cases c WHERE {CLOSED}{filter} GROUP BY c.outcome"),
+    )?;
+    Ok(counts)
 }
 
 /// One case as `report explain` lists it.

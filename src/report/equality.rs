@@ -8,7 +8,7 @@
 use super::returns::Breakdown;
 use super::suppress::Count;
 use crate::db::equality::{self as q, Answers};
-use crate::db::report::Scope;
+use crate::db::report::{Scope, Women};
 use crate::db::Conn;
 use anyhow::Result;
 use chrono::Datelike;
@@ -108,9 +108,9 @@ impl Equality {
     }
 }
 
-/// The answers of the women of `scope`'s `women_supported`.
-pub fn women(conn: &Conn, scope: &Scope) -> Result<Vec<Answers>> {
-    q::of_women_supported(conn, scope.from, scope.to, scope.services.as_deref())
+/// The answers of `women`, a scope's `women_supported` (`Women::of`).
+pub fn women(conn: &Conn, women: &Women) -> Result<Vec<Answers>> {
+    q::of_women_supported(conn, women)
 }
 
 /// Count the section.

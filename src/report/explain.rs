@@ -254,7 +254,7 @@ impl Explanation {
             Basis::Cases(scope, set) => case_records(conn, scope, set, false, &mut f)?,
             Basis::Equality(scope, which, member) => {
                 let year = i64::from(chrono::Datelike::year(&scope.to.0));
-                let women: Vec<_> = crate::report::equality::women(conn, scope)?
+                let women: Vec<_> = crate::report::equality::women(conn, &q::Women::of(conn, scope)?)?
                     .into_iter()
                     .filter(|a| crate::report::equality::member(which, a, year) == *member)
                     .collect();
@@ -271,8 +271,11 @@ impl Explanation {
                 }
             }
             Basis::Outcomes(scope, figure) => {
-                let women: Vec<_> =
-                    crate::report::outcomes::women(conn, scope)?.into_iter().filter(|w| figure.counts(w)).collect();
+                let active = q::Women::of(conn, scope)?;
+                let women: Vec<_> = crate::report::outcomes::women(conn, scope, &active)?
+                    .into_iter()
+                    .filter(|w| figure.counts(w))
+                    .collect();
                 let ids: Vec<i64> =
                     women.iter().flat_map(|w| w.runs.iter().flat_map(|r| r.cases.iter().copied())).collect();
                 let keys = crate::db::assessment::case_keys(conn, &ids)?;

@@ -15,7 +15,7 @@
 
 use super::suppress::Count;
 use crate::db::assessment::{self as q, Counted};
-use crate::db::report::Scope;
+use crate::db::report::{Scope, Women};
 use crate::db::Conn;
 use crate::value::names::Pathway;
 use crate::value::Date;
@@ -65,10 +65,13 @@ impl Woman {
     }
 }
 
-/// The women assessed in `scope`, by client id, each with her runs.
-pub fn women(conn: &Conn, scope: &Scope) -> Result<Vec<Woman>> {
-    let rows = q::counted(conn, scope.from, scope.to, scope.services.as_deref())?;
-    let closed = q::closed_in(conn, scope.from, scope.to, scope.services.as_deref())?;
+/// The women assessed in `scope`, by client id, each with her runs; `active`
+/// are the scope's women supported (`Women::of`).
+pub fn women(conn: &Conn, scope: &Scope, active: &Women) -> Result<Vec<Woman>> {
+    let rows = q::counted(conn, scope.to, active, scope.services.as_deref())?;
+    // Only an assessed woman is asked whether her case closed in the period.
+    let closed =
+        if rows.is_empty() { Vec::new() } else { q::closed_in(conn, scope.from, scope.to, scope.services.as_deref())? };
     let mut out: Vec<Woman> = Vec::new();
     for Counted { client_id, pathway, assessed_on, score, case_id: case } in rows {
         if out.last().map(|w| w.client_id) != Some(client_id) {

@@ -514,7 +514,11 @@ pub fn build_parts(conn: &Conn, opts: &ReturnOptions, parts: Parts) -> Result<Re
 
     let tier_hours = q::tiers(conn)?;
     let sets = case_sets(&tier_hours);
-    let counts = if parts.cases { q::count_cases(conn, &scope, &sets)? } else { vec![0; sets.len()] };
+    // The women supported, found once for the sections that count them.
+    let women_supported =
+        if parts.cases || parts.outcomes || parts.equality { q::Women::of(conn, &scope)? } else { q::Women::default() };
+    let counts =
+        if parts.cases { q::count_cases(conn, &scope, &sets, Some(&women_supported))? } else { vec![0; sets.len()] };
     let c = |i: usize| Count::Value(counts[i]);
     let nt = tier_hours.len();
     let by_tier = Breakdown(tier_hours.iter().enumerate().map(|(i, (t, _))| (t.clone(), c(5 + i))).collect());
@@ -533,9 +537,9 @@ pub fn build_parts(conn: &Conn, opts: &ReturnOptions, parts: Parts) -> Result<Re
     let positive = counts[5 + nt];
     let closures = Closures { by_outcome, positive_rate: rate(positive, closed) };
 
-    let women = if parts.outcomes { outcomes::women(conn, &scope)? } else { Vec::new() };
+    let women = if parts.outcomes { outcomes::women(conn, &scope, &women_supported)? } else { Vec::new() };
     let outcomes = outcomes::tally(&women, opts.completion_pathways);
-    let answers = if parts.equality { equality::women(conn, &scope)? } else { Vec::new() };
+    let answers = if parts.equality { equality::women(conn, &women_supported)? } else { Vec::new() };
     let equality = equality::tally(&answers, &scope);
     let targets = if parts.targets { build_targets(conn, &scope, opts.completion_pathways)? } else { Vec::new() };
     let grants = if parts.grants { q::grants(conn, &scope)? } else { Vec::new() }
@@ -642,8 +646,11 @@ fn target_actual(conn: &Conn, window: &Scope, measure: Measure, completion_pathw
     }
     match target_basis(window, measure, completion_pathways) {
         Basis::Referrals(w, _) => q::count_referrals(conn, &w),
-        Basis::Cases(w, set) => Ok(q::count_cases(conn, &w, &[set])?[0]),
-        Basis::Outcomes(w, f) => Ok(outcomes::women(conn, &w)?.iter().filter(|x| f.counts(x)).count() as i64),
+        Basis::Cases(w, set) => Ok(q::count_cases(conn, &w, &[set], None)?[0]),
+        Basis::Outcomes(w, f) => {
+            let active = q::Women::of(conn, &w)?;
+            Ok(outcomes::women(conn, &w, &active)?.iter().filter(|x| f.counts(x)).count() as i64)
+        }
         _ => unreachable!("a target's basis is referrals, cases or outcomes"),
     }
 }
