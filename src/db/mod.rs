@@ -538,11 +538,18 @@ pub const READ_CACHE_KIB: i64 = 64 * 1024;
 /// a whole table, bytes: its pages are then read from the operating
 /// system's cache without a copy or a system call each (a
 /// 1,000,000-referral file is about 300 MB; the export of it takes 0.75 of
-/// the time). Only exports map the file: a report or `report explain`
-/// reads through the page cache alone, so its memory stays within the
-/// cache (mapped pages count in a process's memory, and a report touches
-/// most of the file).
+/// the time). Only exports map the whole file: a report reads through the
+/// page cache alone, so its memory stays within the cache (mapped pages
+/// count in a process's memory, and a report touches most of the file);
+/// `report explain` maps at most `MMAP_LOOKUP_BYTES`.
 pub const MMAP_BYTES: i64 = 1 << 30;
+
+/// How much of the file `report explain` may map while it looks up each
+/// referral's row: most of a referrals table's pages lie near the start of
+/// the file (its indexes are built after it), so the map spares most
+/// lookups a read, and memory stays within the map plus the page cache
+/// whatever the size of the file.
+pub const MMAP_LOOKUP_BYTES: i64 = 64 << 20;
 
 /// Give a connection the read cache (see `READ_CACHE_KIB`), and no memory map.
 pub fn use_read_cache(conn: &Connection) -> Result<()> {
@@ -556,7 +563,12 @@ pub struct MappedReads<'c>(&'c Connection);
 
 impl<'c> MappedReads<'c> {
     pub fn new(conn: &'c Connection) -> Result<MappedReads<'c>> {
-        conn.execute_batch(&format!("PRAGMA mmap_size = {MMAP_BYTES};"))?;
+        MappedReads::bounded(conn, MMAP_BYTES)
+    }
+
+    /// Map at most the first `bytes` of the file.
+    pub fn bounded(conn: &'c Connection, bytes: i64) -> Result<MappedReads<'c>> {
+        conn.execute_batch(&format!("PRAGMA mmap_size = {bytes};"))?;
         Ok(MappedReads(conn))
     }
 }

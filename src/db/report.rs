@@ -182,12 +182,17 @@ pub fn scan_referrals(conn: &Connection, scope: &Scope, mut f: impl FnMut(&Refer
     Ok(())
 }
 
-/// The same referrals as `scan_referrals`, with their id and ref, in date order.
+/// The same referrals as `scan_referrals`, with their id and ref, in date
+/// order (`report explain`).
 pub fn scan_named_referrals(
     conn: &Connection,
     scope: &Scope,
     mut f: impl FnMut(&ReferralRow<'_>, ReferralName<'_>) -> Result<()>,
 ) -> Result<()> {
+    // Each referral's ref is read from its row, in date order: a lookup
+    // that lands anywhere in the table. A bounded memory map spares most of
+    // those reads a system call and a copy, and keeps memory flat.
+    let _mapped = super::MappedReads::bounded(conn, super::MMAP_LOOKUP_BYTES)?;
     let mut st = conn.prepare(&referral_sql(scope, true))?;
     let mut rows = st.query(named_params! {":from": scope.from(), ":to": scope.to()})?;
     while let Some(r) = rows.next()? {

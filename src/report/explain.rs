@@ -92,11 +92,13 @@ pub enum RecordValue {
 #[derive(Debug, Clone)]
 pub struct Explanation {
     pub figure: String,
-    pub value: serde_json::Value,
     pub rule: String,
     pub period: PeriodOut,
     pub service: Option<ServiceOut>,
-    pub figure_value: FigureValue,
+    /// The figure's value, once counted (see `value`).
+    value: std::cell::OnceCell<FigureValue>,
+    /// The options to count the value with, when it is not counted yet.
+    pending: Option<ReturnOptions>,
     basis: Basis,
     /// The grant's own record, for a grant's awarded or outstanding figure.
     grant: Option<Record>,
@@ -104,44 +106,59 @@ pub struct Explanation {
 
 /// Explain `figure` of the return described by `opts` (computed without
 /// suppression: explain is for the people who keep the records).
+///
+/// A figure whose name does not depend on the data is found, with its
+/// basis, without counting anything: its value is counted only when it is
+/// written (`value`), so a CSV list of the records reads them once.
 pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explanation> {
     let mut opts = opts.clone();
     opts.suppression = super::suppress::Suppression::NONE;
     let wanted = figure.trim();
+    let named = returns::build_parts(conn, &opts, returns::Parts::NONE)?;
+    if let Some(e) = found(&named, wanted, false) {
+        return Ok(Explanation { pending: Some(opts), ..e });
+    }
     // Only the figure's own section is counted; a name not found there is
     // looked for (and its error written) in the whole return.
     let parts = returns::Parts::for_figure(wanted);
     let mut ret = returns::build_parts(conn, &opts, parts)?;
-    let mut figures = ret.figures();
-    if parts != returns::Parts::ALL && !figures.iter().any(|f| f.name() == Some(wanted)) {
+    if parts != returns::Parts::ALL && found(&ret, wanted, true).is_none() {
         ret = returns::build(conn, &opts)?;
-        figures = ret.figures();
     }
-    let found = figures.iter().find(|f| f.name() == Some(wanted)).or_else(|| {
+    if let Some(e) = found(&ret, wanted, true) {
+        return Ok(e);
+    }
+    let figures = ret.figures();
+    let names: Vec<&str> = figures.iter().filter_map(|f| f.name()).collect();
+    let hint = match closest(wanted, names.iter().copied()) {
+        Some(k) => format!("did you mean '{k}'? "),
+        None => String::new(),
+    };
+    let extra: Vec<&str> =
+        names.iter().copied().filter(|n| n.starts_with("targets.") || n.starts_with("grants.")).collect();
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("\nTargets and grants in this return:\n  {}", extra.join("\n  "))
+    };
+    Err(usage(format!(
+        "{wanted:?} is not a figure of the {} return; {hint}write one of:\n{FIGURE_FORMS}{extra}",
+        ret.period.label
+    )))
+}
+
+/// Figure `wanted` of `ret`, explained; `counted`: `ret` has counted its
+/// section, so its value is the figure's (else the value is left to count).
+fn found(ret: &returns::Return, wanted: &str, counted: bool) -> Option<Explanation> {
+    let figures = ret.figures();
+    let f = figures.iter().find(|f| f.name() == Some(wanted)).or_else(|| {
         // targets.NAME.MEASURE.PERIOD always works, even when unambiguous.
         ret.targets
             .iter()
             .find(|t| format!("{}.{}", t.figure.trim_end_matches(&format!(".{}", t.period)), t.period) == wanted)
             .and_then(|t| figures.iter().find(|f| f.name() == Some(t.figure.as_str())))
-    });
-    let Some((f, named)) = found.and_then(|f| Some((f, f.named.as_ref()?))) else {
-        let names: Vec<&str> = figures.iter().filter_map(|f| f.name()).collect();
-        let hint = match closest(wanted, names.iter().copied()) {
-            Some(k) => format!("did you mean '{k}'? "),
-            None => String::new(),
-        };
-        let extra: Vec<&str> =
-            names.iter().copied().filter(|n| n.starts_with("targets.") || n.starts_with("grants.")).collect();
-        let extra = if extra.is_empty() {
-            String::new()
-        } else {
-            format!("\nTargets and grants in this return:\n  {}", extra.join("\n  "))
-        };
-        return Err(usage(format!(
-            "{wanted:?} is not a figure of the {} return; {hint}write one of:\n{FIGURE_FORMS}{extra}",
-            ret.period.label
-        )));
-    };
+    })?;
+    let named = f.named.as_ref()?;
     let basis = named.basis.clone();
     let grant = match &basis {
         Basis::Awarded(g) | Basis::Outstanding(_, g) => Some(Record {
@@ -154,13 +171,17 @@ pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explan
         }),
         _ => None,
     };
-    Ok(Explanation {
+    let value = std::cell::OnceCell::new();
+    if counted {
+        let _ = value.set(f.value.clone());
+    }
+    Some(Explanation {
         figure: wanted.to_string(),
-        value: figure_json(&f.value),
         rule: named.rule.clone(),
         period: ret.period.clone(),
         service: ret.service.clone(),
-        figure_value: f.value.clone(),
+        value,
+        pending: None,
         basis,
         grant,
     })
@@ -177,6 +198,20 @@ fn figure_json(v: &FigureValue) -> serde_json::Value {
 }
 
 impl Explanation {
+    /// The figure's value, counted now (its section of the return alone)
+    /// when the figure was found without counting it.
+    pub fn value(&self, conn: &Conn) -> Result<&FigureValue> {
+        if let Some(v) = self.value.get() {
+            return Ok(v);
+        }
+        let opts = self.pending.as_ref().ok_or_else(|| anyhow::anyhow!("the figure's value is not counted"))?;
+        let ret = returns::build_parts(conn, opts, returns::Parts::for_figure(&self.figure))?;
+        let counted = found(&ret, &self.figure, true)
+            .and_then(|e| e.value.into_inner())
+            .ok_or_else(|| anyhow::anyhow!("{} is not in the return once counted", self.figure))?;
+        Ok(self.value.get_or_init(|| counted))
+    }
+
     /// Read the records behind the figure, handing each to `each` as it is
     /// read (as many records as the figure; for money and hours, values
     /// that add up to it). Returns how many there were.
@@ -340,7 +375,9 @@ impl Serialize for Streamed<'_> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("Explanation", 6)?;
         st.serialize_field("figure", &self.e.figure)?;
-        st.serialize_field("value", &self.e.value)?;
+        // `Render::json` counts the value before the document is written.
+        let value = self.e.value.get().ok_or_else(|| serde::ser::Error::custom("the figure's value is not counted"))?;
+        st.serialize_field("value", &figure_json(value))?;
         st.serialize_field("rule", &self.e.rule)?;
         st.serialize_field("period", &self.e.period)?;
         st.serialize_field("service", &self.e.service)?;
@@ -451,12 +488,13 @@ impl crate::output::Render for Streamed<'_> {
                 if s.includes.is_empty() { String::new() } else { format!(" (with {})", s.includes.join(", ")) }
             );
         }
-        let title =
-            format!("{} = {} ({} {} to {})", e.figure, e.value_text(), e.period.label, e.period.from, e.period.to);
+        let value = value_text(e.value(self.conn)?);
+        let title = format!("{} = {value} ({} {} to {})", e.figure, e.period.label, e.period.from, e.period.to);
         out.sections(&[crate::report::returns_render::section(title, note, COLUMNS, rows)])
     }
 
     fn json(&self, out: &mut crate::output::Out) -> Result<()> {
+        self.e.value(self.conn)?;
         out.json_streamed(self, |j| j.failure.borrow_mut().take())
     }
 }
@@ -464,16 +502,14 @@ impl crate::output::Render for Streamed<'_> {
 /// The columns of an explanation's rows.
 const COLUMNS: &[&str] = &["record", "kind", "service", "date", "value", "detail"];
 
-impl Explanation {
-    /// The figure's value as the table's title shows it.
-    fn value_text(&self) -> String {
-        match &self.figure_value {
-            FigureValue::Count(c) => c.text(),
-            FigureValue::Number(n) => n.map_or("none".into(), |x| x.to_string()),
-            FigureValue::Money(p) => p.pretty(),
-            FigureValue::Int(i) => i.to_string(),
-            FigureValue::Text(t) => t.clone().unwrap_or_default(),
-        }
+/// A figure's value as the table's title shows it.
+fn value_text(v: &FigureValue) -> String {
+    match v {
+        FigureValue::Count(c) => c.text(),
+        FigureValue::Number(n) => n.map_or("none".into(), |x| x.to_string()),
+        FigureValue::Money(p) => p.pretty(),
+        FigureValue::Int(i) => i.to_string(),
+        FigureValue::Text(t) => t.clone().unwrap_or_default(),
     }
 }
 

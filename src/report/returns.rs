@@ -482,7 +482,9 @@ pub struct Parts {
 impl Parts {
     pub const ALL: Parts =
         Parts { referrals: true, cases: true, outcomes: true, equality: true, targets: true, grants: true };
-    const NONE: Parts =
+    /// No section counted: every figure named whose name does not depend
+    /// on the data (an area's does), each with its basis, at zero.
+    pub const NONE: Parts =
         Parts { referrals: false, cases: false, outcomes: false, equality: false, targets: false, grants: false };
 
     /// The section a figure's name belongs to; every section for a target,
