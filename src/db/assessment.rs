@@ -151,26 +151,37 @@ pub struct Counted {
 /// Ordered by woman, pathway and day, so that her first and latest score on
 /// a pathway are the first and last of a run. One range of the index
 /// `assessments_counted`, which holds every column read, a woman.
-pub fn counted(conn: &Connection, to: Date, women: &Women, services: Option<&[i64]>) -> Result<Vec<Counted>> {
-    let sql = counted_sql(services);
-    let mut st = conn.prepare(&sql)?;
-    let rows = st.query_map(params![women.array(), to.iso()], |r| {
-        Ok(Counted {
+///
+/// The assessments are handed to `each` one at a time as they are read,
+/// nothing held: the join reads the women in the list's order and each
+/// woman's range in the index's (`outcomes_plan` shows it), and a row out of
+/// that order is an error rather than a wrong count.
+pub fn each_counted(
+    conn: &Connection,
+    to: Date,
+    women: &Women,
+    services: Option<&[i64]>,
+    mut each: impl FnMut(Counted) -> Result<()>,
+) -> Result<()> {
+    let mut st = conn.prepare(&counted_sql(services))?;
+    let mut rows = st.query(params![women.array(), to.iso()])?;
+    let mut last: Option<(i64, &'static str, Date)> = None;
+    while let Some(r) = rows.next()? {
+        let c = Counted {
             client_id: r.get(0)?,
             pathway: parsed_at(r, 1, "pathway")?,
             assessed_on: date_at(r, 2)?,
             score: r.get(3)?,
             case_id: r.get(4)?,
-        })
-    })?;
-    let mut counted: Vec<Counted> = rows.collect::<Result<_, _>>()?;
-    // The join reads the list in its order and each woman's range in the
-    // index's; were that ever not so, sort.
-    let key = |c: &Counted| (c.client_id, c.pathway.as_str(), c.assessed_on);
-    if !counted.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
-        counted.sort_by_key(key);
+        };
+        let key = (c.client_id, c.pathway.as_str(), c.assessed_on);
+        if last.is_some_and(|l| l > key) {
+            anyhow::bail!("the assessments were read out of order, so the outcomes cannot be counted");
+        }
+        last = Some(key);
+        each(c)?;
     }
-    Ok(counted)
+    Ok(())
 }
 
 fn counted_sql(services: Option<&[i64]>) -> String {
@@ -235,4 +246,61 @@ fn closed_in_sql(services: Option<&[i64]>) -> String {
     // cases_opened (every case opened on or before the last day) rather
     // than a table lookup for each case closed in the period.
     format!("SELECT client_id FROM cases WHERE opened_on <= ?2 AND +closed_on BETWEEN ?1 AND ?2{filter}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        crate::db::register_arrays(&c).unwrap();
+        c.execute_batch(crate::db::migrate::SCHEMA).unwrap();
+        c.execute_batch(
+            "INSERT INTO organisations (name, kind) VALUES ('Women in Prison', 'provider');
+             INSERT INTO services (name, provider_id) VALUES ('Beth Centre', 1);
+             INSERT INTO workers (code, name, capacity_hours) VALUES ('KW1', 'Key worker one', 37.5);
+             INSERT INTO clients (client_ref) VALUES ('BC-0001'), ('BC-0002');
+             INSERT INTO cases (client_id, service_id, worker_id, opened_on) VALUES (1, 1, 1, '2021-04-01'), (2, 1, 1, '2021-04-01');
+             INSERT INTO case_tiers (case_id, from_on, tier) VALUES (1, '2021-04-01', 'T1'), (2, '2021-04-01', 'T1');
+             INSERT INTO assessments (case_id, client_id, pathway, assessed_on, score) VALUES
+                 (2, 2, 'health', '2021-04-20', 6), (1, 1, 'health', '2021-04-12', 3),
+                 (1, 1, 'accommodation', '2021-04-30', 7), (1, 1, 'accommodation', '2021-04-12', 3);",
+        )
+        .unwrap();
+        c
+    }
+
+    fn read(c: &Connection, women: &Women) -> Result<Vec<(i64, &'static str, String)>> {
+        let mut got = Vec::new();
+        each_counted(c, "2021-04-30".parse().unwrap(), women, None, |a| {
+            got.push((a.client_id, a.pathway.as_str(), a.assessed_on.iso()));
+            Ok(())
+        })?;
+        Ok(got)
+    }
+
+    #[test]
+    fn the_assessments_that_count_come_by_woman_pathway_and_day() {
+        let c = db();
+        let got = read(&c, &Women::of_ids(vec![1, 2])).unwrap();
+        assert_eq!(
+            got,
+            [
+                (1, "accommodation", "2021-04-12".to_string()),
+                (1, "accommodation", "2021-04-30".to_string()),
+                (1, "health", "2021-04-12".to_string()),
+                (2, "health", "2021-04-20".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn assessments_read_out_of_order_are_an_error_not_a_count() {
+        // The list read in its own order: a list out of order gives rows
+        // out of order, which is refused.
+        let c = db();
+        let err = read(&c, &Women::of_ids(vec![2, 1])).unwrap_err();
+        assert_eq!(err.to_string(), "the assessments were read out of order, so the outcomes cannot be counted");
+    }
 }

@@ -287,6 +287,12 @@ impl Women {
         self.0.is_empty()
     }
 
+    /// These ids, as given (for tests of what reads the list).
+    #[cfg(test)]
+    pub fn of_ids(ids: Vec<i64>) -> Women {
+        Women(ids)
+    }
+
     /// The ids, in order, as one parameter for `rarray(?N)`.
     pub fn array(&self) -> rusqlite::vtab::array::Array {
         super::id_array(&self.0)

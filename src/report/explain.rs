@@ -222,8 +222,6 @@ impl Explanation {
             each(r)
         };
         let services: HashMap<i64, String> = q::service_names(conn)?.into_iter().collect();
-        let woman =
-            |refs: &HashMap<i64, String>, id: i64| refs.get(&id).cloned().unwrap_or_else(|| format!("client #{id}"));
         match &self.basis {
             Basis::Referrals(scope, figure) => {
                 q::scan_named_referrals(conn, scope, |row, name| {
@@ -306,31 +304,20 @@ impl Explanation {
                 }
             }
             Basis::Outcomes(scope, figure) => {
+                // Streamed a woman at a time, her cases' and her own keys
+                // looked up a batch of women at a time.
                 let active = q::Women::of(conn, scope)?;
-                let women: Vec<_> = crate::report::outcomes::women(conn, scope, &active)?
-                    .into_iter()
-                    .filter(|w| figure.counts(w))
-                    .collect();
-                let ids: Vec<i64> =
-                    women.iter().flat_map(|w| w.runs.iter().flat_map(|r| r.cases.iter().copied())).collect();
-                let keys = crate::db::assessment::case_keys(conn, &ids)?;
-                let refs = q::client_refs(conn, &women.iter().map(|w| w.client_id).collect::<Vec<_>>())?;
-                for w in women {
-                    // On one pathway: her first and latest assessment on it;
-                    // otherwise every pathway she was assessed on.
-                    let runs: Vec<&crate::report::outcomes::Run> = match figure {
-                        OutcomeFigure::Assessed(p) | OutcomeFigure::Progressed(p) => w.run(*p).into_iter().collect(),
-                        _ => w.runs.iter().collect(),
-                    };
-                    f(Record {
-                        record: woman(&refs, w.client_id),
-                        kind: "woman",
-                        service: None,
-                        date: runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
-                        value: None,
-                        detail: crate::report::outcomes::describe(&runs, &keys),
-                    })?;
-                }
+                let mut batch: Vec<crate::report::outcomes::Woman> = Vec::new();
+                crate::report::outcomes::each_woman(conn, scope, &active, |w| {
+                    if figure.counts(&w) {
+                        batch.push(w);
+                    }
+                    if batch.len() == LOOKUP_BATCH {
+                        outcome_records(conn, *figure, &mut batch, &mut f)?;
+                    }
+                    Ok(())
+                })?;
+                outcome_records(conn, *figure, &mut batch, &mut f)?;
             }
             Basis::Hours(scope) => case_records(conn, scope, &CaseSet::OpenAtEnd, true, &mut f)?,
             Basis::Awarded(_) | Basis::Outstanding(..) => {
@@ -430,6 +417,43 @@ fn case_records(
             detail: format!("worker {}; {}", c.worker, case_summary(&c)),
         })
     })
+}
+
+/// A woman's client ref, as `refs` has it.
+fn woman(refs: &HashMap<i64, String>, id: i64) -> String {
+    refs.get(&id).cloned().unwrap_or_else(|| format!("client #{id}"))
+}
+
+/// How many women `report explain` looks up the keys of at a time.
+const LOOKUP_BATCH: usize = 1000;
+
+/// The records of a batch of women counted in an outcomes figure (emptied).
+fn outcome_records(
+    conn: &Conn,
+    figure: OutcomeFigure,
+    batch: &mut Vec<crate::report::outcomes::Woman>,
+    f: &mut impl FnMut(Record) -> Result<()>,
+) -> Result<()> {
+    let ids: Vec<i64> = batch.iter().flat_map(|w| w.runs.iter().flat_map(|r| r.cases.iter().copied())).collect();
+    let keys = crate::db::assessment::case_keys(conn, &ids)?;
+    let refs = q::client_refs(conn, &batch.iter().map(|w| w.client_id).collect::<Vec<_>>())?;
+    for w in batch.drain(..) {
+        // On one pathway: her first and latest assessment on it;
+        // otherwise every pathway she was assessed on.
+        let runs: Vec<&crate::report::outcomes::Run> = match figure {
+            OutcomeFigure::Assessed(p) | OutcomeFigure::Progressed(p) => w.run(p).into_iter().collect(),
+            _ => w.runs.iter().collect(),
+        };
+        f(Record {
+            record: woman(&refs, w.client_id),
+            kind: "woman",
+            service: None,
+            date: runs.iter().map(|r| r.first.0).min().map(|d| d.to_string()),
+            value: None,
+            detail: crate::report::outcomes::describe(&runs, &keys),
+        })?;
+    }
+    Ok(())
 }
 
 fn non_empty(s: String, empty: &str) -> String {

@@ -65,37 +65,67 @@ impl Woman {
     }
 }
 
-/// The women assessed in `scope`, by client id, each with her runs; `active`
-/// are the scope's women supported (`Women::of`).
-pub fn women(conn: &Conn, scope: &Scope, active: &Women) -> Result<Vec<Woman>> {
-    let rows = q::counted(conn, scope.to, active, scope.services.as_deref())?;
-    // Only an assessed woman is asked whether her case closed in the period.
-    let closed =
-        if rows.is_empty() { Vec::new() } else { q::closed_in(conn, scope.from, scope.to, scope.services.as_deref())? };
-    let mut out: Vec<Woman> = Vec::new();
-    for Counted { client_id, pathway, assessed_on, score, case_id: case } in rows {
-        if out.last().map(|w| w.client_id) != Some(client_id) {
-            out.push(Woman { client_id, runs: Vec::new(), closed_in_period: closed.binary_search(&client_id).is_ok() });
+/// The women assessed in `scope`, by client id, each with her runs, handed
+/// to `each` one at a time as her last assessment is read (only hers are
+/// held); `active` are the scope's women supported (`Women::of`).
+pub fn each_woman(conn: &Conn, scope: &Scope, active: &Women, mut each: impl FnMut(Woman) -> Result<()>) -> Result<()> {
+    let services = scope.services.as_deref();
+    // Only when a woman is assessed is it asked whose cases closed in the period.
+    let mut closed: Option<Vec<i64>> = None;
+    let mut finish = |mut w: Woman| -> Result<()> {
+        if closed.is_none() {
+            closed = Some(q::closed_in(conn, scope.from, scope.to, services)?);
         }
-        let w = out.last_mut().expect("pushed");
-        match w.runs.last_mut().filter(|r| r.pathway == pathway) {
-            Some(r) => {
-                r.latest = (assessed_on, score);
-                r.assessments += 1;
-                if !r.cases.contains(&case) {
-                    r.cases.push(case);
-                }
-            }
-            None => w.runs.push(Run {
-                pathway,
-                first: (assessed_on, score),
-                latest: (assessed_on, score),
-                assessments: 1,
-                cases: vec![case],
-            }),
+        w.closed_in_period = closed.as_ref().is_some_and(|c| c.binary_search(&w.client_id).is_ok());
+        each(w)
+    };
+    let mut current: Option<Woman> = None;
+    q::each_counted(conn, scope.to, active, services, |c| {
+        if let Some(w) = current.take_if(|w| w.client_id != c.client_id) {
+            finish(w)?;
         }
+        add(
+            current.get_or_insert_with(|| Woman { client_id: c.client_id, runs: Vec::new(), closed_in_period: false }),
+            c,
+        );
+        Ok(())
+    })?;
+    match current {
+        Some(w) => finish(w),
+        None => Ok(()),
     }
-    Ok(out)
+}
+
+/// How many women of `scope` count in `figure`.
+pub fn count(conn: &Conn, scope: &Scope, active: &Women, figure: OutcomeFigure) -> Result<i64> {
+    let mut n = 0;
+    each_woman(conn, scope, active, |w| {
+        n += i64::from(figure.counts(&w));
+        Ok(())
+    })?;
+    Ok(n)
+}
+
+/// Fold one of a woman's assessments, read in order (by pathway and day),
+/// into her runs.
+fn add(w: &mut Woman, c: Counted) {
+    let Counted { pathway, assessed_on, score, case_id: case, .. } = c;
+    match w.runs.last_mut().filter(|r| r.pathway == pathway) {
+        Some(r) => {
+            r.latest = (assessed_on, score);
+            r.assessments += 1;
+            if !r.cases.contains(&case) {
+                r.cases.push(case);
+            }
+        }
+        None => w.runs.push(Run {
+            pathway,
+            first: (assessed_on, score),
+            latest: (assessed_on, score),
+            assessments: 1,
+            cases: vec![case],
+        }),
+    }
 }
 
 /// Assessed and progressed on one pathway.
@@ -155,33 +185,59 @@ impl OutcomeFigure {
     }
 }
 
-/// Count the section from the women of `scope`.
-pub fn tally(women: &[Woman], completion_pathways: u32) -> Outcomes {
-    let n = |f: OutcomeFigure| women.iter().filter(|w| f.counts(w)).count() as i64;
+/// Count the section from the women of `scope`, as they are read.
+pub fn tally(conn: &Conn, scope: &Scope, active: &Women, completion_pathways: u32) -> Result<Outcomes> {
+    let figures: Vec<OutcomeFigure> = Pathway::ALL
+        .iter()
+        .flat_map(|p| [OutcomeFigure::Assessed(*p), OutcomeFigure::Progressed(*p)])
+        .chain([
+            OutcomeFigure::WomenAssessed,
+            OutcomeFigure::WomenProgressed,
+            OutcomeFigure::Completions(completion_pathways),
+        ])
+        .collect();
+    let mut counts = vec![0i64; figures.len()];
+    each_woman(conn, scope, active, |w| {
+        for (n, f) in counts.iter_mut().zip(&figures) {
+            *n += i64::from(f.counts(&w));
+        }
+        Ok(())
+    })?;
+    Ok(outcomes_of(&counts, completion_pathways))
+}
+
+/// The section from the counts of `tally`'s figures, in its order.
+fn outcomes_of(counts: &[i64], completion_pathways: u32) -> Outcomes {
     let by_pathway = ByPathway(
         Pathway::ALL
             .iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
                 (
                     *p,
                     PathwayCounts {
-                        assessed: Count::Value(n(OutcomeFigure::Assessed(*p))),
-                        progressed: Count::Value(n(OutcomeFigure::Progressed(*p))),
+                        assessed: Count::Value(counts[2 * i]),
+                        progressed: Count::Value(counts[2 * i + 1]),
                     },
                 )
             })
             .collect(),
     );
-    let assessed = n(OutcomeFigure::WomenAssessed);
-    let progressed = n(OutcomeFigure::WomenProgressed);
+    let k = 2 * Pathway::ALL.len();
+    let (assessed, progressed) = (counts[k], counts[k + 1]);
     Outcomes {
         by_pathway,
         women_assessed: Count::Value(assessed),
         women_progressed: Count::Value(progressed),
         progress_rate: super::returns::rate(progressed, assessed),
-        completions: Count::Value(n(OutcomeFigure::Completions(completion_pathways))),
+        completions: Count::Value(counts[k + 2]),
         completion_pathways,
     }
+}
+
+/// The section with nothing counted.
+pub fn zero(completion_pathways: u32) -> Outcomes {
+    outcomes_of(&vec![0; 2 * Pathway::ALL.len() + 3], completion_pathways)
 }
 
 /// A woman's runs in words, for `report explain`: "accommodation 3 on

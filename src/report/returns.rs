@@ -539,8 +539,11 @@ pub fn build_parts(conn: &Conn, opts: &ReturnOptions, parts: Parts) -> Result<Re
     let positive = counts[5 + nt];
     let closures = Closures { by_outcome, positive_rate: rate(positive, closed) };
 
-    let women = if parts.outcomes { outcomes::women(conn, &scope, &women_supported)? } else { Vec::new() };
-    let outcomes = outcomes::tally(&women, opts.completion_pathways);
+    let outcomes = if parts.outcomes {
+        outcomes::tally(conn, &scope, &women_supported, opts.completion_pathways)?
+    } else {
+        outcomes::zero(opts.completion_pathways)
+    };
     let answers = if parts.equality { equality::women(conn, &women_supported)? } else { Vec::new() };
     let equality = equality::tally(&answers, &scope);
     let targets = if parts.targets { build_targets(conn, &scope, opts.completion_pathways)? } else { Vec::new() };
@@ -651,7 +654,7 @@ fn target_actual(conn: &Conn, window: &Scope, measure: Measure, completion_pathw
         Basis::Cases(w, set) => Ok(q::count_cases(conn, &w, &[set], None)?[0]),
         Basis::Outcomes(w, f) => {
             let active = q::Women::of(conn, &w)?;
-            Ok(outcomes::women(conn, &w, &active)?.iter().filter(|x| f.counts(x)).count() as i64)
+            outcomes::count(conn, &w, &active, f)
         }
         _ => unreachable!("a target's basis is referrals, cases or outcomes"),
     }
