@@ -526,14 +526,12 @@ impl crate::output::Render for Streamed<'_> {
 /// The columns of an explanation's rows.
 const COLUMNS: &[&str] = &["record", "kind", "service", "date", "value", "detail"];
 
-/// A figure's value as the table's title shows it.
+/// A figure's value as the table's title shows it: as everywhere a figure
+/// is compared (`filed::value_text`), but money with its pound sign.
 fn value_text(v: &FigureValue) -> String {
     match v {
-        FigureValue::Count(c) => c.text(),
-        FigureValue::Number(n) => n.map_or("none".into(), |x| x.to_string()),
         FigureValue::Money(p) => p.pretty(),
-        FigureValue::Int(i) => i.to_string(),
-        FigureValue::Text(t) => t.clone().unwrap_or_default(),
+        other => super::filed::value_text(other),
     }
 }
 
