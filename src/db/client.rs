@@ -21,8 +21,7 @@ pub fn id_or_insert(conn: &Connection, client_ref: &str) -> Result<(i64, bool)> 
     if let Some(id) = id(conn, client_ref)? {
         return Ok((id, false));
     }
-    conn.prepare_cached("INSERT INTO clients (client_ref) VALUES (?1)")?.execute(params![client_ref])?;
-    Ok((conn.last_insert_rowid(), true))
+    Ok((insert(conn, client_ref)?, true))
 }
 
 /// How many clients are recorded.
@@ -60,8 +59,11 @@ pub fn delete_unused(conn: &Connection, id: i64) -> Result<()> {
 }
 
 /// Record a new client (known not to exist); returns its id.
+/// The SQL of `insert`.
+pub const INSERT: &str = "INSERT INTO clients (client_ref) VALUES (?1)";
+
 pub fn insert(conn: &Connection, client_ref: &str) -> Result<i64> {
-    conn.prepare_cached("INSERT INTO clients (client_ref) VALUES (?1)")?.execute(params![client_ref])?;
+    conn.prepare_cached(INSERT)?.execute(params![client_ref])?;
     Ok(conn.last_insert_rowid())
 }
 

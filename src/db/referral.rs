@@ -89,18 +89,43 @@ impl<'a> Bound<'a> {
     }
 }
 
+/// The SQL of `insert_new_ref`.
+const INSERT_NEW_REF: &str = "INSERT INTO referrals (client_id, service_id, referred_on, source, area, needs, outcome, first_contact_on, risk, marac, ref)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+     ON CONFLICT (ref) WHERE ref IS NOT NULL DO NOTHING";
+
 /// Insert a referral that has a provider `ref`, unless that ref is taken.
 /// Returns the new id, or `None` when a referral with the ref exists.
 pub fn insert_new_ref(conn: &Connection, client_id: i64, service_id: i64, r: &Referral<'_>) -> Result<Option<i64>> {
-    let b = Bound::new(r);
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO referrals (client_id, service_id, referred_on, source, area, needs, outcome, first_contact_on, risk, marac, ref)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (ref) WHERE ref IS NOT NULL DO NOTHING",
-        )?
-        .execute(b.values(&client_id, &service_id))?;
+    let n = conn.prepare_cached(INSERT_NEW_REF)?.execute(Bound::new(r).values(&client_id, &service_id))?;
     Ok((n == 1).then(|| conn.last_insert_rowid()))
+}
+
+/// The two inserts an import makes for most rows (a referral with a ref,
+/// a new client), prepared once for the whole file: looking a statement up
+/// in the connection's cache on every row hashes its SQL each time.
+pub struct Inserts<'c> {
+    conn: &'c Connection,
+    new_ref: rusqlite::Statement<'c>,
+    client: rusqlite::Statement<'c>,
+}
+
+impl<'c> Inserts<'c> {
+    pub fn new(conn: &'c Connection) -> Result<Inserts<'c>> {
+        Ok(Inserts { conn, new_ref: conn.prepare(INSERT_NEW_REF)?, client: conn.prepare(crate::db::client::INSERT)? })
+    }
+
+    /// `insert_new_ref`.
+    pub fn new_ref(&mut self, client_id: i64, service_id: i64, r: &Referral<'_>) -> Result<Option<i64>> {
+        let n = self.new_ref.execute(Bound::new(r).values(&client_id, &service_id))?;
+        Ok((n == 1).then(|| self.conn.last_insert_rowid()))
+    }
+
+    /// `db::client::insert`.
+    pub fn client(&mut self, client_ref: &str) -> Result<i64> {
+        self.client.execute(params![client_ref])?;
+        Ok(self.conn.last_insert_rowid())
+    }
 }
 
 /// Insert a referral (with or without a ref); returns its id.

@@ -249,20 +249,33 @@ impl Clients {
 
     /// Whether `client_ref` is known to be recorded.
     pub fn knows(&self, client_ref: &str) -> bool {
-        self.map.contains_key(&RefKey::of(client_ref))
+        self.known(client_ref).is_some()
+    }
+
+    /// The id of `client_ref` when the lookup holds it.
+    pub fn known(&self, client_ref: &str) -> Option<i64> {
+        self.map.get(&RefKey::of(client_ref)).copied()
     }
 
     /// The client's id, recording a new client when the ref is new
     /// (checked with `check_ref` by the caller). Returns (id, whether new).
     pub fn id_or_insert(&mut self, conn: &Conn, client_ref: &str) -> Result<(i64, bool)> {
+        self.id_or_insert_by(conn, client_ref, |r| db::client::insert(conn, r))
+    }
+
+    /// `id_or_insert`, inserting a client that is known to be new with
+    /// `insert` (a statement prepared once for the whole import).
+    pub fn id_or_insert_by(
+        &mut self,
+        conn: &Conn,
+        client_ref: &str,
+        insert: impl FnOnce(&str) -> Result<i64>,
+    ) -> Result<(i64, bool)> {
         if let Some(&id) = self.map.get(&RefKey::of(client_ref)) {
             return Ok((id, false));
         }
-        let (id, new) = if self.complete {
-            (db::client::insert(conn, client_ref)?, true)
-        } else {
-            db::client::id_or_insert(conn, client_ref)?
-        };
+        let (id, new) =
+            if self.complete { (insert(client_ref)?, true) } else { db::client::id_or_insert(conn, client_ref)? };
         self.remember(client_ref, id);
         Ok((id, new))
     }

@@ -176,7 +176,9 @@ impl FromStr for OutcomeFilter {
 
 /// What an import holds in memory: services by name, clients by ref, and
 /// the records it has touched (`trust::Tracker`, 4 bytes a referral).
-pub struct Importer {
+pub struct Importer<'c> {
+    /// The inserts of most rows, prepared once.
+    inserts: db::referral::Inserts<'c>,
     services: ServiceNames,
     clients: Clients,
     /// Whether some referral has no ref (only then can a ref given for the
@@ -224,18 +226,28 @@ pub fn compare(old: &Stored, r: &Referral<'_>, client_id: i64, service_id: i64) 
     c
 }
 
-impl Importer {
+/// A row that passed `Importer::check`: its service, and its client when
+/// already known (so that the lookup is not made twice).
+#[derive(Debug, Clone, Copy)]
+pub struct Checked {
+    pub service_id: i64,
+    client_id: Option<i64>,
+}
+
+impl<'c> Importer<'c> {
     /// Get ready to import inside the transaction `conn`. Into an empty
     /// table the return's covering index is built once at the end
     /// (`finish`), sorted, which is much faster than row by row.
-    pub fn new(conn: &Conn, rules: Rules) -> Result<Importer> {
+    pub fn new(conn: &'c Conn, rules: Rules) -> Result<Importer<'c>> {
         let had_rows = db::referral::any(conn)?;
+        let suspended = if had_rows { Vec::new() } else { db::referral::suspend_indexes(conn)? };
         Ok(Importer {
+            inserts: db::referral::Inserts::new(conn)?,
             services: ServiceNames::load(conn)?,
             clients: Clients::load(conn)?,
             without_ref: db::referral::any_without_ref(conn)?,
             had_rows,
-            suspended: if had_rows { Vec::new() } else { db::referral::suspend_indexes(conn)? },
+            suspended,
             tracker: Tracker::new(rules),
             fragile_refs: db::referral::any_fragile_ref(conn)?,
             fragile_clients: db::client::any_fragile_ref(conn)?,
@@ -254,14 +266,15 @@ impl Importer {
 
     /// Check a row completely before anything is written: the client_ref
     /// rule, the service's existence and the referral's own rules. Returns
-    /// the service id.
-    pub fn check(&self, r: &Referral<'_>) -> Result<i64, RowError> {
-        if !self.clients.knows(r.client_ref) {
+    /// the service's id and, when already known, the client's.
+    pub fn check(&self, r: &Referral<'_>) -> Result<Checked, RowError> {
+        let client_id = self.clients.known(r.client_ref);
+        if client_id.is_none() {
             client::check_ref(r.client_ref).map_err(|m| RowError::new("client_ref", m))?;
         }
         let service_id = self.services.id(r.service).map_err(|m| RowError::new("service", m))?;
         check(r)?;
-        Ok(service_id)
+        Ok(Checked { service_id, client_id })
     }
 
     /// Judge a row that matched referral `id` and write it if it changes
@@ -304,15 +317,21 @@ impl Importer {
     pub fn apply(
         &mut self,
         conn: &Conn,
-        service_id: i64,
+        checked: Checked,
         r: &Referral<'_>,
         line: u64,
     ) -> Result<Result<Applied, RowError>> {
-        if self.fragile_clients && !self.clients.knows(r.client_ref) && client::spreadsheet_damaged(conn, r.client_ref)?
-        {
+        let Checked { service_id, client_id: known } = checked;
+        if self.fragile_clients && known.is_none() && client::spreadsheet_damaged(conn, r.client_ref)? {
             return Ok(Err(RowError::new("client_ref", trust::damaged_client_ref_message())));
         }
-        let (client_id, new_client) = self.clients.id_or_insert(conn, r.client_ref)?;
+        let (client_id, new_client) = match known {
+            Some(id) => (id, false),
+            None => {
+                let inserts = &mut self.inserts;
+                self.clients.id_or_insert_by(conn, r.client_ref, |c| inserts.client(c))?
+            }
+        };
         if new_client && trust::could_be_damaged(r.client_ref) {
             self.fragile_clients = true;
         }
@@ -357,7 +376,7 @@ impl Importer {
             }
             // Otherwise insert, and fall back to the recorded one when the
             // ref is taken (a second import, or a ref repeated in a file).
-            if let Some(id) = db::referral::insert_new_ref(conn, client_id, service_id, r)? {
+            if let Some(id) = self.inserts.new_ref(client_id, service_id, r)? {
                 self.tracker.created(line, id, "referral", || x.to_string());
                 return Ok(Ok(Applied::New));
             }
@@ -694,8 +713,8 @@ mod tests {
         // Each call is a one-row import of its own.
         let apply = |r: &Referral<'_>| {
             let mut imp = Importer::new(conn, Rules::default()).unwrap();
-            let sid = imp.check(r).unwrap();
-            imp.apply(conn, sid, r, 2).unwrap()
+            let checked = imp.check(r).unwrap();
+            imp.apply(conn, checked, r, 2).unwrap()
         };
         let r = referral();
         assert_eq!(apply(&r), Ok(Applied::New));

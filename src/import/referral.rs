@@ -87,11 +87,11 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
             };
-            let service_id = match importer.check(&r) {
-                Ok(id) => id,
+            let checked = match importer.check(&r) {
+                Ok(c) => c,
                 Err(p) => return Ok(Err(p.at(f.line))),
             };
-            let judged = importer.apply(tx, service_id, &r, f.line)?;
+            let judged = importer.apply(tx, checked, &r, f.line)?;
             f.also(std::mem::take(&mut importer.tracker.more));
             Ok(judged.map_err(|p| p.at(f.line)))
         })?;
