@@ -1,7 +1,8 @@
 //! SQL for referrals.
 //!
-//! Imports call `insert_new_ref`, `find_by_ref`, `find_by_key`, `insert`
-//! and `update` once per row through cached statements; dates are bound as
+//! Imports insert through `Inserts` (prepared once for the file) and call
+//! `find_by_ref`, `find_by_key`, `insert` and `update` through cached
+//! statements; dates are bound as
 //! ISO text built on the stack, so a row costs no allocation here.
 
 use crate::domain::referral::{Filter, OutcomeFilter, Referral, Stored};
@@ -89,17 +90,10 @@ impl<'a> Bound<'a> {
     }
 }
 
-/// The SQL of `insert_new_ref`.
+/// The SQL of `Inserts::new_ref`.
 const INSERT_NEW_REF: &str = "INSERT INTO referrals (client_id, service_id, referred_on, source, area, needs, outcome, first_contact_on, risk, marac, ref)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
      ON CONFLICT (ref) WHERE ref IS NOT NULL DO NOTHING";
-
-/// Insert a referral that has a provider `ref`, unless that ref is taken.
-/// Returns the new id, or `None` when a referral with the ref exists.
-pub fn insert_new_ref(conn: &Connection, client_id: i64, service_id: i64, r: &Referral<'_>) -> Result<Option<i64>> {
-    let n = conn.prepare_cached(INSERT_NEW_REF)?.execute(Bound::new(r).values(&client_id, &service_id))?;
-    Ok((n == 1).then(|| conn.last_insert_rowid()))
-}
 
 /// The two inserts an import makes for most rows (a referral with a ref,
 /// a new client), prepared once for the whole file: looking a statement up
@@ -115,7 +109,9 @@ impl<'c> Inserts<'c> {
         Ok(Inserts { conn, new_ref: conn.prepare(INSERT_NEW_REF)?, client: conn.prepare(crate::db::client::INSERT)? })
     }
 
-    /// `insert_new_ref`.
+    /// Insert a referral that has a provider `ref`, unless that ref is
+    /// taken. Returns the new id, or `None` when a referral with the ref
+    /// exists.
     pub fn new_ref(&mut self, client_id: i64, service_id: i64, r: &Referral<'_>) -> Result<Option<i64>> {
         let n = self.new_ref.execute(Bound::new(r).values(&client_id, &service_id))?;
         Ok((n == 1).then(|| self.conn.last_insert_rowid()))

@@ -7,10 +7,8 @@
 
 use super::returns::Breakdown;
 use super::suppress::Count;
-use crate::db::equality::{self as q, Answers};
-use crate::db::report::{Scope, Women};
-use crate::db::Conn;
-use anyhow::Result;
+use crate::db::equality::Answers;
+use crate::db::report::Scope;
 use chrono::Datelike;
 use serde::Serialize;
 
@@ -106,11 +104,6 @@ impl Equality {
     pub fn breakdowns_mut(&mut self) -> [&mut Breakdown; 4] {
         [&mut self.by_age_band, &mut self.by_ethnic_group, &mut self.by_disability, &mut self.with_dependent_children]
     }
-}
-
-/// The answers of `women`, a scope's `women_supported` (`Women::of`).
-pub fn women(conn: &Conn, women: &Women) -> Result<Vec<Answers>> {
-    q::of_women_supported(conn, women)
 }
 
 /// Count the section.

@@ -122,10 +122,12 @@ pub fn explain(conn: &Conn, opts: &ReturnOptions, figure: &str) -> Result<Explan
     // looked for (and its error written) in the whole return.
     let parts = returns::Parts::for_figure(wanted);
     let mut ret = returns::build_parts(conn, &opts, parts)?;
-    if parts != returns::Parts::ALL && found(&ret, wanted, true).is_none() {
+    let mut e = found(&ret, wanted, true);
+    if e.is_none() && parts != returns::Parts::ALL {
         ret = returns::build(conn, &opts)?;
+        e = found(&ret, wanted, true);
     }
-    if let Some(e) = found(&ret, wanted, true) {
+    if let Some(e) = e {
         return Ok(e);
     }
     let figures = ret.figures();
@@ -287,7 +289,7 @@ impl Explanation {
             Basis::Cases(scope, set) => case_records(conn, scope, set, false, &mut f)?,
             Basis::Equality(scope, which, member) => {
                 let year = i64::from(chrono::Datelike::year(&scope.to.0));
-                let women: Vec<_> = crate::report::equality::women(conn, &q::Women::of(conn, scope)?)?
+                let women: Vec<_> = crate::db::equality::of_women_supported(conn, &q::Women::of(conn, scope)?)?
                     .into_iter()
                     .filter(|a| crate::report::equality::member(which, a, year) == *member)
                     .collect();

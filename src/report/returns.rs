@@ -544,7 +544,8 @@ pub fn build_parts(conn: &Conn, opts: &ReturnOptions, parts: Parts) -> Result<Re
     } else {
         outcomes::zero(opts.completion_pathways)
     };
-    let answers = if parts.equality { equality::women(conn, &women_supported)? } else { Vec::new() };
+    let answers =
+        if parts.equality { crate::db::equality::of_women_supported(conn, &women_supported)? } else { Vec::new() };
     let equality = equality::tally(&answers, &scope);
     let targets = if parts.targets { build_targets(conn, &scope, opts.completion_pathways)? } else { Vec::new() };
     let grants = if parts.grants { q::grants(conn, &scope)? } else { Vec::new() }
