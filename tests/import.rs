@@ -585,3 +585,86 @@ fn a_header_only_file_leaves_no_audit_row() {
     p.ok(&["client", "import", "clients.csv"]);
     assert_eq!(audits(&p), before);
 }
+
+// ------------------------------------------------------------ rows read ahead
+
+/// A file of `n` good rows (`referrals`) with some lines replaced: the
+/// line numbers are the file's, the header being line 1.
+fn referrals_with(n: usize, replaced: &[(usize, &str)]) -> String {
+    let mut lines: Vec<String> = referrals(n).lines().map(str::to_string).collect();
+    for &(line, row) in replaced {
+        lines[line - 1] = row.to_string();
+    }
+    lines.join("\n") + "\n"
+}
+
+/// A CSV file is read a few batches of 512 rows ahead of the rows being
+/// written: the problems are still found and told in the file's order,
+/// with the file's line numbers, across the batches' edges.
+#[test]
+fn rows_read_ahead_are_judged_in_the_files_order() {
+    let p = setup();
+    let bad = [
+        (2, "BC-0001,2021-04-01,polise,Beth Centre,Lambeth,housing,,,R-X-1"),
+        (513, "BC-0002,2021-04-01,police,Beth Centre"),
+        (514, ""),
+        (515, "BC-0003,2021-04-01,police,Beth Center,Lambeth,housing,,,R-X-2"),
+        (1026, "BC-0004,31/02/2021,polise,Beth Centre,Lambeth,housing,,,R-X-3"),
+        (2999, "Jane Smith,2021-04-01,police,Beth Centre,Lambeth,housing,,,R-X-4"),
+    ];
+    p.file("mixed.csv", referrals_with(3000, &bad));
+    let err = p.fails(&["referral", "import", "mixed.csv"], 65);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[0], "pathway: mixed.csv: 5 invalid rows; nothing was imported", "{err}");
+    let at: Vec<&str> = lines[1..].iter().map(|l| l.split(": ").take(2).last().unwrap()).collect();
+    let wheres: Vec<String> = lines[1..].iter().map(|l| l.split(": ").next().unwrap().to_string()).collect();
+    assert_eq!(
+        wheres,
+        ["mixed.csv:2", "mixed.csv:513", "mixed.csv:515", "mixed.csv:1026", "mixed.csv:1026", "mixed.csv:2999",],
+        "{err}"
+    );
+    assert_eq!(at, ["source", "row", "service", "referred_on", "source", "client_ref"], "{err}");
+    assert_eq!(lines[2], "mixed.csv:513: row: the row has 4 fields but the header has 9");
+    assert_eq!(count(&p), 0);
+
+    // Skipping them: the good rows are written, the refused ones kept in
+    // the file's order.
+    p.ok(&["referral", "import", "mixed.csv", "--skip-invalid", "--rejects", "rejects.csv"]);
+    assert_eq!(count(&p), 2994);
+    let rejects = std::fs::read_to_string(p.path("rejects.csv")).unwrap();
+    let refs: Vec<&str> = rejects.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(refs, ["BC-0001", "BC-0002", "BC-0003", "BC-0004", "Jane Smith"]);
+}
+
+/// A month-first date found far into the file, while the rows before it
+/// were being written, still refuses the whole file.
+#[test]
+fn a_month_first_date_deep_in_the_file_refuses_it_whole() {
+    let p = setup();
+    let f = referrals_with(3000, &[(2501, "BC-0001,04/13/2021,police,Beth Centre,Lambeth,housing,,,R-X-1")]);
+    p.file("us.csv", f);
+    let err = p.fails(&["referral", "import", "us.csv", "--skip-invalid"], 65);
+    assert!(
+        err.starts_with("pathway: us.csv: its dates are month-first; nothing was imported\nus.csv:2501: referred_on:"),
+        "{err}"
+    );
+    assert_eq!(count(&p), 0);
+}
+
+/// A row past the size limit deep in the file stops the reading there:
+/// nothing of the rows before it is kept.
+#[test]
+fn a_row_past_the_size_limit_deep_in_the_file_stops_it() {
+    let p = setup();
+    let huge = format!("W-0002,2021-04-01,police,Beth Centre,{}", "A".repeat(3_000_000));
+    let f = referrals_with(3000, &[(2001, &huge)]);
+    p.file("long.csv", f);
+    let err = p.fails(&["referral", "import", "long.csv", "--skip-invalid"], 65);
+    assert_eq!(
+        err,
+        "pathway: long.csv: 1 invalid row; nothing was imported\n\
+         long.csv:2001: area: the row is more than 1000000 bytes long (a value may be at most 10000 bytes); \
+         the file was not read further\n"
+    );
+    assert_eq!(count(&p), 0);
+}

@@ -147,11 +147,14 @@ pub const CLIENT_CACHE_CAP: usize = 900_000;
 /// with a chance of about n² / 2¹²⁹ (for a million clients, 10⁻²⁷: far
 /// below the chance of a disk error), and a key is only ever compared
 /// with the keys of the same import.
+///
+/// An import finds a row's key on its reading thread (`RefKey::of`) and
+/// looks it up on the writing one (`Clients::known_key`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct RefKey(u128);
+pub struct RefKey(u128);
 
 impl RefKey {
-    fn of(client_ref: &str) -> RefKey {
+    pub fn of(client_ref: &str) -> RefKey {
         use std::hash::{Hash, Hasher};
         let half = |salt: u8| {
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -222,7 +225,7 @@ impl Clients {
         }
         let id = db::client::id(conn, client_ref)?;
         if let Some(id) = id {
-            self.remember(client_ref, id);
+            self.remember(RefKey::of(client_ref), id);
         }
         Ok(id)
     }
@@ -233,13 +236,14 @@ impl Clients {
         self.map.len()
     }
 
-    /// Hold `client_ref`'s id, starting again past the cap.
-    fn remember(&mut self, client_ref: &str, id: i64) {
+    /// Hold the id of the client whose ref has `key`, starting again past
+    /// the cap.
+    fn remember(&mut self, key: RefKey, id: i64) {
         if self.map.len() >= CLIENT_CACHE_CAP {
             self.map.clear();
             self.complete = false;
         }
-        self.map.insert(RefKey::of(client_ref), id);
+        self.map.insert(key, id);
     }
 
     /// Forget a client removed again (see `db::client::delete_unused`).
@@ -247,32 +251,38 @@ impl Clients {
         self.map.remove(&RefKey::of(client_ref));
     }
 
-    /// Whether `client_ref` is known to be recorded.
     /// The id of `client_ref` when the lookup holds it.
     pub fn known(&self, client_ref: &str) -> Option<i64> {
-        self.map.get(&RefKey::of(client_ref)).copied()
+        self.known_key(RefKey::of(client_ref))
+    }
+
+    /// `known`, by the ref's key.
+    pub fn known_key(&self, key: RefKey) -> Option<i64> {
+        self.map.get(&key).copied()
     }
 
     /// The client's id, recording a new client when the ref is new
     /// (checked with `check_ref` by the caller). Returns (id, whether new).
     pub fn id_or_insert(&mut self, conn: &Conn, client_ref: &str) -> Result<(i64, bool)> {
-        self.id_or_insert_by(conn, client_ref, |r| db::client::insert(conn, r))
+        self.id_or_insert_keyed(conn, RefKey::of(client_ref), client_ref, |r| db::client::insert(conn, r))
     }
 
-    /// `id_or_insert`, inserting a client that is known to be new with
-    /// `insert` (a statement prepared once for the whole import).
-    pub fn id_or_insert_by(
+    /// `id_or_insert`, with the ref's key found already, inserting a
+    /// client that is known to be new with `insert` (a statement prepared
+    /// once for the whole import).
+    pub fn id_or_insert_keyed(
         &mut self,
         conn: &Conn,
+        key: RefKey,
         client_ref: &str,
         insert: impl FnOnce(&str) -> Result<i64>,
     ) -> Result<(i64, bool)> {
-        if let Some(&id) = self.map.get(&RefKey::of(client_ref)) {
+        if let Some(&id) = self.map.get(&key) {
             return Ok((id, false));
         }
         let (id, new) =
             if self.complete { (insert(client_ref)?, true) } else { db::client::id_or_insert(conn, client_ref)? };
-        self.remember(client_ref, id);
+        self.remember(key, id);
         Ok((id, new))
     }
 }
@@ -676,7 +686,7 @@ mod tests {
             }
         }
         let mut c = Clients::lazy();
-        c.remember("BC-0042", 7);
+        c.remember(RefKey::of("BC-0042"), 7);
         assert_eq!(c.known("BC-0042"), Some(7));
         assert_eq!(c.known("BC-0043"), None);
         c.forget("BC-0042");

@@ -8,7 +8,7 @@
 //! the referral with the same client, service, referred_on and source.
 
 use crate::db::{self, tx, Conn};
-use crate::domain::client::{self, Clients};
+use crate::domain::client::{self, Clients, RefKey};
 use crate::domain::dates;
 use crate::domain::service::ServiceNames;
 use crate::domain::trust::{self, Applied, Comparison, Rules, Tracker, Verdict};
@@ -18,6 +18,7 @@ use crate::value::{Date, Period};
 use anyhow::Result;
 use serde::Serialize;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The longest provider ref accepted (as schema.sql).
 pub const MAX_REF: usize = 64;
@@ -179,7 +180,7 @@ impl FromStr for OutcomeFilter {
 pub struct Importer<'c> {
     /// The inserts of most rows, prepared once.
     inserts: db::referral::Inserts<'c>,
-    services: ServiceNames,
+    services: Arc<ServiceNames>,
     clients: Clients,
     /// Whether some referral has no ref (only then can a ref given for the
     /// first time match a referral recorded without one).
@@ -232,6 +233,22 @@ pub fn compare(old: &Stored, r: &Referral<'_>, client_id: i64, service_id: i64) 
 pub struct Checked {
     pub service_id: i64,
     client_id: Option<i64>,
+    key: RefKey,
+}
+
+/// What a row's client and service are, found without the database, so
+/// that an import finds them on its reading thread
+/// (`Reader::for_each_parsed`) while the rows before are written.
+#[derive(Debug, Clone)]
+pub struct Found {
+    key: RefKey,
+    service: Result<i64, String>,
+}
+
+impl Found {
+    pub fn of(services: &ServiceNames, client_ref: &str, service: &str) -> Found {
+        Found { key: RefKey::of(client_ref), service: services.id(service) }
+    }
 }
 
 impl<'c> Importer<'c> {
@@ -243,7 +260,7 @@ impl<'c> Importer<'c> {
         let suspended = if had_rows { Vec::new() } else { db::referral::suspend_indexes(conn)? };
         Ok(Importer {
             inserts: db::referral::Inserts::new(conn)?,
-            services: ServiceNames::load(conn)?,
+            services: Arc::new(ServiceNames::load(conn)?),
             clients: Clients::load(conn)?,
             without_ref: db::referral::any_without_ref(conn)?,
             had_rows,
@@ -264,17 +281,23 @@ impl<'c> Importer<'c> {
         Ok(self.tracker.changes)
     }
 
+    /// The services, to find rows' services by (`Found::of`).
+    pub fn services(&self) -> Arc<ServiceNames> {
+        self.services.clone()
+    }
+
     /// Check a row completely before anything is written: the client_ref
-    /// rule, the service's existence and the referral's own rules. Returns
-    /// the service's id and, when already known, the client's.
-    pub fn check(&self, r: &Referral<'_>) -> Result<Checked, RowError> {
-        let client_id = self.clients.known(r.client_ref);
+    /// rule, the service's existence and the referral's own rules. `found`
+    /// is `Found::of` the row. Returns the service's id and, when already
+    /// known, the client's.
+    pub fn check(&self, r: &Referral<'_>, found: Found) -> Result<Checked, RowError> {
+        let client_id = self.clients.known_key(found.key);
         if client_id.is_none() {
             client::check_ref(r.client_ref).map_err(|m| RowError::new("client_ref", m))?;
         }
-        let service_id = self.services.id(r.service).map_err(|m| RowError::new("service", m))?;
+        let service_id = found.service.map_err(|m| RowError::new("service", m))?;
         check(r)?;
-        Ok(Checked { service_id, client_id })
+        Ok(Checked { service_id, client_id, key: found.key })
     }
 
     /// Judge a row that matched referral `id` and write it if it changes
@@ -321,7 +344,7 @@ impl<'c> Importer<'c> {
         r: &Referral<'_>,
         line: u64,
     ) -> Result<Result<Applied, RowError>> {
-        let Checked { service_id, client_id: known } = checked;
+        let Checked { service_id, client_id: known, key } = checked;
         if self.fragile_clients && known.is_none() && client::spreadsheet_damaged(conn, r.client_ref)? {
             return Ok(Err(RowError::new("client_ref", trust::damaged_client_ref_message())));
         }
@@ -329,7 +352,7 @@ impl<'c> Importer<'c> {
             Some(id) => (id, false),
             None => {
                 let inserts = &mut self.inserts;
-                self.clients.id_or_insert_by(conn, r.client_ref, |c| inserts.client(c))?
+                self.clients.id_or_insert_keyed(conn, key, r.client_ref, |c| inserts.client(c))?
             }
         };
         if new_client && trust::could_be_damaged(r.client_ref) {
@@ -702,6 +725,11 @@ mod tests {
         assert_eq!("high".parse::<Clearable<Risk>>(), Ok(Clearable(Some(Risk::High))));
     }
 
+    /// `Found::of` a row, as the import's reading thread finds it.
+    fn found(imp: &Importer<'_>, r: &Referral<'_>) -> Found {
+        Found::of(&imp.services(), r.client_ref, r.service)
+    }
+
     #[test]
     fn matching_is_idempotent_on_ref_else_on_the_key() {
         use crate::domain::service::{self, NewService};
@@ -713,7 +741,7 @@ mod tests {
         // Each call is a one-row import of its own.
         let apply = |r: &Referral<'_>| {
             let mut imp = Importer::new(conn, Rules::default()).unwrap();
-            let checked = imp.check(r).unwrap();
+            let checked = imp.check(r, found(&imp, r)).unwrap();
             imp.apply(conn, checked, r, 2).unwrap()
         };
         let r = referral();
@@ -756,7 +784,7 @@ mod tests {
         let db = crate::db::open(&dir.path().join("t.db"), crate::db::Open::Create).unwrap();
         let imp = Importer::new(&db.conn, Rules::default()).unwrap();
         let r = referral();
-        let p = imp.check(&r).unwrap_err();
+        let p = imp.check(&r, found(&imp, &r)).unwrap_err();
         assert_eq!(p.column, "service");
         assert!(
             p.message.starts_with("no service called 'Beth Centre': no services are recorded yet"),
@@ -764,7 +792,7 @@ mod tests {
             p.message
         );
         let named = Referral { client_ref: "Jane Smith", ..r };
-        assert_eq!(imp.check(&named).unwrap_err().column, "client_ref");
+        assert_eq!(imp.check(&named, found(&imp, &named)).unwrap_err().column, "client_ref");
     }
 
     #[test]

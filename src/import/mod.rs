@@ -39,10 +39,10 @@ use crate::output::unneutralise;
 use crate::value::Date;
 use anyhow::{Context, Result};
 use serde::Serialize;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::{mpsc, Arc, Mutex};
 
 /// The longest value accepted in any field: 10,000 bytes.
 pub const MAX_FIELD_BYTES: usize = 10_000;
@@ -566,18 +566,184 @@ pub struct Reader {
 
 /// Where the rows come from: a CSV file, or a workbook's sheet.
 enum Input {
-    Csv {
-        csv: csv::Reader<Box<dyn Read>>,
-        /// Lines to add to the csv crate's line numbers: 1 for CRLF files,
-        /// whose records it reports one line early (BurntSushi/rust-csv#395),
-        /// and 1 for a first line `sep=;`, which the csv crate never sees.
-        line_fix: u64,
-        /// Set once the input has ended inside a quoted field (see `Tracker`).
-        unclosed: Rc<Cell<Option<u64>>>,
-        /// Set when a limit was passed (see `Tracker`).
-        limit: Rc<Cell<Option<Limit>>>,
-    },
+    Csv(CsvInput),
     Sheet(SheetInput),
+    /// A CSV file being read (or read) by `for_each`.
+    Taken,
+}
+
+/// A CSV file's records after its header.
+struct CsvInput {
+    csv: csv::Reader<Box<dyn Read + Send>>,
+    /// Lines to add to the csv crate's line numbers, where `starts` has
+    /// none (a problem the csv crate found): 1 for CRLF files, whose
+    /// records it reports one line early (BurntSushi/rust-csv#395), and 1
+    /// for a first line `sep=;`, which the csv crate never sees.
+    line_fix: u64,
+    /// Set once the input has ended inside a quoted field (see `Tracker`).
+    unclosed: Arc<Slot<u64>>,
+    /// Set when a limit was passed (see `Tracker`).
+    limit: Arc<Slot<Limit>>,
+    /// The line each record begins on (see `Starts`).
+    starts: Arc<Starts>,
+}
+
+/// A value the reading side sets and the checking side looks at.
+struct Slot<T>(Mutex<Option<T>>);
+
+impl<T: Copy> Slot<T> {
+    fn empty() -> Slot<T> {
+        Slot(Mutex::new(None))
+    }
+
+    fn get(&self) -> Option<T> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(&self, v: Option<T>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = v;
+    }
+}
+
+/// Rows handed from the reading thread to the checking one at a time.
+const BATCH_ROWS: usize = 512;
+
+/// Batches read ahead at most: the memory the reading side may run ahead by.
+const BATCHES_AHEAD: usize = 4;
+
+/// What the reading thread found, in file order: each with its record.
+struct Batch<T> {
+    items: Vec<(Got<T>, csv::ByteRecord)>,
+    len: usize,
+}
+
+impl<T> Default for Batch<T> {
+    fn default() -> Batch<T> {
+        Batch { items: Vec::new(), len: 0 }
+    }
+}
+
+enum Got<T> {
+    /// A record from `line`, its shape, and (when whole) its values
+    /// parsed with the errors after the first (see `Check`).
+    Row { line: u64, shape: Shape, parsed: Option<Parsed<T>> },
+    /// A limit passed: the end of the reading.
+    Limit(Limit),
+    /// Bytes the CSV reader could not make a record of; `skip`: read on.
+    Malformed { line: u64, message: String, skip: bool },
+    /// A slot of a batch not (or no longer) holding anything.
+    Unused,
+}
+
+/// A row's values, or its first error and the others.
+type Parsed<T> = (Result<T, RowError>, Vec<RowError>);
+
+/// A record as a whole (see `Reader::check_shape`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A row to parse and apply.
+    Whole,
+    /// Completed at the end of the input inside a quoted field that
+    /// opened on this line: the one holding the unclosed quote.
+    Unclosed(u64),
+    /// Blank, or only spaces.
+    Blank,
+    /// With this number of fields, not the header's.
+    Fields(usize),
+}
+
+impl Shape {
+    fn of(record: &csv::ByteRecord, unclosed: Option<u64>, header_fields: usize) -> Shape {
+        if let Some(line) = unclosed {
+            Shape::Unclosed(line)
+        } else if record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
+            Shape::Blank
+        } else if record.len() != header_fields {
+            Shape::Fields(record.len())
+        } else {
+            Shape::Whole
+        }
+    }
+}
+
+/// What the reading thread needs to parse a row: the header's layout.
+struct Layout<P> {
+    map: Vec<Option<usize>>,
+    spec: &'static [Column],
+    header_fields: usize,
+    parse: Arc<P>,
+}
+
+impl CsvInput {
+    /// Read every record into batches sent on `ahead`, reusing the ones
+    /// sent back on `spent`, and parse each whole row with `layout.parse`;
+    /// stop at the end, at a problem that stops the reading, or when the
+    /// other side hangs up. Returns the first date that showed the file to
+    /// be month-first.
+    fn read_ahead<T, P>(
+        mut self,
+        layout: Layout<P>,
+        ahead: mpsc::SyncSender<Batch<T>>,
+        spent: mpsc::Receiver<Batch<T>>,
+    ) -> Option<MonthFirst>
+    where
+        P: Fn(&Fields<'_>) -> Result<T, RowError>,
+    {
+        let month_first = RefCell::new(None);
+        loop {
+            let mut batch = spent.try_recv().unwrap_or_default();
+            batch.len = 0;
+            let mut end = false;
+            while batch.len < BATCH_ROWS && !end {
+                if batch.items.len() == batch.len {
+                    batch.items.push((Got::Unused, csv::ByteRecord::new()));
+                }
+                let (got, record) = &mut batch.items[batch.len];
+                *got = match self.csv.read_byte_record(record) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        let line = self
+                            .starts
+                            .next()
+                            .unwrap_or_else(|| record.position().map(|p| p.line()).unwrap_or(0) + self.line_fix);
+                        let shape = Shape::of(record, self.unclosed.get(), layout.header_fields);
+                        let parsed = (shape == Shape::Whole).then(|| {
+                            let fields = Fields {
+                                record,
+                                map: &layout.map,
+                                spec: layout.spec,
+                                line,
+                                more: RefCell::new(Vec::new()),
+                                month_first: &month_first,
+                                raw: false,
+                            };
+                            let values = (layout.parse)(&fields);
+                            (values, fields.more.into_inner())
+                        });
+                        Got::Row { line, shape, parsed }
+                    }
+                    Err(e) => match self.limit.get() {
+                        Some(limit) => {
+                            end = true;
+                            Got::Limit(limit)
+                        }
+                        None => {
+                            // Broken UTF-8 framing: read on; anything else stops here.
+                            let skip = matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
+                            end = !skip;
+                            let line = e.position().map(|p| p.line()).unwrap_or(0) + self.line_fix;
+                            Got::Malformed { line, message: csv_error_message(&e), skip }
+                        }
+                    },
+                };
+                batch.len += 1;
+            }
+            let last = end || batch.len < BATCH_ROWS;
+            if ahead.send(batch).is_err() || last {
+                return month_first.into_inner();
+            }
+        }
+    }
 }
 
 /// A sheet's rows, laid out under its header's columns.
@@ -644,9 +810,32 @@ struct Counting<R> {
     track: Tracker,
     /// Shared with the `Reader`: the line on which a quoted field opened
     /// and never closed, known once the end of the input was reached.
-    unclosed: Rc<Cell<Option<u64>>>,
+    unclosed: Arc<Slot<u64>>,
     /// Shared with the `Reader`: the limit passed, if one was.
-    limit: Rc<Cell<Option<Limit>>>,
+    limit: Arc<Slot<Limit>>,
+    /// Shared with the `Reader`: the line each row begins on.
+    starts: Arc<Starts>,
+}
+
+/// The line each row read begins on, in order, as the `Tracker` saw them
+/// go by: taken one a record, as the csv crate hands the records over.
+/// The csv crate's own line of a record is where it began looking for it,
+/// which is a line early after a blank line (and after each CRLF).
+struct Starts(Mutex<std::collections::VecDeque<u64>>);
+
+impl Starts {
+    fn new() -> Starts {
+        Starts(Mutex::new(std::collections::VecDeque::new()))
+    }
+
+    fn add(&self, lines: &mut Vec<u64>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend(lines.drain(..));
+    }
+
+    /// The line the next record begins on.
+    fn next(&self) -> Option<u64> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).pop_front()
+    }
 }
 
 impl<R: Read> Read for Counting<R> {
@@ -663,6 +852,9 @@ impl<R: Read> Read for Counting<R> {
         } else if let Err(limit) = self.track.feed(&buf[..n]) {
             self.limit.set(Some(limit));
             return Err(std::io::Error::other("over a limit"));
+        }
+        if !self.track.starts.is_empty() {
+            self.starts.add(&mut self.track.starts);
         }
         Ok(n)
     }
@@ -701,6 +893,8 @@ struct Tracker {
     field: usize,
     /// Between rows: after a line end, before the next row's first byte.
     between: bool,
+    /// The lines the rows seen since `Counting` last took them began on.
+    starts: Vec<u64>,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -724,6 +918,7 @@ impl Tracker {
             record_bytes: 0,
             field: 0,
             between: true,
+            starts: Vec::new(),
         }
     }
 
@@ -765,6 +960,7 @@ impl Tracker {
             if self.between {
                 self.between = false;
                 self.record_line = self.line + 1;
+                self.starts.push(self.record_line);
             }
             self.record_bytes += 1;
             let sep = b == self.sep && !quoted;
@@ -881,7 +1077,7 @@ enum Next {
 enum Found {
     Sheet(PathBuf, sheet::Kind),
     /// CSV: its name in messages, its bytes, and its size when known.
-    Csv(String, Box<dyn Read>, Option<u64>),
+    Csv(String, Box<dyn Read + Send>, Option<u64>),
 }
 
 /// The header row's one problem, as an error of the whole file.
@@ -980,11 +1176,11 @@ fn progress_bar(opts: &ImportOptions, size: Option<u64>, label: &str) -> Option<
 /// Read a CSV file's header row (after `lines_before` lines, a `sep=`
 /// line), without a UTF-8 byte-order mark.
 fn read_header(
-    csv: &mut csv::Reader<Box<dyn Read>>,
+    csv: &mut csv::Reader<Box<dyn Read + Send>>,
     label: &str,
     lines_before: u64,
-    unclosed: &Cell<Option<u64>>,
-    limit: &Cell<Option<Limit>>,
+    unclosed: &Slot<u64>,
+    limit: &Slot<Limit>,
 ) -> Result<csv::ByteRecord> {
     let mut headers = csv::ByteRecord::new();
     match csv.read_byte_record(&mut headers) {
@@ -1050,22 +1246,25 @@ impl Reader {
         }
         let lines_before = u64::from(sep_line);
         let bar = progress_bar(opts, size, &label);
-        let unclosed = Rc::new(Cell::new(None));
-        let limit = Rc::new(Cell::new(None));
-        let source: Box<dyn Read> = Box::new(Counting {
+        let unclosed = Arc::new(Slot::empty());
+        let limit = Arc::new(Slot::empty());
+        let starts = Arc::new(Starts::new());
+        let source: Box<dyn Read + Send> = Box::new(Counting {
             inner: std::io::Cursor::new(start).chain(source),
             bar: bar.clone(),
             track: Tracker::new(sep, lines_before),
             unclosed: unclosed.clone(),
             limit: limit.clone(),
+            starts: starts.clone(),
         });
         let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).delimiter(sep).from_reader(source);
         let headers = read_header(&mut csv, &label, lines_before, &unclosed, &limit)?;
+        starts.next();
         // After a header ended by CRLF the reader still stands on line 1
         // (it takes the LF as the start of the next record), and every
         // later record is reported one line early.
         let line_fix = u64::from(csv.position().line() == 1 && csv.position().byte() > 0) + lines_before;
-        let input = Input::Csv { csv, line_fix, unclosed, limit };
+        let input = Input::Csv(CsvInput { csv, line_fix, unclosed, limit, starts });
         Reader::with_header(opts, spec, label, input, headers, 1 + lines_before, bar)
     }
 
@@ -1209,36 +1408,157 @@ impl Reader {
     /// Read every row and hand it to `apply`. Rows that fail are recorded;
     /// `apply` must not write anything for a row it rejects.
     pub fn for_each(&mut self, mut apply: impl FnMut(&Fields<'_>) -> Result<Result<Applied, RowError>>) -> Result<()> {
+        self.for_each_parsed(|_: &Fields<'_>| Ok(()), |f, ()| apply(f))
+    }
+
+    /// Like `for_each`, with each row's values parsed first by `parse`,
+    /// which must only read the row (a row it fails is refused with its
+    /// errors, and `apply` never sees it).
+    ///
+    /// A CSV file is read and parsed on a second thread
+    /// (`CsvInput::read_ahead`), a few batches of rows ahead, while the
+    /// rows are checked and written on this one. A workbook's sheet is
+    /// read on a thread of its own already; its rows are parsed here.
+    pub fn for_each_parsed<T, P>(
+        &mut self,
+        parse: P,
+        mut apply: impl FnMut(&Fields<'_>, T) -> Result<Result<Applied, RowError>>,
+    ) -> Result<()>
+    where
+        T: Send + 'static,
+        P: Fn(&Fields<'_>) -> Result<T, RowError> + Send + Sync + 'static,
+    {
+        if let Input::Csv(_) = self.input {
+            let Input::Csv(input) = std::mem::replace(&mut self.input, Input::Taken) else {
+                unreachable!("a CSV file")
+            };
+            let parse = Arc::new(parse);
+            let layout = Layout {
+                map: self.map.clone(),
+                spec: self.spec,
+                header_fields: self.headers.len(),
+                parse: parse.clone(),
+            };
+            let (ahead, rows) = mpsc::sync_channel(BATCHES_AHEAD);
+            let (spent, back) = mpsc::channel();
+            let reading = std::thread::spawn(move || input.read_ahead(layout, ahead, back));
+            // On a failure the reading thread is left to stop by itself, at
+            // its next batch, which no one takes: never waited for, in
+            // case it waits for input itself (a terminal, a pipe).
+            self.each_read(rows, spent, &*parse, &mut apply)?;
+            // Else it has stopped: at the end of the input, or at the
+            // problem that ended the reading.
+            match reading.join() {
+                Ok(month_first) => self.saw_month_first(month_first),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            return Ok(());
+        }
         loop {
-            let next = match self.input {
-                Input::Sheet(_) => self.next_sheet_row()?,
-                Input::Csv { .. } => self.next_csv_row()?,
-            };
-            let line = match next {
-                Next::Row(line) => line,
-                Next::Skip => continue,
-                Next::End => break,
-            };
-            self.summary.rows += 1;
-            match self.check_shape(line)? {
-                Next::Row(_) => {}
+            match self.next_sheet_row()? {
+                Next::Row(line) => {
+                    let shape = Shape::of(&self.record, None, self.headers.len());
+                    if !self.take_row(line, shape, None, &parse, &mut apply)? {
+                        break;
+                    }
+                }
                 Next::Skip => continue,
                 Next::End => break,
             }
-            let fields = Fields {
-                record: &self.record,
-                map: &self.map,
-                spec: self.spec,
-                line,
-                more: RefCell::new(Vec::new()),
-                month_first: &self.month_first,
-                raw: matches!(self.input, Input::Sheet(_)),
-            };
-            let applied = apply(&fields)?;
-            let more = fields.more.into_inner();
-            self.count(applied, more)?;
         }
         Ok(())
+    }
+
+    /// Keep the earlier of two dates that show the file to be month-first.
+    fn saw_month_first(&mut self, found: Option<MonthFirst>) {
+        let mine = self.month_first.get_mut();
+        match (found, mine.as_ref()) {
+            (Some(m), Some(k)) if m.line >= k.line => {}
+            (Some(m), _) => *mine = Some(m),
+            (None, _) => {}
+        }
+    }
+
+    /// The CSV records read ahead, in order: apply each row, record each
+    /// problem. Returning (or failing) hangs up, which stops the reading.
+    fn each_read<T>(
+        &mut self,
+        rows: mpsc::Receiver<Batch<T>>,
+        spent: mpsc::Sender<Batch<T>>,
+        parse: &impl Fn(&Fields<'_>) -> Result<T, RowError>,
+        apply: &mut impl FnMut(&Fields<'_>, T) -> Result<Result<Applied, RowError>>,
+    ) -> Result<()> {
+        for mut batch in rows {
+            let len = batch.len;
+            for (got, record) in &mut batch.items[..len] {
+                let go_on = match std::mem::replace(got, Got::Unused) {
+                    Got::Row { line, shape, parsed } => {
+                        std::mem::swap(&mut self.record, record);
+                        self.take_row(line, shape, parsed, parse, apply)?
+                    }
+                    Got::Limit(limit) => {
+                        let column = match limit.kind {
+                            LimitKind::RowBytes => self.column_name(limit.field),
+                            LimitKind::Columns => "row".into(),
+                        };
+                        let err = RowError { line: limit.line, column, message: limit_message(limit, false) };
+                        self.fatal = true;
+                        self.reject(vec![err], None)?;
+                        false
+                    }
+                    Got::Malformed { line, message, skip } => {
+                        self.reject(vec![RowError { line, column: "row".into(), message }], None)?;
+                        skip
+                    }
+                    Got::Unused => unreachable!("a batch's rows are all read"),
+                };
+                if !go_on {
+                    return Ok(());
+                }
+            }
+            // The reader has gone when its last batch is in.
+            let _ = spent.send(batch);
+        }
+        Ok(())
+    }
+
+    /// Check the shape of the record read from `line`, parse it (unless
+    /// it was parsed as it was read) and apply it: false when the reading
+    /// is to stop here.
+    fn take_row<T>(
+        &mut self,
+        line: u64,
+        shape: Shape,
+        parsed: Option<Parsed<T>>,
+        parse: &impl Fn(&Fields<'_>) -> Result<T, RowError>,
+        apply: &mut impl FnMut(&Fields<'_>, T) -> Result<Result<Applied, RowError>>,
+    ) -> Result<bool> {
+        self.summary.rows += 1;
+        match self.check_shape(line, shape)? {
+            Next::Row(_) => {}
+            Next::Skip => return Ok(true),
+            Next::End => return Ok(false),
+        }
+        let fields = Fields {
+            record: &self.record,
+            map: &self.map,
+            spec: self.spec,
+            line,
+            more: RefCell::new(Vec::new()),
+            month_first: &self.month_first,
+            raw: matches!(self.input, Input::Sheet(_)),
+        };
+        let (values, mut more) = match parsed {
+            Some(p) => p,
+            None => (parse(&fields), Vec::new()),
+        };
+        let applied = match values {
+            Ok(v) => apply(&fields, v)?,
+            Err(e) => Err(e),
+        };
+        more.extend(fields.more.into_inner());
+        self.count(applied, more)?;
+        Ok(true)
     }
 
     /// The next row of a workbook's sheet into the record.
@@ -1281,63 +1601,35 @@ impl Reader {
         }
     }
 
-    /// The next record of a CSV file.
-    fn next_csv_row(&mut self) -> Result<Next> {
-        let Input::Csv { csv, line_fix, limit, .. } = &mut self.input else { unreachable!("a CSV reader") };
-        let line_fix = *line_fix;
-        let e = match csv.read_byte_record(&mut self.record) {
-            Ok(false) => return Ok(Next::End),
-            Ok(true) => return Ok(Next::Row(self.record.position().map(|p| p.line()).unwrap_or(0) + line_fix)),
-            Err(e) => e,
-        };
-        if let Some(limit) = limit.get() {
-            let column = match limit.kind {
-                LimitKind::RowBytes => self.column_name(limit.field),
-                LimitKind::Columns => "row".into(),
-            };
-            let err = RowError { line: limit.line, column, message: limit_message(limit, false) };
-            self.fatal = true;
-            self.reject(vec![err], None)?;
-            return Ok(Next::End);
-        }
-        let line = e.position().map(|p| p.line()).unwrap_or(0) + line_fix;
-        self.reject(vec![RowError { line, column: "row".into(), message: csv_error_message(&e) }], None)?;
-        // An unclosed quote or broken UTF-8 framing: stop here.
-        Ok(if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) { Next::Skip } else { Next::End })
-    }
-
     /// The record read from `line` as a whole: the one holding an unclosed
     /// quote (the end), a blank line or one with the wrong number of
     /// fields (skipped), else a row to apply.
-    fn check_shape(&mut self, line: u64) -> Result<Next> {
-        // A record completed at the end of the input inside a quoted
-        // field is the one holding the unclosed quote, in its last field.
-        let unclosed = match &self.input {
-            Input::Csv { unclosed, .. } => unclosed.get(),
-            Input::Sheet(_) => None,
-        };
-        if let Some(quote_line) = unclosed {
-            let column = self.column_name(self.record.len().saturating_sub(1));
-            let err = RowError { line: quote_line, column, message: unclosed_quote_message() };
-            let rec = self.record.clone();
-            self.reject(vec![err], Some(&rec))?;
-            return Ok(Next::End);
+    fn check_shape(&mut self, line: u64, shape: Shape) -> Result<Next> {
+        match shape {
+            Shape::Whole => Ok(Next::Row(line)),
+            // The unclosed quote is in the record's last field.
+            Shape::Unclosed(quote_line) => {
+                let column = self.column_name(self.record.len().saturating_sub(1));
+                let err = RowError { line: quote_line, column, message: unclosed_quote_message() };
+                let rec = self.record.clone();
+                self.reject(vec![err], Some(&rec))?;
+                Ok(Next::End)
+            }
+            Shape::Blank => {
+                self.summary.rows -= 1;
+                Ok(Next::Skip)
+            }
+            Shape::Fields(n) => {
+                let err = RowError {
+                    line,
+                    column: "row".into(),
+                    message: format!("the row has {n} fields but the header has {}", self.headers.len()),
+                };
+                let rec = self.record.clone();
+                self.reject(vec![err], Some(&rec))?;
+                Ok(Next::Skip)
+            }
         }
-        if self.record.iter().all(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
-            self.summary.rows -= 1; // blank line
-            return Ok(Next::Skip);
-        }
-        if self.record.len() != self.headers.len() {
-            let err = RowError {
-                line,
-                column: "row".into(),
-                message: format!("the row has {} fields but the header has {}", self.record.len(), self.headers.len()),
-            };
-            let rec = self.record.clone();
-            self.reject(vec![err], Some(&rec))?;
-            return Ok(Next::Skip);
-        }
-        Ok(Next::Row(line))
     }
 
     /// Count what applying a row did, or reject it with all its errors.
@@ -1531,7 +1823,37 @@ mod tests {
         assert_eq!(t.feed(&long), Err(Limit { line: 3, field: 0, kind: LimitKind::RowBytes }));
     }
 
+    /// The lines the rows of `input` begin on, as the tracker sees them.
+    fn starts(input: &[u8]) -> Vec<u64> {
+        let mut t = Tracker::new(b',', 0);
+        t.feed(input).unwrap();
+        t.starts
+    }
+
+    #[test]
+    fn rows_begin_where_the_tracker_saw_them_begin() {
+        assert_eq!(starts(b"h\na\n\nb\n\n\nc"), [1, 2, 4, 7]);
+        assert_eq!(starts(b"h\r\na\r\n\r\nb\r\n"), [1, 2, 4]);
+        assert_eq!(starts(b"h\n\"a\n\nb\"\nc\n"), [1, 2, 5]);
+        assert_eq!(starts(b"\n\nh\n  \nx"), [3, 4, 5]);
+    }
+
     proptest::proptest! {
+        /// The tracker sees a row begin for every record the csv crate
+        /// reads, so that each record is given its own line.
+        #[test]
+        fn the_tracker_sees_every_record_the_csv_crate_reads(input in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b'"', b',', b'\n', b'\r', b' ']), 0..400))
+        {
+            let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(&input[..]);
+            let mut record = csv::ByteRecord::new();
+            let mut records = 0;
+            while csv.read_byte_record(&mut record).unwrap() {
+                records += 1;
+            }
+            proptest::prop_assert_eq!(starts(&input).len(), records);
+        }
+
         /// The fast path over plain bytes agrees with reading byte by byte.
         #[test]
         fn the_tracker_skips_runs_exactly(input in proptest::collection::vec(

@@ -8,9 +8,12 @@
 //! whole file is one transaction.
 
 use crate::db::{self, Db};
-use crate::domain::referral::{parse_marac, Importer, Referral};
+use crate::domain::referral::{parse_marac, Found, Importer, Referral};
+use crate::domain::service::ServiceNames;
 use crate::error::RowError;
 use crate::import::{opt, req, Column, Fields, ImportOptions, Reader, Summary};
+use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
+use crate::value::Date;
 use anyhow::Result;
 
 /// The columns, in export order.
@@ -44,18 +47,34 @@ pub fn header() -> Vec<&'static str> {
     COLUMNS.iter().map(|c| c.name).collect()
 }
 
-/// One row's values, parsed; every bad value is an error of the row.
-fn parse<'r>(f: &Fields<'r>) -> Result<Referral<'r>, RowError> {
+/// A row's values apart from its text, parsed on the reading thread
+/// (`Reader::for_each_parsed`); the text is borrowed again from the row
+/// when it is applied (`referral`).
+#[derive(Debug, Clone)]
+struct Values {
+    referred_on: Date,
+    source: Source,
+    needs: Needs,
+    outcome: Option<ReferralOutcome>,
+    first_contact_on: Option<Date>,
+    risk: Option<Risk>,
+    marac: bool,
+    found: Found,
+}
+
+/// Check every value of a row; every bad value is an error of the row.
+/// Its client's key and its service are found too (`Found`).
+fn parse(f: &Fields<'_>, services: &ServiceNames) -> Result<Values, RowError> {
     let mut c = f.check();
     let client_ref = c.take(f.required(CLIENT_REF));
     let referred_on = c.take(f.date_required(REFERRED_ON));
     let source = c.take(f.parse_required(SOURCE));
     let service = c.take(f.required(SERVICE));
-    let area = c.take(f.get(AREA)).flatten();
+    c.take(f.get(AREA));
     let needs = c.take(f.parse(NEEDS)).flatten().unwrap_or_default();
     let outcome = c.take(f.parse(OUTCOME)).flatten();
     let first_contact_on = c.take(f.date(FIRST_CONTACT_ON)).flatten();
-    let ref_ = c.take(f.get(REF)).flatten();
+    c.take(f.get(REF));
     let risk = c.take(f.parse(RISK)).flatten();
     let marac = c
         .take(match f.get(MARAC) {
@@ -69,7 +88,26 @@ fn parse<'r>(f: &Fields<'r>) -> Result<Referral<'r>, RowError> {
     else {
         unreachable!("a missing value is an error")
     };
-    Ok(Referral { client_ref, referred_on, source, service, area, needs, outcome, first_contact_on, ref_, risk, marac })
+    let found = Found::of(services, client_ref, service);
+    Ok(Values { referred_on, source, needs, outcome, first_contact_on, risk, marac, found })
+}
+
+/// The referral of a row that `parse` passed: its values, and its text
+/// (read again from the row, which `parse` checked).
+fn referral<'r>(f: &Fields<'r>, v: &Values) -> Result<Referral<'r>, RowError> {
+    Ok(Referral {
+        client_ref: f.required(CLIENT_REF)?,
+        referred_on: v.referred_on,
+        source: v.source,
+        service: f.required(SERVICE)?,
+        area: f.get(AREA)?,
+        needs: v.needs,
+        outcome: v.outcome,
+        first_contact_on: v.first_contact_on,
+        ref_: f.get(REF)?,
+        risk: v.risk,
+        marac: v.marac,
+    })
 }
 
 /// Import a referrals file in one transaction.
@@ -82,19 +120,23 @@ pub fn run(db: &mut Db, opts: &ImportOptions, command: &str) -> Result<Summary> 
     crate::import::write_bulk(&mut db.conn, bulk, |tx| {
         let mut importer = Importer::new(tx, opts.rules())?;
         let mut reader = Reader::open(opts, COLUMNS)?;
-        reader.for_each(|f| {
-            let r = match parse(f) {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
-            };
-            let checked = match importer.check(&r) {
-                Ok(c) => c,
-                Err(p) => return Ok(Err(p.at(f.line))),
-            };
-            let judged = importer.apply(tx, checked, &r, f.line)?;
-            f.also(std::mem::take(&mut importer.tracker.more));
-            Ok(judged.map_err(|p| p.at(f.line)))
-        })?;
+        let services = importer.services();
+        reader.for_each_parsed(
+            move |f: &Fields<'_>| parse(f, &services),
+            |f, values| {
+                let r = match referral(f, &values) {
+                    Ok(r) => r,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let checked = match importer.check(&r, values.found) {
+                    Ok(c) => c,
+                    Err(p) => return Ok(Err(p.at(f.line))),
+                };
+                let judged = importer.apply(tx, checked, &r, f.line)?;
+                f.also(std::mem::take(&mut importer.tracker.more));
+                Ok(judged.map_err(|p| p.at(f.line)))
+            },
+        )?;
         let mut summary = reader.finish()?;
         summary.changes = importer.finish(tx)?;
         crate::import::audit(tx, command, "referral", &summary, &counts(&summary))?;
