@@ -1236,10 +1236,13 @@ mod tests {
                 lk.client_or_insert(tx, &client_ref(i))?;
                 assert!(lk.clients.held() <= CLIENT_CACHE_CAP, "{} clients held", lk.clients.held());
             }
-            // A client met before the cache started again is still found,
-            // as the same client.
+            // A client met before the cache was full, and one met after,
+            // are still found, as the same clients.
             assert_eq!(lk.client(tx, &client_ref(0))?, Some(first));
             assert_eq!(lk.client_or_insert(tx, &client_ref(0))?, first);
+            let last = lk.client(tx, &client_ref(CLIENT_CACHE_CAP + 9))?;
+            assert!(last.is_some());
+            assert_eq!(lk.client_or_insert(tx, &client_ref(CLIENT_CACHE_CAP + 9))?, last.unwrap());
             assert_eq!(lk.client(tx, "BC-9999999")?, None);
             Ok(())
         })
