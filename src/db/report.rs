@@ -684,9 +684,10 @@ pub fn schema_version(conn: &Connection) -> Result<i64> {
     crate::db::user_version(conn)
 }
 
-/// SQLite's plan for the return's referral scan (for tests and tuning).
-pub fn referral_scan_plan(conn: &Connection, scope: &Scope) -> Result<Vec<String>> {
-    let sql = format!("EXPLAIN QUERY PLAN {}", referral_sql(scope, false));
+/// SQLite's plan for the return's referral scan, or (`named`) explain's,
+/// in date and id order (for tests and tuning).
+pub fn referral_scan_plan(conn: &Connection, scope: &Scope, named: bool) -> Result<Vec<String>> {
+    let sql = format!("EXPLAIN QUERY PLAN {}", referral_sql(scope, named));
     let mut st = conn.prepare(&sql)?;
     let rows = st.query_map(named_params! {":from": scope.from(), ":to": scope.to()}, |r| r.get::<_, String>(3))?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -1,10 +1,12 @@
 //! Streaming CSV import, shared by every entity.
 //!
-//! A file is read one record at a time (`csv::ByteRecord`, reused), each
-//! row is validated and written inside the caller's one transaction, and
-//! the caller rolls everything back if any row was invalid — unless
-//! `--skip-invalid`, when the bad rows go to the rejects file with an
-//! `error` column. Memory does not grow with the file.
+//! A CSV file is read and parsed on a second thread, a few batches of 512
+//! records ahead (`csv::ByteRecord`s, reused), while each row is checked
+//! and written on the first inside the caller's one transaction, in the
+//! file's order; the caller rolls everything back if any row was invalid —
+//! unless `--skip-invalid`, when the bad rows go to the rejects file with
+//! an `error` column. Memory does not grow with the file. Each row's line
+//! is the one it begins on, counted as the bytes go by (`Tracker`).
 //!
 //! Accepted: a header row with columns in any order; UTF-8 with or without
 //! a byte-order mark; LF or CRLF; quoted fields with commas, quotes and
