@@ -668,3 +668,23 @@ fn a_row_past_the_size_limit_deep_in_the_file_stops_it() {
     );
     assert_eq!(count(&p), 0);
 }
+
+/// An error names the line the row begins on, as an editor numbers it,
+/// after blank lines, CRLF line ends and a value with line breaks in it.
+#[test]
+fn an_error_names_the_line_the_row_begins_on() {
+    let p = setup();
+    let rows = [
+        HEADER,
+        "BC-0001,2021-04-01,police,Beth Centre,\"Lambeth\nnorth\nside\",housing,,,R-1",
+        "",
+        "",
+        "BC-0002,2021-04-01,polise,Beth Centre,Lambeth,housing,,,R-2",
+    ];
+    p.file("lines.csv", rows.join("\r\n") + "\r\n");
+    let err = p.fails(&["referral", "import", "lines.csv"], 65);
+    assert!(err.contains("\nlines.csv:7: source: \"polise\" is not a referral source"), "{err}");
+    p.file("lines.csv", rows.join("\n") + "\n");
+    let err = p.fails(&["referral", "import", "lines.csv"], 65);
+    assert!(err.contains("\nlines.csv:7: source: \"polise\" is not a referral source"), "{err}");
+}
