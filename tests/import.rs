@@ -688,3 +688,33 @@ fn an_error_names_the_line_the_row_begins_on() {
     let err = p.fails(&["referral", "import", "lines.csv"], 65);
     assert!(err.contains("\nlines.csv:7: source: \"polise\" is not a referral source"), "{err}");
 }
+
+/// Long rows read ahead make short batches, and the records that held
+/// them are not kept for reuse: the reading thread's rows stay a few
+/// megabytes, whatever their length.
+#[test]
+fn long_rows_read_ahead_stay_within_bounded_memory() {
+    let p = setup();
+    let long = "A".repeat(900_000);
+    let mut s = format!("{HEADER}\n");
+    for i in 0..60 {
+        s.push_str(&format!("BC-{i:04},2021-04-01,police,Beth Centre,{long},housing,,,R-L-{i}\n"));
+        s.push_str(&format!("BC-{i:04},2021-04-02,police,Beth Centre,Lambeth,housing,,,R-S-{i}\n"));
+    }
+    p.file("long.csv", s);
+    let null = std::fs::File::create("/dev/null").unwrap();
+    let peak = p.peak_kb(&["-q", "referral", "import", "long.csv", "--skip-invalid"], null);
+    // 54 MB of long rows; a batch of them held whole would be most of it.
+    assert!(peak < 45_000, "peak {peak} kB");
+    assert_eq!(count(&p), 60);
+}
+
+/// A byte-order mark before a blank first line is not a row: the lines
+/// after it are numbered as an editor numbers them.
+#[test]
+fn a_byte_order_mark_before_a_blank_line_keeps_the_line_numbers() {
+    let p = setup();
+    p.file("bom.csv", format!("\u{feff}\n{HEADER}\nBC-0001,2021-04-01,polise,Beth Centre,Lambeth,housing,,,R-1\n"));
+    let err = p.fails(&["referral", "import", "bom.csv"], 65);
+    assert!(err.contains("\nbom.csv:3: source: \"polise\" is not a referral source"), "{err}");
+}

@@ -247,12 +247,11 @@ pub fn suspend_indexes(conn: &Connection) -> Result<Vec<(&'static str, String)>>
 /// spills to temporary files (`use_bulk_cache`) and takes as much memory
 /// again as the page cache, so the cache is halved while it runs.
 ///
-/// On a machine with more than one core the sort has two helper threads
-/// (`PRAGMA threads`): they sort and write runs while this one reads the
-/// next. With one helper, this thread sorts every run the helper is still
-/// busy for; with two it seldom has to (an index of 1M referrals built
-/// about 7% faster). Each of the three holds a run in memory, and the
-/// cache a fourth, so the cache is cut to a quarter.
+/// The sort has a helper thread for each core beyond the first, at most
+/// two (`PRAGMA threads`): they sort and write runs while this one reads
+/// the next, and this one sorts a run itself when every helper is busy.
+/// Each holds a run in memory, as much as the cache, so the cache is cut
+/// to a third with one helper (two cores) and a quarter with two.
 pub fn restore_index(conn: &Connection, sql: &str) -> Result<()> {
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(3) - 1;

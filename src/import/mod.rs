@@ -607,10 +607,20 @@ impl<T: Copy> Slot<T> {
     }
 }
 
-/// Rows handed from the reading thread to the checking one at a time.
+/// Rows handed from the reading thread to the checking one at a time, at
+/// most: a batch also ends once its rows hold `BATCH_BYTES`.
 const BATCH_ROWS: usize = 512;
 
-/// Batches read ahead at most: the memory the reading side may run ahead by.
+/// The bytes of rows after which a batch ends (long rows make short batches).
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// A record that held a row longer than this is not reused, so that one
+/// long row does not keep its memory for the rest of the file.
+const REUSE_BYTES: usize = 16 * 1024;
+
+/// Batches read ahead at most. With the one being filled and the one being
+/// applied, at most six are held: under 8 MB whatever the rows (each under
+/// `BATCH_BYTES` plus the one row that passed it, at most `MAX_RECORD_BYTES`).
 const BATCHES_AHEAD: usize = 4;
 
 /// What the reading thread found, in file order: each with its record.
@@ -695,19 +705,33 @@ impl CsvInput {
         loop {
             let mut batch = spent.try_recv().unwrap_or_default();
             batch.len = 0;
-            let mut end = false;
-            while batch.len < BATCH_ROWS && !end {
+            let (mut bytes, mut end) = (0, false);
+            while batch.len < BATCH_ROWS && bytes < BATCH_BYTES && !end {
                 if batch.items.len() == batch.len {
                     batch.items.push((Got::Unused, csv::ByteRecord::new()));
                 }
                 let (got, record) = &mut batch.items[batch.len];
+                if record.as_slice().len() > REUSE_BYTES {
+                    *record = csv::ByteRecord::new();
+                }
                 *got = match self.csv.read_byte_record(record) {
-                    Ok(false) => break,
+                    Ok(false) => {
+                        end = true;
+                        break;
+                    }
                     Ok(true) => {
-                        let line = self
-                            .starts
-                            .next()
-                            .unwrap_or_else(|| record.position().map(|p| p.line()).unwrap_or(0) + self.line_fix);
+                        bytes += record.as_slice().len();
+                        let line = match self.starts.next() {
+                            Some(line) => line,
+                            None => {
+                                // The tracker sees every record begin (a
+                                // property test shows it): never reached.
+                                if cfg!(debug_assertions) {
+                                    panic!("a record the tracker did not see begin");
+                                }
+                                record.position().map(|p| p.line()).unwrap_or(0) + self.line_fix
+                            }
+                        };
                         let shape = Shape::of(record, self.unclosed.get(), layout.header_fields);
                         let parsed = (shape == Shape::Whole).then(|| {
                             let fields = Fields {
@@ -740,8 +764,7 @@ impl CsvInput {
                 };
                 batch.len += 1;
             }
-            let last = end || batch.len < BATCH_ROWS;
-            if ahead.send(batch).is_err() || last {
+            if ahead.send(batch).is_err() || end {
                 return month_first.into_inner();
             }
         }
@@ -897,6 +920,8 @@ struct Tracker {
     between: bool,
     /// The lines the rows seen since `Counting` last took them began on.
     starts: Vec<u64>,
+    /// No byte seen yet: a byte-order mark may come first.
+    at_start: bool,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -921,11 +946,21 @@ impl Tracker {
             field: 0,
             between: true,
             starts: Vec::new(),
+            at_start: true,
         }
     }
 
     fn feed(&mut self, bytes: &[u8]) -> Result<(), Limit> {
         let mut i = 0;
+        // The csv crate drops a byte-order mark it finds whole at the
+        // start of its first read (csv-core's `strip_utf8_bom`): so does
+        // this, or a BOM before a line end would be a row of its own.
+        if self.at_start && !bytes.is_empty() {
+            self.at_start = false;
+            if bytes.starts_with(b"\xEF\xBB\xBF") {
+                i = 3;
+            }
+        }
         while i < bytes.len() {
             // Most bytes are plain text inside a field: skip over a run of
             // them at once, up to the next byte that may change the state.
@@ -1509,6 +1544,9 @@ impl Reader {
                         false
                     }
                     Got::Malformed { line, message, skip } => {
+                        // A file that could not be read to its end is
+                        // refused whole, even with --skip-invalid.
+                        self.fatal |= !skip;
                         self.reject(vec![RowError { line, column: "row".into(), message }], None)?;
                         skip
                     }
@@ -1827,7 +1865,11 @@ mod tests {
 
     /// The lines the rows of `input` begin on, as the tracker sees them.
     fn starts(input: &[u8]) -> Vec<u64> {
-        let mut t = Tracker::new(b',', 0);
+        starts_sep(input, b',')
+    }
+
+    fn starts_sep(input: &[u8], sep: u8) -> Vec<u64> {
+        let mut t = Tracker::new(sep, 0);
         t.feed(input).unwrap();
         t.starts
     }
@@ -1838,6 +1880,9 @@ mod tests {
         assert_eq!(starts(b"h\r\na\r\n\r\nb\r\n"), [1, 2, 4]);
         assert_eq!(starts(b"h\n\"a\n\nb\"\nc\n"), [1, 2, 5]);
         assert_eq!(starts(b"\n\nh\n  \nx"), [3, 4, 5]);
+        // A byte-order mark is no row of its own, even before a line end.
+        assert_eq!(starts(b"\xEF\xBB\xBF\nh\na"), [2, 3]);
+        assert_eq!(starts(b"\xEF\xBB\xBFh\na"), [1, 2]);
     }
 
     proptest::proptest! {
@@ -1845,15 +1890,19 @@ mod tests {
         /// reads, so that each record is given its own line.
         #[test]
         fn the_tracker_sees_every_record_the_csv_crate_reads(input in proptest::collection::vec(
-            proptest::sample::select(vec![b'a', b'"', b',', b'\n', b'\r', b' ']), 0..400))
+            proptest::sample::select(vec![b'a', b'"', b',', b';', b'\n', b'\r', b' ']), 0..400),
+            bom in proptest::bool::ANY, semicolons in proptest::bool::ANY)
         {
-            let mut csv = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(&input[..]);
+            let sep = if semicolons { b';' } else { b',' };
+            let input = if bom { [&b"\xEF\xBB\xBF"[..], &input].concat() } else { input };
+            let mut csv =
+                csv::ReaderBuilder::new().flexible(true).has_headers(false).delimiter(sep).from_reader(&input[..]);
             let mut record = csv::ByteRecord::new();
             let mut records = 0;
             while csv.read_byte_record(&mut record).unwrap() {
                 records += 1;
             }
-            proptest::prop_assert_eq!(starts(&input).len(), records);
+            proptest::prop_assert_eq!(starts_sep(&input, sep).len(), records);
         }
 
         /// The fast path over plain bytes agrees with reading byte by byte.
