@@ -254,12 +254,7 @@ impl Clients {
         self.map.remove(&RefKey::of(client_ref));
     }
 
-    /// The id of `client_ref` when the lookup holds it.
-    pub fn known(&self, client_ref: &str) -> Option<i64> {
-        self.known_key(RefKey::of(client_ref))
-    }
-
-    /// `known`, by the ref's key.
+    /// The id of the client whose ref has `key`, when the lookup holds it.
     pub fn known_key(&self, key: RefKey) -> Option<i64> {
         self.map.get(&key).copied()
     }
@@ -690,10 +685,10 @@ mod tests {
         }
         let mut c = Clients::lazy();
         c.remember(RefKey::of("BC-0042"), 7);
-        assert_eq!(c.known("BC-0042"), Some(7));
-        assert_eq!(c.known("BC-0043"), None);
+        assert_eq!(c.known_key(RefKey::of("BC-0042")), Some(7));
+        assert_eq!(c.known_key(RefKey::of("BC-0043")), None);
         c.forget("BC-0042");
-        assert_eq!(c.known("BC-0042"), None);
+        assert_eq!(c.known_key(RefKey::of("BC-0042")), None);
         // A full cache fits the table of 2^20 slots (7/8 of them usable).
         let full = KeyMap::with_capacity_and_hasher(CLIENT_CACHE_CAP, Default::default());
         assert!(full.capacity() < 1 << 20, "{}", full.capacity());

@@ -570,7 +570,7 @@ pub struct Reader {
 enum Input {
     Csv(CsvInput),
     Sheet(SheetInput),
-    /// A CSV file being read (or read) by `for_each`.
+    /// A CSV file being read, or read already, by `for_each_parsed`.
     Taken,
 }
 
@@ -641,8 +641,9 @@ enum Got<T> {
     Row { line: u64, shape: Shape, parsed: Option<Parsed<T>> },
     /// A limit passed: the end of the reading.
     Limit(Limit),
-    /// Bytes the CSV reader could not make a record of; `skip`: read on.
-    Malformed { line: u64, message: String, skip: bool },
+    /// The input could not be read on (the csv crate's only error for
+    /// flexible byte records is one of reading): the end of the reading.
+    Malformed { line: u64, message: String },
     /// A slot of a batch not (or no longer) holding anything.
     Unused,
 }
@@ -754,11 +755,9 @@ impl CsvInput {
                             Got::Limit(limit)
                         }
                         None => {
-                            // Broken UTF-8 framing: read on; anything else stops here.
-                            let skip = matches!(e.kind(), csv::ErrorKind::Utf8 { .. });
-                            end = !skip;
+                            end = true;
                             let line = e.position().map(|p| p.line()).unwrap_or(0) + self.line_fix;
-                            Got::Malformed { line, message: csv_error_message(&e), skip }
+                            Got::Malformed { line, message: csv_error_message(&e) }
                         }
                     },
                 };
@@ -1465,7 +1464,7 @@ impl Reader {
         T: Send + 'static,
         P: Fn(&Fields<'_>) -> Result<T, RowError> + Send + Sync + 'static,
     {
-        if let Input::Csv(_) = self.input {
+        if matches!(self.input, Input::Csv(_)) {
             let Input::Csv(input) = std::mem::replace(&mut self.input, Input::Taken) else {
                 unreachable!("a CSV file")
             };
@@ -1543,12 +1542,12 @@ impl Reader {
                         self.reject(vec![err], None)?;
                         false
                     }
-                    Got::Malformed { line, message, skip } => {
+                    Got::Malformed { line, message } => {
                         // A file that could not be read to its end is
                         // refused whole, even with --skip-invalid.
-                        self.fatal |= !skip;
+                        self.fatal = true;
                         self.reject(vec![RowError { line, column: "row".into(), message }], None)?;
-                        skip
+                        false
                     }
                     Got::Unused => unreachable!("a batch's rows are all read"),
                 };
