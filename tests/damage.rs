@@ -155,15 +155,29 @@ fn lcg(seed: &mut u64) -> u64 {
     *seed >> 33
 }
 
-const PAGE: u64 = 4096;
+/// The file's page size, from its header (bytes 16 and 17, big-endian;
+/// 1 stands for 65,536).
+fn page_size(path: &Path) -> u64 {
+    let head = std::fs::read(path).unwrap();
+    match u16::from_be_bytes([head[16], head[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    }
+}
+
+/// The number of pages in the file.
+fn pages(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap().len() / page_size(path)
+}
 
 /// Overwrite the first 64 bytes of page `page` (1-based) with random bytes.
 fn damage_page(path: &Path, page: u64) {
     use std::io::{Seek, SeekFrom, Write};
+    let size = page_size(path);
     let mut seed = page;
     let bytes: Vec<u8> = (0..64).map(|_| (lcg(&mut seed) >> 16) as u8).collect();
     let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
-    f.seek(SeekFrom::Start((page - 1) * PAGE)).unwrap();
+    f.seek(SeekFrom::Start((page - 1) * size)).unwrap();
     f.write_all(&bytes).unwrap();
     f.sync_all().unwrap();
 }
@@ -173,16 +187,16 @@ fn damage_page(path: &Path, page: u64) {
 /// referral import never reads, wherever the schema's tables put it.
 fn tier_page_from(path: &Path, from: u64) -> u64 {
     let bytes = std::fs::read(path).unwrap();
-    let pages = bytes.len() as u64 / PAGE;
-    (from..pages)
+    let size = page_size(path);
+    (from..pages(path))
         .find(|&n| {
-            let page = &bytes[((n - 1) * PAGE) as usize..(n * PAGE) as usize];
+            let page = &bytes[((n - 1) * size) as usize..(n * size) as usize];
             page[0] == 0x0A && page.windows(12).any(|w| w.starts_with(b"2021-04-") && w.ends_with(b"T1"))
         })
         .expect("a tier history page")
 }
 
-/// A database of 20,000 open cases (about a thousand pages), checkpointed
+/// A database of 20,000 open cases (about 270 pages of 16 KiB), checkpointed
 /// into the one file.
 fn many_cases() -> Pathway {
     let p = Pathway::new();
@@ -219,8 +233,8 @@ fn damage_message(db: &Path, sqlite: &str) -> String {
 #[test]
 fn a_damaged_page_in_the_middle_is_listed_by_db_check_and_refused_by_an_import() {
     let p = many_cases();
-    let pages = std::fs::metadata(&p.db).unwrap().len() / PAGE;
-    assert!(pages > 500, "{pages} pages");
+    let pages = pages(&p.db);
+    assert!(pages > 200, "{pages} pages");
     let middle = tier_page_from(&p.db, pages / 2);
     damage_page(&p.db, middle);
 
@@ -267,8 +281,7 @@ fn a_damaged_page_in_the_middle_is_listed_by_db_check_and_refused_by_an_import()
 #[test]
 fn init_and_erase_check_the_whole_file_first() {
     let p = many_cases();
-    let pages = std::fs::metadata(&p.db).unwrap().len() / PAGE;
-    damage_page(&p.db, pages / 2);
+    damage_page(&p.db, pages(&p.db) / 2);
     for args in [&["init"][..], &["client", "erase", "BC-00001", "--yes"]] {
         let out = p.run(args);
         assert_eq!(out.status.code(), Some(74), "{args:?}: {}", stderr_of(&out));
