@@ -16,6 +16,7 @@ pub mod equality;
 pub mod filed;
 pub mod grant;
 pub mod org;
+pub mod raw;
 pub mod referral;
 pub mod report;
 pub mod retention;

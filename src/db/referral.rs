@@ -5,6 +5,7 @@
 //! statements; dates are bound as
 //! ISO text built on the stack, so a row costs no allocation here.
 
+use crate::db::raw::{Insert, Param};
 use crate::domain::referral::{Filter, OutcomeFilter, Referral, Stored};
 use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::Date;
@@ -88,6 +89,24 @@ impl<'a> Bound<'a> {
             &r.ref_,
         ]
     }
+
+    /// `values` for `raw::Insert`, which binds text without copying it.
+    fn params<'s>(&'s self, client_id: i64, service_id: i64) -> [Param<'s>; 11] {
+        let r = self.r;
+        [
+            Param::Int(client_id),
+            Param::Int(service_id),
+            Param::Text(self.referred_on.as_str()),
+            Param::Text(self.source),
+            r.area.into(),
+            Param::Int(i64::from(r.needs.0)),
+            self.outcome.into(),
+            self.first_contact_on.as_ref().map(Iso::as_str).into(),
+            self.risk.into(),
+            Param::Int(i64::from(r.marac)),
+            r.ref_.into(),
+        ]
+    }
 }
 
 /// The SQL of `Inserts::new_ref`.
@@ -98,28 +117,33 @@ const INSERT_NEW_REF: &str = "INSERT INTO referrals (client_id, service_id, refe
 /// The two inserts an import makes for most rows (a referral with a ref,
 /// a new client), prepared once for the whole file: looking a statement up
 /// in the connection's cache on every row hashes its SQL each time.
+/// They bind without copying (`raw::Insert`).
 pub struct Inserts<'c> {
     conn: &'c Connection,
-    new_ref: rusqlite::Statement<'c>,
-    client: rusqlite::Statement<'c>,
+    new_ref: Insert<'c>,
+    client: Insert<'c>,
 }
 
 impl<'c> Inserts<'c> {
     pub fn new(conn: &'c Connection) -> Result<Inserts<'c>> {
-        Ok(Inserts { conn, new_ref: conn.prepare(INSERT_NEW_REF)?, client: conn.prepare(crate::db::client::INSERT)? })
+        Ok(Inserts {
+            conn,
+            new_ref: Insert::prepare(conn, INSERT_NEW_REF)?,
+            client: Insert::prepare(conn, crate::db::client::INSERT)?,
+        })
     }
 
     /// Insert a referral that has a provider `ref`, unless that ref is
     /// taken. Returns the new id, or `None` when a referral with the ref
     /// exists.
     pub fn new_ref(&mut self, client_id: i64, service_id: i64, r: &Referral<'_>) -> Result<Option<i64>> {
-        let n = self.new_ref.execute(Bound::new(r).values(&client_id, &service_id))?;
+        let n = self.new_ref.run(&Bound::new(r).params(client_id, service_id))?;
         Ok((n == 1).then(|| self.conn.last_insert_rowid()))
     }
 
     /// `db::client::insert`.
     pub fn client(&mut self, client_ref: &str) -> Result<i64> {
-        self.client.execute(params![client_ref])?;
+        self.client.run(&[Param::Text(client_ref)])?;
         Ok(self.conn.last_insert_rowid())
     }
 }
