@@ -107,9 +107,13 @@ fn write_checked_first<T>(
 /// Refuse the write when a row of `table` points at a record that does
 /// not exist (what `PRAGMA foreign_key_check` finds).
 ///
-/// Each key is checked by its distinct values, not row by row: a million
-/// referrals of 300,000 clients are 300,000 look-ups, made in key order
-/// along the index that starts with the key where there is one.
+/// A key into a parent's rowid (`INTEGER PRIMARY KEY`) is checked with
+/// `NOT IN`, which SQLite answers with a rowid look-up a row along the
+/// index that starts with the key: a million referrals took 0.07 s where
+/// looking up each distinct client once took 0.17 s (the distinct values
+/// come through a subquery a row at a time). A parent column that is not
+/// its rowid may hold NULL, which `NOT IN` cannot be trusted with, so such
+/// a key is checked value by value with `NOT EXISTS`.
 fn foreign_key_check(tx: &Transaction, table: &str) -> Result<()> {
     let keys: Vec<(String, String, String)> = tx
         .prepare("SELECT \"from\", \"table\", coalesce(\"to\", 'rowid') FROM pragma_foreign_key_list(?1)")?
@@ -117,14 +121,15 @@ fn foreign_key_check(tx: &Transaction, table: &str) -> Result<()> {
         .collect::<rusqlite::Result<_>>()?;
     let mut broken: i64 = 0;
     for (from, parent, to) in keys {
-        broken += tx.query_row(
-            &format!(
+        let sql = if is_rowid(tx, &parent, &to)? {
+            format!("SELECT count(DISTINCT \"{from}\") FROM \"{table}\" WHERE \"{from}\" NOT IN (SELECT \"{to}\" FROM \"{parent}\")")
+        } else {
+            format!(
                 "SELECT count(*) FROM (SELECT DISTINCT \"{from}\" AS k FROM \"{table}\")
                  WHERE k IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \"{parent}\" WHERE \"{to}\" = k)"
-            ),
-            [],
-            |r| r.get::<_, i64>(0),
-        )?;
+            )
+        };
+        broken += tx.query_row(&sql, [], |r| r.get::<_, i64>(0))?;
     }
     if broken > 0 {
         anyhow::bail!(
@@ -133,6 +138,21 @@ fn foreign_key_check(tx: &Transaction, table: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Whether `column` of `table` is its rowid: `rowid`, or the one column of
+/// its primary key when that is declared `INTEGER` (SQLite's alias).
+fn is_rowid(conn: &Connection, table: &str, column: &str) -> Result<bool> {
+    if column.eq_ignore_ascii_case("rowid") {
+        return Ok(true);
+    }
+    let pk: Vec<(String, String)> = conn
+        .prepare("SELECT name, upper(type) FROM pragma_table_info(?1) WHERE pk > 0")?
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let without_rowid: bool =
+        conn.query_row("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1", [table], |r| r.get(0))?;
+    Ok(!without_rowid && matches!(&pk[..], [(name, ty)] if name.eq_ignore_ascii_case(column) && ty == "INTEGER"))
 }
 
 /// `PRAGMA quick_check`: Ok when SQLite finds the file sound, else SQLite's
@@ -342,6 +362,42 @@ mod tests {
         assert_eq!(rows, 1);
         assert_eq!(foreign_keys(&conn), 1);
         assert!(conn.execute("INSERT INTO child VALUES (3, 99)", []).is_err(), "enforced row by row again");
+    }
+
+    #[test]
+    fn keys_checked_at_end_count_each_missing_record_once_whatever_the_parent_column() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT UNIQUE);
+             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id),
+                                 code TEXT REFERENCES parent (code));
+             CREATE TABLE keyed (id INTEGER PRIMARY KEY, n) WITHOUT ROWID;
+             INSERT INTO parent VALUES (1, 'a'), (2, NULL);",
+        )
+        .unwrap();
+        assert!(is_rowid(&conn, "parent", "id").unwrap());
+        assert!(is_rowid(&conn, "parent", "rowid").unwrap());
+        assert!(!is_rowid(&conn, "parent", "code").unwrap());
+        assert!(!is_rowid(&conn, "keyed", "id").unwrap(), "a WITHOUT ROWID table has none");
+        let bulk = Bulk { dry_run: false, keys_checked_at_end: &["child"] };
+        // Sound rows, NULL keys among them, are written.
+        write_watched(&mut conn, &(), bulk, |tx| {
+            Ok(tx.execute_batch("INSERT INTO child VALUES (1, 1, 'a'), (2, NULL, NULL), (3, 2, NULL)")?)
+        })
+        .unwrap();
+        // Parent 99 missing from two rows, code 'z' from one: two records.
+        let err = write_watched(&mut conn, &(), bulk, |tx| {
+            Ok(tx.execute_batch("INSERT INTO child VALUES (4, 99, 'a'), (5, 99, NULL), (6, 1, 'z')")?)
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "internal error: the import would leave rows of child pointing at 2 record(s) that do not exist; nothing \
+             was written"
+        );
+        let rows: i64 = conn.query_row("SELECT count(*) FROM child", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 3);
     }
 
     #[test]
