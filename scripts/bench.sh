@@ -375,7 +375,7 @@ row "  the same, a centre's export (ref, BOM, CRLF, UK dates, shuffled)" "$(vs "
 [ "$BIG" -gt 0 ] && row "  the same at $BIG rows, own file" "$(vs "$IMP_3M" "$SH_3M")" "$(ratio "$IMP_3M" "$SH_3M")" "<= 1.0x"
 [ "$BIG" -gt 0 ] && row "  the same at $BIG rows, a centre's export" "$(vs "$IMP_3MC" "$SH_3MC")" "$(ratio "$IMP_3MC" "$SH_3MC")" "<= 1.0x"
 row "  cost a row at 100,000 / $ROWS / $BIG (own file)" "$(rate 100000 "$IMP_100K") / $(rate "$ROWS" "$IMPORT") / $(rate "$BIG" "$IMP_3M")" "" ""
-row "    $ROWS and $BIG rows imported in turn" "$(rate "$ROWS" "$LIN_SMALL") / $(rate "$BIG" "$LIN_BIG")" \
+[ "$BIG" -gt 0 ] && row "    $ROWS and $BIG rows imported in turn" "$(rate "$ROWS" "$LIN_SMALL") / $(rate "$BIG" "$LIN_BIG")" \
   "$(awk -v a="$LIN_BIG" -v b="$LIN_SMALL" -v n="$BIG" -v m="$ROWS" 'BEGIN { if (a == "nan" || b == "nan" || n == 0) print "n/a"; else printf "%.2fx", (a / n) / (b / m) }')" "3M within 10% of 1M (<= 1.10x)"
 row "report return, month 2021-04 / its referral figures by hand" "$(vs "$RET_M" "$SQL_RET_M")" "$(ratio "$RET_M" "$SQL_RET_M")" "<= 1.0x"
 row "report return, financial year 2021/22 / by hand" "$(vs "$RET_Y" "$SQL_RET")" "$(ratio "$RET_Y" "$SQL_RET")" "<= 0.3x"

@@ -81,6 +81,8 @@ impl<'c> Insert<'c> {
                 match *p {
                     Param::Int(v) => ffi::sqlite3_bind_int64(self.stmt, at, v),
                     Param::Text(t) => match c_int::try_from(t.len()) {
+                        // An empty string's pointer may dangle: give SQLite a real one.
+                        Ok(0) => ffi::sqlite3_bind_text(self.stmt, at, c"".as_ptr(), 0, ffi::SQLITE_STATIC()),
                         Ok(len) => ffi::sqlite3_bind_text(self.stmt, at, t.as_ptr().cast(), len, ffi::SQLITE_STATIC()),
                         Err(_) => ffi::SQLITE_TOOBIG,
                     },
@@ -152,6 +154,9 @@ mod tests {
             drop(b);
         }
         assert_eq!(ins.run(&[Param::Int(9), Param::Text("row 1"), Param::Text("x")]).unwrap(), 0, "taken: nothing");
+        // An empty String's pointer is dangling, not null.
+        let empty = String::new();
+        assert_eq!(ins.run(&[Param::Int(3), Param::Text(empty.as_str()), Param::Text("")]).unwrap(), 1);
         drop(ins);
         let rows: Vec<(i64, String, Option<String>)> = c
             .prepare("SELECT a, b, c FROM t ORDER BY a")
@@ -160,7 +165,15 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(rows, [(0, "row 0".into(), None), (1, "row 1".into(), None), (2, "row 2".into(), None)]);
+        assert_eq!(
+            rows,
+            [
+                (0, "row 0".into(), None),
+                (1, "row 1".into(), None),
+                (2, "row 2".into(), None),
+                (3, String::new(), Some(String::new()))
+            ]
+        );
     }
 
     #[test]

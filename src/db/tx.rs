@@ -141,7 +141,10 @@ fn foreign_key_check(tx: &Transaction, table: &str) -> Result<()> {
 }
 
 /// Whether `column` of `table` is its rowid: `rowid`, or the one column of
-/// its primary key when that is declared `INTEGER` (SQLite's alias).
+/// its primary key when that is declared `INTEGER` and SQLite made no index
+/// for the key (it makes one for a WITHOUT ROWID table, and for a column
+/// declared `INTEGER PRIMARY KEY DESC`, which is then no alias and may hold
+/// NULL).
 fn is_rowid(conn: &Connection, table: &str, column: &str) -> Result<bool> {
     if column.eq_ignore_ascii_case("rowid") {
         return Ok(true);
@@ -150,9 +153,11 @@ fn is_rowid(conn: &Connection, table: &str, column: &str) -> Result<bool> {
         .prepare("SELECT name, upper(type) FROM pragma_table_info(?1) WHERE pk > 0")?
         .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let without_rowid: bool =
-        conn.query_row("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1", [table], |r| r.get(0))?;
-    Ok(!without_rowid && matches!(&pk[..], [(name, ty)] if name.eq_ignore_ascii_case(column) && ty == "INTEGER"))
+    let key_index: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM pragma_index_list(?1) WHERE origin = 'pk')", [table], |r| {
+            r.get(0)
+        })?;
+    Ok(!key_index && matches!(&pk[..], [(name, ty)] if name.eq_ignore_ascii_case(column) && ty == "INTEGER"))
 }
 
 /// `PRAGMA quick_check`: Ok when SQLite finds the file sound, else SQLite's
@@ -373,6 +378,7 @@ mod tests {
              CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id),
                                  code TEXT REFERENCES parent (code));
              CREATE TABLE keyed (id INTEGER PRIMARY KEY, n) WITHOUT ROWID;
+             CREATE TABLE descending (id INTEGER PRIMARY KEY DESC, n);
              INSERT INTO parent VALUES (1, 'a'), (2, NULL);",
         )
         .unwrap();
@@ -380,6 +386,8 @@ mod tests {
         assert!(is_rowid(&conn, "parent", "rowid").unwrap());
         assert!(!is_rowid(&conn, "parent", "code").unwrap());
         assert!(!is_rowid(&conn, "keyed", "id").unwrap(), "a WITHOUT ROWID table has none");
+        assert!(!is_rowid(&conn, "descending", "id").unwrap(), "INTEGER PRIMARY KEY DESC is no alias");
+        assert!(is_rowid(&conn, "PARENT", "ID").unwrap(), "names in any case, as SQLite reads them");
         let bulk = Bulk { dry_run: false, keys_checked_at_end: &["child"] };
         // Sound rows, NULL keys among them, are written.
         write_watched(&mut conn, &(), bulk, |tx| {
