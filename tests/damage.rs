@@ -158,7 +158,9 @@ fn lcg(seed: &mut u64) -> u64 {
 /// The file's page size, from its header (bytes 16 and 17, big-endian;
 /// 1 stands for 65,536).
 fn page_size(path: &Path) -> u64 {
-    let head = std::fs::read(path).unwrap();
+    use std::io::Read;
+    let mut head = [0u8; 18];
+    std::fs::File::open(path).unwrap().read_exact(&mut head).unwrap();
     match u16::from_be_bytes([head[16], head[17]]) {
         1 => 65_536,
         n => u64::from(n),
@@ -188,7 +190,7 @@ fn damage_page(path: &Path, page: u64) {
 fn tier_page_from(path: &Path, from: u64) -> u64 {
     let bytes = std::fs::read(path).unwrap();
     let size = page_size(path);
-    (from..pages(path))
+    (from..bytes.len() as u64 / size)
         .find(|&n| {
             let page = &bytes[((n - 1) * size) as usize..(n * size) as usize];
             page[0] == 0x0A && page.windows(12).any(|w| w.starts_with(b"2021-04-") && w.ends_with(b"T1"))

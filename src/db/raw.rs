@@ -11,6 +11,7 @@
 //! statement this type owns.
 #![allow(unsafe_code)]
 
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{ffi, Connection};
 use std::marker::PhantomData;
 use std::os::raw::c_int;
@@ -21,6 +22,17 @@ pub enum Param<'a> {
     Int(i64),
     Text(&'a str),
     Null,
+}
+
+/// For rusqlite's statements, which bind the same values by copying.
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Param::Int(v) => ValueRef::Integer(v),
+            Param::Text(t) => ValueRef::Text(t.as_bytes()),
+            Param::Null => ValueRef::Null,
+        }))
+    }
 }
 
 impl<'a> From<Option<&'a str>> for Param<'a> {
@@ -81,9 +93,11 @@ impl<'c> Insert<'c> {
                 match *p {
                     Param::Int(v) => ffi::sqlite3_bind_int64(self.stmt, at, v),
                     Param::Text(t) => match c_int::try_from(t.len()) {
-                        // An empty string's pointer may dangle: give SQLite a real one.
-                        Ok(0) => ffi::sqlite3_bind_text(self.stmt, at, c"".as_ptr(), 0, ffi::SQLITE_STATIC()),
-                        Ok(len) => ffi::sqlite3_bind_text(self.stmt, at, t.as_ptr().cast(), len, ffi::SQLITE_STATIC()),
+                        Ok(len) => {
+                            // An empty string's pointer may dangle: give SQLite a real one.
+                            let text = if t.is_empty() { c"".as_ptr() } else { t.as_ptr().cast() };
+                            ffi::sqlite3_bind_text(self.stmt, at, text, len, ffi::SQLITE_STATIC())
+                        }
                         Err(_) => ffi::SQLITE_TOOBIG,
                     },
                     Param::Null => ffi::sqlite3_bind_null(self.stmt, at),

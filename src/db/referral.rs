@@ -11,7 +11,7 @@ use crate::value::names::{Needs, ReferralOutcome, Risk, Source};
 use crate::value::Date;
 use anyhow::Result;
 use chrono::Datelike;
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::ValueRef;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, ToSql};
 
 /// ISO `YYYY-MM-DD` without allocating.
@@ -35,12 +35,6 @@ impl Iso {
     pub fn as_str(&self) -> &str {
         // Only ASCII digits and '-' are ever written.
         std::str::from_utf8(&self.0).unwrap_or("0000-00-00")
-    }
-}
-
-impl ToSql for Iso {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(ValueRef::Text(&self.0)))
     }
 }
 
@@ -72,25 +66,9 @@ impl<'a> Bound<'a> {
 
     /// The referral's columns in the order every statement here binds
     /// them as ?1 to ?11: client, service, referred_on, source, area,
-    /// needs, outcome, first_contact_on, risk, marac, ref.
-    fn values<'s>(&'s self, client_id: &'s i64, service_id: &'s i64) -> [&'s dyn ToSql; 11] {
-        let r = self.r;
-        [
-            client_id,
-            service_id,
-            &self.referred_on,
-            &self.source,
-            &r.area,
-            &r.needs.0,
-            &self.outcome,
-            &self.first_contact_on,
-            &self.risk,
-            &r.marac,
-            &r.ref_,
-        ]
-    }
-
-    /// `values` for `raw::Insert`, which binds text without copying it.
+    /// needs, outcome, first_contact_on, risk, marac, ref. `raw::Insert`
+    /// binds them without copying the text; rusqlite's statements take them
+    /// too (`Param` is `ToSql`).
     fn params<'s>(&'s self, client_id: i64, service_id: i64) -> [Param<'s>; 11] {
         let r = self.r;
         [
@@ -155,7 +133,7 @@ pub fn insert(conn: &Connection, client_id: i64, service_id: i64, r: &Referral<'
         "INSERT INTO referrals (client_id, service_id, referred_on, source, area, needs, outcome, first_contact_on, risk, marac, ref)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
-    .execute(b.values(&client_id, &service_id))?;
+    .execute(b.params(client_id, service_id))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -174,7 +152,7 @@ pub fn find_by_ref(
                          AND needs = ?6 AND outcome IS ?7 AND first_contact_on IS ?8 AND risk IS ?9 AND marac = ?10)
              FROM referrals WHERE ref = ?11",
         )?
-        .query_row(b.values(&client_id, &service_id), |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_row(b.params(client_id, service_id), |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
 
@@ -201,7 +179,7 @@ pub fn find_by_key(
     };
     Ok(conn
         .prepare_cached(sql)?
-        .query_row(&b.values(&client_id, &service_id)[..10], |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_row(params_from_iter(&b.params(client_id, service_id)[..10]), |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
 
@@ -214,7 +192,7 @@ pub fn update(conn: &Connection, id: i64, client_id: i64, service_id: i64, r: &R
                 outcome = ?7, first_contact_on = ?8, risk = ?9, marac = ?10, ref = coalesce(?11, ref)
          WHERE id = ?12",
     )?
-    .execute(params_from_iter(b.values(&client_id, &service_id).into_iter().chain([&id as &dyn ToSql])))?;
+    .execute(params_from_iter(b.params(client_id, service_id).into_iter().chain([Param::Int(id)])))?;
     Ok(())
 }
 
